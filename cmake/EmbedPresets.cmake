@@ -1,0 +1,10 @@
+# Writes a C++ source holding every preset JSON file as a raw string: name -> text.
+set(body "#include <map>\n#include <string>\nnamespace attnsphere::core {\nconst std::map<std::string, std::string>& embeddedPresets() {\n  static const std::map<std::string, std::string> presets = {\n")
+foreach(f ${FILES})
+  get_filename_component(name ${f} NAME_WE)
+  file(READ ${f} text)
+  string(APPEND body "    {\"${name}\", R\"attnsphere_json(${text})attnsphere_json\"},\n")
+endforeach()
+string(APPEND body "  };\n  return presets;\n}\n}  // namespace attnsphere::core\n")
+file(WRITE ${OUT}.tmp "${body}")
+file(COPY_FILE ${OUT}.tmp ${OUT} ONLY_IF_DIFFERENT)

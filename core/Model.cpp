@@ -1,0 +1,2 @@
+// PLACEHOLDER: implemented with the dynamics (issue 2).
+#include "core/Model.h"

@@ -1,0 +1,61 @@
+#pragma once
+// Owns the state (positions, time, model, integrator) and advances it. Not thread-safe: in the GUI the
+// SimulationWorker owns it and nothing else touches it (design.md §3).
+#include "core/Dynamics.h"
+#include "core/Frame.h"
+#include "core/Scenario.h"
+
+#include <atomic>
+#include <cstdint>
+
+namespace attnsphere::core {
+
+class Simulation {
+public:
+    explicit Simulation(const Scenario& scenario);  // builds model and positions from the scenario
+
+    // One step: Euler (+renormalise), RK4 on the projected field (+renormalise), or one accepted
+    // Dormand–Prince step (dt adapts within [1e-9, scenario dt * 10]). Throws NumericalError on
+    // overflow/NaN (state unchanged), Aborted when the abort flag is raised mid-step (state unchanged).
+    void step();
+    void stepUntil(double t);  // steps until time() >= t - 1e-12
+
+    double time() const { return m_t; }
+    std::int64_t stepCount() const { return m_step; }
+    const Matrix& positions() const { return m_X; }
+    const Model& model() const { return m_model; }
+    const Scenario& scenario() const { return m_scenario; }
+    double dt() const { return m_dt; }
+    IntegratorKind integrator() const { return m_integrator; }
+
+    // Edits applied between steps. setModel keeps positions (d must match, else ValidationError).
+    void setModel(const Model& model);
+    void setPositions(const Matrix& X);  // renormalised for sphere geometry
+    void setDt(double dt);
+    void setIntegrator(IntegratorKind k);
+    void setThreads(int threads);  // OpenMP threads for this simulation's evaluations (0 = default)
+    void setAbortFlag(const std::atomic<bool>* abort) { m_abort = abort; }
+
+    // Current velocity dx/dt (projected); recomputed on each call.
+    Matrix velocity();
+    // Snapshot with observables computed now (costs about one velocity evaluation).
+    Frame makeFrame(const FrameOptions& options = {});
+
+private:
+    Scenario m_scenario;
+    Model m_model;
+    Matrix m_X;
+    double m_t = 0;
+    std::int64_t m_step = 0;
+    double m_dt = 0.1;
+    IntegratorKind m_integrator = IntegratorKind::RK4;
+    int m_threads = 0;
+    const std::atomic<bool>* m_abort = nullptr;
+    VelocityField m_field;
+    Matrix m_k1, m_k2, m_k3, m_k4, m_k5, m_k6, m_k7, m_tmp;
+};
+
+// Observables of math.md §8 and "Decisions" for a given state; used by Simulation::makeFrame.
+Frame computeFrame(const Model& model, const Matrix& X, double t, std::int64_t step, const FrameOptions& options);
+
+}  // namespace attnsphere::core
