@@ -1,0 +1,74 @@
+#pragma once
+// The VTK scene that shows one Frame: translucent unit shell (drawn in the opaque pass, design.md §5),
+// optional latitude/longitude grid, tokens as point sprites, fading decimated trails, colouring, the
+// selected token's highlight. Shared by SphereView (on screen) and the offline renderer (video).
+// Owns its VTK props, not the renderer. GUI thread (or the render command's only thread) only.
+// ui-internal header: only ui/*.cpp include it, which is why a VTK type may be forward-declared here.
+#include "core/Frame.h"
+
+#include <QColor>
+#include <QString>
+
+#include <array>
+#include <memory>
+
+class vtkRenderer;
+
+namespace attnsphere::ui {
+
+enum class ColourMode { Index, Cluster, DominantHead, Entropy, RadialShadow };
+enum class ViewPreset { Front, Top, Side, Isometric };
+
+struct SceneStyle {
+    ColourMode colour = ColourMode::Index;
+    bool showShell = true;
+    bool showGrid = true;
+    int trailLength = 30;     // frames kept per token (decimated); 0 = no trails
+    double pointSize = 9;     // pixels at a 1080-pixel-high viewport; scaled with viewport height
+    QColor background = QColor(18, 20, 26);
+    bool transparentBackground = false;  // offscreen only: alpha 0 where nothing is drawn
+};
+
+struct CameraState {
+    std::array<double, 3> position{0, 0, 4}, focalPoint{0, 0, 0}, viewUp{0, 1, 0};
+    double viewAngle = 30;
+};
+
+class SceneRenderer {
+public:
+    explicit SceneRenderer(vtkRenderer* renderer);  // adds its props; does not take ownership
+    ~SceneRenderer();
+    SceneRenderer(const SceneRenderer&) = delete;
+    SceneRenderer& operator=(const SceneRenderer&) = delete;
+
+    void setStyle(const SceneStyle& style);
+    const SceneStyle& style() const;
+
+    // Shows the frame: d = 3 as is; d = 2 on the unit circle; d > 3 a PCA projection to 3D whose
+    // orientation is kept stable from frame to frame (no flips); flat geometry with fitted bounds.
+    void showFrame(const core::Frame& frame);
+    void resetTrails();
+    void setSelectedToken(int index);  // -1: none
+    int selectedToken() const;
+    // Token under display pixel (x, y) (VTK convention: origin bottom-left), or -1.
+    int pickToken(int x, int y) const;
+    // Non-empty when the view is a projection, e.g. "PCA projection of R^16 to 3D".
+    QString projectionLabel() const;
+    // The RGB colour the current style gives token i (for legends and panels); identical in every view.
+    QColor tokenColour(int i) const;
+
+    void resetCamera();
+    void setViewPreset(ViewPreset preset);
+    CameraState camera() const;
+    void setCamera(const CameraState& camera);
+    void orbit(double azimuthDegrees);  // rotate the camera about the sphere's vertical axis
+
+private:
+    struct Impl;
+    std::unique_ptr<Impl> m_impl;
+};
+
+// Per-head colours, identical in every panel and view (colour-blind-safe palette).
+QColor headColour(int h);
+
+}  // namespace attnsphere::ui
