@@ -29,7 +29,9 @@ SimulationController::SimulationController(const core::Scenario& scenario, QObje
     post([](SimulationWorker* w) { w->publishNow(); });
 }
 
-SimulationController::~SimulationController() { shutdown(); }
+SimulationController::~SimulationController() {
+    shutdown();
+}
 
 void SimulationController::shutdown() {
     if (m_shutDown) return;
@@ -43,7 +45,8 @@ template <typename F>
 void SimulationController::post(F&& f) {
     if (m_shutDown) return;
     SimulationWorker* worker = m_worker;
-    QMetaObject::invokeMethod(worker, [worker, f = std::forward<F>(f)]() mutable { f(worker); }, Qt::QueuedConnection);
+    QMetaObject::invokeMethod(
+        worker, [worker, f = std::forward<F>(f)]() mutable { f(worker); }, Qt::QueuedConnection);
 }
 
 void SimulationController::play() {
@@ -52,7 +55,9 @@ void SimulationController::play() {
 void SimulationController::pause() {
     post([](SimulationWorker* w) { w->pause(); });
 }
-void SimulationController::togglePlay() { m_running ? pause() : play(); }
+void SimulationController::togglePlay() {
+    m_running ? pause() : play();
+}
 void SimulationController::stepOnce() {
     post([](SimulationWorker* w) { w->stepOnce(); });
 }

@@ -24,8 +24,9 @@ core::FrameOptions publishOptions() {
 std::size_t frameBytes(const core::Frame& f) {
     std::size_t bytes = sizeof(core::Frame) + static_cast<std::size_t>(f.positions.size()) * sizeof(double);
     for (const auto& h : f.heads)
-        bytes += sizeof(h) + static_cast<std::size_t>(h.entropy.size() + h.radial.size() + h.tangential.size()) *
-                                 sizeof(double);
+        bytes +=
+            sizeof(h) + static_cast<std::size_t>(h.entropy.size() + h.radial.size() + h.tangential.size()) *
+                            sizeof(double);
     return bytes + f.clusterLabels.size() * sizeof(int);
 }
 
@@ -76,7 +77,9 @@ void SimulationWorker::scheduleNext(int delayMs) {
     if (m_running && !m_abort.load()) m_timer->start(delayMs);
 }
 
-void SimulationWorker::play() { setRunning(true); }
+void SimulationWorker::play() {
+    setRunning(true);
+}
 
 void SimulationWorker::pause() {
     setRunning(false);
@@ -137,9 +140,11 @@ void SimulationWorker::applyEdit(const core::Scenario& edited) {
         return;
     }
     const nlohmann::json before = m_scenario.toJson(), after = edited.toJson();
-    auto changed = [&](const char* key) { return before.value(key, nlohmann::json()) != after.value(key, nlohmann::json()); };
-    const bool reinit = edited.n != m_scenario.n || edited.d != m_scenario.d || edited.seed != m_scenario.seed ||
-                        changed("init");
+    auto changed = [&](const char* key) {
+        return before.value(key, nlohmann::json()) != after.value(key, nlohmann::json());
+    };
+    const bool reinit = edited.n != m_scenario.n || edited.d != m_scenario.d ||
+                        edited.seed != m_scenario.seed || changed("init");
     try {
         if (reinit) {
             m_scenario = edited;
@@ -185,7 +190,8 @@ void SimulationWorker::runBatch() {
             if (m_speed > 0) {
                 const double target = m_wallStartSim + m_speed * m_wall.nsecsElapsed() * 1e-9;
                 // Too slow to keep up: do not build an ever-growing lag.
-                if (target - m_sim->time() > 0.25 * m_speed) m_wallStartSim += target - m_sim->time() - 0.25 * m_speed;
+                if (target - m_sim->time() > 0.25 * m_speed)
+                    m_wallStartSim += target - m_sim->time() - 0.25 * m_speed;
                 if (m_sim->time() >= target) {
                     const double ahead = (m_sim->time() - target) / m_speed;
                     delay = std::clamp(static_cast<int>(ahead * 1000), 1, 10);
@@ -199,14 +205,14 @@ void SimulationWorker::runBatch() {
         return;
     } catch (const core::NumericalError& e) {
         setRunning(false);
-        publish(true);
         emit numericalError(QString::fromStdString(e.what()));
         return;
     }
     if (m_sincePublish.isValid() ? m_sincePublish.elapsed() >= 1000.0 / kMaxPublishHz : true) publish(false);
     if (m_statsClock.elapsed() >= 500) {
         const double seconds = m_statsClock.nsecsElapsed() * 1e-9;
-        emit statsUpdated((m_sim->stepCount() - m_statsSteps) / seconds, (m_sim->time() - m_statsSim) / seconds);
+        emit statsUpdated((m_sim->stepCount() - m_statsSteps) / seconds,
+                          (m_sim->time() - m_statsSim) / seconds);
         m_statsClock.restart();
         m_statsSteps = m_sim->stepCount();
         m_statsSim = m_sim->time();
@@ -214,7 +220,9 @@ void SimulationWorker::runBatch() {
     scheduleNext(delay);
 }
 
-void SimulationWorker::publishNow() { publish(true); }
+void SimulationWorker::publishNow() {
+    publish(true);
+}
 
 void SimulationWorker::publish(bool force) {
     if (!force && (m_inFlight.load() || !m_dirtySincePublish)) return;
@@ -267,12 +275,13 @@ void SimulationWorker::exportData(const QString& directory, const QString& comma
         core::RunExport out(directory.toStdString(), m_scenario, extra);
         for (const auto& f : m_history) out.addFrame(*f);
         out.commit();
-        emit exportFinished(true, QStringLiteral("Exported %1 frames (t = %2 … %3; every %4. published frame) to %5")
-                                      .arg(out.frameCount())
-                                      .arg(m_history.front()->t)
-                                      .arg(m_history.back()->t)
-                                      .arg(m_historyStride)
-                                      .arg(directory));
+        emit exportFinished(
+            true, QStringLiteral("Exported %1 frames (t = %2 … %3; every %4. published frame) to %5")
+                      .arg(out.frameCount())
+                      .arg(m_history.front()->t)
+                      .arg(m_history.back()->t)
+                      .arg(m_historyStride)
+                      .arg(directory));
     } catch (const std::exception& e) {
         emit exportFinished(false, QString::fromStdString(e.what()));
     }
