@@ -2,5 +2,8 @@
 #include "ui/RenderCommand.h"
 #include <cstdio>
 namespace attnsphere::ui {
-int runRenderCommand(int, char**) { std::fprintf(stderr, "render not implemented yet\n"); return 1; }
+int runRenderCommand(int, char**) {
+    std::fprintf(stderr, "render not implemented yet\n");
+    return 1;
+}
 }  // namespace attnsphere::ui
