@@ -164,7 +164,8 @@ void AttentionHeatmapPanel::setEnlargedHead(int h) {
 
 void AttentionHeatmapPanel::addFrame(const core::Frame& frame) {
     needsReset(frame);
-    if (!frame.hasObservables) return;
+    // Frames without attention matrices (the worker sends them at a lower rate) keep the last ones.
+    if (!frame.hasObservables || frame.heads.empty() || frame.heads.front().attention.size() == 0) return;
     m_attention.clear();
     for (const auto& head : frame.heads) m_attention.push_back(head.attention);
     m_n = frame.n;
