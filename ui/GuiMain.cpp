@@ -172,7 +172,7 @@ int runGui(int argc, char** argv) {
     options.interactive = !headless;
     options.restoreLayout = !headless;
     MainWindow window(scenario, source, options);
-    window.sphereView()->setStyle(style);
+    window.setSceneStyle(style);
     if (headless) window.resize(1880, 1040);
     window.show();
     if (select >= 0) window.selectToken(select);

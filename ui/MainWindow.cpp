@@ -287,7 +287,12 @@ void MainWindow::selectToken(int index) {
         p->setSelectedToken(index);
         p->refresh();
     }
-    if (index >= 0) statusBar()->showMessage(tr("Selected token %1").arg(index), 5000);
+    if (index >= 0 && m_latest) statusBar()->showMessage(tr("Selected token %1").arg(index), 5000);
+}
+
+void MainWindow::setSceneStyle(const SceneStyle& style) {
+    m_view->setStyle(style);
+    m_parameters->setStyle(style);
 }
 
 void MainWindow::onFrame(std::shared_ptr<const core::Frame> frame) {
