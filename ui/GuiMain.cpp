@@ -182,7 +182,18 @@ int runGui(int argc, char** argv) {
         int code = 0;
         QTimer::singleShot(static_cast<int>(after * 1000), &window, [&] {
             if (select >= 0) window.selectToken(select);
-            const QImage image = window.grabWindow();
+            QImage image = window.grabWindow();
+            // Facts for tests and documentation, stored as PNG text chunks.
+            SphereView* view = window.sphereView();
+            const QRect r(view->mapTo(&window, QPoint(0, 0)), view->size());
+            image.setText(QStringLiteral("attnsphere.view"),
+                          QStringLiteral("%1 %2 %3 %4").arg(r.x()).arg(r.y()).arg(r.width()).arg(r.height()));
+            image.setText(QStringLiteral("attnsphere.projection"), view->projectionLabel());
+            if (view->selectedToken() >= 0) {
+                const QPointF p = view->tokenPosition(view->selectedToken()) + QPointF(r.topLeft());
+                image.setText(QStringLiteral("attnsphere.selected"),
+                              QStringLiteral("%1 %2 %3").arg(view->selectedToken()).arg(p.x()).arg(p.y()));
+            }
             if (image.isNull() || !image.save(out)) {
                 std::fprintf(stderr, "attnsphere: cannot write %s\n", qPrintable(out));
                 code = 1;

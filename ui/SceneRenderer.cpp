@@ -725,6 +725,15 @@ int SceneRenderer::pickToken(int x, int y) const {
     return nearestDist <= 2 * radius ? nearest : -1;
 }
 
+std::array<double, 2> SceneRenderer::tokenDisplayPosition(int i) const {
+    const Impl& m = *m_impl;
+    if (!m.hasFrame || i < 0 || i >= m.n) return {-1, -1};
+    m.renderer->SetWorldPoint(m.shown(0, i), m.shown(1, i), m.shown(2, i), 1.0);
+    m.renderer->WorldToDisplay();
+    const double* p = m.renderer->GetDisplayPoint();
+    return {p[0], p[1]};
+}
+
 QString SceneRenderer::projectionLabel() const {
     return m_impl->projection;
 }

@@ -56,6 +56,8 @@ public:
     int selectedToken() const;
     // Token under display pixel (x, y) (VTK convention: origin bottom-left), or -1.
     int pickToken(int x, int y) const;
+    // Display pixel (VTK convention: origin bottom-left) where token i is drawn; (-1, -1) if none.
+    std::array<double, 2> tokenDisplayPosition(int i) const;
     // Non-empty when the view is a projection, e.g. "PCA projection of R^16 to 3D".
     QString projectionLabel() const;
     // The RGB colour the current style gives token i (for legends and panels); identical in every view.

@@ -175,6 +175,13 @@ void SphereView::setFlatGeometry(bool flat) {
 QString SphereView::projectionLabel() const {
     return m_vtk->scene->projectionLabel();
 }
+QPointF SphereView::tokenPosition(int i) const {
+    const auto p = m_vtk->scene->tokenDisplayPosition(i);
+    if (p[0] < 0) return QPointF(-1, -1);
+    const qreal dpr = m_window->devicePixelRatio();
+    return QPointF(p[0] / dpr, height() - 1 - p[1] / dpr);
+}
+
 QColor SphereView::tokenColour(int i) const {
     return m_vtk->scene->tokenColour(i);
 }

@@ -40,6 +40,8 @@ public:
     int selectedToken() const { return m_selected; }
     QString projectionLabel() const;
     QColor tokenColour(int i) const;
+    // Where token i is drawn, in this widget's coordinates; (-1, -1) if it is not shown.
+    QPointF tokenPosition(int i) const;
 
     void setMaxFps(double fps);  // repaint cap (default 30)
     // Paint durations (ms) and intervals between paints (ms) since the last call; for the benchmark.
