@@ -55,7 +55,7 @@ private:
     core::Scenario m_scenario;
     std::shared_ptr<const core::Frame> m_latest;
     bool m_running = false;
-    double m_speed = 2.0;
+    double m_speed = 1.0;
     bool m_shutDown = false;
 };
 

@@ -73,7 +73,7 @@ private:
     std::atomic<bool> m_abort{false};
     std::atomic<bool> m_inFlight{false};
     bool m_running = false;
-    double m_speed = 2.0;
+    double m_speed = 1.0;
     int m_threads = 0;
     QTimer* m_timer;
     QElapsedTimer m_wall, m_sincePublish, m_statsClock, m_sinceAttention;

@@ -120,7 +120,8 @@ MainWindow::MainWindow(const core::Scenario& scenario, const QString& scenarioSo
         restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
         restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
     }
-    if (options.startRunning) m_controller->play();
+    // Start once the window is up, so the first frames of the run reach the panels.
+    if (options.startRunning) QTimer::singleShot(400, m_controller.get(), &app::SimulationController::play);
     updateStatus();
 }
 

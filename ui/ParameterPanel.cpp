@@ -219,7 +219,7 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
     connect(m_grid, &QCheckBox::toggled, this, &ParameterPanel::emitStyle);
 
     m_loading = true;
-    m_speed->setValue(2.0);
+    m_speed->setValue(1.0);
     m_loading = false;
     setStyle(SceneStyle());
 }

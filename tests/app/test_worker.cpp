@@ -5,6 +5,7 @@
 
 #include <QElapsedTimer>
 #include <QSignalSpy>
+#include <QTemporaryDir>
 #include <QtTest>
 
 using namespace attnsphere;
@@ -115,6 +116,29 @@ private slots:
         QTRY_COMPARE(rejected.count(), 1);
         QVERIFY(rejected.at(0).at(0).toString().contains(QStringLiteral("n")));
         QCOMPARE(c.scenario().n, 40);
+    }
+
+    void exportWritesThePublishedFrames() {
+        app::SimulationController c(smallScenario());
+        QSignalSpy frames(&c, &app::SimulationController::frameAvailable);
+        QTRY_VERIFY(frames.count() >= 1);
+        for (int k = 0; k < 3; ++k) {
+            c.stepOnce();
+            QTRY_COMPARE(c.latestFrame()->step, k + 1);
+        }
+        QTemporaryDir dir;
+        QSignalSpy done(&c, &app::SimulationController::exportFinished);
+        c.exportData(dir.path(), QStringLiteral("attnsphere --test"));
+        QTRY_COMPARE(done.count(), 1);
+        QVERIFY2(done.at(0).at(0).toBool(), qPrintable(done.at(0).at(1).toString()));
+        QFile csv(dir.filePath(QStringLiteral("series.csv")));
+        QVERIFY(csv.open(QIODevice::ReadOnly));
+        const QList<QByteArray> lines = csv.readAll().trimmed().split('\n');
+        QCOMPARE(lines.size(), 1 + 4);  // header + frames at steps 0, 1, 2, 3
+        QVERIFY(QFile::exists(dir.filePath(QStringLiteral("positions.npy"))));
+        QFile meta(dir.filePath(QStringLiteral("metadata.json")));
+        QVERIFY(meta.open(QIODevice::ReadOnly));
+        QVERIFY(meta.readAll().contains("attnsphere --test"));
     }
 
     void numericalErrorPauses() {
