@@ -104,6 +104,19 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
         tr("Initial positions. Equiangular: ⟨x_i, x_j⟩ = ρ for all i ≠ j (needs d ≥ n + 1 for ρ ≥ 0)."));
     m_rho = realBox(tokens, -1, 0.999, 3, 0.05, tr("ρ: pairwise cosine of the equiangular start."));
     m_clusters = intBox(tokens, 1, 20000, tr("k: number of clusters of the clustered start (at most n)."));
+    // Object names let tests and scripts find the controls.
+    for (auto [w, name] : {std::pair<QWidget*, const char*>{m_n, "n"},
+                           {m_d, "d"},
+                           {m_beta, "beta"},
+                           {m_kernel, "kernel"},
+                           {m_geometry, "geometry"},
+                           {m_integrator, "integrator"},
+                           {m_dt, "dt"},
+                           {m_seed, "seed"},
+                           {m_init, "init"},
+                           {m_rho, "rho"},
+                           {m_clusters, "clusters"}})
+        w->setObjectName(QString::fromLatin1(name));
     tf->addRow(tr("n"), m_n);
     tf->addRow(tr("d"), m_d);
     tf->addRow(tr("β"), m_beta);
@@ -141,6 +154,10 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
     m_value->setToolTip(
         tr("Value matrices V_h. V = M with symmetric M gives a gradient flow of Σ_h α_h E_h; V = −M descends "
            "it."));
+    m_H->setObjectName(QStringLiteral("H"));
+    m_heads->setObjectName(QStringLiteral("heads"));
+    m_eps->setObjectName(QStringLiteral("eps"));
+    m_value->setObjectName(QStringLiteral("value"));
     hf->addRow(tr("H"), m_H);
     hf->addRow(tr("score M_h"), m_heads);
     hf->addRow(tr("ε"), m_eps);
@@ -193,6 +210,7 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
     m_error->setWordWrap(true);
     m_error->setStyleSheet(QStringLiteral("color: #f0a030; font-weight: bold;"));
     m_error->setVisible(false);
+    m_error->setObjectName(QStringLiteral("error"));
     layout->addWidget(m_error);
     layout->addStretch();
 
@@ -391,6 +409,10 @@ void ParameterPanel::editMatrix(int head) {
     showError(QString());
     rebuildHeadTable();
     emit edited(s);
+}
+
+QString ParameterPanel::errorText() const {
+    return m_error->isHidden() ? QString() : m_error->text();
 }
 
 void ParameterPanel::showError(const QString& message) {

@@ -26,6 +26,7 @@ public:
     const core::Scenario& scenario() const { return m_scenario; }
     void setStyle(const SceneStyle& style);
     void showError(const QString& message);  // empty clears
+    QString errorText() const;
 
 signals:
     void edited(const attnsphere::core::Scenario& scenario);

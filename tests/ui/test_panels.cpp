@@ -4,12 +4,17 @@
 #include "ui/ColourMap.h"
 #include "ui/EnergyPanel.h"
 #include "ui/EntropyPanel.h"
+#include "ui/MatrixEditorDialog.h"
+#include "ui/ParameterPanel.h"
 #include "ui/RadialShadowPanel.h"
 #include "ui/SceneRenderer.h"
 
 #include <qcustomplot.h>
 
+#include <QDoubleSpinBox>
 #include <QSignalSpy>
+#include <QSpinBox>
+#include <QTableWidget>
 #include <QtTest>
 
 #include <cmath>
@@ -133,6 +138,61 @@ private slots:
         QCOMPARE(bars->dataCount(), 4);
         QCOMPARE((bars->data()->constBegin() + 3)->value, 3.0);  // r_3^2 = LinSpaced(-2, 3)[3]
         QCOMPARE(bars->brush().color(), ui::headColour(1));
+    }
+
+    void parameterEditsAreValidatedInPlace() {
+        ui::ParameterPanel panel;
+        core::Scenario s;
+        s.n = 10;
+        s.d = 3;
+        s.heads.count = 1;
+        s.heads.kind = core::HeadsKind::OrthogonalBlocks;
+        panel.setScenario(s);
+        QSignalSpy edited(&panel, &ui::ParameterPanel::edited);
+        auto* beta = panel.findChild<QDoubleSpinBox*>(QStringLiteral("beta"));
+        auto* H = panel.findChild<QSpinBox*>(QStringLiteral("H"));
+        auto* n = panel.findChild<QSpinBox*>(QStringLiteral("n"));
+        QVERIFY(beta && H && n);
+        // Spin boxes refuse values outside the scenario's ranges.
+        QCOMPARE(n->maximum(), 20000);
+        QCOMPARE(n->minimum(), 2);
+        beta->setValue(3.5);
+        QTRY_COMPARE(edited.count(), 1);
+        QCOMPARE(edited.at(0).at(0).value<core::Scenario>().beta, 3.5);
+        QVERIFY(panel.errorText().isEmpty());
+        // Orthogonal blocks need d >= H: refused in place, naming the field, and nothing is sent.
+        H->setValue(4);
+        QTest::qWait(400);
+        QCOMPARE(edited.count(), 1);
+        QVERIFY2(panel.errorText().contains(QStringLiteral("d")) &&
+                     panel.errorText().contains(QStringLiteral("heads.count")),
+                 qPrintable(panel.errorText()));
+        H->setValue(3);
+        QTRY_COMPARE(edited.count(), 2);
+        QVERIFY(panel.errorText().isEmpty());
+        QCOMPARE(edited.at(1).at(0).value<core::Scenario>().heads.count, 3);
+        QCOMPARE(edited.at(1).at(0).value<core::Scenario>().heads.alpha.size(), std::size_t(3));
+    }
+
+    void matrixEditorSpectrumAndSymmetry() {
+        core::Vector lambda;
+        double mean = 0, variance = 0;
+        core::Matrix M = core::Matrix::Zero(3, 3);
+        M.diagonal() << 3, 1, 2;
+        M(0, 1) = 4;  // antisymmetric part does not enter the spectrum of (M + M^T)/2
+        M(1, 0) = -4;
+        ui::MatrixEditorDialog::spectrum(M, lambda, mean, variance);
+        QVERIFY((lambda - Eigen::Vector3d(1, 2, 3)).norm() < 1e-12);
+        QVERIFY(std::abs(mean - 2.0) < 1e-12);
+        QVERIFY(std::abs(variance - 2.0 / 3.0) < 1e-12);
+
+        ui::MatrixEditorDialog dialog(core::Matrix::Identity(3, 3), 0);
+        auto* table = dialog.findChild<QTableWidget*>();
+        QVERIFY(table);
+        table->item(0, 2)->setText(QStringLiteral("0.5"));
+        QCOMPARE(dialog.matrix()(2, 0), 0.5);  // identity is symmetric: the mirror entry follows
+        table->item(1, 2)->setText(QStringLiteral("5000"));  // out of range: refused, reset to 0
+        QCOMPARE(dialog.matrix()(1, 2), 0.0);
     }
 
     void heatmapCellsHaveTheColourOfTheirValue() {
