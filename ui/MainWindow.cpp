@@ -240,6 +240,7 @@ void MainWindow::buildMenus() {
     auto* full = m_viewMenu->addAction(tr("&Full screen"), this,
                                        [this] { isFullScreen() ? showNormal() : showFullScreen(); });
     full->setShortcut(QKeySequence(Qt::Key_F));
+    full->setToolTip(tr("Full screen on / off (F)."));
     m_viewMenu->addAction(tr("Reset camera"), m_view, &SphereView::resetCamera);
     for (auto [label, preset] :
          {std::pair{tr("Front view"), ViewPreset::Front}, std::pair{tr("Top view"), ViewPreset::Top},

@@ -585,7 +585,7 @@ void SceneRenderer::Impl::updateSelection() {
         selectionVert->InsertNextCell(1, &id);
         // Ring in the tangent plane (for points off the sphere: facing the origin's direction anyway).
         Eigen::Vector3d normal = x.norm() > 1e-6 ? Eigen::Vector3d(x.normalized()) : Eigen::Vector3d::UnitZ();
-        if (d == 2 && !flat) normal = Eigen::Vector3d::UnitZ();
+        if (d == 2) normal = Eigen::Vector3d::UnitZ();  // planar data: ring in the plane
         Eigen::Vector3d e1 = normal.unitOrthogonal();
         Eigen::Vector3d e2 = normal.cross(e1);
         selectionRing.addLine(circle(x, e1, e2, 0.075, 48), true);
@@ -745,7 +745,7 @@ QColor SceneRenderer::tokenColour(int i) const {
 
 void SceneRenderer::resetCamera() {
     const Impl& m = *m_impl;
-    setViewPreset(m.hasFrame && m.d == 2 && !m.flat ? ViewPreset::Front : ViewPreset::Isometric);
+    setViewPreset(m.hasFrame && m.d == 2 ? ViewPreset::Front : ViewPreset::Isometric);
 }
 
 void SceneRenderer::setViewPreset(ViewPreset preset) {
