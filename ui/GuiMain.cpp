@@ -211,6 +211,7 @@ int runGui(int argc, char** argv) {
             window.sphereView()->takePaintTimes();
             window.sphereView()->takePaintIntervals();
             panelsAtStart = window.panelRefreshCount();
+            window.takePanelTimes();
             clock.start();
         });
         QTimer spin;
@@ -228,6 +229,7 @@ int runGui(int argc, char** argv) {
             const auto paints = window.sphereView()->takePaintTimes();
             const auto intervals = window.sphereView()->takePaintIntervals();
             const long long panels = window.panelRefreshCount() - panelsAtStart;
+            const auto panelTimes = window.takePanelTimes();
             const auto& s = window.controller()->scenario();
             const double fps = paints.size() / seconds, hz = panels / seconds;
             std::printf(
@@ -240,7 +242,12 @@ int runGui(int argc, char** argv) {
                 "p95 %.1f ms\n",
                 paints.size(), seconds, percentile(paints, 0.5), percentile(paints, 0.95),
                 percentile(intervals, 0.5), percentile(intervals, 0.95));
-            std::printf("panels: %lld refreshes with new data in %.1f s\n", panels, seconds);
+            std::printf(
+                "panels: %lld refreshes with new data in %.1f s; refresh (all four panels) median %.1f ms, "
+                "p95 %.1f ms; "
+                "simulation %.1f steps/s\n",
+                panels, seconds, percentile(panelTimes, 0.5), percentile(panelTimes, 0.95),
+                window.stepsPerSecond());
             std::printf("headline: view_fps=%.1f panels_hz=%.1f at n=%d d=%d H=%d\n", fps, hz, s.n, s.d,
                         s.heads.count);
             std::fflush(stdout);

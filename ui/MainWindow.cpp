@@ -305,6 +305,8 @@ void MainWindow::onFrame(std::shared_ptr<const core::Frame> frame) {
 }
 
 void MainWindow::refreshPanels() {
+    QElapsedTimer timer;
+    timer.start();
     bool any = false;
     for (std::size_t k = 0; k < m_panels.size(); ++k) {
         PlotPanel* p = m_panels[k];
@@ -316,6 +318,8 @@ void MainWindow::refreshPanels() {
         setProperty("lastRefreshedFrame",
                     QVariant::fromValue<void*>(const_cast<core::Frame*>(m_latest.get())));
         ++m_panelRefreshes;
+        m_panelTimes.push_back(timer.nsecsElapsed() * 1e-6);
+        if (m_panelTimes.size() > 100000) m_panelTimes.clear();
     }
 }
 

@@ -6,10 +6,12 @@
 #include "core/Scenario.h"
 #include "ui/SceneRenderer.h"
 
+#include <QElapsedTimer>
 #include <QMainWindow>
 #include <QTimer>
 
 #include <memory>
+#include <utility>
 #include <vector>
 
 class QLabel;
@@ -44,7 +46,10 @@ public:
     const std::vector<PlotPanel*>& panels() const { return m_panels; }
     void selectToken(int index);
     void setSceneStyle(const SceneStyle& style);
+    double stepsPerSecond() const { return m_stepsPerSecond; }
     long long panelRefreshCount() const { return m_panelRefreshes; }
+    // Durations (ms) of panel refreshes that carried a new frame, since the last call; for the benchmark.
+    std::vector<double> takePanelTimes() { return std::exchange(m_panelTimes, {}); }
     // The whole window including the GL view, as shown.
     QImage grabWindow();
 
@@ -83,6 +88,7 @@ private:
     double m_stepsPerSecond = 0;
     long long m_lastPaintCount = 0;
     long long m_panelRefreshes = 0;
+    std::vector<double> m_panelTimes;
     double m_fps = 0;
     QElapsedTimer m_fpsClock;
     int m_selected = -1;

@@ -30,10 +30,10 @@ RadialShadowPanel::RadialShadowPanel(QWidget* parent) : PlotPanel(parent) {
         tr("Radial-dominance margin D_h = Σ_i |P⊥ u_i^h|² − Σ_i r_i^h Σ_{h'≠h} r_i^{h'}.\n"
            "D_h ≥ 0 for all h is the sufficient condition for every E_h to grow; shaded: D_h < 0."));
     m_bars->setToolTip(tr("r_i^h for every token i of the current frame, one colour per head."));
-    rebuild(0);
+    rebuild(0, 0);
 }
 
-void RadialShadowPanel::rebuild(int H) {
+void RadialShadowPanel::rebuild(int H, int n) {
     for (QCustomPlot* p : {m_shadow, m_margin, m_bars}) {
         p->clearGraphs();
         p->clearPlottables();
@@ -48,6 +48,8 @@ void RadialShadowPanel::rebuild(int H) {
     m_dGraphs.clear();
     m_dNegativeGraphs.clear();
     m_barSets.clear();
+    m_impulses.clear();
+    const bool impulses = n * H > 800;
     m_currentRadial.assign(count, QVector<double>());
     delete m_group;
     m_group = new QCPBarsGroup(m_bars);
@@ -71,6 +73,13 @@ void RadialShadowPanel::rebuild(int H) {
         auto* d = m_margin->addGraph();
         d->setPen(plotPen(c));
         m_dGraphs.push_back(d);
+        if (impulses) {
+            auto* g = m_bars->addGraph();
+            g->setLineStyle(QCPGraph::lsImpulse);
+            g->setPen(plotPen(c));
+            m_impulses.push_back(g);
+            continue;
+        }
         auto* bars = new QCPBars(m_bars->xAxis, m_bars->yAxis);
         bars->setPen(Qt::NoPen);
         bars->setBrush(c);
@@ -82,7 +91,7 @@ void RadialShadowPanel::rebuild(int H) {
 }
 
 void RadialShadowPanel::addFrame(const core::Frame& frame) {
-    if (needsReset(frame)) rebuild(frame.H);
+    if (needsReset(frame)) rebuild(frame.H, frame.n);
     if (!frame.hasObservables || static_cast<int>(frame.heads.size()) != frame.H) return;
     for (int h = 0; h < frame.H; ++h) {
         const auto uh = static_cast<std::size_t>(h);

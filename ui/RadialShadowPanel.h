@@ -24,7 +24,7 @@ public:
     QCustomPlot* barPlot() const { return m_bars; }
 
 private:
-    void rebuild(int H);
+    void rebuild(int H, int n);
 
     QCustomPlot* m_shadow;
     QCustomPlot* m_margin;
@@ -32,6 +32,7 @@ private:
     std::vector<SeriesBuffer> m_meanAbs, m_maxAbs, m_d, m_dNegative;
     std::vector<QCPGraph*> m_meanGraphs, m_maxGraphs, m_dGraphs, m_dNegativeGraphs;
     std::vector<QCPBars*> m_barSets;
+    std::vector<QCPGraph*> m_impulses;  // instead of bars when there are too many to draw as rectangles
     QCPBarsGroup* m_group = nullptr;
     std::vector<QVector<double>> m_currentRadial;
     QVector<double> m_tokenKeys;
