@@ -7,12 +7,14 @@ SimulationController::SimulationController(const core::Scenario& scenario, QObje
     m_thread.setObjectName(QStringLiteral("simulation"));
     m_worker->moveToThread(&m_thread);
     connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    connect(m_worker, &SimulationWorker::frameReady, this, [this](std::shared_ptr<const core::Frame> frame) {
-        m_latest = std::move(frame);
-        // Taken: the worker may compute the next frame.
-        m_worker->frameInFlight().store(false);
-        emit frameAvailable(m_latest);
-    });
+    // Queued frames may still arrive after shutdown deleted the worker: use the shared flag only.
+    connect(m_worker, &SimulationWorker::frameReady, this,
+            [this, inFlight = m_worker->frameInFlight()](std::shared_ptr<const core::Frame> frame) {
+                m_latest = std::move(frame);
+                // Taken: the worker may compute the next frame.
+                inFlight->store(false);
+                emit frameAvailable(m_latest);
+            });
     connect(m_worker, &SimulationWorker::runningChanged, this, [this](bool running) {
         m_running = running;
         emit runningChanged(running);

@@ -229,7 +229,7 @@ void SimulationWorker::publishNow() {
 }
 
 void SimulationWorker::publish(bool force) {
-    if (!force && (m_inFlight.load() || !m_dirtySincePublish)) return;
+    if (!force && (m_inFlight->load() || !m_dirtySincePublish)) return;
     if (m_abort.load()) return;
     std::shared_ptr<const core::Frame> frame;
     // Heatmaps refresh at most kMaxAttentionHz; forced frames (pause, step, edits) always carry them.
@@ -248,7 +248,7 @@ void SimulationWorker::publish(bool force) {
     record(*frame);
     m_dirtySincePublish = false;
     m_sincePublish.start();
-    m_inFlight.store(true);
+    m_inFlight->store(true);
     emit frameReady(std::move(frame));
 }
 

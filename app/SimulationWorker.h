@@ -29,8 +29,8 @@ public:
     // Raised by the controller on shutdown: a step in progress stops promptly (core::Aborted).
     std::atomic<bool>& abortFlag() { return m_abort; }
     // Cleared by the consumer once it took the last published frame; while set, no new frame is
-    // computed (the GUI never accumulates a backlog).
-    std::atomic<bool>& frameInFlight() { return m_inFlight; }
+    // computed (the GUI never accumulates a backlog). Shared, so it outlives the worker.
+    std::shared_ptr<std::atomic<bool>> frameInFlight() const { return m_inFlight; }
 
     static constexpr double kMaxPublishHz = 60.0;
 
@@ -71,7 +71,7 @@ private:
     core::Scenario m_scenario;
     std::unique_ptr<core::Simulation> m_sim;
     std::atomic<bool> m_abort{false};
-    std::atomic<bool> m_inFlight{false};
+    std::shared_ptr<std::atomic<bool>> m_inFlight = std::make_shared<std::atomic<bool>>(false);
     bool m_running = false;
     double m_speed = 1.0;
     int m_threads = 0;

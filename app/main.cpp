@@ -9,6 +9,7 @@
 int main(int argc, char** argv) {
     const std::string_view first = argc > 1 ? argv[1] : "";
     if (first == "render") return attnsphere::ui::runRenderCommand(argc, argv);
-    if (attnsphere::app::isCommandLineInvocation(argc, argv)) return attnsphere::app::runCommandLine(argc, argv);
+    if (attnsphere::app::isCommandLineInvocation(argc, argv))
+        return attnsphere::app::runCommandLine(argc, argv);
     return attnsphere::ui::runGui(argc, argv);
 }
