@@ -118,8 +118,16 @@ void RadialShadowPanel::refresh() {
         m_maxAbs[h].assignTo(m_maxGraphs[h]);
         m_d[h].assignTo(m_dGraphs[h]);
         m_dNegative[h].assignTo(m_dNegativeGraphs[h]);
-        if (m_currentRadial[h].size() == m_tokenKeys.size())
-            m_barSets[h]->setData(m_tokenKeys, m_currentRadial[h], true);
+        if (m_currentRadial[h].size() != m_tokenKeys.size()) continue;
+        if (h < m_barSets.size()) m_barSets[h]->setData(m_tokenKeys, m_currentRadial[h], true);
+        if (h < m_impulses.size()) {
+            // Heads side by side within each token's slot, as the grouped bars would be.
+            const double offset =
+                (static_cast<double>(h) - 0.5 * (m_impulses.size() - 1)) * 0.8 / m_impulses.size();
+            QVector<double> keys(m_tokenKeys.size());
+            for (qsizetype i = 0; i < keys.size(); ++i) keys[i] = m_tokenKeys[i] + offset;
+            m_impulses[h]->setData(keys, m_currentRadial[h], true);
+        }
     }
     autoRange(m_shadow);
     autoRange(m_margin);
