@@ -125,8 +125,11 @@ inline double referenceEntropy(const Model& m, const Matrix& X, int h, int i) {
         z += w[j];
     }
     double s = 0;
-    for (int j = 0; j < n; ++j)
-        if (w[j] > 0) s -= w[j] / z * std::log(w[j] / z);
+    // Linear scores may be negative: only positive row-normalised weights enter (core's convention).
+    for (int j = 0; j < n; ++j) {
+        const double p = w[j] / z;
+        if (p > 0) s -= p * std::log(p);
+    }
     return s;
 }
 
