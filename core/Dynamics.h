@@ -16,12 +16,32 @@ public:
     void evaluate(const Model& model, const Matrix& X, Matrix& out, const std::atomic<bool>* abort = nullptr);
 
     // Per-head outputs u_i^h (d × n each, before projection), for observables. Same cost order as evaluate.
-    void headOutputs(const Model& model, const Matrix& X, std::vector<Matrix>& U);
+    void headOutputs(const Model& model, const Matrix& X, std::vector<Matrix>& U,
+                     const std::atomic<bool>* abort = nullptr);
+
+    // OpenMP threads used by evaluate/headOutputs (0 = OpenMP's default). Results do not depend on it:
+    // every output column is computed by one thread in a fixed order.
+    void setThreads(int threads) { m_threads = threads; }
+    int threads() const { return m_threads; }
+
+private:
+    // Accumulates head outputs: into one d × n matrix (perHead false) or one per head.
+    void accumulate(const Model& model, const Matrix& X, std::vector<Matrix>& outs, bool perHead,
+                    const std::atomic<bool>* abort);
+
+    int m_threads = 0;
+    std::vector<Matrix> m_keys;     // per head: (beta_h M_h X)^T, n × d
+    std::vector<Matrix> m_values;   // per head: (alpha_h / N) V_h X, d × n
+    std::vector<Matrix> m_scores;   // per thread: keys × block scratch
+    std::vector<Matrix> m_partial;  // per thread: d × block scratch
+    std::vector<Vector> m_scale;    // per thread: per-query normalisation
 };
 
 // Tangential projection of every column: v_i - <x_i, v_i> x_i.
 void projectTangent(const Matrix& X, Matrix& V);
 // Normalise every column to unit length.
 void normaliseColumns(Matrix& X);
+// OpenMP thread count for a requested value (0 = OpenMP's default).
+int resolveThreads(int threads);
 
 }  // namespace attnsphere::core

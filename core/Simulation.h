@@ -56,6 +56,8 @@ private:
 };
 
 // Observables of math.md §8 and "Decisions" for a given state; used by Simulation::makeFrame.
-Frame computeFrame(const Model& model, const Matrix& X, double t, std::int64_t step, const FrameOptions& options);
+// threads: OpenMP threads (0 = default); results agree across thread counts to rounding.
+Frame computeFrame(const Model& model, const Matrix& X, double t, std::int64_t step,
+                   const FrameOptions& options, int threads = 0);
 
 }  // namespace attnsphere::core

@@ -1,0 +1,131 @@
+#include "core/Dynamics.h"
+
+#include "core/AttentionBlock.h"
+#include "core/Errors.h"
+
+#include <omp.h>
+
+#include <cmath>
+#include <sstream>
+#include <string>
+
+namespace attnsphere::core {
+
+int resolveThreads(int threads) {
+    return threads > 0 ? threads : omp_get_max_threads();
+}
+
+void projectTangent(const Matrix& X, Matrix& V) {
+    const Eigen::RowVectorXd radial = (X.array() * V.array()).colwise().sum();
+    V -= X * radial.asDiagonal();
+}
+
+void normaliseColumns(Matrix& X) {
+    X.colwise().normalize();
+}
+
+void VelocityField::evaluate(const Model& model, const Matrix& X, Matrix& out,
+                             const std::atomic<bool>* abort) {
+    std::vector<Matrix> outs(1);
+    outs[0].swap(out);
+    accumulate(model, X, outs, false, abort);
+    out.swap(outs[0]);
+    if (model.geometry == Geometry::Sphere) projectTangent(X, out);
+    if (!out.allFinite())
+        throw NumericalError(
+            "the velocity is not finite (NaN or infinity): lower beta or dt, or use the "
+            "softmax kernel");
+}
+
+void VelocityField::headOutputs(const Model& model, const Matrix& X, std::vector<Matrix>& U,
+                                const std::atomic<bool>* abort) {
+    accumulate(model, X, U, true, abort);
+}
+
+void VelocityField::accumulate(const Model& model, const Matrix& X, std::vector<Matrix>& outs, bool perHead,
+                               const std::atomic<bool>* abort) {
+    const int d = static_cast<int>(X.rows());
+    const int n = static_cast<int>(X.cols());
+    const int H = model.headCount();
+    const double invN = detail::constantNormaliser(model.kernel, n);
+
+    m_keys.resize(static_cast<std::size_t>(H));
+    m_values.resize(static_cast<std::size_t>(H));
+    for (int h = 0; h < H; ++h) {
+        const Head& head = model.heads[static_cast<std::size_t>(h)];
+        m_keys[h].noalias() = (model.headBeta(h) * head.M * X).transpose();
+        m_values[h].noalias() = (head.alpha * invN) * head.V * X;
+    }
+    outs.resize(perHead ? static_cast<std::size_t>(H) : 1);
+    for (auto& o : outs) o.setZero(d, n);
+
+    const int block = detail::queryBlockSize(n);
+    const int blocks = (n + block - 1) / block;
+    const int threads = resolveThreads(m_threads);
+    m_scores.resize(static_cast<std::size_t>(threads));
+    m_partial.resize(static_cast<std::size_t>(threads));
+    m_scale.resize(static_cast<std::size_t>(threads));
+
+    bool aborted = false;
+    bool overflow = false;
+    double overflowScore = 0;
+    int overflowHead = 0;
+
+#pragma omp parallel num_threads(threads)
+    {
+        const int tid = omp_get_thread_num();
+        Matrix& T = m_scores[static_cast<std::size_t>(tid)];
+        Matrix& part = m_partial[static_cast<std::size_t>(tid)];
+        Vector& scale = m_scale[static_cast<std::size_t>(tid)];
+        T.resize(n, block);
+        part.resize(d, block);
+        scale.resize(block);
+
+#pragma omp for schedule(dynamic, 1)
+        for (int b = 0; b < blocks; ++b) {
+            bool stop;
+#pragma omp atomic read
+            stop = aborted;
+            if (stop || (abort && abort->load(std::memory_order_relaxed))) {
+#pragma omp atomic write
+                aborted = true;
+                continue;
+            }
+            const int i0 = b * block;
+            const int q = std::min(block, n - i0);
+            auto Xb = X.middleCols(i0, q);
+            for (int h = 0; h < H; ++h) {
+                auto Tb = T.leftCols(q);
+                auto sb = scale.head(q);
+                Tb.noalias() = m_keys[h] * Xb;
+                double maxScore = 0;
+                if (!detail::applyKernel(model.kernel, model.sigmoidBias, Tb, sb, maxScore)) {
+#pragma omp critical(attnsphere_overflow)
+                    {
+                        if (!overflow || maxScore > overflowScore) {
+                            overflowScore = maxScore;
+                            overflowHead = h;
+                        }
+                        overflow = true;
+                    }
+                    continue;
+                }
+                auto pb = part.leftCols(q);
+                pb.noalias() = m_values[h] * Tb;
+                outs[perHead ? static_cast<std::size_t>(h) : 0].middleCols(i0, q) += pb * sb.asDiagonal();
+            }
+        }
+    }
+
+    if (overflow) {
+        std::ostringstream msg;
+        msg << "unnormalised exp kernel overflows: head " << overflowHead
+            << " has a score s_ij = " << overflowScore << " > " << detail::kMaxExpScore
+            << " (beta = " << model.headBeta(overflowHead)
+            << "); lower beta or the score matrix, or use the softmax kernel";
+        throw NumericalError(msg.str());
+    }
+    if (aborted) throw Aborted();
+}
+
+}  // namespace attnsphere::core
