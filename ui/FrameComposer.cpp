@@ -150,37 +150,36 @@ void FrameComposer::drawPanel(QPainter& p, const QRect& r, const QString& name,
     QString referenceLabel;
     bool total = false;
     if (name == QLatin1String("energy")) {
-        title = QStringLiteral("Energy E_h, E_total");
+        title = QStringLiteral("Energy");
         value = [](const Sample& s, int h) {
             return h < 0 ? s.energyTotal : s.energy[static_cast<std::size_t>(h)];
         };
         total = true;
     } else if (name == QLatin1String("entropy")) {
-        title = QStringLiteral("Attention entropy (mean over tokens)");
+        title = QStringLiteral("Attention entropy (mean)");
         value = [](const Sample& s, int h) { return s.entropyMean[static_cast<std::size_t>(h)]; };
         if (frame.n > 0) {
             reference = std::log(static_cast<double>(frame.n));
             referenceLabel = QStringLiteral("log n");
         }
     } else if (name == QLatin1String("shadows")) {
-        title = QStringLiteral("Radial shadow mean |r_i^h|");
+        title = QStringLiteral("Radial shadow mean |r|");
         value = [](const Sample& s, int h) { return s.radialMean[static_cast<std::size_t>(h)]; };
     } else {
         p.setFont(titleFont);
         p.setPen(kText);
         p.drawText(inner.topLeft() + QPoint(0, tm.ascent()),
-                   QStringLiteral("Attention P^h (rows: queries, cols: keys)"));
+                   tm.elidedText(QStringLiteral("Attention (rows: queries, cols: keys)"), Qt::ElideRight,
+                                 inner.width()));
         drawHeatmap(p, inner.adjusted(0, tm.height() + pad / 2, 0, 0), frame);
         return;
     }
 
     p.setFont(titleFont);
     p.setPen(kText);
-    p.drawText(inner.topLeft() + QPoint(0, tm.ascent()), title);
+    p.drawText(inner.topLeft() + QPoint(0, tm.ascent()), tm.elidedText(title, Qt::ElideRight, inner.width()));
     const int H = m_history.empty() ? 0 : static_cast<int>(m_history.back().energy.size());
-    const QRect plot = inner.adjusted(lm.horizontalAdvance(QStringLiteral("-0.0000")) + pad / 2,
-                                      tm.height() + pad / 2, 0, -lm.height() - pad / 4);
-    if (m_history.empty() || H == 0 || plot.width() < 10 || plot.height() < 10) return;
+    if (m_history.empty() || H == 0) return;
 
     double lo = std::numeric_limits<double>::infinity(), hi = -lo;
     for (const Sample& s : m_history)
@@ -200,6 +199,10 @@ void FrameComposer::drawPanel(QPainter& p, const QRect& r, const QString& name,
     const double span = hi - lo;
     lo -= 0.05 * span;
     hi += 0.05 * span;
+    const QString hiText = shortNumber(hi), loText = shortNumber(lo);
+    const int labelWidth = std::max(lm.horizontalAdvance(hiText), lm.horizontalAdvance(loText));
+    const QRect plot = inner.adjusted(labelWidth + pad / 2, tm.height() + pad / 2, 0, -lm.height() - pad / 4);
+    if (plot.width() < 10 || plot.height() < 10) return;
     const double t0 = m_history.front().t, t1 = std::max(m_history.back().t, t0 + 1e-12);
     auto mapX = [&](double t) { return plot.left() + (t - t0) / (t1 - t0) * plot.width(); };
     auto mapY = [&](double v) { return plot.bottom() - (v - lo) / (hi - lo) * plot.height(); };
@@ -209,9 +212,9 @@ void FrameComposer::drawPanel(QPainter& p, const QRect& r, const QString& name,
     p.drawLine(plot.bottomLeft(), plot.topLeft());
     p.setFont(labelFont);
     p.drawText(QRect(inner.left(), plot.top(), plot.left() - inner.left() - 3, lm.height()), Qt::AlignRight,
-               shortNumber(hi));
+               hiText);
     p.drawText(QRect(inner.left(), plot.bottom() - lm.height(), plot.left() - inner.left() - 3, lm.height()),
-               Qt::AlignRight, shortNumber(lo));
+               Qt::AlignRight, loText);
     p.drawText(QRect(plot.left(), plot.bottom() + 2, plot.width(), lm.height()), Qt::AlignLeft,
                shortNumber(t0));
     p.drawText(QRect(plot.left(), plot.bottom() + 2, plot.width(), lm.height()), Qt::AlignRight,
@@ -290,12 +293,14 @@ void FrameComposer::drawOverlays(QPainter& p, const OverlayValues& v) const {
     const double h = m_options.size.height();
     const QStringList& o = m_options.overlays;
     const int margin = static_cast<int>(std::lround(h * 0.025));
+    double y = margin;
     if (o.contains(QLatin1String("title")) && !m_options.title.isEmpty()) {
         const QFont f = uiFont(h * 0.045, true);
         const QFontMetrics fm(f);
-        const double x = m_view.left() + (m_view.width() - fm.horizontalAdvance(m_options.title)) / 2.0;
-        outlinedText(p, QPointF(std::max<double>(margin, x), margin + fm.ascent()), m_options.title, f,
-                     Qt::white);
+        const QString title = fm.elidedText(m_options.title, Qt::ElideRight, m_view.width() - 2 * margin);
+        const double x = m_view.left() + (m_view.width() - fm.horizontalAdvance(title)) / 2.0;
+        outlinedText(p, QPointF(std::max<double>(margin, x), y + fm.ascent()), title, f, Qt::white);
+        y += fm.height() + margin / 2.0;
     }
     QStringList parts;
     if (o.contains(QLatin1String("t"))) parts << QStringLiteral("t = %1").arg(v.t, 0, 'f', 2);
@@ -304,19 +309,14 @@ void FrameComposer::drawOverlays(QPainter& p, const OverlayValues& v) const {
     if (o.contains(QLatin1String("d"))) parts << QStringLiteral("d = %1").arg(v.d);
     if (o.contains(QLatin1String("H"))) parts << QStringLiteral("H = %1").arg(v.H);
     if (o.contains(QLatin1String("kernel"))) parts << v.kernel;
+    if (parts.isEmpty()) return;
+    // Top left: the view's bottom corners carry the scene's legend and projection label.
     const QFont f = uiFont(h * 0.032);
     const QFontMetrics fm(f);
-    if (!parts.isEmpty())
-        outlinedText(p, QPointF(m_view.left() + margin, m_view.bottom() - margin - fm.descent()),
-                     parts.join(QLatin1String("    ")), f, kText);
-    if (!v.projection.isEmpty()) {
-        const QFont pf = uiFont(h * 0.024);
-        const QFontMetrics pm(pf);
-        outlinedText(p,
-                     QPointF(m_view.right() - margin - pm.horizontalAdvance(v.projection),
-                             m_view.bottom() - margin - pm.descent()),
-                     v.projection, pf, kText);
-    }
+    outlinedText(
+        p, QPointF(m_view.left() + margin, y + fm.ascent()),
+        fm.elidedText(parts.join(QLatin1String("    ")), Qt::ElideRight, m_view.width() - 2 * margin), f,
+        kText);
 }
 
 }  // namespace attnsphere::ui

@@ -31,7 +31,6 @@ struct OverlayValues {
     double beta = 1;
     int n = 0, d = 0, H = 0;
     QString kernel;
-    QString projection;  // e.g. "PCA projection of R^16 to 3D"; shown when non-empty
 };
 
 class FrameComposer {

@@ -459,7 +459,6 @@ int render(const RenderOptions& o) {
             values.H = frame.H;
             values.kernel = QString::fromUtf8(core::toString(sim().model().kernel).data(),
                                               static_cast<int>(core::toString(sim().model().kernel).size()));
-            values.projection = renderer.scene().projectionLabel();
             encoder.addFrame(composer.compose(view, frame, values));
             ++done;
             progress.update(static_cast<int>(done), frame.t);
