@@ -1,6 +1,6 @@
 #include "core/Dynamics.h"
 
-#include "core/AttentionBlock.h"
+#include "core/AttentionKernel.h"
 #include "core/Errors.h"
 
 #include <omp.h>
@@ -51,10 +51,12 @@ void VelocityField::accumulate(const Model& model, const Matrix& X, std::vector<
 
     m_keys.resize(static_cast<std::size_t>(H));
     m_values.resize(static_cast<std::size_t>(H));
+    std::vector<detail::HeadOperands> ops(static_cast<std::size_t>(H));
     for (int h = 0; h < H; ++h) {
         const Head& head = model.heads[static_cast<std::size_t>(h)];
-        m_keys[h].noalias() = (model.headBeta(h) * head.M * X).transpose();
-        m_values[h].noalias() = (head.alpha * invN) * head.V * X;
+        m_keys[h].noalias() = X.transpose() * (model.headBeta(h) * head.M.transpose());
+        m_values[h].noalias() = X.transpose() * ((head.alpha * invN) * head.V.transpose());
+        ops[h] = {m_keys[h].data(), m_values[h].data(), n, d, model.kernel, model.sigmoidBias};
     }
     outs.resize(perHead ? static_cast<std::size_t>(H) : 1);
     for (auto& o : outs) o.setZero(d, n);
@@ -62,9 +64,7 @@ void VelocityField::accumulate(const Model& model, const Matrix& X, std::vector<
     const int block = detail::queryBlockSize(n);
     const int blocks = (n + block - 1) / block;
     const int threads = resolveThreads(m_threads);
-    m_scores.resize(static_cast<std::size_t>(threads));
-    m_partial.resize(static_cast<std::size_t>(threads));
-    m_scale.resize(static_cast<std::size_t>(threads));
+    m_scratch.resize(static_cast<std::size_t>(threads));
 
     bool aborted = false;
     bool overflow = false;
@@ -73,13 +73,8 @@ void VelocityField::accumulate(const Model& model, const Matrix& X, std::vector<
 
 #pragma omp parallel num_threads(threads)
     {
-        const int tid = omp_get_thread_num();
-        Matrix& T = m_scores[static_cast<std::size_t>(tid)];
-        Matrix& part = m_partial[static_cast<std::size_t>(tid)];
-        Vector& scale = m_scale[static_cast<std::size_t>(tid)];
-        T.resize(n, block);
-        part.resize(d, block);
-        scale.resize(block);
+        Vector& scratch = m_scratch[static_cast<std::size_t>(omp_get_thread_num())];
+        scratch.resize(n);
 
 #pragma omp for schedule(dynamic, 1)
         for (int b = 0; b < blocks; ++b) {
@@ -93,13 +88,11 @@ void VelocityField::accumulate(const Model& model, const Matrix& X, std::vector<
             }
             const int i0 = b * block;
             const int q = std::min(block, n - i0);
-            auto Xb = X.middleCols(i0, q);
             for (int h = 0; h < H; ++h) {
-                auto Tb = T.leftCols(q);
-                auto sb = scale.head(q);
-                Tb.noalias() = m_keys[h] * Xb;
+                Matrix& out = outs[perHead ? static_cast<std::size_t>(h) : 0];
                 double maxScore = 0;
-                if (!detail::applyKernel(model.kernel, model.sigmoidBias, Tb, sb, maxScore)) {
+                if (!detail::attendQueries(ops[h], X.col(i0).data(), q, out.col(i0).data(), scratch.data(),
+                                           maxScore)) {
 #pragma omp critical(attnsphere_overflow)
                     {
                         if (!overflow || maxScore > overflowScore) {
@@ -108,11 +101,7 @@ void VelocityField::accumulate(const Model& model, const Matrix& X, std::vector<
                         }
                         overflow = true;
                     }
-                    continue;
                 }
-                auto pb = part.leftCols(q);
-                pb.noalias() = m_values[h] * Tb;
-                outs[perHead ? static_cast<std::size_t>(h) : 0].middleCols(i0, q) += pb * sb.asDiagonal();
             }
         }
     }

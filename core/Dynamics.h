@@ -31,10 +31,8 @@ private:
 
     int m_threads = 0;
     std::vector<Matrix> m_keys;     // per head: (beta_h M_h X)^T, n × d
-    std::vector<Matrix> m_values;   // per head: (alpha_h / N) V_h X, d × n
-    std::vector<Matrix> m_scores;   // per thread: keys × block scratch
-    std::vector<Matrix> m_partial;  // per thread: d × block scratch
-    std::vector<Vector> m_scale;    // per thread: per-query normalisation
+    std::vector<Matrix> m_values;   // per head: (alpha_h / N) (V_h X)^T, n × d
+    std::vector<Vector> m_scratch;  // per thread: one row of scores
 };
 
 // Tangential projection of every column: v_i - <x_i, v_i> x_i.

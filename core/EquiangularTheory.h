@@ -17,7 +17,7 @@ struct EquiangularSetup {
     double beta = 1;
     KernelKind kernel = KernelKind::Softmax;  // normalised kernels: SA form; others: (2/n)-form (Linear: N=1)
     double sigmoidBias = 0;
-    std::vector<ScalarHead> heads{ScalarHead{}};
+    std::vector<ScalarHead> heads = std::vector<ScalarHead>(1);  // one head a = b = 1
 };
 
 namespace equiangular {
@@ -28,13 +28,14 @@ double integrateRho(const EquiangularSetup& s, double rho0, double t);  // rho(t
 double linearRateAtOne(const EquiangularSetup& s);  // lambda with d(1-rho)/dt ~ -lambda (1-rho)
 // kappa_{1..H} / sum_h kappa_h with kappa = 1/T(rho0 -> rho1)
 double superAdditivityRatio(const EquiangularSetup& s, double rho0, double rho1);
-double reluNormalisedTime(double rho0, double rho1);  // (1/2) ln[rho1(1-rho0)/(rho0(1-rho1))]
+double reluNormalisedTime(double rho0, double rho1);              // (1/2) ln[rho1(1-rho0)/(rho0(1-rho1))]
 double entropy(const EquiangularSetup& s, int head, double rho);  // S(rho) of one scalar head (softmax)
 double entropySlope(const EquiangularSetup& s, int head, double rho);  // dS/drho
 // Output cosine after one SA layer at beta = gamma log n (math.md §9 fact 14), single scalar head a=b=1.
 double longContextCosine(int n, double gamma, double rho);
 // Smallest beta in [lo, hi] with T(rho0 -> rho1) >= target (bisection; numerical threshold).
-double betaForClusteringTime(EquiangularSetup s, double rho0, double rho1, double target, double lo, double hi);
+double betaForClusteringTime(EquiangularSetup s, double rho0, double rho1, double target, double lo,
+                             double hi);
 // Realise an equiangular configuration with cosine rho in R^d (d >= n+1 for rho >= 0, d >= n otherwise).
 Matrix configuration(int n, int d, double rho);
 }  // namespace equiangular

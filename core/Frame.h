@@ -9,15 +9,15 @@
 namespace attnsphere::core {
 
 struct HeadObservables {
-    double energy = 0;        // E_h = 1/(2 beta_h n^2) sum_ij Phi(s_ij^h)
-    double energyRate = 0;    // dE_h/dt along the current velocity (exact, not a difference)
-    Vector entropy;           // S_i^h per token (of the row-normalised P^h), length n
-    double entropyMean = 0;   // mean_i S_i^h
-    double entropyMin = 0;    // min_i S_i^h
-    Vector radial;            // r_i^h = <x_i, u_i^h>, length n
-    Vector tangential;        // |P_{x_i}^perp u_i^h|, length n
-    double radialMeanAbs = 0; // mean_i |r_i^h|
-    double radialMaxAbs = 0;  // max_i |r_i^h|
+    double energy = 0;           // E_h = 1/(2 beta_h n^2) sum_ij Phi(s_ij^h)
+    double energyRate = 0;       // dE_h/dt along the current velocity (exact, not a difference)
+    Vector entropy;              // S_i^h per token (of the row-normalised P^h), length n
+    double entropyMean = 0;      // mean_i S_i^h
+    double entropyMin = 0;       // min_i S_i^h
+    Vector radial;               // r_i^h = <x_i, u_i^h>, length n
+    Vector tangential;           // |P_{x_i}^perp u_i^h|, length n
+    double radialMeanAbs = 0;    // mean_i |r_i^h|
+    double radialMaxAbs = 0;     // max_i |r_i^h|
     double dominanceMargin = 0;  // D_h (math.md "Decisions")
     // Row-normalised attention P^h (queries × keys). Empty unless requested; when n exceeds
     // FrameOptions::maxAttentionSize it is block-averaged to that size (attentionStride tokens per cell).
@@ -26,9 +26,9 @@ struct HeadObservables {
 };
 
 struct FrameOptions {
-    bool observables = true;     // energies, entropy, shadows, clustering, health
-    bool attention = true;       // fill HeadObservables::attention
-    int maxAttentionSize = 256;  // downsample attention matrices beyond this many rows
+    bool observables = true;         // energies, entropy, shadows, clustering, health
+    bool attention = true;           // fill HeadObservables::attention
+    int maxAttentionSize = 256;      // downsample attention matrices beyond this many rows
     double clusterTolerance = 1e-4;  // tau: tokens i, j share a cluster when G_ij >= 1 - tau
 };
 
@@ -40,11 +40,11 @@ struct Frame {
 
     bool hasObservables = false;
     std::vector<HeadObservables> heads;
-    double energyTotal = 0;      // sum_h alpha_h E_h
-    double energyTotalRate = 0;  // d/dt of energyTotal
-    double entropyMean = 0;      // S_bar over heads and tokens
-    double meanCosine = 0;       // rho_bar
-    double orderParameter = 0;   // R = |mean_i x_i|
+    double energyTotal = 0;            // sum_h alpha_h E_h
+    double energyTotalRate = 0;        // d/dt of energyTotal
+    double entropyMean = 0;            // S_bar over heads and tokens
+    double meanCosine = 0;             // rho_bar
+    double orderParameter = 0;         // R = |mean_i x_i|
     double clusteredPairFraction = 0;  // #{i<j: G_ij >= 0.999} / (n(n-1)/2)
     int clusterCount = 0;
     std::vector<int> clusterLabels;  // per token, 0..clusterCount-1, ordered by first appearance

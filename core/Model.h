@@ -21,8 +21,8 @@ enum class Geometry { Sphere, Flat };
 enum class IntegratorKind { Euler, RK4, DormandPrince };
 
 struct Head {
-    Matrix M;  // score matrix, d × d (s_ij = beta <x_i, M x_j>)
-    Matrix V;  // value matrix, d × d
+    Matrix M;            // score matrix, d × d (s_ij = beta <x_i, M x_j>)
+    Matrix V;            // value matrix, d × d
     double alpha = 1.0;  // head strength (>= 0)
     // Per-head inverse temperature; NaN means "use the model's shared beta".
     double beta = std::numeric_limits<double>::quiet_NaN();

@@ -1,6 +1,6 @@
 // computeFrame: the observables of math.md §8 and its "Decisions", computed blocked over query rows
 // like the velocity (no n × n × H storage beyond the optional, downsampled attention matrices).
-#include "core/AttentionBlock.h"
+#include "core/AttentionKernel.h"
 #include "core/Dynamics.h"
 #include "core/Simulation.h"
 
@@ -16,34 +16,6 @@ namespace attnsphere::core {
 namespace {
 constexpr double kClusteredPair = 0.999;
 constexpr double kEigenThreshold = 1e-3;
-
-bool isExpKernel(KernelKind k) {
-    return k == KernelKind::Softmax || k == KernelKind::Exp;
-}
-
-// kappa(s) (unshifted) into K and the sum of Phi(s) over the block, from the scores T.
-double kernelAndPotential(KernelKind kernel, double bias, const Eigen::Ref<const Matrix>& T,
-                          Eigen::Ref<Matrix> K) {
-    switch (kernel) {
-        case KernelKind::Softmax:
-        case KernelKind::Exp:
-            K.array() = T.array().exp();
-            return K.sum();
-        case KernelKind::ReluNormalised:
-        case KernelKind::Relu:
-            K.array() = T.array().max(0.0);
-            return 0.5 * K.squaredNorm();
-        case KernelKind::Linear:
-            K = T;
-            return 0.5 * T.squaredNorm();
-        case KernelKind::Sigmoid: {
-            const Eigen::ArrayXXd z = T.array() + bias;
-            K.array() = 1.0 / (1.0 + (-z).exp());
-            return (z.max(0.0) + (-z.abs()).exp().log1p()).sum();
-        }
-    }
-    return 0.0;
-}
 
 struct UnionFind {
     std::vector<int> parent;
@@ -193,35 +165,22 @@ Frame computeFrame(const Model& model, const Matrix& X, double t, std::int64_t s
                 auto Ab = A.leftCols(q);
                 Tb.noalias() = keys[h] * Xb;
                 const std::size_t slot = static_cast<std::size_t>(b) * H + h;
-                potential[slot] = kernelAndPotential(model.kernel, model.sigmoidBias, Tb, Kb);
+                double potentialSum = 0;
+                Eigen::VectorXd& entropy = f.heads[h].entropy;
+                for (int c = 0; c < q; ++c) {
+                    const detail::RowObservables row =
+                        detail::observeRow(model.kernel, model.sigmoidBias, Tb.col(c).data(), n,
+                                           Kb.col(c).data(), Pb.col(c).data());
+                    potentialSum += row.potential;
+                    entropy(i0 + c) = row.entropy;
+                }
+                potential[slot] = potentialSum;
                 // sum_{i in block} <xdot_i, sum_j K_ij M x_j> + <x_i, sum_j K_ij M xdot_j>
                 Ab.noalias() = MX[h] * Kb;
                 double r = (Xdot.middleCols(i0, q).array() * Ab.array()).sum();
                 Ab.noalias() = MXdot[h] * Kb;
                 r += (Xb.array() * Ab.array()).sum();
                 rate[slot] = r;
-
-                Eigen::VectorXd& entropy = f.heads[h].entropy;
-                for (int c = 0; c < q; ++c) {
-                    auto p = Pb.col(c).array();
-                    if (isExpKernel(model.kernel)) {
-                        // Row-normalised, max-shifted: S = log Z' - sum_j P_ij (s_ij - m).
-                        const double m = Tb.col(c).maxCoeff();
-                        p = (Tb.col(c).array() - m).exp();
-                        const double z = p.sum();
-                        p /= z;
-                        entropy(i0 + c) = std::log(z) - (p * (Tb.col(c).array() - m)).sum();
-                    } else {
-                        const double z = Kb.col(c).sum();
-                        if (z == 0.0) {
-                            p.setZero();
-                            entropy(i0 + c) = 0.0;
-                        } else {
-                            p = Kb.col(c).array() / z;
-                            entropy(i0 + c) = -(p > 0).select(p * p.max(1e-300).log(), 0.0).sum();
-                        }
-                    }
-                }
                 if (options.attention) {
                     Eigen::MatrixXf& att = f.heads[h].attention;
                     if (stride == 1) {

@@ -1,0 +1,61 @@
+#pragma once
+// Internal to core: the inner loops of attention, one query at a time against all keys. They are plain
+// loops over contiguous arrays, compiled in several instruction-set variants (AVX-512, AVX2, baseline
+// x86-64) and chosen at run time, so the portable build still runs vectorised on a modern CPU.
+#include "core/Model.h"
+
+#include <algorithm>
+#include <cstddef>
+
+namespace attnsphere::core::detail {
+
+// Largest score accepted by the unnormalised exp kernel: e^700 ~ 1e304 still sums over thousands of
+// tokens without reaching infinity.
+inline constexpr double kMaxExpScore = 700.0;
+
+// Queries per work item of the parallel loops.
+inline int queryBlockSize(int n) {
+    return std::clamp(16384 / std::max(n, 1), 4, 32);
+}
+
+// The 1/N_i factor that does not depend on the row: 1/n for the unnormalised kernels, 1 otherwise.
+inline double constantNormaliser(KernelKind kernel, int n) {
+    switch (kernel) {
+        case KernelKind::Exp:
+        case KernelKind::Relu:
+        case KernelKind::Sigmoid:
+            return 1.0 / n;
+        default:
+            return 1.0;
+    }
+}
+
+// One head's operands: keys = (beta_h M_h X)^T and values = (alpha_h / N) (V_h X)^T, both n × d
+// column-major (each coordinate contiguous over the tokens).
+struct HeadOperands {
+    const double* keys = nullptr;
+    const double* values = nullptr;
+    int n = 0, d = 0;
+    KernelKind kernel = KernelKind::Softmax;
+    double sigmoidBias = 0;
+};
+
+// For the q queries in X (d × q, column-major), adds the head output sum_j (kappa(s_ij)/N_i') values_j to
+// out (d × q), where N_i' is the row sum for normalised kernels and 1 otherwise. scratch holds n doubles.
+// Returns false (maxScore set) when the unnormalised exp kernel would overflow.
+bool attendQueries(const HeadOperands& op, const double* X, int q, double* out, double* scratch,
+                   double& maxScore);
+
+// Per query, what the observables need from one row of scores s (length n).
+struct RowObservables {
+    double potential = 0;  // sum_j Phi(s_j)
+    double entropy = 0;    // of the row-normalised P (0 for a row with no mass)
+};
+// Writes kappa(s_j) (unshifted) to K and the row-normalised attention P_j to P.
+RowObservables observeRow(KernelKind kernel, double sigmoidBias, const double* s, int n, double* K,
+                          double* P);
+
+// x <- e^x elementwise (accurate to about 1 ulp; arguments are clamped to [-707, 709]).
+void expInPlace(double* x, std::ptrdiff_t n);
+
+}  // namespace attnsphere::core::detail
