@@ -5,6 +5,7 @@
 
 #include "app/VideoEncoder.h"
 #include "core/Errors.h"
+#include "core/RunExport.h"
 #include "core/Scenario.h"
 #include "core/Session.h"
 #include "core/Simulation.h"
@@ -44,7 +45,7 @@ namespace {
 std::atomic<bool> g_interrupted{false};
 volatile std::sig_atomic_t g_signal = 0;
 
-extern "C" void onInterrupt(int sig) {
+void onRenderInterrupt(int sig) {
     g_signal = sig;
     g_interrupted.store(true);
     // A second Ctrl-C kills at once; the output then stays under its temporary name.
@@ -73,6 +74,8 @@ struct RenderOptions {
     int trail = 30;
     int crf = -1;
     int threads = 0;
+    QString exportDir;
+    QString commandLine;  // for metadata.json
 };
 
 double parseNumber(const QString& text, const char* option) {
@@ -123,6 +126,8 @@ const char* kHelpText =
     "  --crf Q                    quality: H.264 [0, 51] (default 20), VP9 [0, 63] (default 31)\n"
     "  --threads N                simulation threads, [0, 256] (0 = all cores)\n"
     "  --session FILE             re-render a session saved by the GUI (scenario + timeline + camera)\n"
+    "  --export DIR               also write the rendered frames' data: series.csv, positions.npy,\n"
+    "                             metadata.json (as `attnsphere run`)\n"
     "\n"
     "Exit codes: 0 done, 1 runtime failure, 2 bad input, 130 interrupted (Ctrl-C: the frames rendered so\n"
     "far are finalised into a valid shorter file; nothing incomplete is left under the final name).\n";
@@ -147,6 +152,7 @@ std::optional<RenderOptions> parseOptions(const QStringList& args) {
                        {"crf", "", "Q"},
                        {"threads", "", "N"},
                        {"session", "", "FILE"},
+                       {"export", "", "DIR"},
                        {{"h", "help"}, ""}});
     if (!parser.parse(args))
         invalid("render", parser.errorText() + QStringLiteral(" (see attnsphere render --help)"));
@@ -223,6 +229,7 @@ std::optional<RenderOptions> parseOptions(const QStringList& args) {
     }
     if (parser.isSet("trail")) o.trail = parseInt(parser.value("trail"), "--trail", 0, 500);
     if (parser.isSet("crf")) o.crf = parseInt(parser.value("crf"), "--crf", 0, 63);
+    o.exportDir = parser.value("export");
     if (parser.isSet("threads")) o.threads = parseInt(parser.value("threads"), "--threads", 0, 256);
     app::VideoEncoder::validate({o.out, o.size.width(), o.size.height(), o.fps, o.transparent, o.crf});
     return o;
@@ -415,10 +422,17 @@ int render(const RenderOptions& o) {
     renderer.scene().setFlatGeometry(scenario.geometry == core::Geometry::Flat);
 
     core::FrameOptions frameOptions;
-    frameOptions.observables = composer.needsObservables() || o.colour != ColourMode::Index;
+    frameOptions.observables =
+        composer.needsObservables() || o.colour != ColourMode::Index || !o.exportDir.isEmpty();
     frameOptions.attention = o.panels.contains(QLatin1String("heatmap"));
     frameOptions.maxAttentionSize = 128;
 
+    std::unique_ptr<core::RunExport> data;
+    if (!o.exportDir.isEmpty()) {
+        data = std::make_unique<core::RunExport>(
+            o.exportDir.toStdString(), scenario,
+            nlohmann::json{{"command", o.commandLine.toStdString()}, {"fps", o.fps}, {"stepsPerFrame", K}});
+    }
     app::VideoEncoder encoder;
     encoder.open({o.out, o.size.width(), o.size.height(), o.fps, o.transparent, o.crf});
 
@@ -460,6 +474,7 @@ int render(const RenderOptions& o) {
             values.kernel = QString::fromUtf8(core::toString(sim().model().kernel).data(),
                                               static_cast<int>(core::toString(sim().model().kernel).size()));
             encoder.addFrame(composer.compose(view, frame, values));
+            if (data) data->addFrame(frame);
             ++done;
             progress.update(static_cast<int>(done), frame.t);
         }
@@ -468,6 +483,7 @@ int render(const RenderOptions& o) {
     } catch (...) {
         progress.end();
         encoder.cancel();
+        if (data) data->abandon();
         throw;
     }
     progress.end();
@@ -475,15 +491,18 @@ int render(const RenderOptions& o) {
     if (g_interrupted.load()) {
         if (done == 0) {
             encoder.cancel();
+            if (data) data->abandon();
             std::fprintf(stderr, "interrupted before the first frame; nothing was written\n");
         } else {
             encoder.finish();
+            if (data) data->commit();
             std::fprintf(stderr, "interrupted: the %ld frames rendered so far were written to %s\n", done,
                          qPrintable(outName));
         }
         return g_signal == SIGTERM ? 143 : 130;
     }
     encoder.finish();
+    if (data) data->commit();
     std::printf("wrote %s: %ld frames, %dx%d, %g fps, t %.3g to %.3g, in %.1f s\n", qPrintable(outName), done,
                 o.size.width(), o.size.height(), o.fps, t0, sim().time(), progress.seconds());
     return 0;
@@ -508,7 +527,7 @@ int runRenderCommand(int argc, char** argv) {
     for (int i = 2; i < argc; ++i) args << QString::fromLocal8Bit(argv[i]);
 
     struct sigaction sa {};
-    sa.sa_handler = onInterrupt;
+    sa.sa_handler = onRenderInterrupt;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
     sigaction(SIGINT, &sa, nullptr);
@@ -516,8 +535,11 @@ int runRenderCommand(int argc, char** argv) {
 
     PrivateXServer xserver;
     try {
-        const auto options = parseOptions(args);
+        auto options = parseOptions(args);
         if (!options) return 0;
+        QStringList all;
+        for (int i = 0; i < argc; ++i) all << QString::fromLocal8Bit(argv[i]);
+        options->commandLine = all.join(QLatin1Char(' '));
         if (!displayAvailable()) xserver.start();
         return render(*options);
     } catch (const core::ValidationError& e) {
