@@ -444,24 +444,34 @@ void SessionPlayer::step() {
     applyDue();
     m_sim->step();
     ++m_globalStep;
-    applyDue();
 }
 
 bool SessionPlayer::finished() const {
-    return m_next >= m_session.timeline.size() && m_sim->stepCount() >= m_session.endStep;
+    const auto& tl = m_session.timeline;
+    for (std::size_t i = m_next; i < tl.size(); ++i)
+        if (tl[i].kind == SessionEventKind::Reset) return false;
+    return m_sim->stepCount() >= m_session.endStep;
 }
 
 std::optional<SessionCamera> SessionPlayer::camera() const {
     const auto& tl = m_session.timeline;
-    std::optional<std::size_t> last;
-    for (std::size_t i = 0; i < m_next; ++i)
+    const std::int64_t s = m_sim->stepCount();
+    std::size_t segmentEnd = m_segmentBegin + 1;
+    while (segmentEnd < tl.size() && tl[segmentEnd].kind != SessionEventKind::Reset) ++segmentEnd;
+    segmentEnd = std::min(segmentEnd, tl.size());
+    std::optional<std::size_t> last, next;
+    // Keys of earlier segments carry over: a reset does not move the camera.
+    for (std::size_t i = 0; i < m_segmentBegin && i < tl.size(); ++i)
         if (tl[i].kind == SessionEventKind::Camera) last = i;
-    std::optional<std::size_t> next;
-    for (std::size_t i = m_next; i < tl.size() && tl[i].kind != SessionEventKind::Reset; ++i)
-        if (tl[i].kind == SessionEventKind::Camera) {
+    for (std::size_t i = m_segmentBegin; i < segmentEnd; ++i) {
+        if (tl[i].kind != SessionEventKind::Camera) continue;
+        if (tl[i].step <= s) {
+            last = i;
+        } else {
             next = i;
             break;
         }
+    }
     if (!last) {
         if (next) return tl[*next].camera;  // before the first key: the first key
         return std::nullopt;
@@ -469,8 +479,8 @@ std::optional<SessionCamera> SessionPlayer::camera() const {
     const SessionCamera& a = tl[*last].camera;
     if (!next || *last < m_segmentBegin) return a;
     const SessionCamera& b = tl[*next].camera;
-    const double span = static_cast<double>(tl[*next].step - tl[*last].step);
-    const double f = span > 0 ? static_cast<double>(m_sim->stepCount() - tl[*last].step) / span : 0.0;
+    const double f =
+        static_cast<double>(s - tl[*last].step) / static_cast<double>(tl[*next].step - tl[*last].step);
     SessionCamera c;
     for (int i = 0; i < 3; ++i) {
         c.position[i] = a.position[i] + f * (b.position[i] - a.position[i]);

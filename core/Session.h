@@ -85,8 +85,8 @@ private:
 };
 
 // Replays a session on a Simulation it owns: step() applies every event due at the current step count,
-// then takes one step. Throws ValidationError when an event does not fit (e.g. positions of the wrong
-// size) with its timeline index.
+// then takes one step (as the live worker did: edits land between steps, after the frame was shown). Throws
+// ValidationError when an event does not fit (e.g. positions of the wrong size) with its timeline index.
 class SessionPlayer {
 public:
     explicit SessionPlayer(Session session);
@@ -97,7 +97,7 @@ public:
     void setAbortFlag(const std::atomic<bool>* abort);
     void applyDue();  // events due now (also called by step())
     void step();
-    // True once every event is applied and the last segment has reached endStep.
+    // True once the last segment is running and has reached endStep.
     bool finished() const;
     std::int64_t globalStep() const { return m_globalStep; }  // steps taken across all segments
     // Camera at the current step: linear between the surrounding keys of this segment, constant after

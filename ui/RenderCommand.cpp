@@ -370,7 +370,6 @@ int render(const RenderOptions& o) {
         core::Session session = core::Session::fromFile(o.session.toStdString());
         sessionSteps = session.totalSteps();
         player = std::make_unique<core::SessionPlayer>(std::move(session));
-        player->applyDue();
         scenario = player->simulation().scenario();
     } else {
         scenario = core::Scenario::load(o.source.toStdString());
