@@ -3,16 +3,19 @@
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <vector>
 
 // Every hot loop below is cloned for these targets; the dynamic loader picks the best one for the CPU.
 #define ATTNSPHERE_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+// Helpers must be inlined into each clone to be compiled for its instruction set.
+#define ATTNSPHERE_INLINE __attribute__((always_inline)) inline
 
 namespace attnsphere::core::detail {
 
 namespace {
 // e^x by Cody–Waite reduction x = k ln2 + r, |r| <= ln2/2, a degree-12 Taylor polynomial (truncation
 // below 2e-16 relative) and 2^k built in the exponent bits. Branch-free so loops vectorise.
-inline double vexp(double x) {
+ATTNSPHERE_INLINE double vexp(double x) {
     x = x < -707.0 ? -707.0 : x;
     x = x > 709.0 ? 709.0 : x;
     constexpr double kMagic = 0x1.8p52;  // adding it rounds to an integer held in the low mantissa bits
@@ -36,66 +39,140 @@ inline double vexp(double x) {
     return std::bit_cast<double>(std::bit_cast<std::int64_t>(p) + (ki << 52));
 }
 
-inline double rowMax(const double* s, int n) {
+ATTNSPHERE_INLINE double rowMax(const double* s, int n) {
     double m = -INFINITY;
 #pragma omp simd reduction(max : m)
     for (int j = 0; j < n; ++j) m = s[j] > m ? s[j] : m;
     return m;
 }
 
-inline double rowSum(const double* s, int n) {
+ATTNSPHERE_INLINE double rowSum(const double* s, int n) {
     double z = 0;
 #pragma omp simd reduction(+ : z)
     for (int j = 0; j < n; ++j) z += s[j];
     return z;
 }
 
-// s_j <- kappa(s_j), possibly scaled by a row constant; returns the factor turning it into kappa/N'.
-inline double applyKernel(KernelKind kernel, double bias, double* s, int n, double& maxScore, bool& ok) {
-    ok = true;
-    switch (kernel) {
-        case KernelKind::Softmax: {
-            const double m = rowMax(s, n);
-            double z = 0;
-#pragma omp simd reduction(+ : z)
-            for (int j = 0; j < n; ++j) {
-                s[j] = vexp(s[j] - m);
-                z += s[j];
-            }
-            return 1.0 / z;
-        }
-        case KernelKind::Exp: {
-            const double m = rowMax(s, n);
-            if (!(m <= kMaxExpScore)) {
-                maxScore = m;
-                ok = false;
-                return 0;
-            }
-#pragma omp simd
-            for (int j = 0; j < n; ++j) s[j] = vexp(s[j]);
-            return 1.0;
-        }
-        case KernelKind::ReluNormalised: {
-            double z = 0;
-#pragma omp simd reduction(+ : z)
-            for (int j = 0; j < n; ++j) {
-                s[j] = s[j] > 0 ? s[j] : 0.0;
-                z += s[j];
-            }
-            return z > 0 ? 1.0 / z : 0.0;  // a row with no positive score contributes nothing
-        }
-        case KernelKind::Relu:
-#pragma omp simd
-            for (int j = 0; j < n; ++j) s[j] = s[j] > 0 ? s[j] : 0.0;
-            return 1.0;
-        case KernelKind::Linear:
-            return 1.0;
-        case KernelKind::Sigmoid:
-#pragma omp simd
-            for (int j = 0; j < n; ++j) s[j] = 1.0 / (1.0 + vexp(-(s[j] + bias)));
-            return 1.0;
+// s_j (+)= sum_{k < G} key_k[j] x_k over all keys in one vectorised pass; the last pass also returns
+// max_j s_j.
+template <int G, bool Accumulate, bool Last>
+ATTNSPHERE_INLINE double scorePass(const double* const* key, const double* x, int n, double* s) {
+    const double x0 = x[0], x1 = G > 1 ? x[1] : 0, x2 = G > 2 ? x[2] : 0, x3 = G > 3 ? x[3] : 0;
+    const double* k0 = key[0];
+    const double* k1 = key[G > 1 ? 1 : 0];
+    const double* k2 = key[G > 2 ? 2 : 0];
+    const double* k3 = key[G > 3 ? 3 : 0];
+    double m = -INFINITY;
+#pragma omp simd reduction(max : m)
+    for (int j = 0; j < n; ++j) {
+        double t = k0[j] * x0;
+        if constexpr (G > 1) t += k1[j] * x1;
+        if constexpr (G > 2) t += k2[j] * x2;
+        if constexpr (G > 3) t += k3[j] * x3;
+        if constexpr (Accumulate) t += s[j];
+        s[j] = t;
+        if constexpr (Last) m = t > m ? t : m;
     }
-    return 1.0;
+    return m;
+}
+
+template <bool Accumulate, bool Last>
+ATTNSPHERE_INLINE double scorePassAny(int g, const double* const* key, const double* x, int n, double* s) {
+    switch (g) {
+        case 1:
+            return scorePass<1, Accumulate, Last>(key, x, n, s);
+        case 2:
+            return scorePass<2, Accumulate, Last>(key, x, n, s);
+        case 3:
+            return scorePass<3, Accumulate, Last>(key, x, n, s);
+        default:
+            return scorePass<4, Accumulate, Last>(key, x, n, s);
+    }
+}
+
+// Scores s_j = <x, key_j> for all keys, in passes of up to 4 coordinates; returns max_j s_j.
+ATTNSPHERE_INLINE double scoreRow(const double* const* key, const double* x, int n, int d, double* s) {
+    if (d <= 4) return scorePassAny<false, true>(d, key, x, n, s);
+    scorePassAny<false, false>(4, key, x, n, s);
+    int k = 4;
+    for (; k + 4 < d; k += 4) scorePassAny<true, false>(4, key + k, x + k, n, s);
+    return scorePassAny<true, true>(d - k, key + k, x + k, n, s);
+}
+
+// One pass: w_j = weight(s_j) stored back into s, their sum returned, and the dot products of w with
+// the first G (<= 4) value columns added to acc (independent accumulators hide the FMA latency).
+template <int G, typename Weight>
+ATTNSPHERE_INLINE double weightAndReduce(const double* const* v, double* s, int n, Weight weight,
+                                         double* acc) {
+    double z = 0, a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    const double* v0 = v[0];
+    const double* v1 = v[G > 1 ? 1 : 0];
+    const double* v2 = v[G > 2 ? 2 : 0];
+    const double* v3 = v[G > 3 ? 3 : 0];
+#pragma omp simd reduction(+ : z, a0, a1, a2, a3)
+    for (int j = 0; j < n; ++j) {
+        const double w = weight(s[j]);
+        s[j] = w;
+        z += w;
+        a0 += v0[j] * w;
+        if constexpr (G > 1) a1 += v1[j] * w;
+        if constexpr (G > 2) a2 += v2[j] * w;
+        if constexpr (G > 3) a3 += v3[j] * w;
+    }
+    acc[0] = a0;
+    if constexpr (G > 1) acc[1] = a1;
+    if constexpr (G > 2) acc[2] = a2;
+    if constexpr (G > 3) acc[3] = a3;
+    return z;
+}
+
+// Dot products of the stored weights w with G (<= 4) further value columns.
+template <int G>
+ATTNSPHERE_INLINE void reduceValues(const double* const* v, const double* w, int n, double* acc) {
+    double a0 = 0, a1 = 0, a2 = 0, a3 = 0;
+    const double* v0 = v[0];
+    const double* v1 = v[G > 1 ? 1 : 0];
+    const double* v2 = v[G > 2 ? 2 : 0];
+    const double* v3 = v[G > 3 ? 3 : 0];
+#pragma omp simd reduction(+ : a0, a1, a2, a3)
+    for (int j = 0; j < n; ++j) {
+        a0 += v0[j] * w[j];
+        if constexpr (G > 1) a1 += v1[j] * w[j];
+        if constexpr (G > 2) a2 += v2[j] * w[j];
+        if constexpr (G > 3) a3 += v3[j] * w[j];
+    }
+    acc[0] = a0;
+    if constexpr (G > 1) acc[1] = a1;
+    if constexpr (G > 2) acc[2] = a2;
+    if constexpr (G > 3) acc[3] = a3;
+}
+
+template <typename Weight>
+ATTNSPHERE_INLINE double weightAndReduceAny(int g, const double* const* v, double* s, int n, Weight weight,
+                                            double* acc) {
+    switch (g) {
+        case 1:
+            return weightAndReduce<1>(v, s, n, weight, acc);
+        case 2:
+            return weightAndReduce<2>(v, s, n, weight, acc);
+        case 3:
+            return weightAndReduce<3>(v, s, n, weight, acc);
+        default:
+            return weightAndReduce<4>(v, s, n, weight, acc);
+    }
+}
+
+ATTNSPHERE_INLINE void reduceValuesAny(int g, const double* const* v, const double* w, int n, double* acc) {
+    switch (g) {
+        case 1:
+            return reduceValues<1>(v, w, n, acc);
+        case 2:
+            return reduceValues<2>(v, w, n, acc);
+        case 3:
+            return reduceValues<3>(v, w, n, acc);
+        default:
+            return reduceValues<4>(v, w, n, acc);
+    }
 }
 }  // namespace
 
@@ -103,32 +180,69 @@ ATTNSPHERE_CLONES
 bool attendQueries(const HeadOperands& op, const double* X, int q, double* out, double* scratch,
                    double& maxScore) {
     const int n = op.n, d = op.d;
+    const double bias = op.sigmoidBias;
     double* s = scratch;
+    // Column pointers of the keys and values (on the stack for the usual small d).
+    constexpr int kMaxColumns = 64;
+    const double* columns[kMaxColumns];
+    const double* keyColumns[kMaxColumns];
+    double acc[kMaxColumns];
+    const bool stackColumns = d <= kMaxColumns;
+    std::vector<const double*> heapColumns, heapKeys;
+    std::vector<double> heapAcc;
+    const double** v = columns;
+    const double** key = keyColumns;
+    double* a = acc;
+    if (!stackColumns) {
+        heapColumns.resize(static_cast<std::size_t>(d));
+        heapKeys.resize(static_cast<std::size_t>(d));
+        heapAcc.resize(static_cast<std::size_t>(d));
+        v = heapColumns.data();
+        key = heapKeys.data();
+        a = heapAcc.data();
+    }
+    for (int r = 0; r < d; ++r) {
+        v[r] = op.values + static_cast<std::ptrdiff_t>(r) * n;
+        key[r] = op.keys + static_cast<std::ptrdiff_t>(r) * n;
+    }
+
     for (int c = 0; c < q; ++c) {
         const double* x = X + static_cast<std::ptrdiff_t>(c) * d;
-        {
-            const double* key = op.keys;
-            const double x0 = x[0];
-#pragma omp simd
-            for (int j = 0; j < n; ++j) s[j] = key[j] * x0;
+        const double m = scoreRow(key, x, n, d, s);
+        const int g = std::min(d, 4);
+        double z = 0;
+        switch (op.kernel) {
+            case KernelKind::Softmax:
+                z = weightAndReduceAny(
+                    g, v, s, n, [m](double t) { return vexp(t - m); }, a);
+                break;
+            case KernelKind::Exp:
+                if (!(m <= kMaxExpScore)) {
+                    maxScore = m;
+                    return false;
+                }
+                z = weightAndReduceAny(
+                    g, v, s, n, [](double t) { return vexp(t); }, a);
+                break;
+            case KernelKind::ReluNormalised:
+            case KernelKind::Relu:
+                z = weightAndReduceAny(
+                    g, v, s, n, [](double t) { return t > 0 ? t : 0.0; }, a);
+                break;
+            case KernelKind::Linear:
+                z = weightAndReduceAny(
+                    g, v, s, n, [](double t) { return t; }, a);
+                break;
+            case KernelKind::Sigmoid:
+                z = weightAndReduceAny(
+                    g, v, s, n, [bias](double t) { return 1.0 / (1.0 + vexp(-(t + bias))); }, a);
+                break;
         }
-        for (int k = 1; k < d; ++k) {
-            const double* key = op.keys + static_cast<std::ptrdiff_t>(k) * n;
-            const double xk = x[k];
-#pragma omp simd
-            for (int j = 0; j < n; ++j) s[j] += key[j] * xk;
-        }
-        bool ok = true;
-        const double scale = applyKernel(op.kernel, op.sigmoidBias, s, n, maxScore, ok);
-        if (!ok) return false;
+        for (int r = g; r < d; r += 4) reduceValuesAny(std::min(4, d - r), v + r, s, n, a + r);
+        double scale = 1.0;
+        if (isNormalised(op.kernel)) scale = z > 0 ? 1.0 / z : 0.0;  // a row without mass contributes 0
         double* o = out + static_cast<std::ptrdiff_t>(c) * d;
-        for (int r = 0; r < d; ++r) {
-            const double* v = op.values + static_cast<std::ptrdiff_t>(r) * n;
-            double acc = 0;
-#pragma omp simd reduction(+ : acc)
-            for (int j = 0; j < n; ++j) acc += v[j] * s[j];
-            o[r] += scale * acc;
-        }
+        for (int r = 0; r < d; ++r) o[r] += scale * a[r];
     }
     return true;
 }
