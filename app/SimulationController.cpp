@@ -27,6 +27,7 @@ SimulationController::SimulationController(const core::Scenario& scenario, QObje
     connect(m_worker, &SimulationWorker::editRejected, this, &SimulationController::editRejected);
     connect(m_worker, &SimulationWorker::statsUpdated, this, &SimulationController::statsUpdated);
     connect(m_worker, &SimulationWorker::exportFinished, this, &SimulationController::exportFinished);
+    connect(m_worker, &SimulationWorker::sessionSaved, this, &SimulationController::sessionSaved);
     m_thread.start();
     post([](SimulationWorker* w) { w->publishNow(); });
 }
@@ -81,6 +82,17 @@ void SimulationController::setThreads(int threads) {
 }
 void SimulationController::exportData(const QString& directory, const QString& commandLine) {
     post([directory, commandLine](SimulationWorker* w) { w->exportData(directory, commandLine); });
+}
+
+}  // namespace attnsphere::app
+
+namespace attnsphere::app {
+
+void SimulationController::recordCamera(const core::SessionCamera& camera) {
+    post([camera](SimulationWorker* w) { w->recordCamera(camera); });
+}
+void SimulationController::saveSession(const QString& path) {
+    post([path](SimulationWorker* w) { w->saveSession(path); });
 }
 
 }  // namespace attnsphere::app

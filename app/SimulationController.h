@@ -36,6 +36,8 @@ public slots:
     void setSpeed(double simulatedPerSecond);  // <= 0: as fast as possible
     void setThreads(int threads);
     void exportData(const QString& directory, const QString& commandLine);
+    void recordCamera(const attnsphere::core::SessionCamera& camera);
+    void saveSession(const QString& path);
 
 signals:
     void frameAvailable(std::shared_ptr<const attnsphere::core::Frame> frame);
@@ -45,6 +47,7 @@ signals:
     void scenarioChanged(const attnsphere::core::Scenario& scenario);
     void statsUpdated(double stepsPerSecond, double simulatedPerSecond);
     void exportFinished(bool ok, const QString& message);
+    void sessionSaved(bool ok, const QString& message);
 
 private:
     template <typename F>

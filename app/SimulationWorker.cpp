@@ -37,7 +37,7 @@ std::size_t frameBytes(const core::Frame& f) {
 }  // namespace
 
 SimulationWorker::SimulationWorker(const core::Scenario& scenario)
-    : m_scenario(scenario), m_timer(new QTimer(this)) {
+    : m_scenario(scenario), m_session(scenario), m_timer(new QTimer(this)) {
     qRegisterMetaType<std::shared_ptr<const core::Frame>>();
     qRegisterMetaType<core::Scenario>();
     m_timer->setSingleShot(true);
@@ -47,8 +47,10 @@ SimulationWorker::SimulationWorker(const core::Scenario& scenario)
 
 SimulationWorker::~SimulationWorker() = default;
 
-void SimulationWorker::rebuild() {
-    m_sim = std::make_unique<core::Simulation>(m_scenario);
+void SimulationWorker::rebuild(bool recordReset) {
+    auto sim = std::make_unique<core::Simulation>(m_scenario);
+    if (m_sim && recordReset) m_session.recordReset(m_sim->stepCount(), m_scenario);
+    m_sim = std::move(sim);
     m_sim->setAbortFlag(&m_abort);
     m_sim->setThreads(m_threads);
     m_history.clear();
@@ -122,7 +124,8 @@ void SimulationWorker::setScenario(const core::Scenario& scenario) {
     try {
         scenario.validate();
         m_scenario = scenario;
-        rebuild();
+        rebuild(false);
+        m_session = core::SessionLog(m_scenario);  // a new scenario starts a new session
     } catch (const std::exception& e) {
         m_scenario = previous;
         emit editRejected(QString::fromStdString(e.what()));
@@ -156,8 +159,15 @@ void SimulationWorker::applyEdit(const core::Scenario& edited) {
         } else {
             const core::Model model = edited.buildModel();
             m_sim->setModel(model);
-            if (edited.dt != m_scenario.dt) m_sim->setDt(edited.dt);
-            if (edited.integrator != m_scenario.integrator) m_sim->setIntegrator(edited.integrator);
+            m_session.recordModel(m_sim->stepCount(), model);
+            if (edited.dt != m_scenario.dt) {
+                m_sim->setDt(edited.dt);
+                m_session.recordDt(m_sim->stepCount(), edited.dt);
+            }
+            if (edited.integrator != m_scenario.integrator) {
+                m_sim->setIntegrator(edited.integrator);
+                m_session.recordIntegrator(m_sim->stepCount(), edited.integrator);
+            }
             m_scenario = edited;
         }
     } catch (const std::exception& e) {
@@ -270,6 +280,25 @@ void SimulationWorker::record(const core::Frame& frame) {
         }
         m_history.swap(thinned);
         m_historyStride *= 2;
+    }
+}
+
+void SimulationWorker::recordCamera(const core::SessionCamera& camera) {
+    m_session.recordCamera(m_sim->stepCount(), camera);
+}
+
+void SimulationWorker::saveSession(const QString& path) {
+    try {
+        m_session.setEndStep(m_sim->stepCount());
+        m_session.session().save(path.toStdString());
+        emit sessionSaved(true,
+                          QStringLiteral("Saved the session (%1 events, %2 steps) to %3; replay it with "
+                                         "`attnsphere render --session %3`")
+                              .arg(m_session.session().timeline.size())
+                              .arg(m_session.session().totalSteps())
+                              .arg(path));
+    } catch (const std::exception& e) {
+        emit sessionSaved(false, QString::fromStdString(e.what()));
     }
 }
 

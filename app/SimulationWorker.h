@@ -5,6 +5,7 @@
 // Lives in the thread SimulationController moves it to; only abortFlag() is touched from outside.
 #include "core/Frame.h"
 #include "core/Scenario.h"
+#include "core/Session.h"
 #include "core/Simulation.h"
 
 #include <QElapsedTimer>
@@ -50,6 +51,9 @@ public slots:
     // Writes series.csv, positions.npy and metadata.json of the frames published so far.
     void exportData(const QString& directory, const QString& commandLine);
     void publishNow();
+    // Session recording (core/Session.h): every edit is logged with its step; camera keys come from the GUI.
+    void recordCamera(const attnsphere::core::SessionCamera& camera);
+    void saveSession(const QString& path);
 
 signals:
     void frameReady(std::shared_ptr<const attnsphere::core::Frame> frame);
@@ -59,17 +63,19 @@ signals:
     void scenarioChanged(const attnsphere::core::Scenario& scenario);
     void statsUpdated(double stepsPerSecond, double simulatedPerSecond);
     void exportFinished(bool ok, const QString& message);
+    void sessionSaved(bool ok, const QString& message);
 
 private:
     void runBatch();
     void publish(bool force);
-    void rebuild();
+    void rebuild(bool recordReset = true);
     void setRunning(bool running);
     void record(const core::Frame& frame);
     void scheduleNext(int delayMs);
 
     core::Scenario m_scenario;
     std::unique_ptr<core::Simulation> m_sim;
+    core::SessionLog m_session;
     std::atomic<bool> m_abort{false};
     std::shared_ptr<std::atomic<bool>> m_inFlight = std::make_shared<std::atomic<bool>>(false);
     bool m_running = false;

@@ -98,6 +98,21 @@ MainWindow::MainWindow(const core::Scenario& scenario, const QString& scenarioSo
                 }
             });
     connect(m_view, &SphereView::tokenClicked, this, &MainWindow::selectToken);
+    connect(m_view, &SphereView::cameraChanged, this, [this](const CameraState& c) {
+        core::SessionCamera camera;
+        camera.position = c.position;
+        camera.focalPoint = c.focalPoint;
+        camera.viewUp = c.viewUp;
+        camera.viewAngle = c.viewAngle;
+        m_controller->recordCamera(camera);
+    });
+    connect(m_controller.get(), &app::SimulationController::sessionSaved, this,
+            [this](bool ok, const QString& message) {
+                if (ok)
+                    statusBar()->showMessage(message, 10000);
+                else
+                    reportError(tr("Saving the session failed"), message);
+            });
     for (PlotPanel* p : m_panels) connect(p, &PlotPanel::tokenSelected, this, &MainWindow::selectToken);
     connect(m_parameters, &ParameterPanel::edited, m_controller.get(), &app::SimulationController::applyEdit);
     connect(m_parameters, &ParameterPanel::speedChanged, m_controller.get(),
@@ -184,6 +199,15 @@ void MainWindow::buildMenus() {
     auto* save = file->addAction(tr("&Save scenario…"), this, &MainWindow::saveScenario);
     save->setShortcut(QKeySequence(QStringLiteral("Ctrl+S")));
     save->setToolTip(tr("Save the current parameters as a scenario JSON file."));
+    auto* session = file->addAction(tr("Save session…"), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(
+            this, tr("Save session"), QStringLiteral("session.json"), tr("Session (*.json)"));
+        if (!path.isEmpty()) m_controller->saveSession(path);
+    });
+    session->setShortcut(QKeySequence(QStringLiteral("Ctrl+Shift+S")));
+    session->setToolTip(
+        tr("Save the scenario plus every edit, reset and camera move with its step, so that\n"
+           "`attnsphere render --session FILE` re-renders exactly this run as a video."));
     auto* exportAction = file->addAction(tr("&Export data…"), this, &MainWindow::exportData);
     exportAction->setShortcut(QKeySequence(QStringLiteral("Ctrl+E")));
     exportAction->setToolTip(tr("series.csv, positions.npy, metadata.json of the frames shown so far."));

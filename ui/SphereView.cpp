@@ -196,11 +196,17 @@ void SphereView::setSelectedToken(int index) {
 void SphereView::resetCamera() {
     m_vtk->scene->resetCamera();
     m_dirty = true;
+    emit cameraChanged(camera());
 }
 
 void SphereView::setViewPreset(ViewPreset preset) {
     m_vtk->scene->setViewPreset(preset);
     m_dirty = true;
+    emit cameraChanged(camera());
+}
+
+CameraState SphereView::camera() const {
+    return m_vtk->scene->camera();
 }
 
 void SphereView::setCamera(const CameraState& camera) {
@@ -368,6 +374,7 @@ void SphereView::wheel(QWheelEvent* e) {
     const int delta = e->angleDelta().y();
     if (delta > 0) m_vtk->interactor->InvokeEvent(vtkCommand::MouseWheelForwardEvent, e);
     if (delta < 0) m_vtk->interactor->InvokeEvent(vtkCommand::MouseWheelBackwardEvent, e);
+    emit cameraChanged(camera());
     e->accept();
 }
 

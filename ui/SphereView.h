@@ -57,10 +57,13 @@ public slots:
     void resetCamera();
     void setViewPreset(attnsphere::ui::ViewPreset preset);
     void setCamera(const attnsphere::ui::CameraState& camera);
+    CameraState camera() const;
     void resetTrails();
 
 signals:
     void tokenClicked(int index);  // -1 when the click hit no token
+    // The user moved the camera (drag, wheel, preset, reset); for session recording.
+    void cameraChanged(const attnsphere::ui::CameraState& camera);
 
 private:
     struct Vtk;

@@ -141,6 +141,38 @@ private slots:
         QVERIFY(meta.readAll().contains("attnsphere --test"));
     }
 
+    void sessionReplaysTheLiveRun() {
+        app::SimulationController c(smallScenario());
+        QSignalSpy changed(&c, &app::SimulationController::scenarioChanged);
+        QTRY_VERIFY(c.latestFrame());
+        c.stepOnce();
+        c.stepOnce();
+        QTRY_COMPARE(c.latestFrame()->step, 2);
+        core::Scenario edited = c.scenario();
+        edited.beta = 3.0;
+        c.applyEdit(edited);
+        QTRY_COMPARE(changed.count(), 1);
+        for (int k = 0; k < 3; ++k) c.stepOnce();
+        QTRY_COMPARE(c.latestFrame()->step, 5);
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("session.json"));
+        QSignalSpy saved(&c, &app::SimulationController::sessionSaved);
+        c.saveSession(path);
+        QTRY_COMPARE(saved.count(), 1);
+        QVERIFY2(saved.at(0).at(0).toBool(), qPrintable(saved.at(0).at(1).toString()));
+
+        const core::Session session = core::Session::fromFile(path.toStdString());
+        QCOMPARE(session.endStep, 5);
+        QCOMPARE(session.timeline.size(), std::size_t(1));
+        QCOMPARE(session.timeline[0].kind, core::SessionEventKind::Model);
+        QCOMPARE(session.timeline[0].step, 2);
+        // Replaying gives exactly the live positions.
+        core::SessionPlayer player(session);
+        while (!player.finished()) player.step();
+        QCOMPARE(player.simulation().stepCount(), 5);
+        QVERIFY(player.simulation().positions() == c.latestFrame()->positions);
+    }
+
     void numericalErrorPauses() {
         core::Scenario s = smallScenario();
         s.kernel = core::KernelKind::Exp;  // unnormalised: e^{beta} overflows for beta ~ 1000
