@@ -3,33 +3,31 @@
 namespace attnsphere::app {
 
 SimulationController::SimulationController(const core::Scenario& scenario, QObject* parent)
-    : QObject(parent), m_worker(new SimulationWorker(scenario)), m_scenario(scenario) {
+    : QObject(parent), m_worker(new SimulationWorker(scenario, m_mailbox, this)), m_scenario(scenario) {
     m_thread.setObjectName(QStringLiteral("simulation"));
     m_worker->moveToThread(&m_thread);
-    connect(&m_thread, &QThread::finished, m_worker, &QObject::deleteLater);
-    // Queued frames may still arrive after shutdown deleted the worker: use the shared flag only.
-    connect(m_worker, &SimulationWorker::frameReady, this,
-            [this, inFlight = m_worker->frameInFlight()](std::shared_ptr<const core::Frame> frame) {
-                m_latest = std::move(frame);
-                // Taken: the worker may compute the next frame.
-                inFlight->store(false);
-                emit frameAvailable(m_latest);
-            });
-    connect(m_worker, &SimulationWorker::runningChanged, this, [this](bool running) {
-        m_running = running;
-        emit runningChanged(running);
-    });
-    connect(m_worker, &SimulationWorker::scenarioChanged, this, [this](const core::Scenario& s) {
-        m_scenario = s;
-        emit scenarioChanged(s);
-    });
-    connect(m_worker, &SimulationWorker::numericalError, this, &SimulationController::numericalError);
-    connect(m_worker, &SimulationWorker::editRejected, this, &SimulationController::editRejected);
-    connect(m_worker, &SimulationWorker::statsUpdated, this, &SimulationController::statsUpdated);
-    connect(m_worker, &SimulationWorker::exportFinished, this, &SimulationController::exportFinished);
-    connect(m_worker, &SimulationWorker::sessionSaved, this, &SimulationController::sessionSaved);
+    connect(&m_thread, &QThread::finished, [mailbox = m_mailbox] { mailbox->markWorkerDone(); });
     m_thread.start();
-    post([](SimulationWorker* w) { w->publishNow(); });
+    post([](SimulationWorker& w) { w.publishNow(); });
+}
+
+void SimulationController::drainMailbox() {
+    for (auto& event : m_mailbox->takeEvents()) event(*this);
+    if (auto frame = m_mailbox->takeFrame()) {
+        // Taken: the worker may compute the next frame.
+        m_latest = std::move(frame);
+        emit frameAvailable(m_latest);
+    }
+}
+
+void SimulationController::onRunningChanged(bool running) {
+    m_running = running;
+    emit runningChanged(running);
+}
+
+void SimulationController::onScenarioChanged(const core::Scenario& scenario) {
+    m_scenario = scenario;
+    emit scenarioChanged(scenario);
 }
 
 SimulationController::~SimulationController() {
@@ -42,46 +40,52 @@ void SimulationController::shutdown() {
     m_worker->abortFlag().store(true);
     m_thread.quit();
     m_thread.wait();
+    m_mailbox->workerDone();
+    // Deleted here, after the join, rather than by deleteLater in its own thread: the join is a
+    // synchronisation point that ThreadSanitizer can see.
+    delete m_worker;
+    m_worker = nullptr;
 }
 
 template <typename F>
 void SimulationController::post(F&& f) {
     if (m_shutDown) return;
-    SimulationWorker* worker = m_worker;
-    QMetaObject::invokeMethod(
-        worker, [worker, f = std::forward<F>(f)]() mutable { f(worker); }, Qt::QueuedConnection);
+    m_mailbox->pushCommand(std::forward<F>(f));
+    QMetaObject::invokeMethod(m_worker, "drainCommands", Qt::QueuedConnection);
 }
 
 void SimulationController::play() {
-    post([](SimulationWorker* w) { w->play(); });
+    post([](SimulationWorker& w) { w.play(); });
 }
 void SimulationController::pause() {
-    post([](SimulationWorker* w) { w->pause(); });
+    post([](SimulationWorker& w) { w.pause(); });
 }
 void SimulationController::togglePlay() {
     m_running ? pause() : play();
 }
 void SimulationController::stepOnce() {
-    post([](SimulationWorker* w) { w->stepOnce(); });
+    post([](SimulationWorker& w) { w.stepOnce(); });
 }
 void SimulationController::reset() {
-    post([](SimulationWorker* w) { w->reset(); });
+    post([](SimulationWorker& w) { w.reset(); });
 }
 void SimulationController::setScenario(const core::Scenario& scenario) {
-    post([scenario](SimulationWorker* w) { w->setScenario(scenario); });
+    post([scenario](SimulationWorker& w) { w.setScenario(scenario); });
 }
 void SimulationController::applyEdit(const core::Scenario& scenario) {
-    post([scenario](SimulationWorker* w) { w->applyEdit(scenario); });
+    post([scenario](SimulationWorker& w) { w.applyEdit(scenario); });
 }
 void SimulationController::setSpeed(double simulatedPerSecond) {
     m_speed = simulatedPerSecond;
-    post([simulatedPerSecond](SimulationWorker* w) { w->setSpeed(simulatedPerSecond); });
+    post([simulatedPerSecond](SimulationWorker& w) { w.setSpeed(simulatedPerSecond); });
 }
 void SimulationController::setThreads(int threads) {
-    post([threads](SimulationWorker* w) { w->setThreads(threads); });
+    post([threads](SimulationWorker& w) { w.setThreads(threads); });
 }
 void SimulationController::exportData(const QString& directory, const QString& commandLine) {
-    post([directory, commandLine](SimulationWorker* w) { w->exportData(directory, commandLine); });
+    post([d = directory.toStdString(), c = commandLine.toStdString()](SimulationWorker& w) {
+        w.exportData(d, c);
+    });
 }
 
 }  // namespace attnsphere::app
@@ -89,10 +93,10 @@ void SimulationController::exportData(const QString& directory, const QString& c
 namespace attnsphere::app {
 
 void SimulationController::recordCamera(const core::SessionCamera& camera) {
-    post([camera](SimulationWorker* w) { w->recordCamera(camera); });
+    post([camera](SimulationWorker& w) { w.recordCamera(camera); });
 }
 void SimulationController::saveSession(const QString& path) {
-    post([path](SimulationWorker* w) { w->saveSession(path); });
+    post([p = path.toStdString()](SimulationWorker& w) { w.saveSession(p); });
 }
 
 }  // namespace attnsphere::app

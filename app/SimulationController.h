@@ -49,12 +49,20 @@ signals:
     void exportFinished(bool ok, const QString& message);
     void sessionSaved(bool ok, const QString& message);
 
+private slots:
+    // Takes the newest frame and the notifications the worker left in the mailbox (invoked by name).
+    void drainMailbox();
+
 private:
+    friend class SimulationWorker;  // its notifications call the handlers below on the GUI thread
+    void onRunningChanged(bool running);
+    void onScenarioChanged(const core::Scenario& scenario);
     template <typename F>
     void post(F&& f);
 
+    std::shared_ptr<ThreadMailbox> m_mailbox = std::make_shared<ThreadMailbox>();
     QThread m_thread;
-    SimulationWorker* m_worker;  // owned by m_thread's lifetime: deleted when the thread finishes
+    SimulationWorker* m_worker;  // owned; lives in m_thread, deleted by shutdown() after the join
     core::Scenario m_scenario;
     std::shared_ptr<const core::Frame> m_latest;
     bool m_running = false;

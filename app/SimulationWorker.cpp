@@ -1,11 +1,14 @@
 #include "app/SimulationWorker.h"
 
+#include "app/SimulationController.h"
 #include "core/Errors.h"
 #include "core/RunExport.h"
 
 #include <nlohmann/json.hpp>
 
 #include <QThread>
+
+#include <cstdio>
 
 #include <algorithm>
 #include <cmath>
@@ -36,8 +39,13 @@ std::size_t frameBytes(const core::Frame& f) {
 
 }  // namespace
 
-SimulationWorker::SimulationWorker(const core::Scenario& scenario)
-    : m_scenario(scenario), m_session(scenario), m_timer(new QTimer(this)) {
+SimulationWorker::SimulationWorker(const core::Scenario& scenario, std::shared_ptr<ThreadMailbox> mailbox,
+                                   QObject* receiver)
+    : m_scenario(scenario),
+      m_session(scenario),
+      m_mailbox(std::move(mailbox)),
+      m_receiver(receiver),
+      m_timer(new QTimer(this)) {
     qRegisterMetaType<std::shared_ptr<const core::Frame>>();
     qRegisterMetaType<core::Scenario>();
     m_timer->setSingleShot(true);
@@ -46,6 +54,40 @@ SimulationWorker::SimulationWorker(const core::Scenario& scenario)
 }
 
 SimulationWorker::~SimulationWorker() = default;
+
+void SimulationWorker::drainCommands() {
+    for (auto& command : m_mailbox->takeCommands()) command(*this);
+}
+
+void SimulationWorker::notify(ThreadMailbox::Event e) {
+    m_mailbox->pushEvent(std::move(e));
+    QMetaObject::invokeMethod(m_receiver, "drainMailbox", Qt::QueuedConnection);
+}
+
+void SimulationWorker::runningChanged(bool running) {
+    notify([running](SimulationController& c) { c.onRunningChanged(running); });
+}
+void SimulationWorker::numericalError(const std::string& message) {
+    notify([message](SimulationController& c) { emit c.numericalError(QString::fromStdString(message)); });
+}
+void SimulationWorker::editRejected(const std::string& message) {
+    notify([message](SimulationController& c) { emit c.editRejected(QString::fromStdString(message)); });
+}
+void SimulationWorker::scenarioChanged(const core::Scenario& scenario) {
+    notify([scenario](SimulationController& c) { c.onScenarioChanged(scenario); });
+}
+void SimulationWorker::statsUpdated(double stepsPerSecond, double simulatedPerSecond) {
+    notify([=](SimulationController& c) { emit c.statsUpdated(stepsPerSecond, simulatedPerSecond); });
+}
+void SimulationWorker::exportFinished(bool ok, const std::string& message) {
+    notify([ok, message](SimulationController& c) {
+        emit c.exportFinished(ok, QString::fromStdString(message));
+    });
+}
+void SimulationWorker::sessionSaved(bool ok, const std::string& message) {
+    notify(
+        [ok, message](SimulationController& c) { emit c.sessionSaved(ok, QString::fromStdString(message)); });
+}
 
 void SimulationWorker::rebuild(bool recordReset) {
     auto sim = std::make_unique<core::Simulation>(m_scenario);
@@ -74,9 +116,9 @@ void SimulationWorker::setRunning(bool running) {
         scheduleNext(0);
     } else {
         m_timer->stop();
-        emit statsUpdated(0.0, 0.0);
+        statsUpdated(0.0, 0.0);
     }
-    emit runningChanged(running);
+    runningChanged(running);
 }
 
 void SimulationWorker::scheduleNext(int delayMs) {
@@ -98,7 +140,7 @@ void SimulationWorker::stepOnce() {
         m_sim->step();
         m_dirtySincePublish = true;
     } catch (const core::NumericalError& e) {
-        emit numericalError(QString::fromStdString(e.what()));
+        numericalError(std::string(e.what()));
     } catch (const core::Aborted&) {
         return;
     }
@@ -109,7 +151,7 @@ void SimulationWorker::reset() {
     try {
         rebuild();
     } catch (const std::exception& e) {
-        emit editRejected(QString::fromStdString(e.what()));
+        editRejected(std::string(e.what()));
         return;
     }
     if (m_running) {
@@ -128,10 +170,10 @@ void SimulationWorker::setScenario(const core::Scenario& scenario) {
         m_session = core::SessionLog(m_scenario);  // a new scenario starts a new session
     } catch (const std::exception& e) {
         m_scenario = previous;
-        emit editRejected(QString::fromStdString(e.what()));
+        editRejected(std::string(e.what()));
         return;
     }
-    emit scenarioChanged(m_scenario);
+    scenarioChanged(m_scenario);
     if (m_running) {
         m_wall.restart();
         m_wallStartSim = 0;
@@ -143,7 +185,7 @@ void SimulationWorker::applyEdit(const core::Scenario& edited) {
     try {
         edited.validate();
     } catch (const std::exception& e) {
-        emit editRejected(QString::fromStdString(e.what()));
+        editRejected(std::string(e.what()));
         return;
     }
     const nlohmann::json before = m_scenario.toJson(), after = edited.toJson();
@@ -171,11 +213,11 @@ void SimulationWorker::applyEdit(const core::Scenario& edited) {
             m_scenario = edited;
         }
     } catch (const std::exception& e) {
-        emit editRejected(QString::fromStdString(e.what()));
+        editRejected(std::string(e.what()));
         return;
     }
     m_dirtySincePublish = true;
-    emit scenarioChanged(m_scenario);
+    scenarioChanged(m_scenario);
     if (m_running) {
         m_wall.restart();
         m_wallStartSim = m_sim->time();
@@ -219,14 +261,13 @@ void SimulationWorker::runBatch() {
         return;
     } catch (const core::NumericalError& e) {
         setRunning(false);
-        emit numericalError(QString::fromStdString(e.what()));
+        numericalError(std::string(e.what()));
         return;
     }
     if (m_sincePublish.isValid() ? m_sincePublish.elapsed() >= 1000.0 / kMaxPublishHz : true) publish(false);
     if (m_statsClock.elapsed() >= 500) {
         const double seconds = m_statsClock.nsecsElapsed() * 1e-9;
-        emit statsUpdated((m_sim->stepCount() - m_statsSteps) / seconds,
-                          (m_sim->time() - m_statsSim) / seconds);
+        statsUpdated((m_sim->stepCount() - m_statsSteps) / seconds, (m_sim->time() - m_statsSim) / seconds);
         m_statsClock.restart();
         m_statsSteps = m_sim->stepCount();
         m_statsSim = m_sim->time();
@@ -239,7 +280,7 @@ void SimulationWorker::publishNow() {
 }
 
 void SimulationWorker::publish(bool force) {
-    if (!force && (m_inFlight->load() || !m_dirtySincePublish)) return;
+    if (!force && (m_mailbox->frameWaiting() || !m_dirtySincePublish)) return;
     if (m_abort.load()) return;
     std::shared_ptr<const core::Frame> frame;
     // Heatmaps refresh at most kMaxAttentionHz; forced frames (pause, step, edits) always carry them.
@@ -252,14 +293,14 @@ void SimulationWorker::publish(bool force) {
         return;
     } catch (const std::exception& e) {
         setRunning(false);
-        emit numericalError(QString::fromStdString(e.what()));
+        numericalError(std::string(e.what()));
         return;
     }
     record(*frame);
     m_dirtySincePublish = false;
     m_sincePublish.start();
-    m_inFlight->store(true);
-    emit frameReady(std::move(frame));
+    m_mailbox->putFrame(std::move(frame));
+    QMetaObject::invokeMethod(m_receiver, "drainMailbox", Qt::QueuedConnection);
 }
 
 void SimulationWorker::record(const core::Frame& frame) {
@@ -287,40 +328,35 @@ void SimulationWorker::recordCamera(const core::SessionCamera& camera) {
     m_session.recordCamera(m_sim->stepCount(), camera);
 }
 
-void SimulationWorker::saveSession(const QString& path) {
+void SimulationWorker::saveSession(const std::string& path) {
     try {
         m_session.setEndStep(m_sim->stepCount());
-        m_session.session().save(path.toStdString());
-        emit sessionSaved(true,
-                          QStringLiteral("Saved the session (%1 events, %2 steps) to %3; replay it with "
-                                         "`attnsphere render --session %3`")
-                              .arg(m_session.session().timeline.size())
-                              .arg(m_session.session().totalSteps())
-                              .arg(path));
+        m_session.session().save(path);
+        sessionSaved(true, "Saved the session (" + std::to_string(m_session.session().timeline.size()) +
+                               " events, " + std::to_string(m_session.session().totalSteps()) +
+                               " steps) to " + path + "; replay it with `attnsphere render --session " +
+                               path + "`");
     } catch (const std::exception& e) {
-        emit sessionSaved(false, QString::fromStdString(e.what()));
+        sessionSaved(false, e.what());
     }
 }
 
-void SimulationWorker::exportData(const QString& directory, const QString& commandLine) {
+void SimulationWorker::exportData(const std::string& directory, const std::string& commandLine) {
     try {
         if (m_history.empty()) throw std::runtime_error("no frames have been published yet");
         nlohmann::json extra;
-        extra["command_line"] = commandLine.toStdString();
+        extra["command_line"] = commandLine;
         extra["source"] = "attnsphere GUI: frames published to the display";
         extra["frame_stride"] = m_historyStride;
-        core::RunExport out(directory.toStdString(), m_scenario, extra);
+        core::RunExport out(directory, m_scenario, extra);
         for (const auto& f : m_history) out.addFrame(*f);
         out.commit();
-        emit exportFinished(
-            true, QStringLiteral("Exported %1 frames (t = %2 … %3; every %4. published frame) to %5")
-                      .arg(out.frameCount())
-                      .arg(m_history.front()->t)
-                      .arg(m_history.back()->t)
-                      .arg(m_historyStride)
-                      .arg(directory));
+        char text[200];
+        std::snprintf(text, sizeof text, "Exported %d frames (t = %g … %g, every %d. published frame) to ",
+                      out.frameCount(), m_history.front()->t, m_history.back()->t, m_historyStride);
+        exportFinished(true, text + directory);
     } catch (const std::exception& e) {
-        emit exportFinished(false, QString::fromStdString(e.what()));
+        exportFinished(false, e.what());
     }
 }
 

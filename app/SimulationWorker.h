@@ -1,7 +1,7 @@
 #pragma once
 // Runs a core::Simulation on its own thread (design.md §3). The worker owns the simulation; nothing
-// else touches it. Commands arrive as queued calls and are applied between steps; frames leave as
-// immutable std::shared_ptr<const Frame>, at most one waiting for the GUI at a time (latest wins).
+// else touches it. Commands arrive through the ThreadMailbox and are applied between steps; frames
+// leave as immutable std::shared_ptr<const Frame>, at most one waiting for the GUI (latest wins).
 // Lives in the thread SimulationController moves it to; only abortFlag() is touched from outside.
 #include "core/Frame.h"
 #include "core/Scenario.h"
@@ -16,26 +16,92 @@
 
 #include <atomic>
 #include <deque>
+#include <functional>
 #include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
 
 namespace attnsphere::app {
+
+class SimulationWorker;
+class SimulationController;
+
+// Everything that crosses between the GUI thread and the worker thread passes here under one std::mutex;
+// Qt events only say "look in the mailbox" and carry no data. (Qt's queue synchronises inside
+// uninstrumented Qt code, which ThreadSanitizer cannot see; this keeps the threading checkable.)
+class ThreadMailbox {
+public:
+    using Command = std::function<void(SimulationWorker&)>;
+    using Event = std::function<void(SimulationController&)>;
+
+    void pushCommand(Command c) {
+        std::lock_guard lock(m_mutex);
+        m_commands.push_back(std::move(c));
+    }
+    std::vector<Command> takeCommands() {
+        std::lock_guard lock(m_mutex);
+        return std::exchange(m_commands, {});
+    }
+    void pushEvent(Event e) {
+        std::lock_guard lock(m_mutex);
+        m_events.push_back(std::move(e));
+    }
+    std::vector<Event> takeEvents() {
+        std::lock_guard lock(m_mutex);
+        return std::exchange(m_events, {});
+    }
+    // Latest wins: a frame not yet taken by the GUI is replaced.
+    void putFrame(std::shared_ptr<const core::Frame> f) {
+        std::lock_guard lock(m_mutex);
+        m_frame = std::move(f);
+    }
+    std::shared_ptr<const core::Frame> takeFrame() {
+        std::lock_guard lock(m_mutex);
+        return std::exchange(m_frame, nullptr);
+    }
+    bool frameWaiting() const {
+        std::lock_guard lock(m_mutex);
+        return m_frame != nullptr;
+    }
+    // The worker thread's last act, and the GUI's check after joining it: everything the worker did
+    // happens-before the GUI deletes it (also for ThreadSanitizer, which cannot see inside QThread::wait).
+    void markWorkerDone() {
+        std::lock_guard lock(m_mutex);
+        m_workerDone = true;
+    }
+    bool workerDone() const {
+        std::lock_guard lock(m_mutex);
+        return m_workerDone;
+    }
+
+private:
+    mutable std::mutex m_mutex;
+    std::vector<Command> m_commands;
+    std::vector<Event> m_events;
+    std::shared_ptr<const core::Frame> m_frame;
+    bool m_workerDone = false;
+};
 
 class SimulationWorker : public QObject {
     Q_OBJECT
 public:
     // Builds the simulation (on the calling thread; it is only used on the worker thread afterwards).
-    explicit SimulationWorker(const core::Scenario& scenario);
+    // Results go to `mailbox`; `receiver` (in the GUI thread) is told to drain it.
+    SimulationWorker(const core::Scenario& scenario, std::shared_ptr<ThreadMailbox> mailbox,
+                     QObject* receiver);
     ~SimulationWorker() override;
 
     // Raised by the controller on shutdown: a step in progress stops promptly (core::Aborted).
     std::atomic<bool>& abortFlag() { return m_abort; }
-    // Cleared by the consumer once it took the last published frame; while set, no new frame is
-    // computed (the GUI never accumulates a backlog). Shared, so it outlives the worker.
-    std::shared_ptr<std::atomic<bool>> frameInFlight() const { return m_inFlight; }
 
     static constexpr double kMaxPublishHz = 60.0;
 
 public slots:
+    // Runs the commands waiting in the mailbox (the controller invokes this by name, queued).
+    void drainCommands();
+
+public:
     void play();
     void pause();
     void stepOnce();
@@ -49,23 +115,23 @@ public slots:
     void setSpeed(double simulatedPerSecond);
     void setThreads(int threads);
     // Writes series.csv, positions.npy and metadata.json of the frames published so far.
-    void exportData(const QString& directory, const QString& commandLine);
+    void exportData(const std::string& directory, const std::string& commandLine);
     void publishNow();
     // Session recording (core/Session.h): every edit is logged with its step; camera keys come from the GUI.
-    void recordCamera(const attnsphere::core::SessionCamera& camera);
-    void saveSession(const QString& path);
-
-signals:
-    void frameReady(std::shared_ptr<const attnsphere::core::Frame> frame);
-    void runningChanged(bool running);
-    void numericalError(const QString& message);
-    void editRejected(const QString& message);
-    void scenarioChanged(const attnsphere::core::Scenario& scenario);
-    void statsUpdated(double stepsPerSecond, double simulatedPerSecond);
-    void exportFinished(bool ok, const QString& message);
-    void sessionSaved(bool ok, const QString& message);
+    void recordCamera(const core::SessionCamera& camera);
+    void saveSession(const std::string& path);
 
 private:
+    // Notifications for the GUI thread, delivered through the mailbox.
+    void notify(ThreadMailbox::Event e);
+    void runningChanged(bool running);
+    void numericalError(const std::string& message);
+    void editRejected(const std::string& message);
+    void scenarioChanged(const core::Scenario& scenario);
+    void statsUpdated(double stepsPerSecond, double simulatedPerSecond);
+    void exportFinished(bool ok, const std::string& message);
+    void sessionSaved(bool ok, const std::string& message);
+
     void runBatch();
     void publish(bool force);
     void rebuild(bool recordReset = true);
@@ -77,7 +143,8 @@ private:
     std::unique_ptr<core::Simulation> m_sim;
     core::SessionLog m_session;
     std::atomic<bool> m_abort{false};
-    std::shared_ptr<std::atomic<bool>> m_inFlight = std::make_shared<std::atomic<bool>>(false);
+    std::shared_ptr<ThreadMailbox> m_mailbox;
+    QObject* m_receiver;
     bool m_running = false;
     double m_speed = 1.0;
     int m_threads = 0;
