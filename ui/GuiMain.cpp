@@ -3,6 +3,8 @@
 #include "core/Scenario.h"
 #include "ui/MainWindow.h"
 #include "ui/PlotPanel.h"
+
+#include <qcustomplot.h>
 #include "ui/SphereView.h"
 
 #include <QApplication>
@@ -98,9 +100,12 @@ int runGui(int argc, char** argv) {
     QCommandLineOption colourOpt(QStringLiteral("colour"),
                                  QStringLiteral("Token colours: index, cluster, head, entropy, radial."),
                                  QStringLiteral("MODE"));
+    QCommandLineOption trailOpt(QStringLiteral("trail"),
+                                QStringLiteral("Trail length in samples (0: none, default 30)."),
+                                QStringLiteral("N"));
     selectOpt.setFlags(QCommandLineOption::HiddenFromHelp);
     benchOpt.setFlags(QCommandLineOption::HiddenFromHelp);
-    parser.addOptions({scenarioOpt, screenshotOpt, afterOpt, selectOpt, benchOpt, colourOpt});
+    parser.addOptions({scenarioOpt, screenshotOpt, afterOpt, selectOpt, benchOpt, colourOpt, trailOpt});
     if (!parser.parse(QApplication::arguments())) return usage(parser.errorText());
     if (parser.isSet(QStringLiteral("help"))) {
         std::fprintf(stdout, "%s", qPrintable(parser.helpText()));
@@ -149,6 +154,12 @@ int runGui(int argc, char** argv) {
             return usage(
                 QStringLiteral("--colour: must be one of index, cluster, head, entropy, radial; got \"%1\"")
                     .arg(c));
+    }
+    if (parser.isSet(trailOpt)) {
+        const int trail = parser.value(trailOpt).toInt(&ok);
+        if (!ok || trail < 0 || trail > 200)
+            return usage(QStringLiteral("--trail: must be an integer in [0, 200]"));
+        style.trailLength = trail;
     }
     const bool headless = screenshot || bench;
 
@@ -243,11 +254,19 @@ int runGui(int argc, char** argv) {
                 paints.size(), seconds, percentile(paints, 0.5), percentile(paints, 0.95),
                 percentile(intervals, 0.5), percentile(intervals, 0.95));
             std::printf(
-                "panels: %lld refreshes with new data in %.1f s; refresh (all four panels) median %.1f ms, "
+                "panels: %lld refreshes with new data in %.1f s; data update (all four panels) median %.1f "
+                "ms, "
                 "p95 %.1f ms; "
                 "simulation %.1f steps/s\n",
                 panels, seconds, percentile(panelTimes, 0.5), percentile(panelTimes, 0.95),
                 window.stepsPerSecond());
+            // QCustomPlot replots are queued; their own timer gives the drawing cost (average of recent
+            // replots).
+            double replot = 0;
+            const auto plots = window.findChildren<QCustomPlot*>();
+            for (QCustomPlot* p : plots) replot += p->replotTime(true);
+            std::printf("panels: %lld plots, average replot time summed over all plots %.1f ms\n",
+                        static_cast<long long>(plots.size()), replot);
             std::printf("headline: view_fps=%.1f panels_hz=%.1f at n=%d d=%d H=%d\n", fps, hz, s.n, s.d,
                         s.heads.count);
             std::fflush(stdout);
