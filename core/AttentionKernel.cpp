@@ -15,9 +15,11 @@ namespace attnsphere::core::detail {
 namespace {
 // e^x by Cody–Waite reduction x = k ln2 + r, |r| <= ln2/2, a degree-12 Taylor polynomial (truncation
 // below 2e-16 relative) and 2^k built in the exponent bits. Branch-free so loops vectorise.
+// Clamping to [-707, 709] keeps 2^k a normal number; callers that know x <= 700 skip the upper clamp.
+template <bool ClampAbove = true>
 ATTNSPHERE_INLINE double vexp(double x) {
     x = x < -707.0 ? -707.0 : x;
-    x = x > 709.0 ? 709.0 : x;
+    if constexpr (ClampAbove) x = x > 709.0 ? 709.0 : x;
     constexpr double kMagic = 0x1.8p52;  // adding it rounds to an integer held in the low mantissa bits
     const double t = x * 1.4426950408889634074 + kMagic;
     const double k = t - kMagic;
@@ -147,6 +149,70 @@ ATTNSPHERE_INLINE void reduceValues(const double* const* v, const double* w, int
     if constexpr (G > 3) acc[3] = a3;
 }
 
+// The whole row in one pass for d = D <= 8: score, weight, row sum and the D value dot products, with
+// nothing stored. The weight function must not need the row maximum (callers shift by a bound).
+template <int D, typename Weight>
+ATTNSPHERE_INLINE double fusedRow(const double* const* key, const double* const* v, const double* x, int n,
+                                  Weight weight, double* acc) {
+    static_assert(D >= 1 && D <= 8);
+    auto ptr = [](const double* const* p, int k) { return p[k < D ? k : 0]; };
+    auto coord = [x](int k) { return k < D ? x[k] : 0.0; };
+    const double *k0 = ptr(key, 0), *k1 = ptr(key, 1), *k2 = ptr(key, 2), *k3 = ptr(key, 3);
+    const double *k4 = ptr(key, 4), *k5 = ptr(key, 5), *k6 = ptr(key, 6), *k7 = ptr(key, 7);
+    const double *v0 = ptr(v, 0), *v1 = ptr(v, 1), *v2 = ptr(v, 2), *v3 = ptr(v, 3);
+    const double *v4 = ptr(v, 4), *v5 = ptr(v, 5), *v6 = ptr(v, 6), *v7 = ptr(v, 7);
+    const double x0 = coord(0), x1 = coord(1), x2 = coord(2), x3 = coord(3);
+    const double x4 = coord(4), x5 = coord(5), x6 = coord(6), x7 = coord(7);
+    double z = 0, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+#pragma omp simd reduction(+ : z, a0, a1, a2, a3, a4, a5, a6, a7)
+    for (int j = 0; j < n; ++j) {
+        double s = k0[j] * x0;
+        if constexpr (D > 1) s += k1[j] * x1;
+        if constexpr (D > 2) s += k2[j] * x2;
+        if constexpr (D > 3) s += k3[j] * x3;
+        if constexpr (D > 4) s += k4[j] * x4;
+        if constexpr (D > 5) s += k5[j] * x5;
+        if constexpr (D > 6) s += k6[j] * x6;
+        if constexpr (D > 7) s += k7[j] * x7;
+        const double w = weight(s);
+        z += w;
+        a0 += v0[j] * w;
+        if constexpr (D > 1) a1 += v1[j] * w;
+        if constexpr (D > 2) a2 += v2[j] * w;
+        if constexpr (D > 3) a3 += v3[j] * w;
+        if constexpr (D > 4) a4 += v4[j] * w;
+        if constexpr (D > 5) a5 += v5[j] * w;
+        if constexpr (D > 6) a6 += v6[j] * w;
+        if constexpr (D > 7) a7 += v7[j] * w;
+    }
+    const double all[8] = {a0, a1, a2, a3, a4, a5, a6, a7};
+    for (int k = 0; k < D; ++k) acc[k] = all[k];
+    return z;
+}
+
+template <typename Weight>
+ATTNSPHERE_INLINE double fusedRowAny(int d, const double* const* key, const double* const* v, const double* x,
+                                     int n, Weight weight, double* acc) {
+    switch (d) {
+        case 1:
+            return fusedRow<1>(key, v, x, n, weight, acc);
+        case 2:
+            return fusedRow<2>(key, v, x, n, weight, acc);
+        case 3:
+            return fusedRow<3>(key, v, x, n, weight, acc);
+        case 4:
+            return fusedRow<4>(key, v, x, n, weight, acc);
+        case 5:
+            return fusedRow<5>(key, v, x, n, weight, acc);
+        case 6:
+            return fusedRow<6>(key, v, x, n, weight, acc);
+        case 7:
+            return fusedRow<7>(key, v, x, n, weight, acc);
+        default:
+            return fusedRow<8>(key, v, x, n, weight, acc);
+    }
+}
+
 template <typename Weight>
 ATTNSPHERE_INLINE double weightAndReduceAny(int g, const double* const* v, double* s, int n, Weight weight,
                                             double* acc) {
@@ -177,7 +243,7 @@ ATTNSPHERE_INLINE void reduceValuesAny(int g, const double* const* v, const doub
 }  // namespace
 
 ATTNSPHERE_CLONES
-bool attendQueries(const HeadOperands& op, const double* X, int q, double* out, double* scratch,
+bool attendQueries(const HeadOperands& op, int i0, const double* X, int q, double* out, double* scratch,
                    double& maxScore) {
     const int n = op.n, d = op.d;
     const double bias = op.sigmoidBias;
@@ -206,39 +272,94 @@ bool attendQueries(const HeadOperands& op, const double* X, int q, double* out, 
         key[r] = op.keys + static_cast<std::ptrdiff_t>(r) * n;
     }
 
+    // Softmax is shift-invariant: instead of a pass for the row maximum, shift by the bound
+    // s_ij <= |beta M^T x_i| max_j |x_j|. Safe while the bound exceeds the diagonal score s_ii (a lower
+    // bound of the maximum) by less than kMaxShiftGap: the largest weight stays above e^-kMaxShiftGap.
+    constexpr double kMaxShiftGap = 600.0;
+    constexpr int kMaxFused = 8;
     for (int c = 0; c < q; ++c) {
         const double* x = X + static_cast<std::ptrdiff_t>(c) * d;
-        const double m = scoreRow(key, x, n, d, s);
-        const int g = std::min(d, 4);
+        const int i = i0 + c;
         double z = 0;
-        switch (op.kernel) {
-            case KernelKind::Softmax:
-                z = weightAndReduceAny(
-                    g, v, s, n, [m](double t) { return vexp(t - m); }, a);
-                break;
-            case KernelKind::Exp:
-                if (!(m <= kMaxExpScore)) {
-                    maxScore = m;
-                    return false;
+        bool done = false;
+        if (d <= kMaxFused) {
+            double bound = 0, diagonal = 0;
+            if (op.kernel == KernelKind::Softmax || op.kernel == KernelKind::Exp) {
+                for (int k = 0; k < d; ++k) {
+                    double qk = 0;
+                    for (int r = 0; r < d; ++r)
+                        qk += op.scoreMatrix[static_cast<std::ptrdiff_t>(k) * d + r] * x[r];
+                    bound += qk * qk;
+                    diagonal += key[k][i] * x[k];
                 }
-                z = weightAndReduceAny(
-                    g, v, s, n, [](double t) { return vexp(t); }, a);
-                break;
-            case KernelKind::ReluNormalised:
-            case KernelKind::Relu:
-                z = weightAndReduceAny(
-                    g, v, s, n, [](double t) { return t > 0 ? t : 0.0; }, a);
-                break;
-            case KernelKind::Linear:
-                z = weightAndReduceAny(
-                    g, v, s, n, [](double t) { return t; }, a);
-                break;
-            case KernelKind::Sigmoid:
-                z = weightAndReduceAny(
-                    g, v, s, n, [bias](double t) { return 1.0 / (1.0 + vexp(-(t + bias))); }, a);
-                break;
+                bound = std::sqrt(bound) * op.maxNorm;
+            }
+            switch (op.kernel) {
+                case KernelKind::Softmax:
+                    if (bound - diagonal < kMaxShiftGap) {
+                        z = fusedRowAny(
+                            d, key, v, x, n, [bound](double t) { return vexp<false>(t - bound); }, a);
+                        done = true;
+                    }
+                    break;
+                case KernelKind::Exp:
+                    if (bound <= kMaxExpScore) {
+                        z = fusedRowAny(
+                            d, key, v, x, n, [](double t) { return vexp<false>(t); }, a);
+                        done = true;
+                    }
+                    break;
+                case KernelKind::ReluNormalised:
+                case KernelKind::Relu:
+                    z = fusedRowAny(
+                        d, key, v, x, n, [](double t) { return t > 0 ? t : 0.0; }, a);
+                    done = true;
+                    break;
+                case KernelKind::Linear:
+                    z = fusedRowAny(
+                        d, key, v, x, n, [](double t) { return t; }, a);
+                    done = true;
+                    break;
+                case KernelKind::Sigmoid:
+                    z = fusedRowAny(
+                        d, key, v, x, n, [bias](double t) { return 1.0 / (1.0 + vexp(-(t + bias))); }, a);
+                    done = true;
+                    break;
+            }
         }
-        for (int r = g; r < d; r += 4) reduceValuesAny(std::min(4, d - r), v + r, s, n, a + r);
+        if (!done) {
+            // General path: scores stored, exact row maximum, then weights and value groups.
+            const double m = scoreRow(key, x, n, d, s);
+            const int g = std::min(d, 4);
+            switch (op.kernel) {
+                case KernelKind::Softmax:
+                    z = weightAndReduceAny(
+                        g, v, s, n, [m](double t) { return vexp<false>(t - m); }, a);
+                    break;
+                case KernelKind::Exp:
+                    if (!(m <= kMaxExpScore)) {
+                        maxScore = m;
+                        return false;
+                    }
+                    z = weightAndReduceAny(
+                        g, v, s, n, [](double t) { return vexp<false>(t); }, a);
+                    break;
+                case KernelKind::ReluNormalised:
+                case KernelKind::Relu:
+                    z = weightAndReduceAny(
+                        g, v, s, n, [](double t) { return t > 0 ? t : 0.0; }, a);
+                    break;
+                case KernelKind::Linear:
+                    z = weightAndReduceAny(
+                        g, v, s, n, [](double t) { return t; }, a);
+                    break;
+                case KernelKind::Sigmoid:
+                    z = weightAndReduceAny(
+                        g, v, s, n, [bias](double t) { return 1.0 / (1.0 + vexp(-(t + bias))); }, a);
+                    break;
+            }
+            for (int r = g; r < d; r += 4) reduceValuesAny(std::min(4, d - r), v + r, s, n, a + r);
+        }
         double scale = 1.0;
         if (isNormalised(op.kernel)) scale = z > 0 ? 1.0 / z : 0.0;  // a row without mass contributes 0
         double* o = out + static_cast<std::ptrdiff_t>(c) * d;

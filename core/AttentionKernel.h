@@ -31,19 +31,23 @@ inline double constantNormaliser(KernelKind kernel, int n) {
 }
 
 // One head's operands: keys = (beta_h M_h X)^T and values = (alpha_h / N) (V_h X)^T, both n × d
-// column-major (each coordinate contiguous over the tokens).
+// column-major (each coordinate contiguous over the tokens); scoreMatrix = beta_h M_h (d × d) and
+// maxNorm = max_j |x_j| give each query a cheap upper bound on its scores (see attendQueries).
 struct HeadOperands {
     const double* keys = nullptr;
     const double* values = nullptr;
+    const double* scoreMatrix = nullptr;
+    double maxNorm = 1;
     int n = 0, d = 0;
     KernelKind kernel = KernelKind::Softmax;
     double sigmoidBias = 0;
 };
 
-// For the q queries in X (d × q, column-major), adds the head output sum_j (kappa(s_ij)/N_i') values_j to
-// out (d × q), where N_i' is the row sum for normalised kernels and 1 otherwise. scratch holds n doubles.
-// Returns false (maxScore set) when the unnormalised exp kernel would overflow.
-bool attendQueries(const HeadOperands& op, const double* X, int q, double* out, double* scratch,
+// For the q queries i0 .. i0+q-1 (their positions X: d × q, column-major), adds the head output
+// sum_j (kappa(s_ij)/N_i') values_j to out (d × q), where N_i' is the row sum for normalised kernels and 1
+// otherwise. scratch holds n doubles. Returns false (maxScore set) when the unnormalised exp kernel
+// would overflow.
+bool attendQueries(const HeadOperands& op, int i0, const double* X, int q, double* out, double* scratch,
                    double& maxScore);
 
 // Per query, what the observables need from one row of scores s (length n).

@@ -56,12 +56,16 @@ void VelocityField::accumulate(const Model& model, const Matrix& X, std::vector<
 
     m_keys.resize(static_cast<std::size_t>(H));
     m_values.resize(static_cast<std::size_t>(H));
+    m_scoreMatrices.resize(static_cast<std::size_t>(H));
     std::vector<detail::HeadOperands> ops(static_cast<std::size_t>(H));
+    const double maxNorm = X.colwise().norm().maxCoeff();
     for (int h = 0; h < H; ++h) {
         const Head& head = model.heads[static_cast<std::size_t>(h)];
-        m_keys[h].noalias() = X.transpose() * (model.headBeta(h) * head.M.transpose());
+        m_scoreMatrices[h] = model.headBeta(h) * head.M;
+        m_keys[h].noalias() = X.transpose() * m_scoreMatrices[h].transpose();
         m_values[h].noalias() = X.transpose() * ((head.alpha * invN) * head.V.transpose());
-        ops[h] = {m_keys[h].data(), m_values[h].data(), n, d, model.kernel, model.sigmoidBias};
+        ops[h] = {m_keys[h].data(), m_values[h].data(), m_scoreMatrices[h].data(), maxNorm, n, d,
+                  model.kernel,     model.sigmoidBias};
     }
     outs.resize(perHead ? static_cast<std::size_t>(H) : 1);
     for (auto& o : outs) o.setZero(d, n);
@@ -96,8 +100,8 @@ void VelocityField::accumulate(const Model& model, const Matrix& X, std::vector<
             for (int h = 0; h < H; ++h) {
                 Matrix& out = outs[perHead ? static_cast<std::size_t>(h) : 0];
                 double maxScore = 0;
-                if (!detail::attendQueries(ops[h], X.col(i0).data(), q, out.col(i0).data(), scratch.data(),
-                                           maxScore)) {
+                if (!detail::attendQueries(ops[h], i0, X.col(i0).data(), q, out.col(i0).data(),
+                                           scratch.data(), maxScore)) {
 #pragma omp critical(attnsphere_overflow)
                     {
                         if (!overflow || maxScore > overflowScore) {

@@ -39,6 +39,7 @@ private slots:
     void kernelMatchesReference_data();
     void kernelMatchesReference();
     void headOutputsMatchReference();
+    void boundFallbacksMatchReference();
     void largeNMatchesReference();
     void oneAndTwoThreadsAgree();
     void sameSeedIsBitIdentical();
@@ -66,8 +67,8 @@ void TestDynamics::kernelMatchesReference_data() {
 void TestDynamics::kernelMatchesReference() {
     QFETCH(int, kernel);
     QFETCH(int, geometry);
-    // d = 7 exercises the score/value passes beyond the first group of 4 coordinates.
-    for (int d : {3, 7}) {
+    // d <= 8 takes the fused single pass; d = 11 the general path (stored scores, groups of 4).
+    for (int d : {3, 7, 11}) {
         Model m = randomModel(d, 3, KernelKind(kernel), 1.7, 11 + d);
         m.geometry = Geometry(geometry);
         m.heads[1].beta = 0.6;
@@ -90,6 +91,34 @@ void TestDynamics::headOutputsMatchReference() {
     field.headOutputs(m, X, U);
     QCOMPARE(int(U.size()), 3);
     for (int h = 0; h < 3; ++h) QVERIFY(maxAbsDiff(U[h], referenceHeadOutput(m, X, h)) < 1e-14);
+}
+
+void TestDynamics::boundFallbacksMatchReference() {
+    // M = diag(1, -1), tokens near 40 degrees: the score bound beta |M^T x_i| = beta is far above the real
+    // scores (~beta cos 80deg), which sends softmax (gap > 600) and exp (bound > 700) to the exact-max path.
+    Matrix X(2, 6);
+    for (int i = 0; i < 6; ++i) {
+        const double th = (40.0 + i) * std::numbers::pi / 180;
+        X.col(i) << std::cos(th), std::sin(th);
+    }
+    for (auto [kernel, beta] : {std::pair{KernelKind::Softmax, 1000.0}, std::pair{KernelKind::Exp, 710.0}}) {
+        Model m;
+        m.kernel = kernel;
+        m.beta = beta;
+        Head head;
+        head.M = Eigen::Vector2d(1, -1).asDiagonal();
+        // A quarter turn: V x_j is nearly tangent at x_i, so the projection cancels no digits.
+        head.V.resize(2, 2);
+        head.V << 0, -1, 1, 0;
+        m.heads.push_back(head);
+        VelocityField field;
+        Matrix v;
+        field.evaluate(m, X, v);
+        const Matrix ref = referenceVelocity(m, X);
+        const double scale = std::max(1.0, ref.cwiseAbs().maxCoeff());
+        QVERIFY2(maxAbsDiff(v, ref) < 1e-13 * scale, qPrintable(QString::number(maxAbsDiff(v, ref) / scale)));
+        QVERIFY(v.cwiseAbs().maxCoeff() > 1e-6);
+    }
 }
 
 void TestDynamics::largeNMatchesReference() {
