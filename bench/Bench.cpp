@@ -1,4 +1,5 @@
-// attnsphere_bench: times core::Simulation (softmax, RK4, V_h = M_h) the way bench/peer_numpy.py times
+// attnsphere_bench: times core::Simulation (softmax, RK4, symmetric M_h = V_h: the gradient case of the
+// multi-head model) the way bench/peer_numpy.py times
 // NumPy, and checks on the peer's own problem that both compute the same dynamics.
 //   attnsphere_bench time N D H [--seconds S] [--threads T]  -> "steps_per_s <value> steps <k>"
 //   attnsphere_bench verify FILE                              -> "max_abs_diff <value>" (exit 1 if > 1e-10)
@@ -25,7 +26,7 @@ Scenario benchScenario(int n, int d, int H) {
     s.integrator = IntegratorKind::RK4;
     s.dt = 0.01;
     s.heads.count = H;
-    s.heads.kind = HeadsKind::Gaussian;
+    s.heads.kind = HeadsKind::Symmetric;
     s.heads.value = ValueKind::SameAsScore;
     return s;
 }

@@ -3,7 +3,8 @@
 (Geshkovski et al., sphere.py / phase-diagrams.py): a full n x n score matrix per head, a max-shifted
 softmax over keys, float64, RK4 on the projected field and renormalisation after every step.
 
-Model: dx_i/dt = P_{x_i}^perp sum_h sum_j softmax_j(beta <x_i, M_h x_j>) V_h x_j with V_h = M_h.
+Model: dx_i/dt = P_{x_i}^perp sum_h sum_j softmax_j(beta <x_i, M_h x_j>) V_h x_j with V_h = M_h and
+M_h symmetric (random, entries of variance 1/d): the gradient case of the multi-head model.
 
   peer_numpy.py time N D H [--seconds S]      -> prints "steps_per_s <value> steps <k>"
   peer_numpy.py dump FILE N D H STEPS        -> writes a raw float64 problem + NumPy's answer for
@@ -43,7 +44,10 @@ def problem(n, d, H, seed=1):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, d))
     X /= np.linalg.norm(X, axis=1, keepdims=True)
-    Ms = [rng.standard_normal((d, d)) / np.sqrt(d) for _ in range(H)]
+    Ms = []
+    for _ in range(H):
+        G = rng.standard_normal((d, d)) / np.sqrt(d)
+        Ms.append(0.5 * (G + G.T))
     return X, Ms
 
 

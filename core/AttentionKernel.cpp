@@ -368,6 +368,137 @@ bool attendQueries(const HeadOperands& op, int i0, const double* X, int q, doubl
     return true;
 }
 
+// One query row of a symmetric tile: keys j in [jBegin, jEnd), both directions, nothing but the
+// column accumulators stored.
+template <int D, typename Weight>
+ATTNSPHERE_INLINE void symmetricRow(const double* const* key, const double* const* val, const double* xi,
+                                    const double* vi, int jBegin, int jEnd, Weight weight, double* zCol,
+                                    double* const* accCol, double* zRow, double* const* accRow) {
+    static_assert(D >= 1 && D <= 8);
+    auto ptr = [](auto p, int k) { return p[k < D ? k : 0]; };
+    auto coord = [](const double* c, int k) { return k < D ? c[k] : 0.0; };
+    const double *k0 = ptr(key, 0), *k1 = ptr(key, 1), *k2 = ptr(key, 2), *k3 = ptr(key, 3);
+    const double *k4 = ptr(key, 4), *k5 = ptr(key, 5), *k6 = ptr(key, 6), *k7 = ptr(key, 7);
+    const double *v0 = ptr(val, 0), *v1 = ptr(val, 1), *v2 = ptr(val, 2), *v3 = ptr(val, 3);
+    const double *v4 = ptr(val, 4), *v5 = ptr(val, 5), *v6 = ptr(val, 6), *v7 = ptr(val, 7);
+    double *c0 = ptr(accCol, 0), *c1 = ptr(accCol, 1), *c2 = ptr(accCol, 2), *c3 = ptr(accCol, 3);
+    double *c4 = ptr(accCol, 4), *c5 = ptr(accCol, 5), *c6 = ptr(accCol, 6), *c7 = ptr(accCol, 7);
+    const double x0 = coord(xi, 0), x1 = coord(xi, 1), x2 = coord(xi, 2), x3 = coord(xi, 3);
+    const double x4 = coord(xi, 4), x5 = coord(xi, 5), x6 = coord(xi, 6), x7 = coord(xi, 7);
+    const double u0 = coord(vi, 0), u1 = coord(vi, 1), u2 = coord(vi, 2), u3 = coord(vi, 3);
+    const double u4 = coord(vi, 4), u5 = coord(vi, 5), u6 = coord(vi, 6), u7 = coord(vi, 7);
+    double zr = 0, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+#pragma omp simd reduction(+ : zr, a0, a1, a2, a3, a4, a5, a6, a7)
+    for (int j = jBegin; j < jEnd; ++j) {
+        double s = k0[j] * x0;
+        if constexpr (D > 1) s += k1[j] * x1;
+        if constexpr (D > 2) s += k2[j] * x2;
+        if constexpr (D > 3) s += k3[j] * x3;
+        if constexpr (D > 4) s += k4[j] * x4;
+        if constexpr (D > 5) s += k5[j] * x5;
+        if constexpr (D > 6) s += k6[j] * x6;
+        if constexpr (D > 7) s += k7[j] * x7;
+        const double w = weight(s);
+        zr += w;
+        zCol[j] += w;
+        a0 += v0[j] * w;
+        c0[j] += w * u0;
+        if constexpr (D > 1) a1 += v1[j] * w, c1[j] += w * u1;
+        if constexpr (D > 2) a2 += v2[j] * w, c2[j] += w * u2;
+        if constexpr (D > 3) a3 += v3[j] * w, c3[j] += w * u3;
+        if constexpr (D > 4) a4 += v4[j] * w, c4[j] += w * u4;
+        if constexpr (D > 5) a5 += v5[j] * w, c5[j] += w * u5;
+        if constexpr (D > 6) a6 += v6[j] * w, c6[j] += w * u6;
+        if constexpr (D > 7) a7 += v7[j] * w, c7[j] += w * u7;
+    }
+    *zRow += zr;
+    const double all[8] = {a0, a1, a2, a3, a4, a5, a6, a7};
+    for (int k = 0; k < D; ++k) *accRow[k] += all[k];
+}
+
+template <int D, typename Weight>
+ATTNSPHERE_INLINE void symmetricTile(const HeadOperands& op, const double* X, int i0, int iCount, int j0,
+                                     int jCount, Weight weight, double* z, double* acc) {
+    const int n = op.n;
+    const double* key[8];
+    const double* val[8];
+    double* accCol[8];
+    for (int k = 0; k < D; ++k) {
+        key[k] = op.keys + static_cast<std::ptrdiff_t>(k) * n;
+        val[k] = op.values + static_cast<std::ptrdiff_t>(k) * n;
+        accCol[k] = acc + static_cast<std::ptrdiff_t>(k) * n;
+    }
+    const bool diagonal = i0 == j0;
+    for (int i = i0; i < i0 + iCount; ++i) {
+        const double* xi = X + static_cast<std::ptrdiff_t>(i) * D;
+        double vi[8];
+        double* accRow[8];
+        for (int k = 0; k < D; ++k) {
+            vi[k] = val[k][i];
+            accRow[k] = accCol[k] + i;
+        }
+        int jBegin = j0;
+        if (diagonal) {
+            // The self-pair w_ii belongs to row i once.
+            double sii = 0;
+            for (int k = 0; k < D; ++k) sii += key[k][i] * xi[k];
+            const double w = weight(sii);
+            z[i] += w;
+            for (int k = 0; k < D; ++k) *accRow[k] += w * vi[k];
+            jBegin = i + 1;
+        }
+        symmetricRow<D>(key, val, xi, vi, jBegin, j0 + jCount, weight, z, accCol, z + i, accRow);
+    }
+}
+
+template <typename Weight>
+ATTNSPHERE_INLINE void symmetricTileAny(const HeadOperands& op, const double* X, int i0, int iCount, int j0,
+                                        int jCount, Weight weight, double* z, double* acc) {
+    switch (op.d) {
+        case 1:
+            return symmetricTile<1>(op, X, i0, iCount, j0, jCount, weight, z, acc);
+        case 2:
+            return symmetricTile<2>(op, X, i0, iCount, j0, jCount, weight, z, acc);
+        case 3:
+            return symmetricTile<3>(op, X, i0, iCount, j0, jCount, weight, z, acc);
+        case 4:
+            return symmetricTile<4>(op, X, i0, iCount, j0, jCount, weight, z, acc);
+        case 5:
+            return symmetricTile<5>(op, X, i0, iCount, j0, jCount, weight, z, acc);
+        case 6:
+            return symmetricTile<6>(op, X, i0, iCount, j0, jCount, weight, z, acc);
+        case 7:
+            return symmetricTile<7>(op, X, i0, iCount, j0, jCount, weight, z, acc);
+        default:
+            return symmetricTile<8>(op, X, i0, iCount, j0, jCount, weight, z, acc);
+    }
+}
+
+ATTNSPHERE_CLONES
+void attendTileSymmetric(const HeadOperands& op, const double* X, int i0, int iCount, int j0, int jCount,
+                         double shift, double* z, double* acc) {
+    const double bias = op.sigmoidBias;
+    switch (op.kernel) {
+        case KernelKind::Softmax:
+            return symmetricTileAny(
+                op, X, i0, iCount, j0, jCount, [shift](double t) { return vexp<false>(t - shift); }, z, acc);
+        case KernelKind::Exp:
+            return symmetricTileAny(
+                op, X, i0, iCount, j0, jCount, [](double t) { return vexp<false>(t); }, z, acc);
+        case KernelKind::ReluNormalised:
+        case KernelKind::Relu:
+            return symmetricTileAny(
+                op, X, i0, iCount, j0, jCount, [](double t) { return t > 0 ? t : 0.0; }, z, acc);
+        case KernelKind::Linear:
+            return symmetricTileAny(
+                op, X, i0, iCount, j0, jCount, [](double t) { return t; }, z, acc);
+        case KernelKind::Sigmoid:
+            return symmetricTileAny(
+                op, X, i0, iCount, j0, jCount, [bias](double t) { return 1.0 / (1.0 + vexp(-(t + bias))); },
+                z, acc);
+    }
+}
+
 ATTNSPHERE_CLONES
 RowObservables observeRow(KernelKind kernel, double bias, const double* s, int n, double* K, double* P) {
     RowObservables out;

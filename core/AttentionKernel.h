@@ -50,6 +50,15 @@ struct HeadOperands {
 bool attendQueries(const HeadOperands& op, int i0, const double* X, int q, double* out, double* scratch,
                    double& maxScore);
 
+// Symmetric score matrices (M_h = M_h^T, so s_ij = s_ji): each kernel weight w_ij = kappa(s_ij - shift)
+// is computed once and used for both rows i and j. Handles the tile of queries [i0, i0 + iCount) against
+// keys [j0, j0 + jCount) with j0 >= i0 (j0 == i0: the diagonal tile, pairs j >= i only), for d <= 8.
+// Adds row sums to z[i] and sum_j w_ij values_j to acc (d × n, row-major: acc[r * n + i]), for i and j
+// alike. X: all positions (d × n, column-major). The shift is only applied by the softmax kernel.
+void attendTileSymmetric(const HeadOperands& op, const double* X, int i0, int iCount, int j0, int jCount,
+                         double shift, double* z, double* acc);
+inline constexpr int kMaxSymmetricDim = 8;
+
 // Per query, what the observables need from one row of scores s (length n).
 struct RowObservables {
     double potential = 0;  // sum_j Phi(s_j)

@@ -30,10 +30,11 @@ private:
                     const std::atomic<bool>* abort);
 
     int m_threads = 0;
-    std::vector<Matrix> m_scoreMatrices;  // per head: beta_h M_h
-    std::vector<Matrix> m_keys;           // per head: (beta_h M_h X)^T, n × d
-    std::vector<Matrix> m_values;         // per head: (alpha_h / N) (V_h X)^T, n × d
-    std::vector<Vector> m_scratch;        // per thread: one row of scores
+    std::vector<Matrix> m_scoreMatrices;          // per head: beta_h M_h
+    std::vector<Matrix> m_keys;                   // per head: (beta_h M_h X)^T, n × d
+    std::vector<Matrix> m_values;                 // per head: (alpha_h / N) (V_h X)^T, n × d
+    std::vector<Vector> m_scratch;                // per thread: one row of scores
+    std::vector<std::vector<double>> m_tileSums;  // per thread: row and value sums of symmetric heads
 };
 
 // Tangential projection of every column: v_i - <x_i, v_i> x_i.

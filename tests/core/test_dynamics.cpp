@@ -31,6 +31,21 @@ Scenario equiangularScenario(int n, int d, double rho, KernelKind kernel, double
     s.init.rho = rho;
     return s;
 }
+// One and two threads give the same trajectory and observables (QVERIFY returns from here on failure).
+void checkThreads(const Scenario& s) {
+    Simulation a(s), b(s);
+    a.setThreads(1);
+    b.setThreads(2);
+    for (int k = 0; k < 10; ++k) {
+        a.step();
+        b.step();
+    }
+    QVERIFY(maxAbsDiff(a.positions(), b.positions()) <= 1e-12);
+    const Frame fa = a.makeFrame(), fb = b.makeFrame();
+    QVERIFY(std::abs(fa.energyTotal - fb.energyTotal) <= 1e-12 * std::abs(fa.energyTotal));
+    QVERIFY(std::abs(fa.energyTotalRate - fb.energyTotalRate) <= 1e-12 * std::abs(fa.energyTotalRate));
+    QVERIFY(std::abs(fa.entropyMean - fb.entropyMean) <= 1e-12);
+}
 }  // namespace
 
 class TestDynamics : public QObject {
@@ -68,19 +83,28 @@ void TestDynamics::kernelMatchesReference() {
     QFETCH(int, kernel);
     QFETCH(int, geometry);
     // d <= 8 takes the fused single pass; d = 11 the general path (stored scores, groups of 4).
-    for (int d : {3, 7, 11}) {
-        Model m = randomModel(d, 3, KernelKind(kernel), 1.7, 11 + d);
-        m.geometry = Geometry(geometry);
-        m.heads[1].beta = 0.6;
-        const Matrix X = randomSpherePoints(37, d, 5 + d);
-        VelocityField field;
-        Matrix v;
-        field.evaluate(m, X, v);
-        const Matrix ref = referenceVelocity(m, X);
-        const double scale = std::max(1.0, ref.cwiseAbs().maxCoeff());
-        QVERIFY2(maxAbsDiff(v, ref) < 1e-13 * scale,
-                 qPrintable(QString("d=%1 diff %2 (scale %3)").arg(d).arg(maxAbsDiff(v, ref)).arg(scale)));
-    }
+    // Symmetric M_h (d <= 8) take the tiled path that uses each weight for s_ij and s_ji: n = 300 gives
+    // several tiles with a ragged edge.
+    for (bool symmetric : {false, true})
+        for (int d : {3, 7, 11}) {
+            Model m = randomModel(d, 3, KernelKind(kernel), 1.7, 11 + d);
+            m.geometry = Geometry(geometry);
+            m.heads[1].beta = 0.6;
+            if (symmetric)
+                for (Head& h : m.heads) h.M = (0.5 * (h.M + h.M.transpose())).eval();
+            const Matrix X = randomSpherePoints(symmetric ? 300 : 37, d, 5 + d);
+            VelocityField field;
+            Matrix v;
+            field.evaluate(m, X, v);
+            const Matrix ref = referenceVelocity(m, X);
+            const double scale = std::max(1.0, ref.cwiseAbs().maxCoeff());
+            QVERIFY2(maxAbsDiff(v, ref) < 1e-13 * scale,
+                     qPrintable(QString("symmetric=%1 d=%2 diff %3 (scale %4)")
+                                    .arg(symmetric)
+                                    .arg(d)
+                                    .arg(maxAbsDiff(v, ref))
+                                    .arg(scale)));
+        }
 }
 
 void TestDynamics::headOutputsMatchReference() {
@@ -132,24 +156,16 @@ void TestDynamics::largeNMatchesReference() {
 }
 
 void TestDynamics::oneAndTwoThreadsAgree() {
-    Scenario s;
-    s.n = 300;
-    s.d = 4;
-    s.heads.count = 3;
-    s.heads.kind = HeadsKind::Gaussian;
-    s.dt = 0.05;
-    Simulation a(s), b(s);
-    a.setThreads(1);
-    b.setThreads(2);
-    for (int k = 0; k < 10; ++k) {
-        a.step();
-        b.step();
+    for (HeadsKind kind : {HeadsKind::Gaussian, HeadsKind::Symmetric}) {  // row and tiled paths
+        Scenario s;
+        s.n = 300;
+        s.d = 4;
+        s.heads.count = 3;
+        s.heads.kind = kind;
+        s.dt = 0.05;
+        checkThreads(s);
+        if (QTest::currentTestFailed()) return;
     }
-    QVERIFY(maxAbsDiff(a.positions(), b.positions()) <= 1e-12);
-    const Frame fa = a.makeFrame(), fb = b.makeFrame();
-    QVERIFY(std::abs(fa.energyTotal - fb.energyTotal) <= 1e-12 * std::abs(fa.energyTotal));
-    QVERIFY(std::abs(fa.energyTotalRate - fb.energyTotalRate) <= 1e-12 * std::abs(fa.energyTotalRate));
-    QVERIFY(std::abs(fa.entropyMean - fb.entropyMean) <= 1e-12);
 }
 
 void TestDynamics::sameSeedIsBitIdentical() {
