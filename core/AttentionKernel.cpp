@@ -500,53 +500,70 @@ void attendTileSymmetric(const HeadOperands& op, const double* X, int i0, int iC
 }
 
 ATTNSPHERE_CLONES
-RowObservables observeRow(KernelKind kernel, double bias, const double* s, int n, double* K, double* P) {
-    RowObservables out;
-    switch (kernel) {
-        case KernelKind::Softmax:
-        case KernelKind::Exp: {
-            // P is max-shifted (stable); K and the potential are e^s itself (they may overflow).
-            const double m = rowMax(s, n);
-            double z = 0, potential = 0, weighted = 0;
-#pragma omp simd reduction(+ : z, potential)
-            for (int j = 0; j < n; ++j) {
-                P[j] = vexp(s[j] - m);
-                z += P[j];
-                K[j] = s[j] > 709.0 ? INFINITY : vexp(s[j]);
-                potential += K[j];
-            }
-            const double inv = 1.0 / z;
-#pragma omp simd reduction(+ : weighted)
-            for (int j = 0; j < n; ++j) {
-                P[j] *= inv;
-                weighted += P[j] * (s[j] - m);
-            }
-            out.potential = potential;
-            out.entropy = std::log(z) - weighted;  // -sum P log P with log P = s - m - log z
-            return out;
+RowObservables observeQuery(const ObserveOperands& op, const double* x, const double* xdot, double* scratch,
+                            double* P) {
+    const int n = op.n, d = op.d;
+    double* s = scratch;
+    double* c = scratch + n;
+    // Scores s_j and the score rates c_j = <xdot, M x_j> + <x, M xdot_j> in passes over the coordinates.
+    for (int j = 0; j < n; ++j) s[j] = 0.0, c[j] = 0.0;
+    for (int k = 0; k < d; ++k) {
+        const double* key = op.keys + static_cast<std::ptrdiff_t>(k) * n;
+        const double* mx = op.mx + static_cast<std::ptrdiff_t>(k) * n;
+        const double* mxd = op.mxdot + static_cast<std::ptrdiff_t>(k) * n;
+        const double xk = x[k], vk = xdot[k];
+#pragma omp simd
+        for (int j = 0; j < n; ++j) {
+            s[j] += key[j] * xk;
+            c[j] += mx[j] * vk + mxd[j] * xk;
         }
-        case KernelKind::ReluNormalised:
-        case KernelKind::Relu:
-        case KernelKind::Linear:
-        case KernelKind::Sigmoid:
-            break;
     }
-    double potential = 0, z = 0;
+    RowObservables out;
+    if (op.kernel == KernelKind::Softmax || op.kernel == KernelKind::Exp) {
+        // e_j = e^{s_j - m}: P = e/z, S = log z - sum P (s - m); kappa = Phi = e^m e_j (may overflow).
+        const double m = rowMax(s, n);
+        double z = 0, weighted = 0, rated = 0;
+#pragma omp simd reduction(+ : z, weighted, rated)
+        for (int j = 0; j < n; ++j) {
+            const double t = s[j] - m;
+            const double e = vexp<false>(t);
+            s[j] = e;
+            z += e;
+            weighted += e * t;
+            rated += e * c[j];
+        }
+        const double scale = std::exp(m);
+        out.potential = scale * z;
+        out.rate = scale * rated;
+        out.entropy = std::log(z) - weighted / z;
+        if (P) {
+            const double inv = 1.0 / z;
+#pragma omp simd
+            for (int j = 0; j < n; ++j) P[j] = s[j] * inv;
+        }
+        return out;
+    }
+    double potential = 0, z = 0, rated = 0;
     for (int j = 0; j < n; ++j) {
-        K[j] = kernelValue(kernel, s[j], bias);
-        potential += kernelPotential(kernel, s[j], bias);
-        z += K[j];
+        const double K = kernelValue(op.kernel, s[j], op.sigmoidBias);
+        potential += kernelPotential(op.kernel, s[j], op.sigmoidBias);
+        z += K;
+        rated += K * c[j];
+        s[j] = K;
     }
     out.potential = potential;
+    out.rate = rated;
     if (z == 0.0) {
-        for (int j = 0; j < n; ++j) P[j] = 0.0;
+        if (P)
+            for (int j = 0; j < n; ++j) P[j] = 0.0;
         return out;
     }
     // Linear scores can be negative: only positive weights enter the entropy.
     double entropy = 0;
     for (int j = 0; j < n; ++j) {
-        P[j] = K[j] / z;
-        if (P[j] > 0) entropy -= P[j] * std::log(P[j]);
+        const double p = s[j] / z;
+        if (P) P[j] = p;
+        if (p > 0) entropy -= p * std::log(p);
     }
     out.entropy = entropy;
     return out;

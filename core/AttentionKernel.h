@@ -59,14 +59,27 @@ void attendTileSymmetric(const HeadOperands& op, const double* X, int i0, int iC
                          double shift, double* z, double* acc);
 inline constexpr int kMaxSymmetricDim = 8;
 
-// Per query, what the observables need from one row of scores s (length n).
-struct RowObservables {
-    double potential = 0;  // sum_j Phi(s_j)
-    double entropy = 0;    // of the row-normalised P (0 for a row with no mass)
+// One head's operands for the observables: keys = (beta_h M_h X)^T, mx = (M_h X)^T and
+// mxdot = (M_h Xdot)^T, all n × d column-major.
+struct ObserveOperands {
+    const double* keys = nullptr;
+    const double* mx = nullptr;
+    const double* mxdot = nullptr;
+    int n = 0, d = 0;
+    KernelKind kernel = KernelKind::Softmax;
+    double sigmoidBias = 0;
 };
-// Writes kappa(s_j) (unshifted) to K and the row-normalised attention P_j to P.
-RowObservables observeRow(KernelKind kernel, double sigmoidBias, const double* s, int n, double* K,
-                          double* P);
+
+// Per query i, what the observables need from its row of scores.
+struct RowObservables {
+    double potential = 0;  // sum_j Phi(s_ij)
+    double entropy = 0;    // of the row-normalised P (0 for a row with no mass)
+    double rate = 0;       // sum_j kappa(s_ij) (<xdot_i, M x_j> + <x_i, M xdot_j>)
+};
+// x, xdot: the query's position and velocity (d each). scratch: 2n doubles. P (n, or nullptr when not
+// wanted) receives the row-normalised attention P_ij.
+RowObservables observeQuery(const ObserveOperands& op, const double* x, const double* xdot, double* scratch,
+                            double* P);
 
 // x <- e^x elementwise (accurate to about 1 ulp; arguments are clamped to [-707, 709]).
 void expInPlace(double* x, std::ptrdiff_t n);
