@@ -13,11 +13,17 @@
 namespace attnsphere::core {
 
 int resolveThreads(int threads, double pairWork, int items) {
+#if defined(__SANITIZE_THREAD__)
+    // libgomp is not instrumented: ThreadSanitizer would report its barriers as races.
+    (void)threads, (void)pairWork, (void)items;
+    return 1;
+#else
     // Below ~1 Mflop a parallel region costs more than it saves (thread wake-up is ~10-50 us).
     constexpr double kMinParallelWork = 1e6;
     const int t = threads > 0 ? threads : omp_get_max_threads();
     if (pairWork < kMinParallelWork) return 1;
     return std::max(1, std::min(t, items));
+#endif
 }
 
 void projectTangent(const Matrix& X, Matrix& V) {
