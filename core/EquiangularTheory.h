@@ -17,7 +17,7 @@ struct EquiangularSetup {
     double beta = 1;
     KernelKind kernel = KernelKind::Softmax;  // normalised kernels: SA form; others: (2/n)-form (Linear: N=1)
     double sigmoidBias = 0;
-    std::vector<ScalarHead> heads{ScalarHead{}};
+    std::vector<ScalarHead> heads = std::vector<ScalarHead>(1);  // one head a = b = 1
 };
 
 namespace equiangular {

@@ -1,0 +1,230 @@
+// series.csv, positions.npy and metadata.json of a run (design.md §10). Numbers are printed with %.17g
+// so that the same run gives byte-identical files. The npy header has a fixed width and is rewritten at
+// commit() with the final frame count, which is unknown while the run streams frames.
+#include "core/RunExport.h"
+
+#include "core/Errors.h"
+
+#include <cerrno>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <stdexcept>
+
+namespace attnsphere::core {
+
+namespace {
+
+namespace fs = std::filesystem;
+
+constexpr const char* kCsv = "series.csv";
+constexpr const char* kNpy = "positions.npy";
+constexpr const char* kMetadata = "metadata.json";
+constexpr const char* kPartial = ".partial";  // temporary suffix until commit()
+constexpr std::size_t kNpyHeaderSize = 128;   // magic + length + dict, a multiple of 64 as numpy writes it
+
+std::string path(const std::string& dir, const char* name, bool partial) {
+    return (fs::path(dir) / (std::string(name) + (partial ? kPartial : ""))).string();
+}
+
+std::runtime_error ioError(const std::string& what, const std::string& file) {
+    return std::runtime_error(what + " '" + file + "': " + std::strerror(errno));
+}
+
+// NPY format 1.0: "\x93NUMPY", version (1, 0), uint16 little-endian header length, a Python dict literal
+// padded with spaces and ending in '\n'. Rows of positions are tokens: a d × n column-major Eigen matrix
+// is exactly the C-order (n, d) array.
+std::string npyHeader(long long frames, int n, int d) {
+    std::string dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (" + std::to_string(frames) + ", " +
+                       std::to_string(n) + ", " + std::to_string(d) + "), }";
+    const std::size_t prefix = 10;
+    if (prefix + dict.size() + 1 > kNpyHeaderSize) throw std::logic_error("npy header does not fit");
+    dict.append(kNpyHeaderSize - prefix - dict.size() - 1, ' ');
+    dict.push_back('\n');
+    std::string header = "\x93NUMPY";
+    header.push_back('\x01');
+    header.push_back('\x00');
+    const auto length = static_cast<std::uint16_t>(dict.size());
+    header.push_back(static_cast<char>(length & 0xff));
+    header.push_back(static_cast<char>(length >> 8));
+    return header + dict;
+}
+
+void appendNumber(std::string& out, double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.17g", v);
+    out += buf;
+}
+
+nlohmann::json columnDescriptions(int H) {
+    nlohmann::json c = nlohmann::json::object();
+    c["step"] = "integrator step of this frame";
+    c["t"] = "simulated time";
+    c["E_total"] = "total energy sum_h alpha_h E_h (math.md §3, 'Decisions')";
+    c["dE_total_dt"] = "d E_total / dt along the current velocity (exact)";
+    for (int h = 1; h <= H; ++h) {
+        const std::string s = std::to_string(h);
+        c["E_h" + s] = "energy of head " + s + ": 1/(2 beta_h n^2) sum_ij Phi(s_ij)";
+        c["dE_h" + s + "_dt"] = "d E_h" + s + " / dt along the current velocity";
+        c["entropy_mean_h" + s] = "mean over tokens of the attention entropy S_i of head " + s;
+        c["entropy_min_h" + s] = "minimum over tokens of S_i of head " + s;
+        c["radial_mean_abs_h" + s] = "mean over tokens of |r_i| (radial shadow <x_i, u_i>) of head " + s;
+        c["radial_max_abs_h" + s] = "maximum over tokens of |r_i| of head " + s;
+        c["dominance_h" + s] =
+            "radial-dominance margin D_h of head " + s + " (>= 0: sufficient for monotone E_h)";
+    }
+    c["mean_cosine"] = "mean pairwise cosine rho_bar over i != j";
+    c["order_parameter"] = "R = |mean_i x_i|";
+    c["clustered_pair_fraction"] = "fraction of pairs i < j with <x_i, x_j> >= 0.999";
+    c["cluster_count"] = "components of the graph <x_i, x_j> >= 1 - 1e-4";
+    c["max_norm_drift"] = "max_i | |x_i| - 1 | (sphere geometry; 0 for flat)";
+    return c;
+}
+
+}  // namespace
+
+RunExport::RunExport(std::string dir, const Scenario& scenario, nlohmann::json extra)
+    : m_dir(std::move(dir)) {
+    std::error_code ec;
+    fs::create_directories(m_dir, ec);
+    if (ec) throw std::runtime_error("cannot create directory '" + m_dir + "': " + ec.message());
+    m_metadata = nlohmann::json::object();
+    m_metadata["format"] = "attnsphere-run";
+    m_metadata["attnsphere_version"] = ATTNSPHERE_VERSION;
+    m_metadata["scenario"] = scenario.toJson();
+    m_metadata["seed"] = scenario.seed;
+    if (extra.is_object()) m_metadata.update(extra);
+
+    const std::string csv = path(m_dir, kCsv, true), npy = path(m_dir, kNpy, true);
+    m_csv = std::fopen(csv.c_str(), "wb");
+    if (!m_csv) throw ioError("cannot create", csv);
+    m_npy = std::fopen(npy.c_str(), "wb");
+    if (!m_npy) {
+        const auto error = ioError("cannot create", npy);
+        abandon();
+        throw error;
+    }
+}
+
+RunExport::~RunExport() {
+    if (!m_done) abandon();
+}
+
+std::string RunExport::csvHeader(int H) {
+    std::string out = "step,t,E_total,dE_total_dt";
+    for (int h = 1; h <= H; ++h) out += ",E_h" + std::to_string(h);
+    for (int h = 1; h <= H; ++h) out += ",dE_h" + std::to_string(h) + "_dt";
+    for (int h = 1; h <= H; ++h) {
+        const std::string s = std::to_string(h);
+        out += ",entropy_mean_h" + s + ",entropy_min_h" + s + ",radial_mean_abs_h" + s + ",radial_max_abs_h" +
+               s + ",dominance_h" + s;
+    }
+    out += ",mean_cosine,order_parameter,clustered_pair_fraction,cluster_count,max_norm_drift";
+    return out;
+}
+
+std::string RunExport::csvRow(const Frame& f) {
+    std::string out = std::to_string(f.step);
+    auto add = [&](double v) {
+        out.push_back(',');
+        appendNumber(out, v);
+    };
+    add(f.t);
+    add(f.energyTotal);
+    add(f.energyTotalRate);
+    for (const auto& h : f.heads) add(h.energy);
+    for (const auto& h : f.heads) add(h.energyRate);
+    for (const auto& h : f.heads) {
+        add(h.entropyMean);
+        add(h.entropyMin);
+        add(h.radialMeanAbs);
+        add(h.radialMaxAbs);
+        add(h.dominanceMargin);
+    }
+    add(f.meanCosine);
+    add(f.orderParameter);
+    add(f.clusteredPairFraction);
+    out.push_back(',');
+    out += std::to_string(f.clusterCount);
+    add(f.maxNormDrift);
+    return out;
+}
+
+void RunExport::addFrame(const Frame& frame) {
+    if (m_done) throw std::logic_error("RunExport: frame added after commit or abandon");
+    if (!frame.hasObservables) throw std::invalid_argument("RunExport: frame has no observables");
+    const int H = static_cast<int>(frame.heads.size());
+    if (m_H < 0) {
+        m_n = static_cast<int>(frame.positions.cols());
+        m_d = static_cast<int>(frame.positions.rows());
+        m_H = H;
+        const std::string header = csvHeader(H) + "\n";
+        const std::string npyHead = npyHeader(0, m_n, m_d);
+        if (std::fwrite(header.data(), 1, header.size(), m_csv) != header.size() ||
+            std::fwrite(npyHead.data(), 1, npyHead.size(), m_npy) != npyHead.size())
+            throw ioError("cannot write to", m_dir);
+    } else if (frame.positions.cols() != m_n || frame.positions.rows() != m_d || H != m_H) {
+        throw std::invalid_argument("RunExport: frame shape changed during the run (n, d or H)");
+    }
+    const std::string row = csvRow(frame) + "\n";
+    const auto count = static_cast<std::size_t>(m_n) * static_cast<std::size_t>(m_d);
+    if (std::fwrite(row.data(), 1, row.size(), m_csv) != row.size() ||
+        std::fwrite(frame.positions.data(), sizeof(double), count, m_npy) != count)
+        throw ioError("cannot write to", m_dir);
+    ++m_frames;
+}
+
+void RunExport::commit() {
+    if (m_done) throw std::logic_error("RunExport: commit after commit or abandon");
+    if (m_frames == 0) throw std::logic_error("RunExport: nothing to commit (no frames)");
+    const std::string header = npyHeader(m_frames, m_n, m_d);
+    const bool ok = std::fseek(m_npy, 0, SEEK_SET) == 0 &&
+                    std::fwrite(header.data(), 1, header.size(), m_npy) == header.size() &&
+                    std::fflush(m_npy) == 0 && std::fflush(m_csv) == 0;
+    const bool closed = std::fclose(m_npy) == 0;
+    m_npy = nullptr;
+    const bool csvClosed = std::fclose(m_csv) == 0;
+    m_csv = nullptr;
+    if (!ok || !closed || !csvClosed) {
+        const auto error = ioError("cannot finish writing", m_dir);
+        abandon();
+        throw error;
+    }
+
+    m_metadata["frames"] = m_frames;
+    m_metadata["n"] = m_n;
+    m_metadata["d"] = m_d;
+    m_metadata["H"] = m_H;
+    m_metadata["files"] = {{kCsv, "one row per published frame; columns described in 'columns'"},
+                           {kNpy, "float64 array (frames, n, d): token positions of each published frame"}};
+    m_metadata["columns"] = columnDescriptions(m_H);
+    {
+        std::ofstream out(path(m_dir, kMetadata, true), std::ios::binary);
+        out << m_metadata.dump(2) << "\n";
+        if (!out) {
+            abandon();
+            throw ioError("cannot write", path(m_dir, kMetadata, true));
+        }
+    }
+    std::error_code ec;
+    for (const char* name : {kCsv, kNpy, kMetadata}) {
+        fs::rename(path(m_dir, name, true), path(m_dir, name, false), ec);
+        if (ec) {
+            abandon();
+            throw std::runtime_error("cannot rename into '" + path(m_dir, name, false) +
+                                     "': " + ec.message());
+        }
+    }
+    m_done = true;
+}
+
+void RunExport::abandon() {
+    if (m_csv) std::fclose(m_csv);
+    if (m_npy) std::fclose(m_npy);
+    m_csv = m_npy = nullptr;
+    std::error_code ec;
+    for (const char* name : {kCsv, kNpy, kMetadata}) fs::remove(path(m_dir, name, true), ec);
+    m_done = true;
+}
+
+}  // namespace attnsphere::core

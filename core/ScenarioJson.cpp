@@ -1,0 +1,573 @@
+// Scenario JSON: parsing with type checks (fromJson), range checks (validate), serialisation (toJson) and
+// the built-in presets. doc/SCENARIOS.md documents the format; every error names the JSON path.
+#include "core/Errors.h"
+#include "core/Scenario.h"
+
+#include <nlohmann/json.hpp>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <map>
+#include <sstream>
+#include <utility>
+
+namespace attnsphere::core {
+
+// Defined in the build-generated EmbeddedPresets.cpp (cmake/EmbedPresets.cmake): preset name -> JSON text.
+const std::map<std::string, std::string>& embeddedPresets();
+
+namespace {
+
+using nlohmann::json;
+
+constexpr const char* kFormat = "attnsphere-scenario";
+constexpr int kVersion = 1;
+
+// Names used in scenario files. They are part of the file format (doc/SCENARIOS.md), so they live here.
+const std::vector<std::pair<KernelKind, std::string>> kKernelNames = {
+    {KernelKind::Softmax, "softmax"},     {KernelKind::Exp, "exp"},
+    {KernelKind::ReluNormalised, "relu"}, {KernelKind::Relu, "relu-unnormalised"},
+    {KernelKind::Linear, "linear"},       {KernelKind::Sigmoid, "sigmoid"}};
+const std::vector<std::pair<Geometry, std::string>> kGeometryNames = {{Geometry::Sphere, "sphere"},
+                                                                      {Geometry::Flat, "flat"}};
+const std::vector<std::pair<IntegratorKind, std::string>> kIntegratorNames = {
+    {IntegratorKind::Euler, "euler"},
+    {IntegratorKind::RK4, "rk4"},
+    {IntegratorKind::DormandPrince, "dopri5"}};
+const std::vector<std::pair<HeadsKind, std::string>> kHeadsNames = {
+    {HeadsKind::Identity, "identity"},
+    {HeadsKind::Scalar, "scalar"},
+    {HeadsKind::Gaussian, "gaussian"},
+    {HeadsKind::Symmetric, "symmetric"},
+    {HeadsKind::Goe, "goe"},
+    {HeadsKind::OrthogonalBlocks, "orthogonal-blocks"},
+    {HeadsKind::ApproxOrthogonalBlocks, "approx-orthogonal-blocks"},
+    {HeadsKind::Explicit, "explicit"}};
+const std::vector<std::pair<ValueKind, std::string>> kValueNames = {{ValueKind::SameAsScore, "M"},
+                                                                    {ValueKind::NegativeScore, "-M"},
+                                                                    {ValueKind::Identity, "I"},
+                                                                    {ValueKind::Explicit, "explicit"}};
+const std::vector<std::pair<InitKind, std::string>> kInitNames = {{InitKind::Uniform, "uniform"},
+                                                                  {InitKind::Hemisphere, "hemisphere"},
+                                                                  {InitKind::Equiangular, "equiangular"},
+                                                                  {InitKind::Clusters, "clusters"},
+                                                                  {InitKind::Points, "points"}};
+
+template <class E>
+const std::string& nameOf(const std::vector<std::pair<E, std::string>>& table, E value) {
+    for (const auto& [v, name] : table)
+        if (v == value) return name;
+    return table.front().second;
+}
+
+// Shortest decimal form that reads back to the same double (for messages).
+std::string fmt(double v) {
+    if (std::isnan(v)) return "nan";
+    if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
+    char buf[40];
+    if (std::floor(v) == v && std::abs(v) < 1e15) {  // integers without exponent: 1000000, not 1e+06
+        std::snprintf(buf, sizeof buf, "%.0f", v);
+        return buf;
+    }
+    for (int precision = 6; precision <= 17; ++precision) {
+        std::snprintf(buf, sizeof buf, "%.*g", precision, v);
+        if (std::strtod(buf, nullptr) == v) break;
+    }
+    return buf;
+}
+
+std::string describe(const json& v) {
+    std::string text = v.dump();
+    if (text.size() > 40) text = text.substr(0, 37) + "...";
+    return text;
+}
+
+std::string child(const std::string& path, const std::string& key) {
+    return path.empty() ? key : path + "." + key;
+}
+std::string index(const std::string& path, std::size_t i) {
+    return path + "[" + std::to_string(i) + "]";
+}
+
+template <class E>
+std::string choices(const std::vector<std::pair<E, std::string>>& table) {
+    std::string out;
+    for (const auto& [v, name] : table) out += (out.empty() ? "\"" : ", \"") + name + "\"";
+    return out;
+}
+
+void requireObject(const json& v, const std::string& path, const std::vector<std::string>& allowed) {
+    if (!v.is_object()) throw ValidationError(path, "must be a JSON object, got " + describe(v));
+    for (const auto& item : v.items()) {
+        if (std::find(allowed.begin(), allowed.end(), item.key()) == allowed.end()) {
+            std::string list;
+            for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
+            throw ValidationError(child(path, item.key()),
+                                  "unknown key (allowed " +
+                                      (path.empty() ? std::string("at the top level") : "in " + path) + ": " +
+                                      list + ")");
+        }
+    }
+}
+
+double number(const json& v, const std::string& path) {
+    if (!v.is_number()) throw ValidationError(path, "must be a number, got " + describe(v));
+    const double x = v.get<double>();
+    if (!std::isfinite(x)) throw ValidationError(path, "must be a finite number, got " + fmt(x));
+    return x;
+}
+
+long long integer(const json& v, const std::string& path) {
+    if (v.is_number_unsigned()) {
+        const auto u = v.get<std::uint64_t>();
+        if (u > static_cast<std::uint64_t>(std::numeric_limits<long long>::max()))
+            throw ValidationError(path, "integer too large, got " + describe(v));
+        return static_cast<long long>(u);
+    }
+    if (v.is_number_integer()) return v.get<long long>();
+    if (v.is_number_float()) {
+        const double x = v.get<double>();
+        if (std::isfinite(x) && std::floor(x) == x && std::abs(x) < 9e15) return static_cast<long long>(x);
+    }
+    throw ValidationError(path, "must be an integer, got " + describe(v));
+}
+
+// Integers that must fit an int: range errors are reported by validate(), so clamp far outside instead.
+int smallInteger(const json& v, const std::string& path) {
+    const long long x = integer(v, path);
+    return static_cast<int>(
+        std::clamp<long long>(x, std::numeric_limits<int>::min(), std::numeric_limits<int>::max()));
+}
+
+std::string string(const json& v, const std::string& path) {
+    if (!v.is_string()) throw ValidationError(path, "must be a string, got " + describe(v));
+    return v.get<std::string>();
+}
+
+template <class E>
+E enumValue(const json& v, const std::string& path, const std::vector<std::pair<E, std::string>>& table) {
+    const std::string s = string(v, path);
+    for (const auto& [value, name] : table)
+        if (name == s) return value;
+    throw ValidationError(path, "must be one of " + choices(table) + ", got \"" + s + "\"");
+}
+
+std::vector<double> numberList(const json& v, const std::string& path) {
+    if (!v.is_array()) throw ValidationError(path, "must be an array of numbers, got " + describe(v));
+    std::vector<double> out;
+    for (std::size_t i = 0; i < v.size(); ++i) out.push_back(number(v[i], index(path, i)));
+    return out;
+}
+
+// A JSON array of rows -> matrix (rows × cols as written). All rows must have the same length.
+Matrix rowsToMatrix(const json& v, const std::string& path) {
+    if (!v.is_array() || v.empty())
+        throw ValidationError(path,
+                              "must be a non-empty array of rows (arrays of numbers), got " + describe(v));
+    std::size_t cols = 0;
+    for (std::size_t i = 0; i < v.size(); ++i) {
+        if (!v[i].is_array())
+            throw ValidationError(index(path, i), "must be an array of numbers, got " + describe(v[i]));
+        if (i == 0) cols = v[i].size();
+        if (v[i].size() != cols || cols == 0)
+            throw ValidationError(index(path, i), "must have the same non-zero length as " + index(path, 0) +
+                                                      " (" + std::to_string(cols) + "), got " +
+                                                      std::to_string(v[i].size()) + " numbers");
+    }
+    Matrix m(static_cast<Eigen::Index>(v.size()), static_cast<Eigen::Index>(cols));
+    for (std::size_t i = 0; i < v.size(); ++i)
+        for (std::size_t j = 0; j < cols; ++j)
+            m(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) =
+                number(v[i][j], index(index(path, i), j));
+    return m;
+}
+
+json matrixToRows(const Matrix& m) {
+    json rows = json::array();
+    for (Eigen::Index i = 0; i < m.rows(); ++i) {
+        json row = json::array();
+        for (Eigen::Index j = 0; j < m.cols(); ++j) row.push_back(m(i, j));
+        rows.push_back(row);
+    }
+    return rows;
+}
+
+std::string interval(double lo, double hi, bool loOpen, bool hiOpen) {
+    return std::string(loOpen ? "(" : "[") + fmt(lo) + ", " + fmt(hi) + (hiOpen ? ")" : "]");
+}
+
+void checkRange(double v, const std::string& path, double lo, double hi, bool loOpen = false,
+                bool hiOpen = false) {
+    const bool ok = (loOpen ? v > lo : v >= lo) && (hiOpen ? v < hi : v <= hi);
+    if (!ok)
+        throw ValidationError(path, "must be in " + interval(lo, hi, loOpen, hiOpen) + ", got " + fmt(v));
+}
+
+void checkIntRange(long long v, const std::string& path, long long lo, long long hi) {
+    if (v < lo || v > hi)
+        throw ValidationError(path, "must be an integer in [" + std::to_string(lo) + ", " +
+                                        std::to_string(hi) + "], got " + std::to_string(v));
+}
+
+// Explicit matrices: d × d, finite, bounded (the exp kernels overflow long before 1e6 anyway).
+void checkSquare(const Matrix& m, const std::string& path, int d) {
+    if (m.rows() != d || m.cols() != d)
+        throw ValidationError(path, "must be a d × d matrix with d = " + std::to_string(d) + ", got " +
+                                        std::to_string(m.rows()) + " × " + std::to_string(m.cols()));
+    for (Eigen::Index i = 0; i < d; ++i)
+        for (Eigen::Index j = 0; j < d; ++j)
+            checkRange(m(i, j), index(index(path, static_cast<std::size_t>(i)), static_cast<std::size_t>(j)),
+                       -1e6, 1e6);
+}
+
+void parseHeads(const json& j, HeadsSpec& h) {
+    const std::string p = "heads";
+    requireObject(j, p, {"kind", "count", "scale", "eps", "value", "alpha", "beta", "matrices"});
+    if (j.contains("kind")) h.kind = enumValue(j["kind"], child(p, "kind"), kHeadsNames);
+    if (j.contains("count")) h.count = smallInteger(j["count"], child(p, "count"));
+    if (j.contains("scale")) {
+        const json& s = j["scale"];
+        h.scale = s.is_array() ? numberList(s, child(p, "scale"))
+                               : std::vector<double>{number(s, child(p, "scale"))};
+    }
+    if (j.contains("eps")) h.eps = number(j["eps"], child(p, "eps"));
+    if (j.contains("value")) h.value = enumValue(j["value"], child(p, "value"), kValueNames);
+    if (j.contains("alpha")) h.alpha = numberList(j["alpha"], child(p, "alpha"));
+    if (j.contains("beta")) h.beta = numberList(j["beta"], child(p, "beta"));
+    if (j.contains("matrices")) {
+        const json& list = j["matrices"];
+        const std::string mp = child(p, "matrices");
+        if (!list.is_array())
+            throw ValidationError(
+                mp, "must be an array of {\"M\": rows, \"V\": rows} objects, got " + describe(list));
+        if (h.kind != HeadsKind::Explicit && h.value != ValueKind::Explicit)
+            throw ValidationError(mp, "only allowed when heads.kind or heads.value is \"explicit\"");
+        for (std::size_t k = 0; k < list.size(); ++k) {
+            const std::string ep = index(mp, k);
+            requireObject(list[k], ep, {"M", "V"});
+            if (list[k].contains("M")) {
+                if (h.kind != HeadsKind::Explicit)
+                    throw ValidationError(child(ep, "M"), "only allowed when heads.kind is \"explicit\"");
+                h.explicitM.push_back(rowsToMatrix(list[k]["M"], child(ep, "M")));
+            } else if (h.kind == HeadsKind::Explicit) {
+                throw ValidationError(child(ep, "M"), "required when heads.kind is \"explicit\"");
+            }
+            if (list[k].contains("V")) {
+                if (h.value != ValueKind::Explicit)
+                    throw ValidationError(child(ep, "V"), "only allowed when heads.value is \"explicit\"");
+                h.explicitV.push_back(rowsToMatrix(list[k]["V"], child(ep, "V")));
+            } else if (h.value == ValueKind::Explicit) {
+                throw ValidationError(child(ep, "V"), "required when heads.value is \"explicit\"");
+            }
+        }
+    }
+}
+
+void parseInit(const json& j, InitSpec& init) {
+    const std::string p = "init";
+    requireObject(j, p, {"kind", "rho", "clusters", "spread", "points"});
+    if (j.contains("kind")) init.kind = enumValue(j["kind"], child(p, "kind"), kInitNames);
+    // Each parameter belongs to one kind; a stray one is most likely a mistake in the file.
+    auto onlyFor = [&](const char* key, InitKind kind) {
+        if (j.contains(key) && init.kind != kind)
+            throw ValidationError(child(p, key),
+                                  "only allowed when init.kind is \"" + nameOf(kInitNames, kind) + "\"");
+    };
+    onlyFor("rho", InitKind::Equiangular);
+    onlyFor("points", InitKind::Points);
+    onlyFor("clusters", InitKind::Clusters);
+    onlyFor("spread", InitKind::Clusters);
+    if (j.contains("rho")) init.rho = number(j["rho"], child(p, "rho"));
+    if (j.contains("clusters")) init.clusters = smallInteger(j["clusters"], child(p, "clusters"));
+    if (j.contains("spread")) init.spread = number(j["spread"], child(p, "spread"));
+    if (j.contains("points")) init.points = rowsToMatrix(j["points"], child(p, "points")).transpose();
+    if (init.kind == InitKind::Points && !j.contains("points"))
+        throw ValidationError(child(p, "points"),
+                              "required when init.kind is \"points\" (n rows of d numbers)");
+}
+
+void parseIntegrator(const json& j, Scenario& s) {
+    const std::string p = "integrator";
+    if (j.is_string()) {  // shorthand: "integrator": "rk4"
+        s.integrator = enumValue(j, p, kIntegratorNames);
+        return;
+    }
+    requireObject(j, p, {"method", "dt", "tolerance"});
+    if (j.contains("method")) s.integrator = enumValue(j["method"], child(p, "method"), kIntegratorNames);
+    if (j.contains("dt")) s.dt = number(j["dt"], child(p, "dt"));
+    if (j.contains("tolerance")) s.tolerance = number(j["tolerance"], child(p, "tolerance"));
+}
+
+}  // namespace
+
+Scenario Scenario::fromJson(const json& j) {
+    requireObject(
+        j, "",
+        {"format", "version", "name", "description", "citation", "n", "d", "beta", "kernel", "sigmoid_bias",
+         "geometry", "integrator", "t_end", "publish_every", "seed", "heads", "init"});
+    if (j.contains("format") && string(j["format"], "format") != kFormat)
+        throw ValidationError("format",
+                              std::string("must be \"") + kFormat + "\", got " + describe(j["format"]));
+    if (j.contains("version")) {
+        const long long v = integer(j["version"], "version");
+        if (v != kVersion)
+            throw ValidationError("version", "must be " + std::to_string(kVersion) +
+                                                 " (the only version this program reads), got " +
+                                                 std::to_string(v));
+    }
+    Scenario s;
+    if (j.contains("name")) s.name = string(j["name"], "name");
+    if (j.contains("description")) s.description = string(j["description"], "description");
+    if (j.contains("citation")) s.citation = string(j["citation"], "citation");
+    if (j.contains("n")) s.n = smallInteger(j["n"], "n");
+    if (j.contains("d")) s.d = smallInteger(j["d"], "d");
+    if (j.contains("beta")) s.beta = number(j["beta"], "beta");
+    if (j.contains("kernel")) s.kernel = enumValue(j["kernel"], "kernel", kKernelNames);
+    if (j.contains("sigmoid_bias")) {
+        s.sigmoidBias = number(j["sigmoid_bias"], "sigmoid_bias");
+        s.sigmoidBiasSet = true;
+    }
+    if (j.contains("geometry")) s.geometry = enumValue(j["geometry"], "geometry", kGeometryNames);
+    if (j.contains("integrator")) parseIntegrator(j["integrator"], s);
+    if (j.contains("t_end")) s.tEnd = number(j["t_end"], "t_end");
+    if (j.contains("publish_every")) s.publishEvery = smallInteger(j["publish_every"], "publish_every");
+    if (j.contains("seed")) {
+        const json& v = j["seed"];
+        if (v.is_number_unsigned())
+            s.seed = v.get<std::uint64_t>();
+        else {
+            const long long x = integer(v, "seed");
+            if (x < 0)
+                throw ValidationError("seed",
+                                      "must be an integer in [0, 18446744073709551615], got " + describe(v));
+            s.seed = static_cast<std::uint64_t>(x);
+        }
+    }
+    if (j.contains("heads")) parseHeads(j["heads"], s.heads);
+    if (j.contains("init")) parseInit(j["init"], s.init);
+    s.validate();
+    return s;
+}
+
+Scenario Scenario::fromJsonText(const std::string& text) {
+    json j;
+    try {
+        j = json::parse(text);
+    } catch (const json::parse_error& e) {
+        // nlohmann's message carries the line and column; drop its "[json.exception...]" prefix.
+        std::string what = e.what();
+        const auto pos = what.find("] ");
+        throw ValidationError("",
+                              "invalid JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2)));
+    }
+    return fromJson(j);
+}
+
+Scenario Scenario::fromFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) throw ValidationError("", "cannot open scenario file '" + path + "'");
+    std::ostringstream text;
+    text << in.rdbuf();
+    return fromJsonText(text.str());
+}
+
+Scenario Scenario::load(const std::string& presetOrPath) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(presetOrPath, ec)) return fromFile(presetOrPath);
+    if (isPreset(presetOrPath)) return fromJsonText(presetJsonText(presetOrPath));
+    std::string names;
+    for (const auto& p : presetList()) names += (names.empty() ? "" : ", ") + p.name;
+    throw ValidationError(
+        "", "'" + presetOrPath + "' is neither a scenario file nor a preset (presets: " + names + ")");
+}
+
+json Scenario::toJson() const {
+    json j;
+    j["format"] = kFormat;
+    j["version"] = kVersion;
+    j["name"] = name;
+    j["description"] = description;
+    j["citation"] = citation;
+    j["n"] = n;
+    j["d"] = d;
+    j["beta"] = beta;
+    j["kernel"] = nameOf(kKernelNames, kernel);
+    if (sigmoidBiasSet) j["sigmoid_bias"] = sigmoidBias;
+    j["geometry"] = nameOf(kGeometryNames, geometry);
+    j["integrator"] = {
+        {"method", nameOf(kIntegratorNames, integrator)}, {"dt", dt}, {"tolerance", tolerance}};
+    j["t_end"] = tEnd;
+    j["publish_every"] = publishEvery;
+    j["seed"] = seed;
+
+    json h;
+    h["kind"] = nameOf(kHeadsNames, heads.kind);
+    h["count"] = heads.count;
+    if (heads.scale.size() == 1)
+        h["scale"] = heads.scale.front();
+    else
+        h["scale"] = heads.scale;
+    if (heads.kind == HeadsKind::ApproxOrthogonalBlocks || heads.eps != 0.0) h["eps"] = heads.eps;
+    h["value"] = nameOf(kValueNames, heads.value);
+    if (!heads.alpha.empty()) h["alpha"] = heads.alpha;
+    if (!heads.beta.empty()) h["beta"] = heads.beta;
+    if (heads.kind == HeadsKind::Explicit || heads.value == ValueKind::Explicit) {
+        json list = json::array();
+        const std::size_t count = std::max(heads.explicitM.size(), heads.explicitV.size());
+        for (std::size_t k = 0; k < count; ++k) {
+            json m = json::object();
+            if (k < heads.explicitM.size()) m["M"] = matrixToRows(heads.explicitM[k]);
+            if (k < heads.explicitV.size()) m["V"] = matrixToRows(heads.explicitV[k]);
+            list.push_back(m);
+        }
+        h["matrices"] = list;
+    }
+    j["heads"] = h;
+
+    json i;
+    i["kind"] = nameOf(kInitNames, init.kind);
+    switch (init.kind) {
+        case InitKind::Equiangular:
+            i["rho"] = init.rho;
+            break;
+        case InitKind::Clusters:
+            i["clusters"] = init.clusters;
+            i["spread"] = init.spread;
+            break;
+        case InitKind::Points:
+            i["points"] = matrixToRows(init.points.transpose());
+            break;
+        case InitKind::Uniform:
+        case InitKind::Hemisphere:
+            break;
+    }
+    j["init"] = i;
+    return j;
+}
+
+void Scenario::validate() const {
+    checkIntRange(n, "n", 2, 20000);
+    checkIntRange(d, "d", 2, 4096);
+    checkRange(beta, "beta", 0, 1000, true, false);
+    if (sigmoidBiasSet) checkRange(sigmoidBias, "sigmoid_bias", -100, 100);
+    checkRange(dt, "integrator.dt", 0, 10, true, false);
+    checkRange(tolerance, "integrator.tolerance", 1e-14, 1e-2);
+    checkRange(tEnd, "t_end", 0, 1e6, true, false);
+    checkIntRange(publishEvery, "publish_every", 1, 1000000000);
+
+    const int H = heads.count;
+    checkIntRange(H, "heads.count", 1, 64);
+    const std::string countText = std::to_string(H);
+    if (heads.scale.size() != 1 && heads.scale.size() != static_cast<std::size_t>(H))
+        throw ValidationError("heads.scale", "must be one number or an array of heads.count = " + countText +
+                                                 " numbers, got " + std::to_string(heads.scale.size()) +
+                                                 " numbers");
+    for (std::size_t k = 0; k < heads.scale.size(); ++k) {
+        const std::string path = heads.scale.size() == 1 ? "heads.scale" : index("heads.scale", k);
+        checkRange(heads.scale[k], path, 0, 100);
+    }
+    checkRange(heads.eps, "heads.eps", 0, 10);
+    if (!heads.alpha.empty() && heads.alpha.size() != static_cast<std::size_t>(H))
+        throw ValidationError("heads.alpha", "must have heads.count = " + countText + " numbers, got " +
+                                                 std::to_string(heads.alpha.size()));
+    for (std::size_t k = 0; k < heads.alpha.size(); ++k)
+        checkRange(heads.alpha[k], index("heads.alpha", k), 0, 100);
+    if (!heads.beta.empty() && heads.beta.size() != static_cast<std::size_t>(H))
+        throw ValidationError("heads.beta", "must have heads.count = " + countText + " numbers, got " +
+                                                std::to_string(heads.beta.size()));
+    for (std::size_t k = 0; k < heads.beta.size(); ++k)
+        checkRange(heads.beta[k], index("heads.beta", k), 0, 1000, true, false);
+    if ((heads.kind == HeadsKind::OrthogonalBlocks || heads.kind == HeadsKind::ApproxOrthogonalBlocks) &&
+        d < H)
+        throw ValidationError("d", "must be >= heads.count = " + countText + " for heads.kind \"" +
+                                       nameOf(kHeadsNames, heads.kind) +
+                                       "\" (one coordinate block per head), got " + std::to_string(d));
+    const bool explicitM = heads.kind == HeadsKind::Explicit, explicitV = heads.value == ValueKind::Explicit;
+    if (!explicitM && !heads.explicitM.empty())
+        throw ValidationError("heads.matrices",
+                              "score matrices M are only allowed when heads.kind is \"explicit\"");
+    if (!explicitV && !heads.explicitV.empty())
+        throw ValidationError("heads.matrices",
+                              "value matrices V are only allowed when heads.value is \"explicit\"");
+    if (explicitM && heads.explicitM.size() != static_cast<std::size_t>(H))
+        throw ValidationError("heads.matrices", "must have heads.count = " + countText +
+                                                    " entries with \"M\", got " +
+                                                    std::to_string(heads.explicitM.size()));
+    if (explicitV && heads.explicitV.size() != static_cast<std::size_t>(H))
+        throw ValidationError("heads.matrices", "must have heads.count = " + countText +
+                                                    " entries with \"V\", got " +
+                                                    std::to_string(heads.explicitV.size()));
+    for (std::size_t k = 0; k < heads.explicitM.size(); ++k)
+        checkSquare(heads.explicitM[k], index("heads.matrices", k) + ".M", d);
+    for (std::size_t k = 0; k < heads.explicitV.size(); ++k)
+        checkSquare(heads.explicitV[k], index("heads.matrices", k) + ".V", d);
+
+    switch (init.kind) {
+        case InitKind::Equiangular: {
+            const double lo = -1.0 / (n - 1);
+            if (!(init.rho >= lo && init.rho < 1))
+                throw ValidationError("init.rho", "must be in " + interval(lo, 1, false, true) +
+                                                      " (-1/(n-1) with n = " + std::to_string(n) + "), got " +
+                                                      fmt(init.rho));
+            const int need = init.rho >= 0 ? n + 1 : n;
+            if (d < need)
+                throw ValidationError(
+                    "d", "must be >= " + std::string(init.rho >= 0 ? "n + 1" : "n") + " = " +
+                             std::to_string(need) + " for init.kind \"equiangular\" with init.rho " +
+                             (init.rho >= 0 ? ">= 0" : "< 0") + ", got " + std::to_string(d));
+            break;
+        }
+        case InitKind::Clusters:
+            checkIntRange(init.clusters, "init.clusters", 1, n);
+            checkRange(init.spread, "init.spread", 0, 10);
+            break;
+        case InitKind::Points: {
+            if (init.points.cols() != n || init.points.rows() != d)
+                throw ValidationError(
+                    "init.points", "must be n = " + std::to_string(n) + " rows of d = " + std::to_string(d) +
+                                       " numbers, got " + std::to_string(init.points.cols()) + " rows of " +
+                                       std::to_string(init.points.rows()) + " numbers");
+            for (Eigen::Index i = 0; i < n; ++i) {
+                const std::string row = index("init.points", static_cast<std::size_t>(i));
+                for (Eigen::Index c = 0; c < d; ++c)
+                    checkRange(init.points(c, i), index(row, static_cast<std::size_t>(c)), -1e6, 1e6);
+                if (geometry == Geometry::Sphere && !(init.points.col(i).norm() > 1e-12))
+                    throw ValidationError(
+                        row,
+                        "must be a nonzero vector on the sphere (points are normalised), got "
+                        "the zero vector");
+            }
+            break;
+        }
+        case InitKind::Uniform:
+        case InitKind::Hemisphere:
+            break;
+    }
+}
+
+std::vector<PresetInfo> presetList() {
+    std::vector<PresetInfo> out;
+    for (const auto& [name, text] : embeddedPresets()) {
+        const Scenario s = Scenario::fromJsonText(text);
+        out.push_back({name, s.description, s.citation});
+    }
+    return out;
+}
+
+bool isPreset(const std::string& name) {
+    return embeddedPresets().count(name) > 0;
+}
+
+std::string presetJsonText(const std::string& name) {
+    const auto& presets = embeddedPresets();
+    const auto it = presets.find(name);
+    if (it == presets.end()) throw ValidationError("", "unknown preset '" + name + "'");
+    return it->second;
+}
+
+}  // namespace attnsphere::core
