@@ -1,6 +1,6 @@
 // attnsphere_bench: times core::Simulation (softmax, RK4, symmetric M_h = V_h: the gradient case of the
-// multi-head model) the way bench/peer_numpy.py times
-// NumPy, and checks on the peer's own problem that both compute the same dynamics.
+// multi-head model) the way bench/peer_numpy.py times NumPy, and checks on the peer's own problem that both
+// compute the same dynamics.
 //   attnsphere_bench time N D H [--seconds S] [--threads T]  -> "steps_per_s <value> steps <k>"
 //   attnsphere_bench verify FILE                              -> "max_abs_diff <value>" (exit 1 if > 1e-10)
 #include "core/Initialisation.h"
