@@ -418,84 +418,86 @@ ATTNSPHERE_INLINE void symmetricRow(const double* const* key, const double* cons
 
 template <int D, typename Weight>
 ATTNSPHERE_INLINE void symmetricTile(const HeadOperands& op, const double* X, int i0, int iCount, int j0,
-                                     int jCount, Weight weight, double* z, double* acc) {
+                                     int jCount, Weight weight, double* rowSums, double* colSums) {
     const int n = op.n;
-    const double* key[8];
+    const double* key[8];  // the tile's keys, indexed by local j
     const double* val[8];
-    double* accCol[8];
+    double* colAcc[8];
     for (int k = 0; k < D; ++k) {
-        key[k] = op.keys + static_cast<std::ptrdiff_t>(k) * n;
-        val[k] = op.values + static_cast<std::ptrdiff_t>(k) * n;
-        accCol[k] = acc + static_cast<std::ptrdiff_t>(k) * n;
+        key[k] = op.keys + static_cast<std::ptrdiff_t>(k) * n + j0;
+        val[k] = op.values + static_cast<std::ptrdiff_t>(k) * n + j0;
+        colAcc[k] = colSums + static_cast<std::ptrdiff_t>(k + 1) * jCount;
     }
     const bool diagonal = i0 == j0;
-    for (int i = i0; i < i0 + iCount; ++i) {
+    for (int li = 0; li < iCount; ++li) {
+        const int i = i0 + li;
         const double* xi = X + static_cast<std::ptrdiff_t>(i) * D;
         double vi[8];
-        double* accRow[8];
+        double* rowAcc[8];
         for (int k = 0; k < D; ++k) {
-            vi[k] = val[k][i];
-            accRow[k] = accCol[k] + i;
+            vi[k] = op.values[static_cast<std::ptrdiff_t>(k) * n + i];
+            rowAcc[k] = rowSums + static_cast<std::ptrdiff_t>(k + 1) * iCount + li;
         }
-        int jBegin = j0;
+        int jBegin = 0;
         if (diagonal) {
             // The self-pair w_ii belongs to row i once.
             double sii = 0;
-            for (int k = 0; k < D; ++k) sii += key[k][i] * xi[k];
+            for (int k = 0; k < D; ++k) sii += key[k][li] * xi[k];
             const double w = weight(sii);
-            z[i] += w;
-            for (int k = 0; k < D; ++k) *accRow[k] += w * vi[k];
-            jBegin = i + 1;
+            rowSums[li] += w;
+            for (int k = 0; k < D; ++k) *rowAcc[k] += w * vi[k];
+            jBegin = li + 1;
         }
-        symmetricRow<D>(key, val, xi, vi, jBegin, j0 + jCount, weight, z, accCol, z + i, accRow);
+        symmetricRow<D>(key, val, xi, vi, jBegin, jCount, weight, colSums, colAcc, rowSums + li, rowAcc);
     }
 }
 
 template <typename Weight>
 ATTNSPHERE_INLINE void symmetricTileAny(const HeadOperands& op, const double* X, int i0, int iCount, int j0,
-                                        int jCount, Weight weight, double* z, double* acc) {
+                                        int jCount, Weight weight, double* rowSums, double* colSums) {
     switch (op.d) {
         case 1:
-            return symmetricTile<1>(op, X, i0, iCount, j0, jCount, weight, z, acc);
+            return symmetricTile<1>(op, X, i0, iCount, j0, jCount, weight, rowSums, colSums);
         case 2:
-            return symmetricTile<2>(op, X, i0, iCount, j0, jCount, weight, z, acc);
+            return symmetricTile<2>(op, X, i0, iCount, j0, jCount, weight, rowSums, colSums);
         case 3:
-            return symmetricTile<3>(op, X, i0, iCount, j0, jCount, weight, z, acc);
+            return symmetricTile<3>(op, X, i0, iCount, j0, jCount, weight, rowSums, colSums);
         case 4:
-            return symmetricTile<4>(op, X, i0, iCount, j0, jCount, weight, z, acc);
+            return symmetricTile<4>(op, X, i0, iCount, j0, jCount, weight, rowSums, colSums);
         case 5:
-            return symmetricTile<5>(op, X, i0, iCount, j0, jCount, weight, z, acc);
+            return symmetricTile<5>(op, X, i0, iCount, j0, jCount, weight, rowSums, colSums);
         case 6:
-            return symmetricTile<6>(op, X, i0, iCount, j0, jCount, weight, z, acc);
+            return symmetricTile<6>(op, X, i0, iCount, j0, jCount, weight, rowSums, colSums);
         case 7:
-            return symmetricTile<7>(op, X, i0, iCount, j0, jCount, weight, z, acc);
+            return symmetricTile<7>(op, X, i0, iCount, j0, jCount, weight, rowSums, colSums);
         default:
-            return symmetricTile<8>(op, X, i0, iCount, j0, jCount, weight, z, acc);
+            return symmetricTile<8>(op, X, i0, iCount, j0, jCount, weight, rowSums, colSums);
     }
 }
 
 ATTNSPHERE_CLONES
 void attendTileSymmetric(const HeadOperands& op, const double* X, int i0, int iCount, int j0, int jCount,
-                         double shift, double* z, double* acc) {
+                         double shift, double* rowSums, double* colSums) {
     const double bias = op.sigmoidBias;
     switch (op.kernel) {
         case KernelKind::Softmax:
             return symmetricTileAny(
-                op, X, i0, iCount, j0, jCount, [shift](double t) { return vexp<false>(t - shift); }, z, acc);
+                op, X, i0, iCount, j0, jCount, [shift](double t) { return vexp<false>(t - shift); }, rowSums,
+                colSums);
         case KernelKind::Exp:
             return symmetricTileAny(
-                op, X, i0, iCount, j0, jCount, [](double t) { return vexp<false>(t); }, z, acc);
+                op, X, i0, iCount, j0, jCount, [](double t) { return vexp<false>(t); }, rowSums, colSums);
         case KernelKind::ReluNormalised:
         case KernelKind::Relu:
             return symmetricTileAny(
-                op, X, i0, iCount, j0, jCount, [](double t) { return t > 0 ? t : 0.0; }, z, acc);
+                op, X, i0, iCount, j0, jCount, [](double t) { return t > 0 ? t : 0.0; }, rowSums, colSums);
         case KernelKind::Linear:
             return symmetricTileAny(
-                op, X, i0, iCount, j0, jCount, [](double t) { return t; }, z, acc);
+                op, X, i0, iCount, j0, jCount, [](double t) { return t; }, rowSums, colSums);
         case KernelKind::Sigmoid:
             return symmetricTileAny(
                 op, X, i0, iCount, j0, jCount, [bias](double t) { return 1.0 / (1.0 + vexp(-(t + bias))); },
-                z, acc);
+                rowSums, colSums);
     }
 }
 

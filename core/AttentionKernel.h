@@ -53,10 +53,12 @@ bool attendQueries(const HeadOperands& op, int i0, const double* X, int q, doubl
 // Symmetric score matrices (M_h = M_h^T, so s_ij = s_ji): each kernel weight w_ij = kappa(s_ij - shift)
 // is computed once and used for both rows i and j. Handles the tile of queries [i0, i0 + iCount) against
 // keys [j0, j0 + jCount) with j0 >= i0 (j0 == i0: the diagonal tile, pairs j >= i only), for d <= 8.
-// Adds row sums to z[i] and sum_j w_ij values_j to acc (d × n, row-major: acc[r * n + i]), for i and j
-// alike. X: all positions (d × n, column-major). The shift is only applied by the softmax kernel.
+// rowSums ((d + 1) × iCount, row-major: the row sums sum_j w_ij, then sum_j w_ij values_j coordinate by
+// coordinate) receives the sums over the tile's keys for each query; colSums ((d + 1) × jCount) the sums
+// over the tile's queries for each key (the same buffer as rowSums for a diagonal tile). X: all
+// positions (d × n, column-major). The shift is only applied by the softmax kernel.
 void attendTileSymmetric(const HeadOperands& op, const double* X, int i0, int iCount, int j0, int jCount,
-                         double shift, double* z, double* acc);
+                         double shift, double* rowSums, double* colSums);
 inline constexpr int kMaxSymmetricDim = 8;
 
 // One head's operands for the observables: keys = (beta_h M_h X)^T, mx = (M_h X)^T and

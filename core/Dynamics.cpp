@@ -3,27 +3,24 @@
 #include "core/AttentionKernel.h"
 #include "core/Errors.h"
 
+#include "core/WorkerPool.h"
+
 #include <omp.h>
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 #include <sstream>
 #include <string>
 
 namespace attnsphere::core {
 
 int resolveThreads(int threads, double pairWork, int items) {
-#if defined(__SANITIZE_THREAD__)
-    // libgomp is not instrumented: ThreadSanitizer would report its barriers as races.
-    (void)threads, (void)pairWork, (void)items;
-    return 1;
-#else
     // Below ~1 Mflop a parallel region costs more than it saves (thread wake-up is ~10-50 us).
     constexpr double kMinParallelWork = 1e6;
     const int t = threads > 0 ? threads : omp_get_max_threads();
     if (pairWork < kMinParallelWork) return 1;
     return std::max(1, std::min(t, items));
-#endif
 }
 
 void projectTangent(const Matrix& X, Matrix& V) {
@@ -106,93 +103,89 @@ void VelocityField::accumulate(const Model& model, const Matrix& X, std::vector<
     std::vector<std::pair<int, int>> tilePairs;
     for (int I = 0; I < tileCount; ++I)
         for (int J = I; J < tileCount; ++J) tilePairs.emplace_back(I, J);
-    const int tiledItems = static_cast<int>(tiledHeads.size() * tilePairs.size());
+    const int pairCount = static_cast<int>(tilePairs.size());
+    const int tiledItems = static_cast<int>(tiledHeads.size()) * pairCount;
     const int threads =
         resolveThreads(m_threads, double(n) * n * H * (2.0 * d + 20.0), std::max(blocks, tiledItems));
     m_scratch.resize(static_cast<std::size_t>(threads));
-    m_tileSums.resize(static_cast<std::size_t>(threads));
-    const std::size_t perThread = tiledHeads.size() * static_cast<std::size_t>(d + 1) * n;
+    for (Vector& v : m_scratch) v.resize(n);
+    // Every tile writes its own row and column sums, (d + 1) × tile each; they are added up per row
+    // block in a fixed order below, so results do not depend on the thread count or timing.
+    const std::size_t tileSlot = 2 * static_cast<std::size_t>(d + 1) * tile;
+    m_tileSums.assign(static_cast<std::size_t>(tiledItems) * tileSlot, 0.0);
 
-    bool aborted = false;
+    std::atomic<bool> aborted{false};
+    std::mutex overflowMutex;
     bool overflow = false;
     double overflowScore = 0;
     int overflowHead = 0;
     auto stopRequested = [&] {
-        bool stop;
-#pragma omp atomic read
-        stop = aborted;
-        if (stop || (abort && abort->load(std::memory_order_relaxed))) {
-#pragma omp atomic write
-            aborted = true;
+        if (aborted.load(std::memory_order_relaxed)) return true;
+        if (abort && abort->load(std::memory_order_relaxed)) {
+            aborted.store(true, std::memory_order_relaxed);
             return true;
         }
         return false;
     };
 
-#pragma omp parallel num_threads(threads)
-    {
-        const int tid = omp_get_thread_num();
-        Vector& scratch = m_scratch[static_cast<std::size_t>(tid)];
-        scratch.resize(n);
-        // Per thread and tiled head: n row sums, then d × n value sums (row-major).
-        std::vector<double>& sums = m_tileSums[static_cast<std::size_t>(tid)];
-        sums.assign(perThread, 0.0);
-
-        // Static schedule: which thread sums which tile is fixed, so results repeat bit for bit.
-#pragma omp for schedule(static, 1) nowait
-        for (int item = 0; item < tiledItems; ++item) {
-            if (stopRequested()) continue;
-            const std::size_t t = static_cast<std::size_t>(item) / tilePairs.size();
-            const auto [I, J] = tilePairs[static_cast<std::size_t>(item) % tilePairs.size()];
-            const int h = tiledHeads[t];
-            double* z = sums.data() + t * static_cast<std::size_t>(d + 1) * n;
-            detail::attendTileSymmetric(ops[h], X.data(), I * tile, std::min(tile, n - I * tile), J * tile,
-                                        std::min(tile, n - J * tile), shifts[h], z, z + n);
+    // Items: first the tiles of the symmetric heads, then the query blocks of the others.
+    WorkerPool::instance().run(tiledItems + blocks, threads, [&](int item, int slot) {
+        if (stopRequested()) return;
+        if (item < tiledItems) {
+            const int t = item / pairCount;
+            const auto [I, J] = tilePairs[static_cast<std::size_t>(item % pairCount)];
+            const int h = tiledHeads[static_cast<std::size_t>(t)];
+            double* rowSums = m_tileSums.data() + static_cast<std::size_t>(item) * tileSlot;
+            double* colSums = I == J ? rowSums : rowSums + tileSlot / 2;
+            const int iCount = std::min(tile, n - I * tile), jCount = std::min(tile, n - J * tile);
+            detail::attendTileSymmetric(ops[h], X.data(), I * tile, iCount, J * tile, jCount, shifts[h],
+                                        rowSums, colSums);
+            return;
         }
+        const int b = item - tiledItems;
+        const int i0 = b * block;
+        const int q = std::min(block, n - i0);
+        Vector& scratch = m_scratch[static_cast<std::size_t>(slot)];
+        for (int h : rowHeads) {
+            Matrix& out = outs[perHead ? static_cast<std::size_t>(h) : 0];
+            double maxScore = 0;
+            if (!detail::attendQueries(ops[h], i0, X.col(i0).data(), q, out.col(i0).data(), scratch.data(),
+                                       maxScore)) {
+                std::lock_guard lock(overflowMutex);
+                if (!overflow || maxScore > overflowScore) {
+                    overflowScore = maxScore;
+                    overflowHead = h;
+                }
+                overflow = true;
+            }
+        }
+    });
 
-#pragma omp for schedule(dynamic, 1)
-        for (int b = 0; b < blocks; ++b) {
-            if (stopRequested()) continue;
-            const int i0 = b * block;
-            const int q = std::min(block, n - i0);
-            for (int h : rowHeads) {
+    // Combine the symmetric heads' tile sums per row block (tiles in a fixed order), then normalise rows.
+    if (!tiledHeads.empty() && !aborted.load()) {
+        WorkerPool::instance().run(tileCount, threads, [&](int B, int) {
+            const int r0 = B * tile, rows = std::min(tile, n - r0);
+            for (std::size_t t = 0; t < tiledHeads.size(); ++t) {
+                const int h = tiledHeads[t];
+                Eigen::ArrayXXd sums = Eigen::ArrayXXd::Zero(rows, d + 1);
+                for (int p = 0; p < pairCount; ++p) {
+                    const auto [I, J] = tilePairs[static_cast<std::size_t>(p)];
+                    if (I != B && J != B) continue;
+                    const double* base = m_tileSums.data() + (t * pairCount + p) * tileSlot;
+                    const double* part = I == B ? base : base + tileSlot / 2;  // row sums, or column sums
+                    const int width = I == B ? std::min(tile, n - I * tile) : std::min(tile, n - J * tile);
+                    for (int r = 0; r <= d; ++r)
+                        for (int k = 0; k < rows; ++k)
+                            sums(k, r) += part[static_cast<std::size_t>(r) * width + k];
+                }
                 Matrix& out = outs[perHead ? static_cast<std::size_t>(h) : 0];
-                double maxScore = 0;
-                if (!detail::attendQueries(ops[h], i0, X.col(i0).data(), q, out.col(i0).data(),
-                                           scratch.data(), maxScore)) {
-#pragma omp critical(attnsphere_overflow)
-                    {
-                        if (!overflow || maxScore > overflowScore) {
-                            overflowScore = maxScore;
-                            overflowHead = h;
-                        }
-                        overflow = true;
-                    }
-                }
-            }
-        }
-
-        // Combine the tiled heads' per-thread sums in thread order, then normalise rows.
-        if (!tiledHeads.empty()) {
-#pragma omp for schedule(static)
-            for (int i = 0; i < n; ++i) {
-                for (std::size_t t = 0; t < tiledHeads.size(); ++t) {
-                    const int h = tiledHeads[t];
-                    double a[detail::kMaxSymmetricDim] = {};
-                    double z = 0;
-                    for (int th = 0; th < threads; ++th) {
-                        const double* base = m_tileSums[static_cast<std::size_t>(th)].data() +
-                                             t * static_cast<std::size_t>(d + 1) * n;
-                        z += base[i];
-                        for (int r = 0; r < d; ++r) a[r] += base[static_cast<std::size_t>(r + 1) * n + i];
-                    }
+                for (int k = 0; k < rows; ++k) {
                     double scale = 1.0;
-                    if (isNormalised(model.kernel)) scale = z > 0 ? 1.0 / z : 0.0;
-                    Matrix& out = outs[perHead ? static_cast<std::size_t>(h) : 0];
-                    for (int r = 0; r < d; ++r) out(r, i) += scale * a[r];
+                    if (isNormalised(model.kernel)) scale = sums(k, 0) > 0 ? 1.0 / sums(k, 0) : 0.0;
+                    for (int r = 0; r < d; ++r) out(r, r0 + k) += scale * sums(k, r + 1);
                 }
             }
-        }
+        });
     }
 
     if (overflow) {

@@ -3,8 +3,8 @@
 #include "core/AttentionKernel.h"
 #include "core/Dynamics.h"
 #include "core/Simulation.h"
+#include "core/WorkerPool.h"
 
-#include <omp.h>
 #include <Eigen/Eigenvalues>
 
 #include <algorithm>
@@ -152,15 +152,20 @@ Frame computeFrame(const Model& model, const Matrix& X, double t, std::int64_t s
     std::vector<double> potential(static_cast<std::size_t>(blocks) * H), rate(potential.size());
 
     const int nt = resolveThreads(threads, double(n) * n * H * (4.0 * f.d + 40.0), blocks);
-#pragma omp parallel num_threads(nt)
-    {
-        std::vector<double> scratch(2 * static_cast<std::size_t>(n)), P(options.attention ? n : 0);
-#pragma omp for schedule(dynamic, 1)
-        for (int b = 0; b < blocks; ++b) {
-            const int i0 = b * block;
+    std::vector<std::vector<double>> scratches(static_cast<std::size_t>(nt)),
+        rows(static_cast<std::size_t>(nt));
+    for (int t = 0; t < nt; ++t) {
+        scratches[t].resize(2 * static_cast<std::size_t>(n));
+        rows[t].resize(options.attention ? n : 0);
+    }
+    WorkerPool::instance().run(blocks, nt, [&](int b, int slot) {
+        std::vector<double>& scratch = scratches[static_cast<std::size_t>(slot)];
+        std::vector<double>& P = rows[static_cast<std::size_t>(slot)];
+        const int i0 = b * block;
+        {
             const int q = std::min(block, n - i0);
             for (int h = 0; h < H; ++h) {
-                const std::size_t slot = static_cast<std::size_t>(b) * H + h;
+                const std::size_t partial = static_cast<std::size_t>(b) * H + h;
                 double potentialSum = 0, rateSum = 0;
                 Eigen::VectorXd& entropy = f.heads[h].entropy;
                 for (int c = 0; c < q; ++c) {
@@ -186,11 +191,11 @@ Frame computeFrame(const Model& model, const Matrix& X, double t, std::int64_t s
                         att(ci, cj) += static_cast<float>(sum / (rowsInCell * len));
                     }
                 }
-                potential[slot] = potentialSum;
-                rate[slot] = rateSum;
+                potential[partial] = potentialSum;
+                rate[partial] = rateSum;
             }
         }
-    }
+    });
 
     const double n2 = static_cast<double>(n) * n;
     f.energyTotal = 0;
