@@ -6,7 +6,12 @@
 #include <vector>
 
 // Every hot loop below is cloned for these targets; the dynamic loader picks the best one for the CPU.
+#if defined(__SANITIZE_THREAD__)
+// The clones' ifunc resolvers would run, instrumented, before the ThreadSanitizer runtime starts (crash).
+#define ATTNSPHERE_CLONES
+#else
 #define ATTNSPHERE_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
+#endif
 // Helpers must be inlined into each clone to be compiled for its instruction set.
 #define ATTNSPHERE_INLINE __attribute__((always_inline)) inline
 
