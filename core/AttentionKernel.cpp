@@ -53,13 +53,6 @@ ATTNSPHERE_INLINE double rowMax(const double* s, int n) {
     return m;
 }
 
-ATTNSPHERE_INLINE double rowSum(const double* s, int n) {
-    double z = 0;
-#pragma omp simd reduction(+ : z)
-    for (int j = 0; j < n; ++j) z += s[j];
-    return z;
-}
-
 // s_j (+)= sum_{k < G} key_k[j] x_k over all keys in one vectorised pass; the last pass also returns
 // max_j s_j.
 template <int G, bool Accumulate, bool Last>
@@ -574,12 +567,6 @@ RowObservables observeQuery(const ObserveOperands& op, const double* x, const do
     }
     out.entropy = entropy;
     return out;
-}
-
-ATTNSPHERE_CLONES
-void expInPlace(double* x, std::ptrdiff_t n) {
-#pragma omp simd
-    for (std::ptrdiff_t j = 0; j < n; ++j) x[j] = vexp(x[j]);
 }
 
 }  // namespace attnsphere::core::detail

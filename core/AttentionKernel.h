@@ -83,7 +83,4 @@ struct RowObservables {
 RowObservables observeQuery(const ObserveOperands& op, const double* x, const double* xdot, double* scratch,
                             double* P);
 
-// x <- e^x elementwise (accurate to about 1 ulp; arguments are clamped to [-707, 709]).
-void expInPlace(double* x, std::ptrdiff_t n);
-
 }  // namespace attnsphere::core::detail
