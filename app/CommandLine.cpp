@@ -333,6 +333,11 @@ int runCommand(const std::vector<std::string>& args, const std::vector<std::stri
     nlohmann::json extra;
     extra["command_line"] = commandLine;
     extra["threads"] = threads ? *threads : 0;
+    // A directory this run creates is removed again if the run produces nothing.
+    const bool createdDir = !std::filesystem::exists(out, ec);
+    auto removeCreatedDir = [&] {
+        if (createdDir) std::filesystem::remove(out, ec);  // only removes it while empty
+    };
     core::RunExport exporter(out, scenario, extra);
     core::FrameOptions options;
     options.attention = false;
@@ -354,11 +359,13 @@ int runCommand(const std::vector<std::string>& args, const std::vector<std::stri
     } catch (const core::Aborted&) {
         bar.finish();
         exporter.abandon();
+        removeCreatedDir();
         std::fprintf(stderr, "attnsphere run: interrupted at t = %g; no output written\n", sim->time());
         return kExitInterrupted;
     } catch (...) {
         bar.finish();
         exporter.abandon();
+        removeCreatedDir();
         throw;
     }
     if (!quiet)

@@ -116,6 +116,7 @@ private slots:
     void sameScenarioTwiceIsBitIdentical();
     void oneAndTwoThreadsAgree();
     void interruptLeavesNoFiles();
+    void runtimeFailureExits1WithoutFiles();
     void theoryClusteringTimeTable();
     void theoryOtherTables();
 
@@ -349,6 +350,24 @@ void TestCli::interruptLeavesNoFiles() {
     QCOMPARE(p.exitCode(), 130);
     QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains("interrupted"));
     QVERIFY2(filesIn(out).isEmpty(), qPrintable(filesIn(out).join(", ")));
+    QVERIFY(!QDir(out).exists());  // the run created it, so it removed it again
+}
+
+void TestCli::runtimeFailureExits1WithoutFiles() {
+    // Valid input whose unnormalised exp kernel overflows during the run: a runtime failure.
+    const QString scenario = m_tmp.path() + "/overflow.json";
+    {
+        QFile f(scenario);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"kernel": "exp", "beta": 800, "n": 8})");
+    }
+    const QString out = m_tmp.path() + "/overflow-out";
+    QVERIFY(QDir().mkpath(out + "/existing"));
+    const Result r = runCli({"run", scenario, "--out", out});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains("overflow"), qPrintable(r.err));
+    QVERIFY(filesIn(out).isEmpty());
+    QVERIFY(QDir(out).exists());  // an existing directory is left alone
 }
 
 void TestCli::theoryClusteringTimeTable() {
