@@ -23,10 +23,11 @@ struct SceneStyle {
     ColourMode colour = ColourMode::Index;
     bool showShell = true;
     bool showGrid = true;
-    int trailLength = 30;     // frames kept per token (decimated); 0 = no trails
-    double pointSize = 9;     // pixels at a 1080-pixel-high viewport; scaled with viewport height
+    int trailLength = 30;  // frames kept per token (decimated); 0 = no trails
+    double pointSize = 9;  // pixels at a 1080-pixel-high viewport; scaled with viewport height
     QColor background = QColor(18, 20, 26);
     bool transparentBackground = false;  // offscreen only: alpha 0 where nothing is drawn
+    bool showLegend = true;              // colour bar or coloured names for the colour mode
 };
 
 struct CameraState {
@@ -47,6 +48,9 @@ public:
     // Shows the frame: d = 3 as is; d = 2 on the unit circle; d > 3 a PCA projection to 3D whose
     // orientation is kept stable from frame to frame (no flips); flat geometry with fitted bounds.
     void showFrame(const core::Frame& frame);
+    // Frames do not carry the geometry; flat runs are also detected from |x_i| != 1, but a flat run that
+    // starts on the sphere is only shown with fitted bounds from the start when this is set.
+    void setFlatGeometry(bool flat);
     void resetTrails();
     void setSelectedToken(int index);  // -1: none
     int selectedToken() const;

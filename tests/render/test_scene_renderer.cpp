@@ -1,0 +1,210 @@
+// SceneRenderer on an offscreen VTK window under Xvfb: known frames give a visible sphere, circle or
+// projection, the selected token is highlighted where it is, and picking finds the token under a pixel.
+#include "ui/SceneRenderer.h"
+
+#include <QImage>
+#include <QtTest>
+
+#include <vtkCamera.h>
+#include <vtkMatrix4x4.h>
+#include <vtkNew.h>
+#include <vtkRenderWindow.h>
+#include <vtkRenderer.h>
+#include <vtkUnsignedCharArray.h>
+
+#include <cmath>
+#include <numbers>
+#include <random>
+
+using namespace attnsphere;
+
+namespace {
+
+core::Frame makeFrame(int n, int d, unsigned seed) {
+    core::Frame f;
+    f.n = n;
+    f.d = d;
+    f.H = 2;
+    std::mt19937 rng(seed);
+    std::normal_distribution<double> g;
+    f.positions.resize(d, n);
+    for (int i = 0; i < n; ++i) {
+        for (int k = 0; k < d; ++k) f.positions(k, i) = g(rng);
+        f.positions.col(i).normalize();
+    }
+    return f;
+}
+
+struct Offscreen {
+    vtkNew<vtkRenderWindow> window;
+    vtkNew<vtkRenderer> renderer;
+    Offscreen(int w, int h) {
+        window->SetOffScreenRendering(1);
+        window->SetSize(w, h);
+        window->AddRenderer(renderer);
+    }
+    QImage grab() {
+        window->Render();
+        vtkNew<vtkUnsignedCharArray> rgb;
+        int* size = window->GetSize();
+        window->GetPixelData(0, 0, size[0] - 1, size[1] - 1, 1, rgb);
+        QImage img(size[0], size[1], QImage::Format_RGB888);
+        for (int y = 0; y < size[1]; ++y)
+            std::memcpy(img.scanLine(size[1] - 1 - y), rgb->GetPointer(3 * y * size[0]), 3 * size[0]);
+        // For looking at the pictures: ATTNSPHERE_SAVE_IMAGES=DIR keeps them.
+        const QString dir = qEnvironmentVariable("ATTNSPHERE_SAVE_IMAGES");
+        if (!dir.isEmpty()) img.save(QStringLiteral("%1/scene_%2.png").arg(dir).arg(++s_saved));
+        return img;
+    }
+    static inline int s_saved = 0;
+};
+
+// Display pixel (Qt convention, origin top-left) of world point p.
+QPoint project(vtkRenderer* r, const Eigen::Vector3d& p) {
+    r->SetWorldPoint(p.x(), p.y(), p.z(), 1.0);
+    r->WorldToDisplay();
+    double* dp = r->GetDisplayPoint();
+    return QPoint(static_cast<int>(std::lround(dp[0])),
+                  r->GetSize()[1] - 1 - static_cast<int>(std::lround(dp[1])));
+}
+
+int brightPixelsNear(const QImage& img, QPoint c, int radius, int threshold) {
+    int count = 0;
+    for (int y = c.y() - radius; y <= c.y() + radius; ++y)
+        for (int x = c.x() - radius; x <= c.x() + radius; ++x) {
+            if (!img.rect().contains(x, y)) continue;
+            const QColor q = img.pixelColor(x, y);
+            if (q.red() > threshold && q.green() > threshold && q.blue() > threshold) ++count;
+        }
+    return count;
+}
+
+double meanDifferenceFrom(const QImage& img, QColor bg, QRect region) {
+    double sum = 0;
+    int count = 0;
+    for (int y = region.top(); y <= region.bottom(); y += 2)
+        for (int x = region.left(); x <= region.right(); x += 2) {
+            const QColor q = img.pixelColor(x, y);
+            sum += std::abs(q.red() - bg.red()) + std::abs(q.green() - bg.green()) +
+                   std::abs(q.blue() - bg.blue());
+            ++count;
+        }
+    return sum / std::max(1, count);
+}
+
+}  // namespace
+
+class TestSceneRenderer : public QObject {
+    Q_OBJECT
+private slots:
+    void sphereIsVisibleAndSelectionHighlighted() {
+        Offscreen o(640, 480);
+        ui::SceneRenderer scene(o.renderer);
+        ui::SceneStyle style;
+        style.trailLength = 0;
+        scene.setStyle(style);
+        const core::Frame f = makeFrame(200, 3, 1);
+        scene.showFrame(f);
+        const QImage before = o.grab();
+        // The sphere's disc (centre region) differs from the corner background.
+        const QColor corner = before.pixelColor(3, 3);
+        const double centre = meanDifferenceFrom(before, corner, QRect(270, 190, 100, 100));
+        const double edge = meanDifferenceFrom(before, corner, QRect(0, 0, 60, 60));
+        QVERIFY2(centre > edge + 10, qPrintable(QStringLiteral("centre %1 edge %2").arg(centre).arg(edge)));
+        QVERIFY(scene.projectionLabel().isEmpty());
+
+        // Select the front-most token: more near-white pixels at its location afterwards.
+        int front = 0;
+        const auto cam = scene.camera();
+        const Eigen::Vector3d eye(cam.position[0], cam.position[1], cam.position[2]);
+        for (int i = 1; i < f.n; ++i)
+            if ((f.positions.col(i) - eye).norm() < (f.positions.col(front) - eye).norm()) front = i;
+        const QPoint at = project(o.renderer, f.positions.col(front));
+        const int whiteBefore = brightPixelsNear(before, at, 14, 235);
+        scene.setSelectedToken(front);
+        QCOMPARE(scene.selectedToken(), front);
+        const QImage after = o.grab();
+        const int whiteAfter = brightPixelsNear(after, at, 14, 235);
+        QVERIFY2(whiteAfter > whiteBefore + 20,
+                 qPrintable(QStringLiteral("white before %1 after %2").arg(whiteBefore).arg(whiteAfter)));
+
+        // Picking at that pixel (VTK display convention: origin bottom-left) finds the token.
+        QCOMPARE(scene.pickToken(at.x(), o.renderer->GetSize()[1] - 1 - at.y()), front);
+        QCOMPARE(scene.pickToken(2, 2), -1);
+    }
+
+    void tokenColoursFollowTheMode() {
+        Offscreen o(320, 240);
+        ui::SceneRenderer scene(o.renderer);
+        core::Frame f = makeFrame(3, 3, 2);
+        f.hasObservables = true;
+        f.heads.resize(2);
+        for (int h = 0; h < 2; ++h) {
+            f.heads[h].radial = core::Vector::Zero(3);
+            f.heads[h].tangential = core::Vector::Zero(3);
+            f.heads[h].entropy = core::Vector::Zero(3);
+        }
+        f.heads[1].tangential(2) = 1.0;  // token 2 dominated by head 1, tokens 0, 1 by head 0 (ties: first)
+        f.heads[0].tangential(0) = 0.5;
+        ui::SceneStyle style;
+        style.colour = ui::ColourMode::DominantHead;
+        scene.setStyle(style);
+        scene.showFrame(f);
+        QCOMPARE(scene.tokenColour(0), ui::headColour(0));
+        QCOMPARE(scene.tokenColour(2), ui::headColour(1));
+        QVERIFY(ui::headColour(0) != ui::headColour(1));
+    }
+
+    void circleForTwoDimensions() {
+        Offscreen o(480, 480);
+        ui::SceneRenderer scene(o.renderer);
+        core::Frame f = makeFrame(64, 2, 3);
+        scene.showFrame(f);
+        const QImage img = o.grab();
+        // The unit circle is drawn: bright pixels along the circle's rightmost point, none at the centre.
+        const QPoint right = project(o.renderer, {1, 0, 0});
+        const QPoint centre = project(o.renderer, {0, 0, 0});
+        QVERIFY(brightPixelsNear(img, right, 3, 150) > 0);
+        QCOMPARE(brightPixelsNear(img, centre, 3, 150), 0);
+        QVERIFY(scene.projectionLabel().isEmpty());
+    }
+
+    void projectionIsLabelledAndStable() {
+        Offscreen o(480, 480);
+        ui::SceneRenderer scene(o.renderer);
+        core::Frame f = makeFrame(100, 16, 4);
+        scene.showFrame(f);
+        QVERIFY(scene.projectionLabel().contains(QStringLiteral("R^16")));
+        const int probe = 7;
+        o.grab();
+        const QPoint p1 = project(o.renderer, Eigen::Vector3d::Zero());
+        // A tiny rotation of the data must not flip the picture: token 7 stays near where it was.
+        auto pick = [&](int i) {
+            for (int x = 0; x < 480; x += 2)
+                for (int y = 0; y < 480; y += 2)
+                    if (scene.pickToken(x, y) == i) return QPoint(x, y);
+            return QPoint(-1000, -1000);
+        };
+        const QPoint before = pick(probe);
+        QVERIFY(before.x() > -1000);
+        core::Matrix R = core::Matrix::Identity(16, 16);
+        const double a = 0.01;
+        R(0, 0) = R(1, 1) = std::cos(a);
+        R(0, 1) = -std::sin(a);
+        R(1, 0) = std::sin(a);
+        f.positions = R * f.positions;
+        scene.showFrame(f);
+        o.grab();
+        const QPoint after = pick(probe);
+        QVERIFY2((after - before).manhattanLength() < 30,
+                 qPrintable(QStringLiteral("moved from (%1,%2) to (%3,%4)")
+                                .arg(before.x())
+                                .arg(before.y())
+                                .arg(after.x())
+                                .arg(after.y())));
+        Q_UNUSED(p1);
+    }
+};
+
+QTEST_MAIN(TestSceneRenderer)
+#include "test_scene_renderer.moc"

@@ -1,0 +1,124 @@
+#include "ui/OffscreenRenderer.h"
+
+#include <vtkNew.h>
+#include <vtkRenderWindow.h>
+#include <vtkRenderer.h>
+#include <vtkSmartPointer.h>
+#include <vtkUnsignedCharArray.h>
+
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <algorithm>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+
+namespace attnsphere::ui {
+
+bool displayAvailable() {
+    const char* env = std::getenv("DISPLAY");
+    if (!env || !*env) return false;
+    std::string display(env);
+    // Local displays (":N", ":N.S", "unix:N") must answer on their socket; VTK aborts the process when
+    // it cannot connect, so this is checked first. Remote displays are taken on trust.
+    if (display.rfind("unix:", 0) == 0) display = display.substr(4);
+    if (display.empty() || display[0] != ':') return true;
+    const std::string number =
+        display.substr(1, display.find('.') == std::string::npos ? std::string::npos : display.find('.') - 1);
+    const std::string path = "/tmp/.X11-unix/X" + number;
+    const int fd = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0) return false;
+    sockaddr_un addr{};
+    addr.sun_family = AF_UNIX;
+    std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+    const bool ok = ::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0;
+    ::close(fd);
+    return ok;
+}
+
+struct OffscreenRenderer::Impl {
+    vtkNew<vtkRenderWindow> window;
+    vtkNew<vtkRenderer> renderer;
+    vtkNew<vtkUnsignedCharArray> pixels;
+    std::unique_ptr<SceneRenderer> scene;
+    int width = 0, height = 0;
+    bool transparent = false;
+};
+
+OffscreenRenderer::OffscreenRenderer(int width, int height) : m_impl(std::make_unique<Impl>()) {
+    if (!displayAvailable())
+        throw RenderError("no X display: offscreen rendering needs one (set DISPLAY, or run under xvfb-run)");
+    Impl& d = *m_impl;
+    d.window->SetOffScreenRendering(1);
+    d.window->SetAlphaBitPlanes(1);
+    d.window->SetMultiSamples(0);
+    d.window->AddRenderer(d.renderer);
+    d.scene = std::make_unique<SceneRenderer>(d.renderer);
+    setSize(width, height);
+}
+
+OffscreenRenderer::~OffscreenRenderer() {
+    // The scene removes its props from the renderer: destroy it while the renderer is alive.
+    m_impl->scene.reset();
+    m_impl->window->Finalize();
+}
+
+void OffscreenRenderer::setSize(int width, int height) {
+    m_impl->width = std::clamp(width, 1, kMaxWidth);
+    m_impl->height = std::clamp(height, 1, kMaxHeight);
+    m_impl->window->SetSize(m_impl->width, m_impl->height);
+}
+
+QSize OffscreenRenderer::size() const {
+    return {m_impl->width, m_impl->height};
+}
+
+SceneRenderer& OffscreenRenderer::scene() {
+    return *m_impl->scene;
+}
+
+void OffscreenRenderer::setStyle(const SceneStyle& style) {
+    Impl& d = *m_impl;
+    d.scene->setStyle(style);
+    d.transparent = style.transparentBackground;
+    if (d.transparent) {
+        // A black, fully transparent clear colour makes the blended result premultiplied RGBA.
+        d.renderer->SetBackground(0, 0, 0);
+        d.renderer->SetBackgroundAlpha(0);
+    } else {
+        d.renderer->SetBackground(style.background.redF(), style.background.greenF(),
+                                  style.background.blueF());
+        d.renderer->SetBackgroundAlpha(1);
+    }
+}
+
+QImage OffscreenRenderer::render(const core::Frame& frame) {
+    m_impl->scene->showFrame(frame);
+    return renderCurrent();
+}
+
+QImage OffscreenRenderer::renderCurrent() {
+    Impl& d = *m_impl;
+    d.window->Render();
+    const int w = d.width, h = d.height;
+    d.window->GetRGBACharPixelData(0, 0, w - 1, h - 1, /*front=*/0, d.pixels);
+    if (d.pixels->GetNumberOfValues() != vtkIdType(w) * h * 4)
+        throw RenderError("reading the rendered image back failed (size " + std::to_string(w) + "x" +
+                          std::to_string(h) + ")");
+    QImage image(w, h, d.transparent ? QImage::Format_RGBA8888_Premultiplied : QImage::Format_RGBA8888);
+    const unsigned char* src = d.pixels->GetPointer(0);
+    // OpenGL rows run bottom-up; QImage rows top-down.
+    for (int y = 0; y < h; ++y)
+        std::memcpy(image.scanLine(h - 1 - y), src + std::size_t(y) * w * 4, std::size_t(w) * 4);
+    if (!d.transparent) {
+        // Translucent props leave alpha below 1 even over an opaque background.
+        for (int y = 0; y < h; ++y) {
+            uchar* row = image.scanLine(y);
+            for (int x = 0; x < w; ++x) row[4 * x + 3] = 255;
+        }
+    }
+    return image;
+}
+
+}  // namespace attnsphere::ui

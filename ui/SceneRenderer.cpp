@@ -1,0 +1,795 @@
+#include "ui/SceneRenderer.h"
+
+#include "ui/ColourMap.h"
+
+#include <Eigen/Eigenvalues>
+#include <Eigen/SVD>
+
+#include <vtkActor.h>
+#include <vtkCallbackCommand.h>
+#include <vtkCamera.h>
+#include <vtkCellArray.h>
+#include <vtkFloatArray.h>
+#include <vtkLookupTable.h>
+#include <vtkMatrix4x4.h>
+#include <vtkNew.h>
+#include <vtkOutlineSource.h>
+#include <vtkPointData.h>
+#include <vtkPoints.h>
+#include <vtkPolyData.h>
+#include <vtkPolyDataMapper.h>
+#include <vtkProperty.h>
+#include <vtkRenderer.h>
+#include <vtkScalarBarActor.h>
+#include <vtkSmartPointer.h>
+#include <vtkSphereSource.h>
+#include <vtkTextActor.h>
+#include <vtkTextProperty.h>
+#include <vtkUnsignedCharArray.h>
+
+#include <algorithm>
+#include <cmath>
+#include <deque>
+#include <limits>
+#include <numbers>
+#include <vector>
+
+namespace attnsphere::ui {
+namespace {
+
+constexpr double kCameraDistance = 4.3;
+constexpr int kMaxTrailVertices = 120000;  // trail budget over all tokens (design.md §5: trails are costly)
+constexpr double kTrailSampleDistance = 0.004;  // decimation: a new trail vertex after this much motion
+constexpr int kMaxLegendEntries = 8;
+
+using Matrix3X = Eigen::Matrix<double, 3, Eigen::Dynamic>;
+
+struct Polyline {
+    vtkNew<vtkPoints> points;
+    vtkNew<vtkCellArray> lines;
+    vtkNew<vtkPolyData> data;
+    vtkNew<vtkPolyDataMapper> mapper;
+    vtkNew<vtkActor> actor;
+    Polyline() {
+        data->SetPoints(points);
+        data->SetLines(lines);
+        mapper->SetInputData(data);
+        actor->SetMapper(mapper);
+        actor->PickableOff();
+    }
+    void addLine(const std::vector<Eigen::Vector3d>& pts, bool closed) {
+        const vtkIdType first = points->GetNumberOfPoints();
+        for (const auto& p : pts) points->InsertNextPoint(p.x(), p.y(), p.z());
+        const vtkIdType count = static_cast<vtkIdType>(pts.size());
+        lines->InsertNextCell(count + (closed ? 1 : 0));
+        for (vtkIdType k = 0; k < count; ++k) lines->InsertCellPoint(first + k);
+        if (closed) lines->InsertCellPoint(first);
+    }
+    void clear() {
+        points->Reset();
+        lines->Reset();
+    }
+    void commit() {
+        points->Modified();
+        lines->Modified();
+        data->Modified();
+    }
+};
+
+std::vector<Eigen::Vector3d> circle(const Eigen::Vector3d& centre, const Eigen::Vector3d& e1,
+                                    const Eigen::Vector3d& e2, double radius, int segments) {
+    std::vector<Eigen::Vector3d> pts;
+    pts.reserve(static_cast<std::size_t>(segments));
+    for (int k = 0; k < segments; ++k) {
+        const double a = 2 * std::numbers::pi * k / segments;
+        pts.push_back(centre + radius * (std::cos(a) * e1 + std::sin(a) * e2));
+    }
+    return pts;
+}
+
+}  // namespace
+
+struct SceneRenderer::Impl {
+    vtkRenderer* renderer;
+    SceneStyle style;
+
+    // Tokens: one vertex cell per token, RGB per token, drawn as shaded point sprites (design.md §5).
+    vtkNew<vtkPoints> tokenPoints;
+    vtkNew<vtkCellArray> tokenVerts;
+    vtkNew<vtkUnsignedCharArray> tokenColours;
+    vtkNew<vtkPolyData> tokenData;
+    vtkNew<vtkPolyDataMapper> tokenMapper;
+    vtkNew<vtkActor> tokenActor;
+
+    vtkNew<vtkSphereSource> shellSource;
+    vtkNew<vtkPolyDataMapper> shellMapper;
+    vtkNew<vtkActor> shellActor;
+    Polyline grid, unitCircle, selectionRing, outline;
+
+    vtkNew<vtkPoints> trailPoints;
+    vtkNew<vtkCellArray> trailLines;
+    vtkNew<vtkUnsignedCharArray> trailColours;
+    vtkNew<vtkPolyData> trailData;
+    vtkNew<vtkPolyDataMapper> trailMapper;
+    vtkNew<vtkActor> trailActor;
+
+    vtkNew<vtkPoints> selectionPoint;
+    vtkNew<vtkCellArray> selectionVert;
+    vtkNew<vtkPolyData> selectionData;
+    vtkNew<vtkPolyDataMapper> selectionMapper;
+    vtkNew<vtkActor> selectionActor;
+
+    vtkNew<vtkTextActor> label;
+    vtkNew<vtkLookupTable> legendTable;
+    vtkNew<vtkScalarBarActor> scalarBar;
+    std::vector<vtkSmartPointer<vtkTextActor>> legendEntries;
+    vtkNew<vtkCallbackCommand> startObserver;
+    unsigned long startObserverTag = 0;
+
+    // Shown state.
+    int n = 0, d = 0, H = 0;
+    bool flat = false;
+    bool flatForced = false;
+    double flatScale = 1.0;
+    Matrix3X shown;  // 3 × n display positions
+    std::vector<QColor> colours;
+    int selected = -1;
+    QString projection;
+    bool hasFrame = false;
+
+    // Per-token quantities kept for recolouring without a new frame.
+    std::vector<int> clusterLabels, dominantHead;
+    std::vector<double> entropy, radial;
+    int clusterCount = 0;
+    bool hasObservables = false;
+
+    // d > 3: previous projection basis (d × 3), aligned with the new one each frame.
+    Eigen::MatrixXd basis;
+
+    std::deque<Matrix3X> trail;  // decimated past positions, oldest first
+
+    explicit Impl(vtkRenderer* r) : renderer(r) {}
+
+    void build();
+    void applyStyle();
+    void project(const core::Frame& frame);
+    void updateTokens();
+    void updateTrails(bool sample);
+    void updateSelection();
+    void recolour();
+    void updateLegend();
+    void scaleToViewport();
+};
+
+void SceneRenderer::Impl::build() {
+    tokenColours->SetNumberOfComponents(3);
+    tokenColours->SetName("colours");
+    tokenData->SetPoints(tokenPoints);
+    tokenData->SetVerts(tokenVerts);
+    tokenData->GetPointData()->SetScalars(tokenColours);
+    tokenMapper->SetInputData(tokenData);
+    tokenMapper->SetColorModeToDirectScalars();
+    tokenMapper->ScalarVisibilityOn();
+    tokenActor->SetMapper(tokenMapper);
+    tokenActor->GetProperty()->RenderPointsAsSpheresOn();
+    tokenActor->GetProperty()->SetSpecular(0.35);
+    tokenActor->GetProperty()->SetSpecularPower(30);
+
+    trailColours->SetNumberOfComponents(4);
+    trailColours->SetName("colours");
+    trailData->SetPoints(trailPoints);
+    trailData->SetLines(trailLines);
+    trailData->GetPointData()->SetScalars(trailColours);
+    trailMapper->SetInputData(trailData);
+    trailMapper->SetColorModeToDirectScalars();
+    trailMapper->ScalarVisibilityOn();
+    trailActor->SetMapper(trailMapper);
+    trailActor->GetProperty()->SetLineWidth(1.5f);
+    trailActor->GetProperty()->LightingOff();
+    trailActor->ForceOpaqueOn();  // blended in the opaque pass: no depth peeling needed
+    trailActor->PickableOff();
+
+    // Latitude/longitude grid with y as the sphere's vertical axis.
+    constexpr double r = 1.002;
+    for (int lat = -60; lat <= 60; lat += 30) {
+        const double phi = lat * std::numbers::pi / 180;
+        grid.addLine(circle({0, r * std::sin(phi), 0}, {1, 0, 0}, {0, 0, 1}, r * std::cos(phi), 96), true);
+    }
+    for (int lon = 0; lon < 180; lon += 30) {
+        const double a = lon * std::numbers::pi / 180;
+        grid.addLine(circle({0, 0, 0}, {std::cos(a), 0, std::sin(a)}, {0, 1, 0}, r, 96), true);
+    }
+    grid.commit();
+    grid.actor->GetProperty()->SetColor(0.42, 0.47, 0.56);
+    grid.actor->GetProperty()->SetOpacity(0.35);
+    grid.actor->GetProperty()->LightingOff();
+    grid.actor->ForceOpaqueOn();
+
+    // Slightly behind the plane of the tokens so that the line never covers them.
+    unitCircle.addLine(circle({0, 0, -0.02}, {1, 0, 0}, {0, 1, 0}, 1.0, 256), true);
+    unitCircle.commit();
+    unitCircle.actor->GetProperty()->SetColor(0.5, 0.56, 0.68);
+    unitCircle.actor->GetProperty()->SetLineWidth(1.5f);
+    unitCircle.actor->GetProperty()->LightingOff();
+
+    outline.actor->GetProperty()->SetColor(0.42, 0.47, 0.56);
+    outline.actor->GetProperty()->LightingOff();
+
+    // The shell: translucent, but drawn in the opaque pass with back faces culled and added last
+    // (design.md §5: same look as depth peeling, three times faster).
+    shellSource->SetRadius(1.0);
+    shellSource->SetThetaResolution(96);
+    shellSource->SetPhiResolution(64);
+    shellMapper->SetInputConnection(shellSource->GetOutputPort());
+    shellActor->SetMapper(shellMapper);
+    shellActor->GetProperty()->SetColor(0.45, 0.58, 0.85);
+    shellActor->GetProperty()->SetOpacity(0.16);
+    shellActor->GetProperty()->SetSpecular(0.25);
+    shellActor->GetProperty()->SetSpecularPower(20);
+    shellActor->GetProperty()->BackfaceCullingOn();
+    shellActor->ForceOpaqueOn();
+    shellActor->PickableOff();
+
+    selectionData->SetPoints(selectionPoint);
+    selectionData->SetVerts(selectionVert);
+    selectionMapper->SetInputData(selectionData);
+    selectionActor->SetMapper(selectionMapper);
+    selectionActor->GetProperty()->SetColor(1, 1, 1);
+    selectionActor->GetProperty()->RenderPointsAsSpheresOn();
+    selectionActor->GetProperty()->SetAmbient(0.5);
+    selectionActor->PickableOff();
+    selectionRing.actor->GetProperty()->SetColor(1, 1, 1);
+    selectionRing.actor->GetProperty()->SetLineWidth(3.0f);
+    selectionRing.actor->GetProperty()->LightingOff();
+
+    label->GetTextProperty()->SetColor(0.85, 0.88, 0.95);
+    label->GetTextProperty()->SetFontFamilyToArial();
+    label->SetPosition(12, 10);
+
+    scalarBar->SetLookupTable(legendTable);
+    scalarBar->SetOrientationToVertical();
+    scalarBar->SetNumberOfLabels(3);
+    scalarBar->SetLabelFormat("%.3g");
+    scalarBar->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();
+    scalarBar->GetPositionCoordinate()->SetValue(0.88, 0.08);
+    scalarBar->SetVerticalTitleSeparation(8);
+    scalarBar->SetWidth(0.08);
+    scalarBar->SetHeight(0.42);
+    scalarBar->SetBarRatio(0.3);
+    scalarBar->UnconstrainedFontSizeOn();
+    for (vtkTextProperty* p : {scalarBar->GetTitleTextProperty(), scalarBar->GetLabelTextProperty()}) {
+        p->SetColor(0.85, 0.88, 0.95);
+        p->ShadowOff();
+        p->ItalicOff();
+        p->BoldOff();
+    }
+    for (int k = 0; k <= kMaxLegendEntries; ++k) {
+        auto t = vtkSmartPointer<vtkTextActor>::New();
+        t->GetTextProperty()->SetFontFamilyToArial();
+        t->GetTextProperty()->BoldOn();
+        t->SetVisibility(false);
+        legendEntries.push_back(t);
+    }
+
+    // Order matters: opaque geometry first, the force-opaque translucent shell last.
+    renderer->AddActor(grid.actor);
+    renderer->AddActor(outline.actor);
+    renderer->AddActor(unitCircle.actor);
+    renderer->AddActor(tokenActor);
+    renderer->AddActor(selectionActor);
+    renderer->AddActor(selectionRing.actor);
+    renderer->AddActor(trailActor);
+    renderer->AddActor(shellActor);
+    renderer->AddViewProp(label);
+    renderer->AddViewProp(scalarBar);
+    for (auto& t : legendEntries) renderer->AddViewProp(t);
+
+    // Point sizes, fonts and the clipping range follow the viewport each render.
+    startObserver->SetClientData(this);
+    startObserver->SetCallback(
+        [](vtkObject*, unsigned long, void* self, void*) { static_cast<Impl*>(self)->scaleToViewport(); });
+    startObserverTag = renderer->AddObserver(vtkCommand::StartEvent, startObserver);
+}
+
+void SceneRenderer::Impl::scaleToViewport() {
+    const int* size = renderer->GetSize();
+    const double scale = std::max(0.25, size[1] / 1080.0);
+    const double px = std::max(2.0, style.pointSize * scale);
+    tokenActor->GetProperty()->SetPointSize(static_cast<float>(px));
+    selectionActor->GetProperty()->SetPointSize(static_cast<float>(px * 1.9));
+    selectionRing.actor->GetProperty()->SetLineWidth(static_cast<float>(std::max(2.0, 3 * scale)));
+    const int font = std::max(10, static_cast<int>(std::lround(22 * scale)));
+    label->GetTextProperty()->SetFontSize(font);
+    scalarBar->GetTitleTextProperty()->SetFontSize(std::max(9, font * 4 / 5));
+    scalarBar->GetLabelTextProperty()->SetFontSize(font);
+    int y = size[1] - static_cast<int>(1.6 * font) - 8;
+    for (auto& t : legendEntries) {
+        t->GetTextProperty()->SetFontSize(font);
+        t->SetPosition(size[0] - static_cast<int>(9.5 * font), y);
+        y -= static_cast<int>(1.35 * font);
+    }
+    renderer->ResetCameraClippingRange();
+}
+
+void SceneRenderer::Impl::applyStyle() {
+    const bool circleMode = d == 2 && !flat;
+    shellActor->SetVisibility(style.showShell && !circleMode && !flat);
+    grid.actor->SetVisibility(style.showGrid && !circleMode && !flat);
+    unitCircle.actor->SetVisibility(circleMode);
+    outline.actor->SetVisibility(flat && hasFrame);
+    trailActor->SetVisibility(style.trailLength > 0);
+    renderer->SetBackground(style.background.redF(), style.background.greenF(), style.background.blueF());
+    if (style.transparentBackground) {
+        renderer->GradientBackgroundOff();
+        renderer->SetBackgroundAlpha(0.0);
+    } else {
+        const QColor top = style.background.lighter(135);
+        renderer->SetBackground2(top.redF(), top.greenF(), top.blueF());
+        renderer->GradientBackgroundOn();
+        renderer->SetBackgroundAlpha(1.0);
+    }
+    if (style.trailLength <= 0) trail.clear();
+    while (static_cast<int>(trail.size()) > style.trailLength) trail.pop_front();
+}
+
+// Maps the frame's d-dimensional positions to the 3 × n display positions.
+void SceneRenderer::Impl::project(const core::Frame& frame) {
+    const core::Matrix& X = frame.positions;
+    const int dim = static_cast<int>(X.rows());
+    const int count = static_cast<int>(X.cols());
+    if (count != n || dim != d) {
+        trail.clear();
+        basis.resize(0, 0);
+        selected = selected < count ? selected : -1;
+        flatScale = 1.0;
+    }
+    n = count;
+    d = dim;
+    H = frame.H;
+
+    double maxDrift = 0;
+    for (int i = 0; i < n; ++i) {
+        const double norm = X.col(i).norm();
+        maxDrift = std::max(maxDrift, std::abs(norm - 1.0));
+    }
+    // Sphere runs keep |x_i| = 1 to ~1e-12; anything far off is the flat geometry.
+    const bool nowFlat = flatForced || maxDrift > 1e-3;
+    if (nowFlat != flat) trail.clear();
+    flat = nowFlat;
+
+    shown.resize(3, n);
+    if (d <= 3) {
+        shown.setZero();
+        shown.topRows(d) = X;
+        projection.clear();
+    } else {
+        // Uncentred second moment: its top eigenvectors span the directions the tokens occupy.
+        const Eigen::MatrixXd C = X * X.transpose() / std::max(1, n);
+        Eigen::SelfAdjointEigenSolver<Eigen::MatrixXd> eig(C);
+        Eigen::MatrixXd top(d, 3);
+        for (int k = 0; k < 3; ++k) top.col(k) = eig.eigenvectors().col(d - 1 - k);
+        if (basis.rows() == d) {
+            // Orthogonal Procrustes: the rotation of the new top-3 subspace closest to the previous
+            // basis, so the picture neither flips nor spins when eigenvalues cross or are degenerate.
+            Eigen::JacobiSVD<Eigen::Matrix3d> svd(top.transpose() * basis,
+                                                  Eigen::ComputeFullU | Eigen::ComputeFullV);
+            top = top * (svd.matrixU() * svd.matrixV().transpose());
+        } else {
+            for (int k = 0; k < 3; ++k) {
+                Eigen::Index arg = 0;
+                top.col(k).cwiseAbs().maxCoeff(&arg);
+                if (top(arg, k) < 0) top.col(k) = -top.col(k);
+            }
+        }
+        basis = top;
+        shown = top.transpose() * X;
+        projection = QStringLiteral("PCA projection of R^%1 to 3D (tokens lie inside the ball)").arg(d);
+    }
+    if (flat) {
+        // Fitted bounds: scale into the unit ball, with hysteresis so the picture does not breathe.
+        double r = 0;
+        for (int i = 0; i < n; ++i) r = std::max(r, shown.col(i).norm());
+        r = std::max(r, 1e-9);
+        const double wanted = 1.0 / r;
+        if (flatScale <= 0 || wanted < flatScale * 0.97 || wanted > flatScale * 1.5) {
+            flatScale = wanted;
+            trail.clear();
+        }
+        shown *= flatScale;
+        const QString flatText = QStringLiteral("flat geometry, shown scaled x%1").arg(flatScale, 0, 'g', 3);
+        projection = projection.isEmpty() ? flatText : projection + QStringLiteral("; ") + flatText;
+        outline.clear();
+        Eigen::Vector3d lo = shown.rowwise().minCoeff(), hi = shown.rowwise().maxCoeff();
+        const Eigen::Vector3d pad = ((hi - lo) * 0.05).cwiseMax(0.02);
+        lo -= pad;
+        hi += pad;
+        for (int axis = 0; axis < 3; ++axis) {
+            const int a = (axis + 1) % 3, b = (axis + 2) % 3;
+            for (int corner = 0; corner < 4; ++corner) {
+                Eigen::Vector3d p = lo, q = lo;
+                if (corner & 1) p[a] = q[a] = hi[a];
+                if (corner & 2) p[b] = q[b] = hi[b];
+                q[axis] = hi[axis];
+                outline.addLine({p, q}, false);
+            }
+        }
+        outline.commit();
+    }
+}
+
+void SceneRenderer::Impl::updateTokens() {
+    tokenPoints->SetDataTypeToFloat();
+    tokenPoints->SetNumberOfPoints(n);
+    auto* p = static_cast<float*>(tokenPoints->GetVoidPointer(0));
+    for (int i = 0; i < n; ++i)
+        for (int k = 0; k < 3; ++k) p[3 * i + k] = static_cast<float>(shown(k, i));
+    if (tokenVerts->GetNumberOfCells() != n) {
+        tokenVerts->Reset();
+        for (vtkIdType i = 0; i < n; ++i) tokenVerts->InsertNextCell(1, &i);
+        tokenVerts->Modified();
+    }
+    tokenPoints->Modified();
+    tokenData->Modified();
+}
+
+void SceneRenderer::Impl::recolour() {
+    colours.assign(static_cast<std::size_t>(n), QColor());
+    ColourMode mode = style.colour;
+    if (!hasObservables &&
+        (mode == ColourMode::DominantHead || mode == ColourMode::Entropy || mode == ColourMode::RadialShadow))
+        mode = ColourMode::Index;
+    if (mode == ColourMode::Cluster && clusterLabels.size() != static_cast<std::size_t>(n))
+        mode = ColourMode::Index;
+    double radialRange = 1e-12;
+    for (double r : radial) radialRange = std::max(radialRange, std::abs(r));
+    const double logN = n > 1 ? std::log(static_cast<double>(n)) : 1.0;
+    for (int i = 0; i < n; ++i) {
+        const auto ui = static_cast<std::size_t>(i);
+        switch (mode) {
+            case ColourMode::Index:
+                colours[ui] = indexColour(i, n);
+                break;
+            case ColourMode::Cluster:
+                colours[ui] = categoricalColour(clusterLabels[ui]);
+                break;
+            case ColourMode::DominantHead:
+                colours[ui] = headColour(dominantHead[ui]);
+                break;
+            case ColourMode::Entropy:
+                colours[ui] = viridis(entropy[ui] / logN);
+                break;
+            case ColourMode::RadialShadow:
+                colours[ui] = diverging(radial[ui] / radialRange);
+                break;
+        }
+    }
+    tokenColours->SetNumberOfTuples(n);
+    auto* c = tokenColours->GetPointer(0);
+    for (int i = 0; i < n; ++i) {
+        const QColor& q = colours[static_cast<std::size_t>(i)];
+        c[3 * i] = static_cast<unsigned char>(q.red());
+        c[3 * i + 1] = static_cast<unsigned char>(q.green());
+        c[3 * i + 2] = static_cast<unsigned char>(q.blue());
+    }
+    tokenColours->Modified();
+    tokenData->Modified();
+
+    // Legend: a colour bar for continuous modes, coloured names for categorical ones.
+    for (auto& t : legendEntries) t->SetVisibility(false);
+    scalarBar->SetVisibility(false);
+    if (!style.showLegend || n == 0) return;
+    auto continuous = [&](const char* title, double lo, double hi, auto map) {
+        legendTable->SetNumberOfTableValues(256);
+        legendTable->SetTableRange(lo, hi);
+        for (int k = 0; k < 256; ++k) {
+            const QColor q = map(k / 255.0);
+            legendTable->SetTableValue(k, q.redF(), q.greenF(), q.blueF(), 1.0);
+        }
+        legendTable->Build();
+        legendTable->Modified();
+        scalarBar->SetTitle(title);
+        scalarBar->SetVisibility(true);
+    };
+    auto categorical = [&](const QString& name, int count, auto colourOf) {
+        const int shownCount = std::min(count, kMaxLegendEntries);
+        for (int k = 0; k < shownCount; ++k) {
+            auto& t = legendEntries[static_cast<std::size_t>(k)];
+            const QColor q = colourOf(k);
+            t->SetInput(QStringLiteral("%1 %2").arg(name).arg(k + 1).toUtf8().constData());
+            t->GetTextProperty()->SetColor(q.redF(), q.greenF(), q.blueF());
+            t->SetVisibility(true);
+        }
+        if (count > shownCount) {
+            auto& t = legendEntries[static_cast<std::size_t>(shownCount)];
+            t->SetInput(QStringLiteral("+%1 more").arg(count - shownCount).toUtf8().constData());
+            t->GetTextProperty()->SetColor(0.8, 0.8, 0.8);
+            t->SetVisibility(true);
+        }
+    };
+    switch (mode) {
+        case ColourMode::Index:
+            continuous("token index", 0, std::max(1, n - 1),
+                       [&](double t) { return indexColour(static_cast<int>(std::lround(t * 1000)), 1001); });
+            break;
+        case ColourMode::Cluster:
+            categorical(QStringLiteral("cluster"), clusterCount, [](int k) { return categoricalColour(k); });
+            break;
+        case ColourMode::DominantHead:
+            categorical(QStringLiteral("head"), H, [](int k) { return headColour(k); });
+            break;
+        case ColourMode::Entropy:
+            continuous("entropy S_i (mean over heads)", 0, logN, [](double t) { return viridis(t); });
+            break;
+        case ColourMode::RadialShadow:
+            continuous("radial shadow sum_h r_i^h", -radialRange, radialRange,
+                       [](double t) { return diverging(2 * t - 1); });
+            break;
+    }
+}
+
+void SceneRenderer::Impl::updateTrails(bool sample) {
+    const int length = std::min(style.trailLength, std::max(2, kMaxTrailVertices / std::max(1, n)));
+    if (length <= 0 || n == 0) {
+        trailPoints->Reset();
+        trailLines->Reset();
+        trailColours->Reset();
+        trailData->Modified();
+        return;
+    }
+    if (sample) {
+        const double threshold = kTrailSampleDistance;
+        const bool moved = trail.empty() || (shown - trail.back()).colwise().norm().maxCoeff() > threshold;
+        if (moved) trail.push_back(shown);
+        while (static_cast<int>(trail.size()) > length) trail.pop_front();
+    }
+    // Each token: its decimated past plus the current position, alpha fading towards the past.
+    const int samples = static_cast<int>(trail.size());
+    const int perToken = samples + 1;
+    trailPoints->SetDataTypeToFloat();
+    trailPoints->SetNumberOfPoints(static_cast<vtkIdType>(n) * perToken);
+    trailColours->SetNumberOfTuples(static_cast<vtkIdType>(n) * perToken);
+    auto* p = static_cast<float*>(trailPoints->GetVoidPointer(0));
+    auto* c = trailColours->GetPointer(0);
+    trailLines->Reset();
+    std::vector<vtkIdType> ids(static_cast<std::size_t>(perToken));
+    for (int i = 0; i < n; ++i) {
+        const QColor& q = colours[static_cast<std::size_t>(i)];
+        for (int s = 0; s < perToken; ++s) {
+            const vtkIdType id = static_cast<vtkIdType>(i) * perToken + s;
+            const auto& src = s < samples ? trail[static_cast<std::size_t>(s)] : shown;
+            for (int k = 0; k < 3; ++k) p[3 * id + k] = static_cast<float>(src(k, i));
+            const double fade = static_cast<double>(s + 1) / perToken;
+            c[4 * id] = static_cast<unsigned char>(q.red());
+            c[4 * id + 1] = static_cast<unsigned char>(q.green());
+            c[4 * id + 2] = static_cast<unsigned char>(q.blue());
+            c[4 * id + 3] = static_cast<unsigned char>(std::lround(200 * fade * fade));
+            ids[static_cast<std::size_t>(s)] = id;
+        }
+        if (perToken >= 2) trailLines->InsertNextCell(perToken, ids.data());
+    }
+    trailPoints->Modified();
+    trailColours->Modified();
+    trailLines->Modified();
+    trailData->Modified();
+}
+
+void SceneRenderer::Impl::updateSelection() {
+    selectionPoint->Reset();
+    selectionVert->Reset();
+    selectionRing.clear();
+    if (selected >= 0 && selected < n) {
+        const Eigen::Vector3d x = shown.col(selected);
+        selectionPoint->InsertNextPoint(x.x(), x.y(), x.z());
+        vtkIdType id = 0;
+        selectionVert->InsertNextCell(1, &id);
+        // Ring in the tangent plane (for points off the sphere: facing the origin's direction anyway).
+        Eigen::Vector3d normal = x.norm() > 1e-6 ? Eigen::Vector3d(x.normalized()) : Eigen::Vector3d::UnitZ();
+        if (d == 2 && !flat) normal = Eigen::Vector3d::UnitZ();
+        Eigen::Vector3d e1 = normal.unitOrthogonal();
+        Eigen::Vector3d e2 = normal.cross(e1);
+        selectionRing.addLine(circle(x, e1, e2, 0.075, 48), true);
+    }
+    selectionPoint->Modified();
+    selectionVert->Modified();
+    selectionData->Modified();
+    selectionRing.commit();
+    selectionActor->SetVisibility(selected >= 0 && selected < n);
+    selectionRing.actor->SetVisibility(selected >= 0 && selected < n);
+}
+
+SceneRenderer::SceneRenderer(vtkRenderer* renderer) : m_impl(std::make_unique<Impl>(renderer)) {
+    m_impl->build();
+    m_impl->applyStyle();
+    resetCamera();
+}
+
+SceneRenderer::~SceneRenderer() {
+    Impl& m = *m_impl;
+    m.renderer->RemoveObserver(m.startObserverTag);
+    for (vtkProp* p : std::initializer_list<vtkProp*>{m.grid.actor, m.outline.actor, m.unitCircle.actor,
+                                                      m.tokenActor, m.selectionActor, m.selectionRing.actor,
+                                                      m.trailActor, m.shellActor, m.label, m.scalarBar})
+        m.renderer->RemoveViewProp(p);
+    for (auto& t : m.legendEntries) m.renderer->RemoveViewProp(t);
+}
+
+void SceneRenderer::setStyle(const SceneStyle& style) {
+    m_impl->style = style;
+    m_impl->applyStyle();
+    m_impl->scaleToViewport();
+    if (m_impl->hasFrame) {
+        m_impl->recolour();
+        m_impl->updateTrails(false);
+    }
+}
+
+const SceneStyle& SceneRenderer::style() const {
+    return m_impl->style;
+}
+
+void SceneRenderer::setFlatGeometry(bool flat) {
+    m_impl->flatForced = flat;
+}
+
+void SceneRenderer::showFrame(const core::Frame& frame) {
+    Impl& m = *m_impl;
+    const int previousDim = m.d;
+    const bool previousFlat = m.flat;
+    m.project(frame);
+    m.hasObservables = frame.hasObservables && static_cast<int>(frame.heads.size()) == frame.H && frame.H > 0;
+    m.clusterLabels = frame.clusterLabels;
+    m.clusterCount = frame.clusterCount;
+    if (m.clusterCount <= 0 && !m.clusterLabels.empty())
+        m.clusterCount = 1 + *std::max_element(m.clusterLabels.begin(), m.clusterLabels.end());
+    if (m.hasObservables) {
+        const auto count = static_cast<std::size_t>(m.n);
+        m.dominantHead.assign(count, 0);
+        m.entropy.assign(count, 0.0);
+        m.radial.assign(count, 0.0);
+        std::vector<double> best(count, -1.0);
+        for (int h = 0; h < frame.H; ++h) {
+            const auto& head = frame.heads[static_cast<std::size_t>(h)];
+            for (int i = 0; i < m.n; ++i) {
+                const auto ui = static_cast<std::size_t>(i);
+                const double r = head.radial.size() > i ? head.radial[i] : 0.0;
+                const double tg = head.tangential.size() > i ? head.tangential[i] : 0.0;
+                const double mag = r * r + tg * tg;  // |u_i^h|^2 = r^2 + |P^perp u|^2
+                if (mag > best[ui]) {
+                    best[ui] = mag;
+                    m.dominantHead[ui] = h;
+                }
+                if (head.entropy.size() > i) m.entropy[ui] += head.entropy[i] / frame.H;
+                m.radial[ui] += r;
+            }
+        }
+    }
+    m.hasFrame = true;
+    m.updateTokens();
+    m.recolour();
+    m.updateTrails(true);
+    m.updateSelection();
+    m.applyStyle();
+    m.label->SetInput(m.projection.toUtf8().constData());
+    m.label->SetVisibility(!m.projection.isEmpty());
+    if (previousDim != m.d || previousFlat != m.flat) resetCamera();
+}
+
+void SceneRenderer::resetTrails() {
+    m_impl->trail.clear();
+    if (m_impl->hasFrame) m_impl->updateTrails(false);
+}
+
+void SceneRenderer::setSelectedToken(int index) {
+    m_impl->selected = index;
+    if (m_impl->hasFrame) m_impl->updateSelection();
+}
+
+int SceneRenderer::selectedToken() const {
+    return m_impl->selected;
+}
+
+int SceneRenderer::pickToken(int x, int y) const {
+    const Impl& m = *m_impl;
+    if (!m.hasFrame || m.n == 0) return -1;
+    vtkCamera* cam = m.renderer->GetActiveCamera();
+    const int* size = m.renderer->GetSize();
+    const int* origin = m.renderer->GetOrigin();
+    if (size[0] <= 0 || size[1] <= 0) return -1;
+    vtkMatrix4x4* mat = cam->GetCompositeProjectionTransformMatrix(m.renderer->GetTiledAspectRatio(), -1, 1);
+    const double pointPx = std::max(2.0, m.style.pointSize * std::max(0.25, size[1] / 1080.0));
+    const double radius = std::max(6.0, 0.5 * pointPx + 3);
+    int best = -1, nearest = -1;
+    double bestDepth = std::numeric_limits<double>::infinity();
+    double nearestDist = std::numeric_limits<double>::infinity();
+    for (int i = 0; i < m.n; ++i) {
+        const double in[4] = {m.shown(0, i), m.shown(1, i), m.shown(2, i), 1.0};
+        double out[4];
+        mat->MultiplyPoint(in, out);
+        if (out[3] <= 0) continue;
+        const double sx = origin[0] + (out[0] / out[3] + 1) * 0.5 * size[0];
+        const double sy = origin[1] + (out[1] / out[3] + 1) * 0.5 * size[1];
+        const double depth = out[2] / out[3];
+        const double dist = std::hypot(sx - x, sy - y);
+        // Several tokens under the cursor: the front-most wins.
+        if (dist <= radius && depth < bestDepth) {
+            bestDepth = depth;
+            best = i;
+        }
+        if (dist < nearestDist) {
+            nearestDist = dist;
+            nearest = i;
+        }
+    }
+    if (best >= 0) return best;
+    return nearestDist <= 2 * radius ? nearest : -1;
+}
+
+QString SceneRenderer::projectionLabel() const {
+    return m_impl->projection;
+}
+
+QColor SceneRenderer::tokenColour(int i) const {
+    if (i < 0 || i >= static_cast<int>(m_impl->colours.size())) return QColor();
+    return m_impl->colours[static_cast<std::size_t>(i)];
+}
+
+void SceneRenderer::resetCamera() {
+    const Impl& m = *m_impl;
+    setViewPreset(m.hasFrame && m.d == 2 && !m.flat ? ViewPreset::Front : ViewPreset::Isometric);
+}
+
+void SceneRenderer::setViewPreset(ViewPreset preset) {
+    CameraState c;
+    const double D = kCameraDistance;
+    switch (preset) {
+        case ViewPreset::Front:
+            c.position = {0, 0, D};
+            break;
+        case ViewPreset::Top:
+            c.position = {0, D, 0};
+            c.viewUp = {0, 0, -1};
+            break;
+        case ViewPreset::Side:
+            c.position = {D, 0, 0};
+            break;
+        case ViewPreset::Isometric: {
+            const Eigen::Vector3d dir = Eigen::Vector3d(0.9, 0.75, 1.5).normalized() * D;
+            c.position = {dir.x(), dir.y(), dir.z()};
+            break;
+        }
+    }
+    setCamera(c);
+}
+
+CameraState SceneRenderer::camera() const {
+    vtkCamera* cam = m_impl->renderer->GetActiveCamera();
+    CameraState c;
+    cam->GetPosition(c.position.data());
+    cam->GetFocalPoint(c.focalPoint.data());
+    cam->GetViewUp(c.viewUp.data());
+    c.viewAngle = cam->GetViewAngle();
+    return c;
+}
+
+void SceneRenderer::setCamera(const CameraState& c) {
+    vtkCamera* cam = m_impl->renderer->GetActiveCamera();
+    cam->SetPosition(c.position.data());
+    cam->SetFocalPoint(c.focalPoint.data());
+    cam->SetViewUp(c.viewUp.data());
+    cam->SetViewAngle(c.viewAngle);
+    cam->OrthogonalizeViewUp();
+    m_impl->renderer->ResetCameraClippingRange();
+}
+
+void SceneRenderer::orbit(double azimuthDegrees) {
+    vtkCamera* cam = m_impl->renderer->GetActiveCamera();
+    cam->Azimuth(azimuthDegrees);
+    cam->OrthogonalizeViewUp();
+    m_impl->renderer->ResetCameraClippingRange();
+}
+
+QColor headColour(int h) {
+    return categoricalColour(h);
+}
+
+}  // namespace attnsphere::ui
