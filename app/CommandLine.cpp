@@ -80,9 +80,10 @@ run: simulate a scenario without a window and write, in DIR,
   --quiet          no progress bar and no summary (the bar is only drawn on a terminal)
   Frames are published at step 0, every K steps, and at the last step.
 
-render: offline video of a scenario (mp4, webm, gif or a PNG directory); options:
+render: offline video of a scenario (mp4, webm, gif or a PNG directory), identical every time; options:
   --size WxH, --fps F, --duration S, --steps-per-frame K | --sim-time-per-second T,
-  --camera fixed|orbit, --transparent, --overlay LIST, --title TEXT, --panels LIST, --session FILE.
+  --camera fixed|orbit, --transparent, --overlay LIST, --title TEXT, --panels LIST, --colour MODE,
+  --trail N, --crf Q, --threads N, --session FILE, --export DIR.  Details: attnsphere render --help
 
 presets: list the built-in scenarios (name and one-line description). A preset name can be used
   wherever a scenario file is accepted.
