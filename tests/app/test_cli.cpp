@@ -429,6 +429,13 @@ void TestCli::theoryOtherTables() {
     QCOMPARE(entropyRow.size(), std::size_t(2));
     QVERIFY(std::abs(entropyRow[1] - 1.571283887) < 1e-9);  // math.md §9 fact 5b
 
+    // T_SA(6) = 15.995 at n = 32 (math.md §5): the numerical threshold for that target is beta = 6.
+    const Result th = runCli({"theory", "threshold", "--n", "32", "--target", "15.995"});
+    QCOMPARE(th.exitCode, 0);
+    const std::vector<double> threshold = tableRow(th.out, "beta*");
+    QCOMPARE(threshold.size(), std::size_t(1));
+    QVERIFY2(std::abs(threshold[0] - 6) < 1e-3, qPrintable(th.out));
+
     const Result lc = runCli({"theory", "long-context", "--rho", "0.5", "--gamma", "2", "--n", "100000"});
     QCOMPARE(lc.exitCode, 0);
     const std::vector<double> lcRow = tableRow(lc.out, "2");
