@@ -72,6 +72,7 @@ struct RenderOptions {
     QStringList panels;
     ColourMode colour = ColourMode::Index;
     int trail = 30;
+    double pointSize = 12;
     int crf = -1;
     int threads = 0;
     QString exportDir;
@@ -123,6 +124,8 @@ const char* kHelpText =
     "  --panels LIST              panels beside the view: energy,entropy,shadows,heatmap, all or none\n"
     "  --colour MODE              token colours: index, cluster, head, entropy, shadow (default index)\n"
     "  --trail N                  trail length in frames, [0, 500] (default 30)\n"
+    "  --point-size PX            token size in pixels at 1080 lines, scaled with the height, [1, 100]\n"
+    "                             (default 12)\n"
     "  --crf Q                    quality: H.264 [0, 51] (default 20), VP9 [0, 63] (default 31)\n"
     "  --threads N                simulation threads, [0, 256] (0 = all cores)\n"
     "  --session FILE             re-render a session saved by the GUI (scenario + timeline + camera)\n"
@@ -149,6 +152,7 @@ std::optional<RenderOptions> parseOptions(const QStringList& args) {
                        {"panels", "", "LIST"},
                        {"colour", "", "MODE"},
                        {"trail", "", "N"},
+                       {"point-size", "", "PX"},
                        {"crf", "", "Q"},
                        {"threads", "", "N"},
                        {"session", "", "FILE"},
@@ -228,6 +232,11 @@ std::optional<RenderOptions> parseOptions(const QStringList& args) {
                     QStringLiteral("'%1'; allowed: index, cluster, head, entropy, shadow").arg(c));
     }
     if (parser.isSet("trail")) o.trail = parseInt(parser.value("trail"), "--trail", 0, 500);
+    if (parser.isSet("point-size")) {
+        o.pointSize = parseNumber(parser.value("point-size"), "--point-size");
+        if (!(o.pointSize >= 1 && o.pointSize <= 100))
+            invalid("--point-size", QStringLiteral("%1 is out of range [1, 100] pixels").arg(o.pointSize));
+    }
     if (parser.isSet("crf")) o.crf = parseInt(parser.value("crf"), "--crf", 0, 63);
     o.exportDir = parser.value("export");
     if (parser.isSet("threads")) o.threads = parseInt(parser.value("threads"), "--threads", 0, 256);
@@ -416,6 +425,7 @@ int render(const RenderOptions& o) {
     SceneStyle style;
     style.colour = o.colour;
     style.trailLength = o.trail;
+    style.pointSize = o.pointSize;
     style.transparentBackground = o.transparent;
     renderer.setStyle(style);
     renderer.scene().setFlatGeometry(scenario.geometry == core::Geometry::Flat);
@@ -436,7 +446,7 @@ int render(const RenderOptions& o) {
     encoder.open({o.out, o.size.width(), o.size.height(), o.fps, o.transparent, o.crf});
 
     Progress progress(static_cast<int>(frames));
-    const CameraState baseCamera = renderer.scene().camera();
+    CameraState baseCamera;
     const double t0 = sim().time();
     long done = 0;
     try {
@@ -456,13 +466,14 @@ int render(const RenderOptions& o) {
                 if (g_interrupted.load()) break;
             }
             const core::Frame frame = sim().makeFrame(frameOptions);
-            if (player) {
-                if (const auto c = player->camera()) renderer.scene().setCamera(toCamera(*c));
-            } else {
-                renderer.scene().setCamera(baseCamera);
-            }
+            // The scene picks its camera for the data on the first frame (e.g. face-on for d = 2).
+            renderer.scene().showFrame(frame);
+            if (k == 0) baseCamera = renderer.scene().camera();
+            std::optional<core::SessionCamera> recorded;
+            if (player) recorded = player->camera();
+            renderer.scene().setCamera(recorded ? toCamera(*recorded) : baseCamera);
             if (o.orbit) renderer.scene().orbit(24.0 * k / o.fps);
-            const QImage view = renderer.render(frame);
+            const QImage view = renderer.renderCurrent();
             composer.addHistory(frame);
             OverlayValues values;
             values.t = frame.t;
