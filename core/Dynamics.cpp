@@ -5,14 +5,19 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <cmath>
 #include <sstream>
 #include <string>
 
 namespace attnsphere::core {
 
-int resolveThreads(int threads) {
-    return threads > 0 ? threads : omp_get_max_threads();
+int resolveThreads(int threads, double pairWork, int items) {
+    // Below ~1 Mflop a parallel region costs more than it saves (thread wake-up is ~10-50 us).
+    constexpr double kMinParallelWork = 1e6;
+    const int t = threads > 0 ? threads : omp_get_max_threads();
+    if (pairWork < kMinParallelWork) return 1;
+    return std::max(1, std::min(t, items));
 }
 
 void projectTangent(const Matrix& X, Matrix& V) {
@@ -63,7 +68,7 @@ void VelocityField::accumulate(const Model& model, const Matrix& X, std::vector<
 
     const int block = detail::queryBlockSize(n);
     const int blocks = (n + block - 1) / block;
-    const int threads = resolveThreads(m_threads);
+    const int threads = resolveThreads(m_threads, double(n) * n * H * (2.0 * d + 20.0), blocks);
     m_scratch.resize(static_cast<std::size_t>(threads));
 
     bool aborted = false;

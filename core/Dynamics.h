@@ -39,7 +39,8 @@ private:
 void projectTangent(const Matrix& X, Matrix& V);
 // Normalise every column to unit length.
 void normaliseColumns(Matrix& X);
-// OpenMP thread count for a requested value (0 = OpenMP's default).
-int resolveThreads(int threads);
+// OpenMP thread count for a requested value (0 = OpenMP's default), reduced to 1 when the work (about
+// `pairWork` flops) is too small to pay for waking a team, and never above the number of work items.
+int resolveThreads(int threads, double pairWork = 1e300, int items = 1 << 30);
 
 }  // namespace attnsphere::core

@@ -148,7 +148,7 @@ Frame computeFrame(const Model& model, const Matrix& X, double t, std::int64_t s
     }
     std::vector<double> potential(static_cast<std::size_t>(blocks) * H), rate(potential.size());
 
-    const int nt = resolveThreads(threads);
+    const int nt = resolveThreads(threads, double(n) * n * H * (4.0 * f.d + 40.0), blocks);
 #pragma omp parallel num_threads(nt)
     {
         Matrix T(n, block), K(n, block), P(n, block), A(f.d, block);

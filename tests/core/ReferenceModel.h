@@ -1,8 +1,8 @@
 #pragma once
 // Plain, loop-by-loop reference implementations of math.md §2–§3 for the core tests. Deliberately
 // naive (no blocking, no vectorisation, no shared code with core's kernels) so they check core.
-#include "core/Model.h"
 #include "core/Initialisation.h"
+#include "core/Model.h"
 #include "core/Scenario.h"
 
 #include <cmath>
@@ -70,7 +70,8 @@ inline Matrix referenceHeadOutput(const Model& m, const Matrix& X, int h) {
         }
         double N = 1;
         if (m.kernel == KernelKind::Softmax || m.kernel == KernelKind::ReluNormalised) N = rowSum;
-        if (m.kernel == KernelKind::Exp || m.kernel == KernelKind::Relu || m.kernel == KernelKind::Sigmoid) N = n;
+        if (m.kernel == KernelKind::Exp || m.kernel == KernelKind::Relu || m.kernel == KernelKind::Sigmoid)
+            N = n;
         if (N == 0) continue;
         for (int j = 0; j < n; ++j)
             for (int a = 0; a < d; ++a) {
@@ -101,7 +102,8 @@ inline double referenceEnergy(const Model& m, const Matrix& X, int h) {
     const double beta = std::isnan(head.beta) ? m.beta : head.beta;
     double sum = 0;
     for (int i = 0; i < n; ++i)
-        for (int j = 0; j < n; ++j) sum += referencePhi(m.kernel, beta * bilinear(head.M, X, i, j), m.sigmoidBias);
+        for (int j = 0; j < n; ++j)
+            sum += referencePhi(m.kernel, beta * bilinear(head.M, X, i, j), m.sigmoidBias);
     return sum / (2.0 * beta * n * n);
 }
 
@@ -123,8 +125,11 @@ inline double referenceEntropy(const Model& m, const Matrix& X, int h, int i) {
         z += w[j];
     }
     double s = 0;
-    for (int j = 0; j < n; ++j)
-        if (w[j] > 0) s -= w[j] / z * std::log(w[j] / z);
+    // Linear scores may be negative: only positive row-normalised weights enter (core's convention).
+    for (int j = 0; j < n; ++j) {
+        const double p = w[j] / z;
+        if (p > 0) s -= p * std::log(p);
+    }
     return s;
 }
 

@@ -16,7 +16,9 @@ using namespace attnsphere::core;
 using namespace attnsphere::test;
 
 namespace {
-double maxAbsDiff(const Matrix& a, const Matrix& b) { return (a - b).cwiseAbs().maxCoeff(); }
+double maxAbsDiff(const Matrix& a, const Matrix& b) {
+    return (a - b).cwiseAbs().maxCoeff();
+}
 
 Scenario equiangularScenario(int n, int d, double rho, KernelKind kernel, double beta) {
     Scenario s;
@@ -265,7 +267,8 @@ void TestDynamics::kuramotoReduction() {
     auto angleField = [&](const std::vector<double>& th) {
         std::vector<double> out(n, 0.0);
         for (int i = 0; i < n; ++i)
-            for (int j = 0; j < n; ++j) out[i] -= std::exp(beta * std::cos(th[i] - th[j])) * std::sin(th[i] - th[j]) / n;
+            for (int j = 0; j < n; ++j)
+                out[i] -= std::exp(beta * std::cos(th[i] - th[j])) * std::sin(th[i] - th[j]) / n;
         return out;
     };
     std::vector<double> theta{0.1, 0.9, 2.5, 4.0, 5.5};

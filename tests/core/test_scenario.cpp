@@ -29,6 +29,7 @@ private slots:
     void requiredPresetsExist();
     void presetParametersFollowTheSources();
     void loadResolvesFilesAndPresets();
+    void documentationExamplesLoad();
 };
 
 void TestScenario::defaultsForOmittedFields() {
@@ -533,6 +534,28 @@ void TestScenario::loadResolvesFilesAndPresets() {
         QVERIFY2(what.find("sphere-movie") != std::string::npos, what.c_str());
     }
     QVERIFY_THROWS_EXCEPTION(ValidationError, Scenario::fromFile(path + ".missing"));
+}
+
+void TestScenario::documentationExamplesLoad() {
+    // Every ```json block of doc/SCENARIOS.md is a valid scenario.
+    std::ifstream in(ATTNSPHERE_SOURCE_DIR "/doc/SCENARIOS.md");
+    QVERIFY(in.good());
+    const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    int examples = 0;
+    for (std::size_t pos = doc.find("```json\n"); pos != std::string::npos;
+         pos = doc.find("```json\n", pos)) {
+        const std::size_t start = pos + 8, end = doc.find("```", start);
+        QVERIFY(end != std::string::npos);
+        const std::string text = doc.substr(start, end - start);
+        try {
+            Scenario::fromJsonText(text);
+        } catch (const ValidationError& e) {
+            QFAIL(qPrintable(QString::fromStdString(std::string(e.what()) + "\n" + text)));
+        }
+        ++examples;
+        pos = end + 3;
+    }
+    QVERIFY(examples >= 3);
 }
 
 QTEST_GUILESS_MAIN(TestScenario)

@@ -1,0 +1,62 @@
+#pragma once
+// The GUI's handle on the simulation thread: owns the QThread and the SimulationWorker living in it,
+// forwards commands as queued calls, and hands the newest frame to the GUI (latest wins).
+// GUI thread only. The destructor aborts a running step and joins the thread.
+#include "app/SimulationWorker.h"
+
+#include <QObject>
+#include <QThread>
+
+#include <memory>
+
+namespace attnsphere::app {
+
+class SimulationController : public QObject {
+    Q_OBJECT
+public:
+    explicit SimulationController(const core::Scenario& scenario, QObject* parent = nullptr);
+    ~SimulationController() override;
+
+    // Stops the worker: raises the abort flag (a long step ends promptly), quits and joins the thread.
+    void shutdown();
+
+    bool isRunning() const { return m_running; }
+    const core::Scenario& scenario() const { return m_scenario; }  // as last confirmed by the worker
+    std::shared_ptr<const core::Frame> latestFrame() const { return m_latest; }
+    double speed() const { return m_speed; }
+
+public slots:
+    void play();
+    void pause();
+    void togglePlay();
+    void stepOnce();
+    void reset();
+    void setScenario(const attnsphere::core::Scenario& scenario);
+    void applyEdit(const attnsphere::core::Scenario& scenario);
+    void setSpeed(double simulatedPerSecond);  // <= 0: as fast as possible
+    void setThreads(int threads);
+    void exportData(const QString& directory, const QString& commandLine);
+
+signals:
+    void frameAvailable(std::shared_ptr<const attnsphere::core::Frame> frame);
+    void runningChanged(bool running);
+    void numericalError(const QString& message);
+    void editRejected(const QString& message);
+    void scenarioChanged(const attnsphere::core::Scenario& scenario);
+    void statsUpdated(double stepsPerSecond, double simulatedPerSecond);
+    void exportFinished(bool ok, const QString& message);
+
+private:
+    template <typename F>
+    void post(F&& f);
+
+    QThread m_thread;
+    SimulationWorker* m_worker;  // owned by m_thread's lifetime: deleted when the thread finishes
+    core::Scenario m_scenario;
+    std::shared_ptr<const core::Frame> m_latest;
+    bool m_running = false;
+    double m_speed = 2.0;
+    bool m_shutDown = false;
+};
+
+}  // namespace attnsphere::app

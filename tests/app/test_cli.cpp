@@ -1,0 +1,421 @@
+// The attnsphere command line, run as a separate process (ATTNSPHERE_EXE): outputs load and equal an
+// in-process run, bad input exits 2 with the option/field and its range and leaves no files, runs are
+// deterministic, Ctrl-C leaves nothing behind, and the theory tables come out.
+#include "app/CommandLine.h"
+#include "core/RunExport.h"
+#include "core/Simulation.h"
+
+#include <QDir>
+#include <QFile>
+#include <QProcess>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <csignal>
+#include <cstring>
+#include <fstream>
+#include <sstream>
+
+using namespace attnsphere;
+
+namespace {
+
+struct Result {
+    int exitCode = -1;
+    QString out, err;
+};
+
+Result runCli(const QStringList& args, int timeoutMs = 300000) {
+    QProcess p;
+    p.start(ATTNSPHERE_EXE, args);
+    Result r;
+    if (!p.waitForFinished(timeoutMs) || p.exitStatus() != QProcess::NormalExit) return r;
+    r.exitCode = p.exitCode();
+    r.out = QString::fromUtf8(p.readAllStandardOutput());
+    r.err = QString::fromUtf8(p.readAllStandardError());
+    return r;
+}
+
+struct Npy {
+    std::vector<long long> shape;
+    std::vector<double> data;
+    bool ok = false;
+};
+
+// NPY 1.0 reader: magic, version 1.0, uint16 LE header length, dict with '<f8' C-order and a shape.
+Npy readNpy(const QString& file) {
+    std::ifstream in(file.toStdString(), std::ios::binary);
+    const std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    Npy npy;
+    if (bytes.size() < 10 || bytes.compare(0, 6, "\x93NUMPY") != 0 || bytes[6] != 1 || bytes[7] != 0)
+        return npy;
+    const std::size_t length = static_cast<unsigned char>(bytes[8]) |
+                               (static_cast<std::size_t>(static_cast<unsigned char>(bytes[9])) << 8);
+    const std::string dict = bytes.substr(10, length);
+    if (dict.find("'descr': '<f8'") == std::string::npos ||
+        dict.find("'fortran_order': False") == std::string::npos)
+        return npy;
+    const auto open = dict.find("'shape': (");
+    std::istringstream shape(dict.substr(open + 10, dict.find(')', open) - open - 10));
+    std::string part;
+    while (std::getline(shape, part, ',')) npy.shape.push_back(std::stoll(part));
+    npy.data.resize((bytes.size() - 10 - length) / sizeof(double));
+    std::memcpy(npy.data.data(), bytes.data() + 10 + length, npy.data.size() * sizeof(double));
+    npy.ok = true;
+    return npy;
+}
+
+QByteArray readAll(const QString& file) {
+    QFile f(file);
+    return f.open(QIODevice::ReadOnly) ? f.readAll() : QByteArray();
+}
+
+QStringList csvLines(const QString& file) {
+    QStringList lines = QString::fromUtf8(readAll(file)).split('\n');
+    if (!lines.isEmpty() && lines.last().isEmpty()) lines.removeLast();
+    return lines;
+}
+
+QStringList filesIn(const QString& dir) {
+    return QDir(dir).entryList(QDir::Files | QDir::Hidden);
+}
+
+// Numbers of the table row starting with `label` (e.g. "T_SA").
+std::vector<double> tableRow(const QString& text, const QString& label) {
+    for (const QString& line : text.split('\n')) {
+        const QStringList cells = line.simplified().split(' ');
+        if (cells.isEmpty() || cells.front() != label) continue;
+        std::vector<double> values;
+        for (int i = 1; i < cells.size(); ++i) values.push_back(cells[i].toDouble());
+        return values;
+    }
+    return {};
+}
+
+bool invocation(std::vector<std::string> args) {
+    args.insert(args.begin(), "attnsphere");
+    std::vector<char*> argv;
+    for (auto& a : args) argv.push_back(a.data());
+    return app::isCommandLineInvocation(static_cast<int>(argv.size()), argv.data());
+}
+
+}  // namespace
+
+class TestCli : public QObject {
+    Q_OBJECT
+
+private slots:
+    void helpAndVersion();
+    void guiInvocationsAreNotCommandLine();
+    void presetsAreListed();
+    void runSphereMovieEqualsInProcessRun();
+    void positionsLoadInNumpy();
+    void invalidScenarioExits2WithoutFiles();
+    void badOptions_data();
+    void badOptions();
+    void sameScenarioTwiceIsBitIdentical();
+    void oneAndTwoThreadsAgree();
+    void interruptLeavesNoFiles();
+    void theoryClusteringTimeTable();
+    void theoryOtherTables();
+
+private:
+    QTemporaryDir m_tmp;
+};
+
+void TestCli::helpAndVersion() {
+    const Result help = runCli({"--help"});
+    QCOMPARE(help.exitCode, 0);
+    for (const char* needle :
+         {"run SCENARIO|PRESET --out DIR", "--t-end", "--every", "--threads", "--quiet",
+          "--scenario FILE|PRESET", "--screenshot OUT.png", "--after SECONDS", "render SCENARIO|PRESET",
+          "presets", "theory clustering-time", "theory superadditivity", "theory relu-vs-softmax",
+          "theory rates", "positions.npy", "Exit codes"})
+        QVERIFY2(help.out.contains(needle), needle);
+    const Result version = runCli({"--version"});
+    QCOMPARE(version.exitCode, 0);
+    QCOMPARE(version.out.trimmed(), QString("attnsphere ") + ATTNSPHERE_VERSION);
+    QCOMPARE(runCli({"run", "--help"}).exitCode, 0);
+}
+
+void TestCli::guiInvocationsAreNotCommandLine() {
+    QVERIFY(!invocation({}));
+    QVERIFY(!invocation({"--scenario", "default"}));
+    QVERIFY(!invocation({"--scenario=sphere-movie", "--screenshot", "s.png"}));
+    QVERIFY(!invocation({"--screenshot", "s.png", "--after", "5"}));
+    QVERIFY(!invocation({"--after", "2"}));
+    QVERIFY(invocation({"run", "sphere-movie", "--out", "x"}));
+    QVERIFY(invocation({"presets"}));
+    QVERIFY(invocation({"theory", "rates"}));
+    QVERIFY(invocation({"--help"}));
+    QVERIFY(invocation({"--version"}));
+    QVERIFY(invocation({"frobnicate"}));  // reaches the command line, which reports it (exit 2)
+}
+
+void TestCli::presetsAreListed() {
+    const Result r = runCli({"presets"});
+    QCOMPARE(r.exitCode, 0);
+    const auto list = core::presetList();
+    QCOMPARE(r.out.trimmed().split('\n').size(), static_cast<int>(list.size()));
+    for (const auto& p : list) {
+        const QString line = QString::fromStdString(p.name);
+        QVERIFY2(r.out.contains(
+                     QRegularExpression("(^|\\n)" + QRegularExpression::escape(line) + " +" +
+                                        QRegularExpression::escape(QString::fromStdString(p.description)))),
+                 p.name.c_str());
+    }
+}
+
+void TestCli::runSphereMovieEqualsInProcessRun() {
+    const QString out = m_tmp.path() + "/sphere";
+    const Result r = runCli({"run", "sphere-movie", "--out", out, "--threads", "1"});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    QCOMPARE(filesIn(out), QStringList({"metadata.json", "positions.npy", "series.csv"}));
+
+    const Npy npy = readNpy(out + "/positions.npy");
+    QVERIFY(npy.ok);
+    QCOMPARE(npy.shape.size(), std::size_t(3));
+    const long long frames = npy.shape[0];
+    QCOMPARE(npy.shape[1], 64LL);
+    QCOMPARE(npy.shape[2], 3LL);
+    QCOMPARE(frames, 151LL);  // t_end 15, dt 0.1, every step published (step 0 included)
+    QCOMPARE(npy.data.size(), static_cast<std::size_t>(frames * 64 * 3));
+    for (long long k = 0; k < frames * 64; ++k) {
+        const double* x = &npy.data[static_cast<std::size_t>(k * 3)];
+        QVERIFY(std::abs(std::sqrt(x[0] * x[0] + x[1] * x[1] + x[2] * x[2]) - 1) < 1e-9);
+    }
+    const QStringList lines = csvLines(out + "/series.csv");
+    QCOMPARE(lines.size(), static_cast<int>(frames) + 1);
+
+    // The same run in process: identical rows and positions.
+    const core::Scenario scenario = core::Scenario::load("sphere-movie");
+    core::Simulation sim(scenario);
+    sim.setThreads(1);
+    core::FrameOptions options;
+    options.attention = false;
+    QCOMPARE(lines[0], QString::fromStdString(core::RunExport::csvHeader(1)));
+    for (long long k = 0; k < frames; ++k) {
+        if (k) sim.step();
+        const core::Frame f = sim.makeFrame(options);
+        QCOMPARE(lines[static_cast<int>(k) + 1], QString::fromStdString(core::RunExport::csvRow(f)));
+        for (int i = 0; i < 64; ++i)
+            for (int c = 0; c < 3; ++c)
+                QCOMPARE(npy.data[static_cast<std::size_t>((k * 64 + i) * 3 + c)], f.positions(c, i));
+    }
+
+    const auto meta = nlohmann::json::parse(readAll(out + "/metadata.json").toStdString());
+    QCOMPARE(meta["frames"].get<long long>(), frames);
+    QCOMPARE(meta["scenario"]["name"].get<std::string>(), std::string("sphere-movie"));
+    QCOMPARE(meta["command_line"][1].get<std::string>(), std::string("run"));
+}
+
+void TestCli::positionsLoadInNumpy() {
+    const QString out = m_tmp.path() + "/numpy";
+    QCOMPARE(
+        runCli({"run", "circle-metastability", "--out", out, "--t-end", "10", "--every", "10", "--quiet"})
+            .exitCode,
+        0);
+    QProcess python;
+    python.start(
+        "/usr/bin/python3",
+        {"-c",
+         "import numpy, csv, sys; a = numpy.load(sys.argv[1] + '/positions.npy'); "
+         "rows = list(csv.DictReader(open(sys.argv[1] + '/series.csv'))); "
+         "print(a.shape, a.dtype, len(rows), float(abs(numpy.linalg.norm(a, axis=2) - 1).max()) < 1e-9)",
+         out});
+    QVERIFY(python.waitForFinished(60000));
+    QCOMPARE(python.exitCode(), 0);
+    // 100 steps of dt 0.1, a frame every 10 steps plus step 0.
+    QCOMPARE(QString::fromUtf8(python.readAllStandardOutput()).trimmed(),
+             QString("(11, 5, 2) float64 11 True"));
+}
+
+void TestCli::invalidScenarioExits2WithoutFiles() {
+    const QString scenario = m_tmp.path() + "/bad-beta.json";
+    {
+        QFile f(scenario);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"format": "attnsphere-scenario", "version": 1, "n": 16, "beta": -1})");
+    }
+    const QString out = m_tmp.path() + "/bad-beta-out";
+    const Result r = runCli({"run", scenario, "--out", out});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains("beta: must be in (0, 1000], got -1"), qPrintable(r.err));
+    QVERIFY(!QDir(out).exists());
+    // An existing output directory stays empty.
+    QVERIFY(QDir().mkpath(out));
+    QCOMPARE(runCli({"run", scenario, "--out", out}).exitCode, 2);
+    QVERIFY(filesIn(out).isEmpty());
+}
+
+void TestCli::badOptions_data() {
+    QTest::addColumn<QStringList>("args");
+    QTest::addColumn<QString>("expected");
+    const QString out = m_tmp.path() + "/bad-options-out";
+    QTest::newRow("missing --out") << QStringList{"run", "sphere-movie"} << "--out DIR is required";
+    QTest::newRow("missing scenario") << QStringList{"run", "--out", out} << "missing SCENARIO|PRESET";
+    QTest::newRow("unknown preset") << QStringList{"run", "no-such-preset", "--out", out}
+                                    << "neither a scenario file nor a preset";
+    QTest::newRow("t-end negative") << QStringList{"run", "sphere-movie", "--out", out, "--t-end", "-1"}
+                                    << "--t-end: must be in (0, 1000000], got -1";
+    QTest::newRow("t-end text") << QStringList{"run", "sphere-movie", "--out", out, "--t-end", "soon"}
+                                << "--t-end: must be a number in (0, 1000000], got 'soon'";
+    QTest::newRow("t-end missing value")
+        << QStringList{"run", "sphere-movie", "--out", out, "--t-end"} << "--t-end: missing value";
+    QTest::newRow("every zero") << QStringList{"run", "sphere-movie", "--out", out, "--every", "0"}
+                                << "--every: must be an integer in [1, 1000000000], got 0";
+    QTest::newRow("every fraction") << QStringList{"run", "sphere-movie", "--out", out, "--every=1.5"}
+                                    << "--every: must be an integer in [1, 1000000000], got '1.5'";
+    QTest::newRow("threads zero") << QStringList{"run", "sphere-movie", "--out", out, "--threads", "0"}
+                                  << "--threads: must be an integer in [1, 256], got 0";
+    QTest::newRow("threads large") << QStringList{"run", "sphere-movie", "--out", out, "--threads", "1000"}
+                                   << "--threads: must be an integer in [1, 256], got 1000";
+    QTest::newRow("unknown option") << QStringList{"run", "sphere-movie", "--out", out, "--fast"}
+                                    << "unknown option '--fast' for 'run'";
+    QTest::newRow("quiet with value")
+        << QStringList{"run", "sphere-movie", "--out", out, "--quiet=yes"} << "--quiet: takes no value";
+    QTest::newRow("two scenarios") << QStringList{"run", "sphere-movie", "default", "--out", out}
+                                   << "unexpected argument 'default'";
+    QTest::newRow("unknown command") << QStringList{"frobnicate"} << "unknown command 'frobnicate'";
+    QTest::newRow("presets argument") << QStringList{"presets", "extra"} << "unexpected argument 'extra'";
+    QTest::newRow("theory no topic") << QStringList{"theory"} << "missing TOPIC";
+    QTest::newRow("theory unknown topic")
+        << QStringList{"theory", "golden-ratio"} << "unknown topic 'golden-ratio'";
+    QTest::newRow("theory n") << QStringList{"theory", "clustering-time", "--n", "1"}
+                              << "--n: must be an integer in [2, 1000000], got 1";
+    QTest::newRow("theory beta list") << QStringList{"theory", "clustering-time", "--beta", "1,-2"}
+                                      << "--beta: must be in (0, 1000], got -2";
+    QTest::newRow("theory rho1") << QStringList{"theory", "clustering-time", "--rho1", "1.5"}
+                                 << "--rho1: must be in (0, 1), got 1.5";
+    QTest::newRow("theory rho0") << QStringList{"theory", "clustering-time", "--n", "5", "--rho0", "-0.5"}
+                                 << "--rho0: must be in [-0.25, 1), got -0.5";
+    QTest::newRow("theory kernel") << QStringList{"theory", "rates", "--kernel", "tanh"}
+                                   << "--kernel: must be one of softmax, exp, relu, relu-unnormalised";
+    QTest::newRow("theory pairs") << QStringList{"theory", "superadditivity", "--pairs", "1:x"}
+                                  << "--pairs: must be a number in [0, 100], got 'x'";
+    QTest::newRow("theory heads range")
+        << QStringList{"theory", "rates", "--heads", "1:200"} << "--heads: must be in [0, 100], got 200";
+    QTest::newRow("theory empty list item")
+        << QStringList{"theory", "clustering-time", "--beta", "1,,2"} << "--beta: empty item";
+}
+
+void TestCli::badOptions() {
+    QFETCH(QStringList, args);
+    QFETCH(QString, expected);
+    const Result r = runCli(args);
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains(expected), qPrintable(r.err + "  [expected: " + expected + "]"));
+    QVERIFY(r.out.isEmpty());
+    QVERIFY(!QDir(m_tmp.path() + "/bad-options-out").exists());
+}
+
+void TestCli::sameScenarioTwiceIsBitIdentical() {
+    const QString a = m_tmp.path() + "/det-a", b = m_tmp.path() + "/det-b";
+    for (const QString& out : {a, b})
+        QCOMPARE(
+            runCli({"run", "orthogonal-heads-shadows", "--out", out, "--t-end", "2", "--quiet"}).exitCode, 0);
+    const QByteArray csv = readAll(a + "/series.csv");
+    QVERIFY(csv.count('\n') > 10);
+    QCOMPARE(csv, readAll(b + "/series.csv"));
+    QCOMPARE(readAll(a + "/positions.npy"), readAll(b + "/positions.npy"));
+}
+
+void TestCli::oneAndTwoThreadsAgree() {
+    const QString one = m_tmp.path() + "/threads-1", two = m_tmp.path() + "/threads-2";
+    QCOMPARE(runCli({"run", "default", "--out", one, "--t-end", "1", "--threads", "1", "--quiet"}).exitCode,
+             0);
+    QCOMPARE(runCli({"run", "default", "--out", two, "--t-end", "1", "--threads", "2", "--quiet"}).exitCode,
+             0);
+    const Npy a = readNpy(one + "/positions.npy"), b = readNpy(two + "/positions.npy");
+    QVERIFY(a.ok && b.ok);
+    QCOMPARE(a.shape, b.shape);
+    double maxDiff = 0;
+    for (std::size_t k = 0; k < a.data.size(); ++k)
+        maxDiff = std::max(maxDiff, std::abs(a.data[k] - b.data[k]));
+    QVERIFY2(maxDiff <= 1e-12, qPrintable(QString::number(maxDiff)));
+}
+
+void TestCli::interruptLeavesNoFiles() {
+    const QString out = m_tmp.path() + "/interrupted";
+    QProcess p;
+    p.start(ATTNSPHERE_EXE, {"run", "sphere-movie", "--out", out, "--t-end", "1000000", "--threads", "1"});
+    QVERIFY(p.waitForStarted());
+    // Wait until the run is under way (its temporary files exist), then Ctrl-C.
+    QTRY_VERIFY_WITH_TIMEOUT(filesIn(out).contains("series.csv.partial"), 30000);
+    QTest::qWait(200);
+    QCOMPARE(::kill(static_cast<pid_t>(p.processId()), SIGINT), 0);
+    QVERIFY(p.waitForFinished(30000));
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(p.exitCode(), 130);
+    QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains("interrupted"));
+    QVERIFY2(filesIn(out).isEmpty(), qPrintable(filesIn(out).join(", ")));
+}
+
+void TestCli::theoryClusteringTimeTable() {
+    const Result r = runCli({"theory", "clustering-time", "--n", "32", "--rho0", "0", "--rho1", "0.999",
+                             "--beta", "0.5,1,2,4,6,9", "--kernel", "all"});
+    QCOMPARE(r.exitCode, 0);
+    const std::vector<double> sa = tableRow(r.out, "T_SA"), usa = tableRow(r.out, "T_USA");
+    const std::vector<double> expectedSA{5.220, 5.270, 5.458, 6.954, 15.995, 178.73};
+    const std::vector<double> expectedUSA{3.805, 2.897, 1.880, 1.131, 0.870, 0.686};  // math.md §5
+    QCOMPARE(sa.size(), expectedSA.size());
+    QCOMPARE(usa.size(), expectedUSA.size());
+    for (std::size_t k = 0; k < sa.size(); ++k) {
+        QVERIFY2(std::abs(sa[k] - expectedSA[k]) <= (k == 5 ? 5e-3 : 5e-4),
+                 qPrintable(QString::number(sa[k])));
+        QVERIFY2(std::abs(usa[k] - expectedUSA[k]) <= 5e-4, qPrintable(QString::number(usa[k])));
+    }
+    const Result one = runCli({"theory", "clustering-time", "--kernel", "exp", "--beta", "2"});
+    QCOMPARE(one.exitCode, 0);
+    QVERIFY(tableRow(one.out, "T_SA").empty());
+    QCOMPARE(tableRow(one.out, "T_USA").size(), std::size_t(1));
+}
+
+void TestCli::theoryOtherTables() {
+    const Result s = runCli({"theory", "superadditivity"});
+    QCOMPARE(s.exitCode, 0);
+    const std::vector<double> sa = tableRow(s.out, "SA"), usa = tableRow(s.out, "USA");
+    const std::vector<double> expectedSA{1.0000, 1.0103, 1.2190, 1.9061},
+        expectedUSA{1.0000, 1.0383, 1.0533, 1.0582};
+    QCOMPARE(sa.size(), std::size_t(4));
+    QCOMPARE(usa.size(), std::size_t(4));
+    for (std::size_t k = 0; k < 4; ++k) {
+        QVERIFY(std::abs(sa[k] - expectedSA[k]) < 1e-4);
+        QVERIFY(std::abs(usa[k] - expectedUSA[k]) < 1e-4);
+    }
+
+    const Result rv = runCli({"theory", "relu-vs-softmax"});
+    QCOMPARE(rv.exitCode, 0);
+    const struct {
+        const char* rho0;
+        double relu, softmax;
+    } rows[] = {{"0.1", 3.396, 3.902}, {"0.001", 5.751, 4.881}, {"1e-06", 9.205, 4.895}};  // math.md §6
+    for (const auto& row : rows) {
+        const std::vector<double> v = tableRow(rv.out, row.rho0);
+        QCOMPARE(v.size(), std::size_t(4));
+        QVERIFY(std::abs(v[1] - row.relu) <= 5e-4);
+        QVERIFY(std::abs(v[2] - row.softmax) <= 5e-4);
+    }
+
+    const Result rates = runCli({"theory", "rates", "--beta", "1.5", "--heads", "1:1,0.5:2"});
+    QCOMPARE(rates.exitCode, 0);
+    QCOMPARE(tableRow(rates.out, "softmax"), std::vector<double>{6.0});  // 2 sum b_h
+    const std::vector<double> usaRate = tableRow(rates.out, "exp");      // 2 sum b_h e^{beta a_h}
+    QCOMPARE(usaRate.size(), std::size_t(1));
+    QVERIFY(std::abs(usaRate[0] - 2 * (std::exp(1.5) + 2 * std::exp(0.75))) < 1e-6);
+
+    const Result e = runCli({"theory", "entropy", "--n", "10", "--beta", "3", "--rho", "0.3"});
+    QCOMPARE(e.exitCode, 0);
+    const std::vector<double> entropyRow = tableRow(e.out, "0.3");
+    QCOMPARE(entropyRow.size(), std::size_t(2));
+    QVERIFY(std::abs(entropyRow[1] - 1.571283887) < 1e-9);  // math.md §9 fact 5b
+
+    const Result lc = runCli({"theory", "long-context", "--rho", "0.5", "--gamma", "2", "--n", "100000"});
+    QCOMPARE(lc.exitCode, 0);
+    const std::vector<double> lcRow = tableRow(lc.out, "2");
+    QCOMPARE(lcRow.size(), std::size_t(1));
+    QVERIFY(std::abs(lcRow[0] - 0.8) < 1e-4);  // 4 rho / (1 + 3 rho) at the critical gamma
+}
+
+QTEST_GUILESS_MAIN(TestCli)
+#include "test_cli.moc"

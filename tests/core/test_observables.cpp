@@ -1,0 +1,404 @@
+// Observables of math.md §8 / "Decisions" and the checkable facts 1, 2, 5a, 5c, 8, 10, 15 of §9.
+#include "ReferenceModel.h"
+#include "core/Errors.h"
+#include "core/Simulation.h"
+
+#include <QtTest>
+
+#include <cmath>
+
+using namespace attnsphere;
+using namespace attnsphere::core;
+using namespace attnsphere::test;
+
+namespace {
+// USA gradient case: symmetric M_h, V_h = M_h, alpha = 1, 1/n normalisation.
+Scenario gradientScenario(int n, int d, int H, double beta, Geometry g, std::uint64_t seed) {
+    Scenario s;
+    s.n = n;
+    s.d = d;
+    s.beta = beta;
+    s.kernel = KernelKind::Exp;
+    s.geometry = g;
+    s.heads.count = H;
+    s.heads.kind = HeadsKind::Symmetric;
+    s.heads.value = ValueKind::SameAsScore;
+    s.seed = seed;
+    s.dt = 0.01;
+    return s;
+}
+
+double energyAt(const Model& m, const Matrix& X) {
+    FrameOptions o;
+    o.attention = false;
+    return computeFrame(m, X, 0, 0, o).energyTotal;
+}
+
+// Symmetric random matrix supported on coordinates [start, start + size).
+Matrix blockSymmetric(GaussianSource& rng, int d, int start, int size) {
+    Matrix m = Matrix::Zero(d, d);
+    const Matrix g = rng.normalMatrix(size, size);
+    m.block(start, start, size, size) = 0.5 * (g + g.transpose());
+    return m;
+}
+}  // namespace
+
+class TestObservables : public QObject {
+    Q_OBJECT
+private slots:
+    void observablesMatchReference_data();
+    void observablesMatchReference();
+    void energyMonotoneGradientCase_data();
+    void energyMonotoneGradientCase();
+    void energyDissipationIdentity();
+    void entropyAtClusterIsLogN();
+    void entropyProductionIdentity();
+    void radialShadowIdentity();
+    void multiHeadSoftmaxCanDecreaseEnergy();
+    void orderParameterIdentity();
+    void clusterCountAndLabels();
+    void effectiveDimension();
+    void attentionMatrixRowsAndBlockAverage();
+    void healthObservables();
+};
+
+void TestObservables::observablesMatchReference_data() {
+    QTest::addColumn<int>("kernel");
+    for (KernelKind k : {KernelKind::Softmax, KernelKind::Exp, KernelKind::ReluNormalised, KernelKind::Relu,
+                         KernelKind::Linear, KernelKind::Sigmoid})
+        QTest::newRow(std::string(toString(k)).c_str()) << int(k);
+}
+
+void TestObservables::observablesMatchReference() {
+    QFETCH(int, kernel);
+    Model m = randomModel(4, 3, KernelKind(kernel), 1.4, 51);
+    m.heads[2].beta = 0.7;
+    const Matrix X = randomSpherePoints(23, 4, 52);
+    const Frame f = computeFrame(m, X, 1.5, 7, FrameOptions{});
+    QVERIFY(f.hasObservables);
+    QCOMPARE(f.t, 1.5);
+    QCOMPARE(f.step, std::int64_t(7));
+    const Matrix v = referenceVelocity(m, X);
+    double total = 0;
+    for (int h = 0; h < 3; ++h) {
+        const HeadObservables& o = f.heads[h];
+        const double e = referenceEnergy(m, X, h);
+        QVERIFY2(std::abs(o.energy - e) < 1e-13 * std::max(1.0, std::abs(e)),
+                 qPrintable(QString("%1 vs %2").arg(o.energy).arg(e)));
+        total += m.heads[h].alpha * e;
+        const Matrix u = referenceHeadOutput(m, X, h);
+        double margin = 0, cross = 0;
+        for (int i = 0; i < X.cols(); ++i) {
+            const double r = X.col(i).dot(u.col(i));
+            QVERIFY(std::abs(o.radial(i) - r) < 1e-13);
+            const double tang = (u.col(i) - r * X.col(i)).norm();
+            QVERIFY(std::abs(o.tangential(i) - tang) < 1e-13);
+            double others = 0;
+            for (int h2 = 0; h2 < 3; ++h2)
+                if (h2 != h) others += X.col(i).dot(referenceHeadOutput(m, X, h2).col(i));
+            margin += tang * tang;
+            cross += r * others;
+            const double sRef = referenceEntropy(m, X, h, i);
+            QVERIFY2(std::abs(o.entropy(i) - sRef) < 1e-12 * std::max(1.0, std::abs(sRef)),
+                     qPrintable(QString("%1 vs %2").arg(o.entropy(i)).arg(referenceEntropy(m, X, h, i))));
+        }
+        QVERIFY(std::abs(o.dominanceMargin - (margin - cross)) < 1e-12);
+        // dE_h/dt by a centred difference along the velocity.
+        const double hstep = 1e-5;
+        Model single = m;
+        const double fd =
+            (referenceEnergy(single, X + hstep * v, h) - referenceEnergy(single, X - hstep * v, h)) /
+            (2 * hstep);
+        QVERIFY2(std::abs(o.energyRate - fd) < 1e-7 * std::max(1.0, std::abs(fd)),
+                 qPrintable(QString("head %1: %2 vs %3").arg(h).arg(o.energyRate).arg(fd)));
+    }
+    QVERIFY(std::abs(f.energyTotal - total) < 1e-13 * std::max(1.0, std::abs(total)));
+}
+
+void TestObservables::energyMonotoneGradientCase_data() {
+    QTest::addColumn<int>("geometry");
+    QTest::newRow("sphere") << int(Geometry::Sphere);
+    QTest::newRow("flat") << int(Geometry::Flat);
+}
+
+void TestObservables::energyMonotoneGradientCase() {
+    // Fact 1: H = 3, n = 8, d = 4, beta = 1.5; E_multi never decreases from step to step.
+    QFETCH(int, geometry);
+    Scenario s = gradientScenario(8, 4, 3, 1.5, Geometry(geometry), 3);
+    int steps = 300;
+    if (Geometry(geometry) == Geometry::Flat) {
+        // Unit-norm start and a short horizon: flat USA grows norms (and scores) without bound.
+        s.init.kind = InitKind::Hemisphere;
+        s.beta = 1.0;
+        s.heads.scale = {0.5};
+        steps = 100;
+    }
+    Simulation sim(s);
+    FrameOptions o;
+    o.attention = false;
+    double previous = sim.makeFrame(o).energyTotal;
+    const double first = previous;
+    double minChange = 1e300;
+    for (int k = 0; k < steps; ++k) {
+        sim.step();
+        const double e = sim.makeFrame(o).energyTotal;
+        minChange = std::min(minChange, e - previous);
+        QVERIFY2(e - previous >= -1e-12 * std::abs(e),
+                 qPrintable(QString("step %1: %2").arg(k).arg(e - previous)));
+        previous = e;
+    }
+    QVERIFY(previous > first);  // and it did rise
+}
+
+void TestObservables::energyDissipationIdentity() {
+    // Fact 2: dE/dt = (1/n) sum_i |dx_i/dt|^2, vs the exact rate and a centred difference (h = 1e-4).
+    for (Geometry g : {Geometry::Sphere, Geometry::Flat}) {
+        for (std::uint64_t seed : {1u, 2u, 3u}) {
+            Scenario s = gradientScenario(10, 4, 2, 1.2, g, seed);
+            s.init.kind = InitKind::Hemisphere;  // unit norms also for the flat geometry
+            Simulation sim(s);
+            const Matrix v = sim.velocity();
+            const double identity = v.squaredNorm() / s.n;
+            QVERIFY(identity > 1e-6);
+            const Frame f = sim.makeFrame();
+            QVERIFY2(std::abs(f.energyTotalRate - identity) < 1e-12 * identity,
+                     qPrintable(QString("%1 vs %2").arg(f.energyTotalRate).arg(identity)));
+            const double h = 1e-4;
+            const double fd = (energyAt(sim.model(), sim.positions() + h * v) -
+                               energyAt(sim.model(), sim.positions() - h * v)) /
+                              (2 * h);
+            QVERIFY2(std::abs(fd - identity) < 1e-5 * identity,
+                     qPrintable(QString("%1 vs %2").arg(fd).arg(identity)));
+        }
+    }
+}
+
+void TestObservables::entropyAtClusterIsLogN() {
+    // Fact 5a: all tokens equal => every row uniform => S_i^h = log n.
+    const int n = 12;
+    for (KernelKind k : {KernelKind::Softmax, KernelKind::Exp, KernelKind::Sigmoid}) {
+        Model m = randomModel(3, 2, k, 2.0, 61);
+        Matrix X(3, n);
+        Vector x(3);
+        x << 0.3, -0.5, 0.8;
+        x.normalize();
+        for (int i = 0; i < n; ++i) X.col(i) = x;
+        const Frame f = computeFrame(m, X, 0, 0, FrameOptions{});
+        for (const HeadObservables& o : f.heads)
+            for (int i = 0; i < n; ++i) QVERIFY(std::abs(o.entropy(i) - std::log(double(n))) < 1e-12);
+        QVERIFY(std::abs(f.entropyMean - std::log(double(n))) < 1e-12);
+        QCOMPARE(f.clusterCount, 1);
+        QCOMPARE(f.clusteredPairFraction, 1.0);
+    }
+}
+
+void TestObservables::entropyProductionIdentity() {
+    // Fact 5c: dS_i/dt = -Cov_P(s_i., ds_i./dt) vs finite differences of the frame's entropy, rel. < 1e-6.
+    for (std::uint64_t seed : {71u, 72u, 73u}) {
+        Model m = randomModel(4, 1, KernelKind::Softmax, 2.0, seed);
+        const Matrix X = randomSpherePoints(9, 4, seed + 100);
+        const Matrix v = referenceVelocity(m, X);
+        const Matrix& M = m.heads[0].M;
+        const double beta = m.beta;
+        const double h = 1e-5;
+        FrameOptions o;
+        o.attention = false;
+        const Frame plus = computeFrame(m, X + h * v, 0, 0, o);
+        const Frame minus = computeFrame(m, X - h * v, 0, 0, o);
+        for (int i = 0; i < X.cols(); ++i) {
+            const int n = static_cast<int>(X.cols());
+            std::vector<double> s(n), ds(n), p(n);
+            double z = 0;
+            for (int j = 0; j < n; ++j) {
+                s[j] = beta * X.col(i).dot(M * X.col(j));
+                ds[j] = beta * (v.col(i).dot(M * X.col(j)) + X.col(i).dot(M * v.col(j)));
+                p[j] = std::exp(s[j]);
+                z += p[j];
+            }
+            double ps = 0, pds = 0, psds = 0;
+            for (int j = 0; j < n; ++j) {
+                p[j] /= z;
+                ps += p[j] * s[j];
+                pds += p[j] * ds[j];
+                psds += p[j] * s[j] * ds[j];
+            }
+            const double identity = -(psds - ps * pds);
+            const double fd = (plus.heads[0].entropy(i) - minus.heads[0].entropy(i)) / (2 * h);
+            QVERIFY2(std::abs(identity - fd) < 1e-6 * std::abs(identity),
+                     qPrintable(QString("%1 vs %2").arg(identity).arg(fd)));
+        }
+    }
+}
+
+void TestObservables::radialShadowIdentity() {
+    // Fact 8: block-orthogonal symmetric heads, USA, V = M: dE_h/dt = n sum_i [|P g_i^h|^2 - R_i^h S_i^{-h}],
+    // which in head-output units (u = n g) is D_h / n. Some heads lose energy while the total never does.
+    int negativeHeads = 0, configurations = 0;
+    GaussianSource rng(2024);
+    for (int c = 0; c < 40; ++c) {
+        Scenario s;
+        s.n = 6;
+        s.d = 4;
+        s.beta = 2.0;
+        s.kernel = KernelKind::Exp;
+        s.heads.kind = HeadsKind::Explicit;
+        s.heads.count = 2;
+        s.heads.explicitM = {blockSymmetric(rng, 4, 0, 2), blockSymmetric(rng, 4, 2, 2)};
+        s.heads.value = ValueKind::SameAsScore;
+        s.seed = 500 + c;
+        Simulation sim(s);
+        QVERIFY((sim.model().heads[0].M.transpose() * sim.model().heads[1].M).norm() == 0.0);
+        const Frame f = sim.makeFrame();
+        double sum = 0;
+        for (const HeadObservables& o : f.heads) {
+            QVERIFY2(std::abs(o.energyRate - o.dominanceMargin / s.n) < 1e-10,
+                     qPrintable(QString("%1 vs %2").arg(o.energyRate).arg(o.dominanceMargin / s.n)));
+            if (o.energyRate < 0) ++negativeHeads;
+            sum += o.energyRate;
+            ++configurations;
+        }
+        QVERIFY(sum >= -1e-14);
+    }
+    QCOMPARE(configurations, 80);
+    QVERIFY2(negativeHeads > 0, "expected some heads whose energy falls (math.md §4: 12/80)");
+}
+
+void TestObservables::multiHeadSoftmaxCanDecreaseEnergy() {
+    // Fact 15 (negative test): per-head softmax with random PSD V_h = M_h is not monotone in general;
+    // the observables must report the negative rate rather than hide it.
+    GaussianSource rng(99);
+    int negative = 0;
+    for (int c = 0; c < 300; ++c) {
+        Model m;
+        m.kernel = KernelKind::Softmax;
+        m.beta = 2.0;
+        for (int h = 0; h < 2; ++h) {
+            const Matrix g = rng.normalMatrix(4, 4);
+            Head head;
+            head.M = g * g.transpose() / 4.0;
+            head.V = head.M;
+            m.heads.push_back(head);
+        }
+        const Matrix X = uniformSpherePoints(6, 4, rng);
+        FrameOptions o;
+        o.attention = false;
+        const Frame f = computeFrame(m, X, 0, 0, o);
+        // The reported rate is the true derivative (checked against a finite difference).
+        if (f.energyTotalRate < 0) {
+            ++negative;
+            const Matrix v = referenceVelocity(m, X);
+            const double h = 1e-5;
+            const double fd = (energyAt(m, X + h * v) - energyAt(m, X - h * v)) / (2 * h);
+            QVERIFY(std::abs(fd - f.energyTotalRate) < 1e-6 * std::max(1e-3, std::abs(fd)));
+        }
+    }
+    QVERIFY2(negative > 0, "multi-head softmax should show some negative dE/dt (math.md §3: 5/300)");
+}
+
+void TestObservables::orderParameterIdentity() {
+    // Fact 10: R^2 = 1/n + (1 - 1/n) rho_bar at every step.
+    Scenario s;
+    s.n = 40;
+    s.d = 3;
+    s.heads.count = 2;
+    s.heads.kind = HeadsKind::Goe;
+    s.dt = 0.1;
+    Simulation sim(s);
+    for (int k = 0; k < 50; ++k) {
+        const Frame f = sim.makeFrame();
+        const double n = s.n;
+        const double rhs = 1 / n + (1 - 1 / n) * f.meanCosine;
+        QVERIFY2(std::abs(f.orderParameter * f.orderParameter - rhs) < 1e-12, qPrintable(QString::number(k)));
+        sim.step();
+    }
+}
+
+void TestObservables::clusterCountAndLabels() {
+    // Three groups, given in the order 2, 0, 0, 1, 2, 1 of first appearance by construction.
+    Matrix X(3, 6);
+    Vector a(3), b(3), c(3);
+    a << 1, 0, 0;
+    b << 0, 1, 0;
+    c << 0, 0, 1;
+    Vector tiny(3);
+    tiny << 0, 1e-4, 0;  // G = cos(1e-4) ~ 1 - 5e-9, within tau = 1e-4 of 1
+    X.col(0) = c;
+    X.col(1) = a;
+    X.col(2) = (a + tiny).normalized();
+    X.col(3) = b;
+    X.col(4) = c;
+    X.col(5) = b;
+    const Model m = randomModel(3, 1, KernelKind::Softmax, 1.0, 1);
+    const Frame f = computeFrame(m, X, 0, 0, FrameOptions{});
+    QCOMPARE(f.clusterCount, 3);
+    QCOMPARE(f.clusterLabels, (std::vector<int>{0, 1, 1, 2, 0, 2}));
+    QCOMPARE(f.clusteredPairFraction, 3.0 / 15.0);
+    // A chain of near neighbours is one component; a tighter tolerance splits it.
+    FrameOptions strict;
+    strict.clusterTolerance = 1e-10;
+    QCOMPARE(computeFrame(m, X, 0, 0, strict).clusterCount, 4);
+}
+
+void TestObservables::effectiveDimension() {
+    // Tokens spanning a 2-plane in R^5 (n > d and n < d cases).
+    for (int n : {4, 40}) {
+        GaussianSource rng(5);
+        Matrix X = Matrix::Zero(5, n);
+        for (int i = 0; i < n; ++i) {
+            X(1, i) = rng.normal();
+            X(3, i) = rng.normal();
+        }
+        X.colwise().normalize();
+        const Model m = randomModel(5, 1, KernelKind::Softmax, 1.0, 2);
+        QCOMPARE(computeFrame(m, X, 0, 0, FrameOptions{}).effectiveDimension, 2);
+        const Matrix Y = randomSpherePoints(n, 5, 3);
+        QCOMPARE(computeFrame(m, Y, 0, 0, FrameOptions{}).effectiveDimension, std::min(n, 5));
+    }
+}
+
+void TestObservables::attentionMatrixRowsAndBlockAverage() {
+    const Model m = randomModel(3, 2, KernelKind::Softmax, 2.0, 81);
+    const Matrix X = randomSpherePoints(10, 3, 82);
+    FrameOptions o;
+    const Frame full = computeFrame(m, X, 0, 0, o);
+    for (const HeadObservables& h : full.heads) {
+        QCOMPARE(h.attention.rows(), 10);
+        QCOMPARE(h.attentionStride, 1);
+        for (int i = 0; i < 10; ++i) QVERIFY(std::abs(h.attention.row(i).sum() - 1.0f) < 1e-5f);
+    }
+    // Reference cell P_ij (row = query i, column = key j).
+    const double s = m.beta * X.col(4).dot(m.heads[1].M * X.col(7));
+    double z = 0;
+    for (int j = 0; j < 10; ++j) z += std::exp(m.beta * X.col(4).dot(m.heads[1].M * X.col(j)));
+    QVERIFY(std::abs(full.heads[1].attention(4, 7) - std::exp(s) / z) < 1e-6);
+    // Downsampled: stride 3 over 10 tokens -> 4 × 4 cells, each the mean of its entries.
+    o.maxAttentionSize = 4;
+    const Frame small = computeFrame(m, X, 0, 0, o);
+    const Eigen::MatrixXf& A = small.heads[1].attention;
+    QCOMPARE(small.heads[1].attentionStride, 3);
+    QCOMPARE(A.rows(), 4);
+    QCOMPARE(A.cols(), 4);
+    const Eigen::MatrixXf& P = full.heads[1].attention;
+    QVERIFY(std::abs(A(0, 0) - P.block(0, 0, 3, 3).mean()) < 1e-6f);
+    QVERIFY(std::abs(A(1, 3) - P.block(3, 9, 3, 1).mean()) < 1e-6f);
+    QVERIFY(std::abs(A(3, 3) - P(9, 9)) < 1e-6f);
+    // Not requested: empty.
+    o.attention = false;
+    QCOMPARE(computeFrame(m, X, 0, 0, o).heads[0].attention.size(), Eigen::Index(0));
+}
+
+void TestObservables::healthObservables() {
+    const Model m = randomModel(3, 1, KernelKind::Softmax, 1.0, 91);
+    Matrix X = randomSpherePoints(8, 3, 92);
+    X.col(2) *= 1.5;
+    const Frame f = computeFrame(m, X, 0, 0, FrameOptions{});
+    QVERIFY(std::abs(f.maxNormDrift - 0.5) < 1e-12);
+    QVERIFY(f.finite);
+    X(0, 1) = std::nan("");
+    const Frame bad = computeFrame(m, X, 0, 0, FrameOptions{});
+    QVERIFY(!bad.finite);
+    QVERIFY(!bad.hasObservables);
+}
+
+QTEST_APPLESS_MAIN(TestObservables)
+#include "test_observables.moc"

@@ -1,0 +1,293 @@
+#include "ui/AttentionHeatmapPanel.h"
+
+#include "ui/ColourMap.h"
+#include "ui/SceneRenderer.h"
+
+#include <qcustomplot.h>
+
+#include <QComboBox>
+#include <QHBoxLayout>
+#include <QLabel>
+#include <QMouseEvent>
+#include <QPainter>
+#include <QToolTip>
+#include <QVBoxLayout>
+
+#include <algorithm>
+#include <array>
+#include <numeric>
+
+namespace attnsphere::ui {
+
+namespace {
+const std::array<QRgb, 256>& viridisTable() {
+    static const std::array<QRgb, 256> table = [] {
+        std::array<QRgb, 256> t{};
+        for (int k = 0; k < 256; ++k) t[static_cast<std::size_t>(k)] = viridis(k / 255.0).rgb();
+        return t;
+    }();
+    return table;
+}
+int level(double v, double max) { return std::clamp(static_cast<int>(v / max * 255.0 + 0.5), 0, 255); }
+}  // namespace
+
+// The small multiples: one thumbnail per head; a click enlarges that head.
+class HeatmapGrid : public QWidget {
+public:
+    explicit HeatmapGrid(AttentionHeatmapPanel* panel) : QWidget(panel), m_panel(panel) {
+        setMinimumHeight(90);
+        setToolTip(tr("All heads (rows = queries i, columns = keys j). Click a head to enlarge it below."));
+    }
+    QRect cell(int h, int count) const {
+        const int side = std::max(10, std::min(height() - 18, (width() - 6 * count) / std::max(1, count)));
+        return QRect(3 + h * (side + 6), 16, side, side);
+    }
+
+protected:
+    void paintEvent(QPaintEvent*) override {
+        QPainter p(this);
+        p.fillRect(rect(), QColor(24, 27, 34));
+        const int count = static_cast<int>(m_panel->m_images.size());
+        QFont f = font();
+        f.setPointSizeF(9);
+        f.setBold(true);
+        p.setFont(f);
+        for (int h = 0; h < count; ++h) {
+            const QRect r = cell(h, count);
+            p.drawImage(r, m_panel->m_images[static_cast<std::size_t>(h)]);
+            p.setPen(QPen(h == m_panel->m_enlarged ? QColor(255, 255, 255) : headColour(h), h == m_panel->m_enlarged ? 2 : 1));
+            p.drawRect(r.adjusted(-1, -1, 0, 0));
+            p.setPen(headColour(h));
+            p.drawText(QRect(r.left(), 0, r.width(), 15), Qt::AlignCenter, tr("head %1").arg(h + 1));
+        }
+    }
+    void mousePressEvent(QMouseEvent* e) override {
+        const int count = static_cast<int>(m_panel->m_images.size());
+        for (int h = 0; h < count; ++h)
+            if (cell(h, count).contains(e->position().toPoint())) m_panel->setEnlargedHead(h);
+    }
+
+private:
+    AttentionHeatmapPanel* m_panel;
+};
+
+AttentionHeatmapPanel::AttentionHeatmapPanel(QWidget* parent) : PlotPanel(parent) {
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(2, 2, 2, 2);
+    layout->setSpacing(2);
+    auto* controls = new QHBoxLayout;
+    m_orderBox = new QComboBox(this);
+    m_orderBox->addItem(tr("order by index"));
+    m_orderBox->addItem(tr("order by cluster"));
+    m_orderBox->setToolTip(tr("Row/column order: token index, or grouped by cluster (components of G_ij ≥ 1 − τ),\n"
+                              "stable across frames while the clusters do not change. Cluster order needs the full\n"
+                              "matrix (n ≤ 200); larger n is block-averaged and always shown by index."));
+    m_rangeBox = new QComboBox(this);
+    m_rangeBox->addItem(tr("colour range 0 … max P"));
+    m_rangeBox->addItem(tr("colour range 0 … 1"));
+    m_rangeBox->setToolTip(tr("Colour scale: from 0 to the largest P_ij of this frame (all heads), or fixed 0 … 1."));
+    controls->addWidget(m_orderBox);
+    controls->addWidget(m_rangeBox);
+    controls->addStretch();
+    layout->addLayout(controls);
+    m_grid = new HeatmapGrid(this);
+    layout->addWidget(m_grid, 1);
+
+    m_plot = makePlot(this, tr("key j"), tr("query i"));
+    m_plot->setInteractions({});
+    m_plot->setProperty("autoRange", false);
+    m_plot->yAxis->setRangeReversed(true);
+    m_map = new QCPColorMap(m_plot->xAxis, m_plot->yAxis);
+    m_map->setInterpolate(false);
+    m_map->setTightBoundary(true);
+    QCPColorGradient gradient;
+    gradient.clearColorStops();
+    for (int k = 0; k <= 8; ++k) gradient.setColorStopAt(k / 8.0, viridis(k / 8.0));
+    gradient.setLevelCount(256);
+    m_map->setGradient(gradient);
+    m_scale = new QCPColorScale(m_plot);
+    m_plot->plotLayout()->addElement(0, 1, m_scale);
+    m_scale->setType(QCPAxis::atRight);
+    m_scale->setGradient(gradient);
+    m_scale->axis()->setLabel(QStringLiteral("P_ij"));
+    m_scale->axis()->setLabelColor(QColor(210, 215, 225));
+    m_scale->axis()->setTickLabelColor(QColor(210, 215, 225));
+    m_scale->axis()->setBasePen(QPen(QColor(210, 215, 225)));
+    m_scale->axis()->setTickPen(QPen(QColor(210, 215, 225)));
+    m_map->setColorScale(m_scale);
+    auto* margins = new QCPMarginGroup(m_plot);
+    m_plot->axisRect()->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
+    m_scale->setMarginGroup(QCP::msBottom | QCP::msTop, margins);
+    for (QCPItemRect** mark : {&m_rowMark, &m_colMark}) {
+        *mark = new QCPItemRect(m_plot);
+        (*mark)->setPen(QPen(QColor(255, 255, 255), 1.5));
+        (*mark)->setBrush(Qt::NoBrush);
+        (*mark)->setVisible(false);
+    }
+    layout->addWidget(m_plot, 3);
+    m_plot->setMouseTracking(true);
+    m_plot->installEventFilter(this);
+
+    setToolTip(tr("Attention P_ij^h = κ(s_ij^h) / Σ_k κ(s_ik^h), rows = queries i, columns = keys j (math.md \"Decisions\").\n"
+                  "Hover: i, j, P_ij. Click: select token i everywhere. White outline: the selected token's row and column."));
+    connect(m_orderBox, &QComboBox::currentIndexChanged, this,
+            [this](int k) { setOrder(k == 1 ? Order::Cluster : Order::Index); });
+    connect(m_rangeBox, &QComboBox::currentIndexChanged, this, [this] {
+        m_hasNew = true;
+        m_dirty = true;
+        refresh();
+    });
+}
+
+void AttentionHeatmapPanel::setOrder(Order order) {
+    m_order = order;
+    m_orderBox->setCurrentIndex(order == Order::Cluster ? 1 : 0);
+    m_hasNew = true;
+    m_dirty = true;
+}
+
+void AttentionHeatmapPanel::setEnlargedHead(int h) {
+    m_enlarged = h;
+    m_hasNew = true;
+    m_dirty = true;
+    refresh();
+}
+
+void AttentionHeatmapPanel::addFrame(const core::Frame& frame) {
+    needsReset(frame);
+    if (!frame.hasObservables) return;
+    m_attention.clear();
+    for (const auto& head : frame.heads) m_attention.push_back(head.attention);
+    m_n = frame.n;
+    m_stride = frame.heads.empty() ? 1 : std::max(1, frame.heads.front().attentionStride);
+    m_labels = frame.clusterLabels;
+    if (m_enlarged >= static_cast<int>(m_attention.size())) m_enlarged = 0;
+    m_hasNew = true;
+}
+
+int AttentionHeatmapPanel::displayIndexOf(int token) const {
+    if (token < 0 || m_stride <= 0) return -1;
+    const int row = token / m_stride;
+    return row < static_cast<int>(m_inverse.size()) ? m_inverse[static_cast<std::size_t>(row)] : -1;
+}
+
+int AttentionHeatmapPanel::tokenAtRow(int row) const {
+    if (row < 0 || row >= static_cast<int>(m_perm.size())) return -1;
+    return std::min(m_n - 1, m_perm[static_cast<std::size_t>(row)] * m_stride);
+}
+
+void AttentionHeatmapPanel::rebuildImages() {
+    const int m = m_attention.empty() ? 0 : static_cast<int>(m_attention.front().rows());
+    // Cluster order only for unaveraged matrices: a block-averaged cell mixes consecutive indices.
+    m_perm.resize(static_cast<std::size_t>(m));
+    std::iota(m_perm.begin(), m_perm.end(), 0);
+    if (m_order == Order::Cluster && m_stride == 1 && static_cast<int>(m_labels.size()) == m)
+        std::stable_sort(m_perm.begin(), m_perm.end(),
+                         [&](int a, int b) { return m_labels[static_cast<std::size_t>(a)] < m_labels[static_cast<std::size_t>(b)]; });
+    m_inverse.assign(static_cast<std::size_t>(m), 0);
+    for (int k = 0; k < m; ++k) m_inverse[static_cast<std::size_t>(m_perm[static_cast<std::size_t>(k)])] = k;
+
+    double max = 0;
+    for (const auto& a : m_attention)
+        if (a.size() > 0) max = std::max(max, static_cast<double>(a.maxCoeff()));
+    m_rangeMax = m_rangeBox->currentIndex() == 1 ? 1.0 : std::max(max, 1e-12);
+    const auto& lut = viridisTable();
+    m_images.clear();
+    for (const auto& a : m_attention) {
+        QImage img(m, m, QImage::Format_RGB32);
+        for (int r = 0; r < m; ++r) {
+            auto* line = reinterpret_cast<QRgb*>(img.scanLine(r));
+            const int i = m_perm[static_cast<std::size_t>(r)];
+            for (int c = 0; c < m; ++c) line[c] = lut[static_cast<std::size_t>(level(a(i, m_perm[static_cast<std::size_t>(c)]), m_rangeMax))];
+        }
+        m_images.push_back(std::move(img));
+    }
+}
+
+QColor AttentionHeatmapPanel::cellColour(int h, int i, int j) const {
+    if (h < 0 || h >= static_cast<int>(m_images.size())) return QColor();
+    const int r = displayIndexOf(i), c = displayIndexOf(j);
+    if (r < 0 || c < 0) return QColor();
+    return QColor(m_images[static_cast<std::size_t>(h)].pixel(c, r));
+}
+
+void AttentionHeatmapPanel::refresh() {
+    if (!m_dirty) return;
+    m_dirty = false;
+    if (m_hasNew) {
+        m_hasNew = false;
+        rebuildImages();
+        const int m = m_perm.empty() ? 0 : static_cast<int>(m_perm.size());
+        if (m > 0 && m_enlarged < static_cast<int>(m_attention.size())) {
+            const auto& a = m_attention[static_cast<std::size_t>(m_enlarged)];
+            QCPColorMapData* data = m_map->data();
+            if (data->keySize() != m || data->valueSize() != m) data->setSize(m, m);
+            data->setRange(QCPRange(0, m - 1), QCPRange(0, m - 1));
+            for (int r = 0; r < m; ++r) {
+                const int i = m_perm[static_cast<std::size_t>(r)];
+                for (int c = 0; c < m; ++c) data->setCell(c, r, a(i, m_perm[static_cast<std::size_t>(c)]));
+            }
+            m_map->setDataRange(QCPRange(0, m_rangeMax));
+            m_plot->xAxis->setRange(-0.5, m - 0.5);
+            m_plot->yAxis->setRange(-0.5, m - 0.5);
+            const QString unit = m_stride > 1 ? tr(" (blocks of %1 tokens)").arg(m_stride) : QString();
+            const QString order = m_order == Order::Cluster && m_stride == 1 ? tr(", by cluster") : QString();
+            m_plot->xAxis->setLabel(tr("key j%1%2 — head %3").arg(unit, order).arg(m_enlarged + 1));
+            m_plot->yAxis->setLabel(tr("query i%1").arg(unit));
+        }
+    }
+    const int row = displayIndexOf(m_selected);
+    const int m = static_cast<int>(m_perm.size());
+    m_rowMark->setVisible(row >= 0);
+    m_colMark->setVisible(row >= 0);
+    if (row >= 0) {
+        m_rowMark->topLeft->setCoords(-0.5, row - 0.5);
+        m_rowMark->bottomRight->setCoords(m - 0.5, row + 0.5);
+        m_colMark->topLeft->setCoords(row - 0.5, -0.5);
+        m_colMark->bottomRight->setCoords(row + 0.5, m - 0.5);
+    }
+    m_grid->update();
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
+bool AttentionHeatmapPanel::cellAt(const QPoint& pos, int& row, int& col) const {
+    const int m = static_cast<int>(m_perm.size());
+    if (m == 0 || !m_plot->axisRect()->rect().contains(pos)) return false;
+    col = static_cast<int>(std::lround(m_plot->xAxis->pixelToCoord(pos.x())));
+    row = static_cast<int>(std::lround(m_plot->yAxis->pixelToCoord(pos.y())));
+    return row >= 0 && row < m && col >= 0 && col < m;
+}
+
+bool AttentionHeatmapPanel::eventFilter(QObject* watched, QEvent* event) {
+    if (watched == m_plot) {
+        if (event->type() == QEvent::ToolTip) {
+            auto* help = static_cast<QHelpEvent*>(event);
+            int row = 0, col = 0;
+            if (cellAt(help->pos(), row, col) && m_enlarged < static_cast<int>(m_attention.size())) {
+                const int i = m_perm[static_cast<std::size_t>(row)], j = m_perm[static_cast<std::size_t>(col)];
+                const double p = m_attention[static_cast<std::size_t>(m_enlarged)](i, j);
+                const QString what = m_stride > 1
+                                         ? tr("queries %1–%2, keys %3–%4 (block mean)")
+                                               .arg(i * m_stride).arg(std::min(m_n, (i + 1) * m_stride) - 1)
+                                               .arg(j * m_stride).arg(std::min(m_n, (j + 1) * m_stride) - 1)
+                                         : tr("i = %1, j = %2").arg(i).arg(j);
+                QToolTip::showText(help->globalPos(),
+                                   tr("head %1: %2\nP_ij = %3").arg(m_enlarged + 1).arg(what).arg(p, 0, 'g', 4), m_plot);
+                return true;
+            }
+        } else if (event->type() == QEvent::MouseButtonPress) {
+            auto* e = static_cast<QMouseEvent*>(event);
+            int row = 0, col = 0;
+            if (e->button() == Qt::LeftButton && cellAt(e->position().toPoint(), row, col)) {
+                const int token = tokenAtRow(row);
+                setSelectedToken(token);
+                refresh();
+                emit tokenSelected(token);
+                return true;
+            }
+        }
+    }
+    return PlotPanel::eventFilter(watched, event);
+}
+
+}  // namespace attnsphere::ui

@@ -1,0 +1,66 @@
+#pragma once
+// Shared pieces of the live panels: a bounded, decimated time series, the dark plot style, and a base
+// widget whose QCustomPlots export to PNG/PDF from their context menu and zoom/pan with the mouse.
+// GUI thread only. Panels take every frame (addFrame: cheap bookkeeping) and redraw on refresh().
+#include "core/Frame.h"
+
+#include <QVector>
+#include <QWidget>
+
+#include <memory>
+
+class QCustomPlot;
+class QCPGraph;
+
+namespace attnsphere::ui {
+
+// Time series with a fixed maximum length: when full, every other point is dropped, so the whole run
+// stays visible at decreasing resolution (memory and draw cost stay bounded).
+class SeriesBuffer {
+public:
+    explicit SeriesBuffer(int maxPoints = 3000) : m_max(maxPoints) {}
+    void append(double key, double value);
+    void clear();
+    const QVector<double>& keys() const { return m_keys; }
+    const QVector<double>& values() const { return m_values; }
+    int size() const { return static_cast<int>(m_keys.size()); }
+    // Assigns the data to a graph in one call (sorted keys: no re-sorting).
+    void assignTo(QCPGraph* graph) const;
+
+private:
+    int m_max;
+    int m_stride = 1, m_skipped = 0;
+    QVector<double> m_keys, m_values;
+};
+
+class PlotPanel : public QWidget {
+    Q_OBJECT
+public:
+    explicit PlotPanel(QWidget* parent = nullptr);
+    // Take a published frame (cheap: appends to histories). Panels reset themselves when time goes
+    // backwards or n, H change (a reset or a new scenario).
+    virtual void addFrame(const core::Frame& frame) = 0;
+    // Redraw with the frames taken since the last refresh.
+    virtual void refresh() = 0;
+    virtual void setSelectedToken(int index);
+    int selectedToken() const { return m_selected; }
+
+    static void styleAxes(QCustomPlot* plot, const QString& xLabel, const QString& yLabel);
+    static QCustomPlot* makePlot(QWidget* parent, const QString& xLabel, const QString& yLabel);
+    // Rescales to the data unless the user zoomed or panned (context menu "Fit to data" re-enables).
+    static void autoRange(QCustomPlot* plot);
+
+signals:
+    void tokenSelected(int index);
+
+protected:
+    bool needsReset(const core::Frame& frame);
+    int m_selected = -1;
+    double m_lastT = -1;
+    int m_lastN = -1, m_lastH = -1;
+    bool m_dirty = false;
+};
+
+QPen plotPen(const QColor& colour, Qt::PenStyle style = Qt::SolidLine);
+
+}  // namespace attnsphere::ui

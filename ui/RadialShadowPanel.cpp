@@ -1,0 +1,128 @@
+#include "ui/RadialShadowPanel.h"
+
+#include "ui/SceneRenderer.h"
+
+#include <qcustomplot.h>
+
+#include <QVBoxLayout>
+
+#include <algorithm>
+
+namespace attnsphere::ui {
+
+RadialShadowPanel::RadialShadowPanel(QWidget* parent) : PlotPanel(parent) {
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(2, 2, 2, 2);
+    layout->setSpacing(2);
+    m_shadow = makePlot(this, QStringLiteral("t"), QStringLiteral("|r_i^h|"));
+    m_margin = makePlot(this, QStringLiteral("t"), QStringLiteral("margin D_h"));
+    m_bars = makePlot(this, QStringLiteral("token i"), QStringLiteral("r_i^h now"));
+    layout->addWidget(m_shadow, 1);
+    layout->addWidget(m_margin, 1);
+    layout->addWidget(m_bars, 1);
+    setToolTip(tr("Radial shadow of head h at token i: r_i^h = ⟨x_i, u_i^h⟩, u_i^h = α_h (1/N_i^h) Σ_j κ(s_ij^h) V_h x_j.\n"
+                  "It is removed by the projection onto the sphere; for one head it cannot change E_h, for several\n"
+                  "heads it couples them (math.md §4)."));
+    m_shadow->setToolTip(tr("Per head: mean_i |r_i^h| (solid) and max_i |r_i^h| (dashed)."));
+    m_margin->setToolTip(tr("Radial-dominance margin D_h = Σ_i |P⊥ u_i^h|² − Σ_i r_i^h Σ_{h'≠h} r_i^{h'}.\n"
+                            "D_h ≥ 0 for all h is the sufficient condition for every E_h to grow; shaded: D_h < 0."));
+    m_bars->setToolTip(tr("r_i^h for every token i of the current frame, one colour per head."));
+    rebuild(0);
+}
+
+void RadialShadowPanel::rebuild(int H) {
+    for (QCustomPlot* p : {m_shadow, m_margin, m_bars}) {
+        p->clearGraphs();
+        p->clearPlottables();
+    }
+    const auto count = static_cast<std::size_t>(H);
+    m_meanAbs.assign(count, SeriesBuffer());
+    m_maxAbs.assign(count, SeriesBuffer());
+    m_d.assign(count, SeriesBuffer());
+    m_dNegative.assign(count, SeriesBuffer());
+    m_meanGraphs.clear();
+    m_maxGraphs.clear();
+    m_dGraphs.clear();
+    m_dNegativeGraphs.clear();
+    m_barSets.clear();
+    m_currentRadial.assign(count, QVector<double>());
+    delete m_group;
+    m_group = new QCPBarsGroup(m_bars);
+    m_group->setSpacingType(QCPBarsGroup::stAbsolute);
+    m_group->setSpacing(0);
+    for (int h = 0; h < H; ++h) {
+        const QColor c = headColour(h);
+        auto* mean = m_shadow->addGraph();
+        mean->setPen(plotPen(c));
+        m_meanGraphs.push_back(mean);
+        auto* max = m_shadow->addGraph();
+        max->setPen(plotPen(c, Qt::DashLine));
+        m_maxGraphs.push_back(max);
+        // Negative stretches: min(D_h, 0) filled towards zero, under the line itself.
+        auto* negative = m_margin->addGraph();
+        negative->setPen(Qt::NoPen);
+        QColor fill = c;
+        fill.setAlpha(80);
+        negative->setBrush(fill);
+        m_dNegativeGraphs.push_back(negative);
+        auto* d = m_margin->addGraph();
+        d->setPen(plotPen(c));
+        m_dGraphs.push_back(d);
+        auto* bars = new QCPBars(m_bars->xAxis, m_bars->yAxis);
+        bars->setPen(Qt::NoPen);
+        bars->setBrush(c);
+        bars->setWidthType(QCPBars::wtPlotCoords);
+        bars->setWidth(0.9 / std::max(1, H));
+        bars->setBarsGroup(m_group);
+        m_barSets.push_back(bars);
+    }
+}
+
+void RadialShadowPanel::addFrame(const core::Frame& frame) {
+    if (needsReset(frame)) rebuild(frame.H);
+    if (!frame.hasObservables || static_cast<int>(frame.heads.size()) != frame.H) return;
+    for (int h = 0; h < frame.H; ++h) {
+        const auto uh = static_cast<std::size_t>(h);
+        const auto& head = frame.heads[uh];
+        m_meanAbs[uh].append(frame.t, head.radialMeanAbs);
+        m_maxAbs[uh].append(frame.t, head.radialMaxAbs);
+        m_d[uh].append(frame.t, head.dominanceMargin);
+        m_dNegative[uh].append(frame.t, std::min(head.dominanceMargin, 0.0));
+        auto& current = m_currentRadial[uh];
+        current.resize(head.radial.size());
+        for (Eigen::Index i = 0; i < head.radial.size(); ++i) current[i] = head.radial[i];
+    }
+    if (m_tokenKeys.size() != frame.n) {
+        m_tokenKeys.resize(frame.n);
+        for (int i = 0; i < frame.n; ++i) m_tokenKeys[i] = i;
+    }
+}
+
+void RadialShadowPanel::refresh() {
+    if (!m_dirty) return;
+    m_dirty = false;
+    for (std::size_t h = 0; h < m_meanGraphs.size(); ++h) {
+        m_meanAbs[h].assignTo(m_meanGraphs[h]);
+        m_maxAbs[h].assignTo(m_maxGraphs[h]);
+        m_d[h].assignTo(m_dGraphs[h]);
+        m_dNegative[h].assignTo(m_dNegativeGraphs[h]);
+        if (m_currentRadial[h].size() == m_tokenKeys.size()) m_barSets[h]->setData(m_tokenKeys, m_currentRadial[h], true);
+    }
+    autoRange(m_shadow);
+    autoRange(m_margin);
+    if (m_margin->property("autoRange").toBool()) {
+        // The zero line is the point of this plot: keep it in view.
+        const QCPRange y = m_margin->yAxis->range();
+        m_margin->yAxis->setRange(std::min(y.lower, -0.05 * y.size()), std::max(y.upper, 0.05 * y.size()));
+    }
+    if (m_bars->property("autoRange").toBool()) {
+        m_bars->rescaleAxes(true);
+        m_bars->xAxis->setRange(-1, std::max(1.0, static_cast<double>(m_tokenKeys.size())));
+        const QCPRange y = m_bars->yAxis->range();
+        const double m = std::max({std::abs(y.lower), std::abs(y.upper), 1e-12});
+        m_bars->yAxis->setRange(-1.05 * m, 1.05 * m);
+    }
+    for (QCustomPlot* p : {m_shadow, m_margin, m_bars}) p->replot(QCustomPlot::rpQueuedReplot);
+}
+
+}  // namespace attnsphere::ui

@@ -1,0 +1,322 @@
+#include "ui/SphereView.h"
+
+#include <QApplication>
+#include <QMouseEvent>
+#include <QOpenGLContext>
+#include <QSurfaceFormat>
+#include <QWheelEvent>
+
+#include <vtkCallbackCommand.h>
+#include <vtkCommand.h>
+#include <vtkGenericOpenGLRenderWindow.h>
+#include <vtkGenericRenderWindowInteractor.h>
+#include <vtkInteractorStyleTrackballCamera.h>
+#include <vtkNew.h>
+#include <vtkOpenGLState.h>
+#include <vtkRenderer.h>
+
+#include <cmath>
+
+namespace attnsphere::ui {
+
+struct SphereView::Vtk {
+    vtkNew<vtkGenericOpenGLRenderWindow> window;
+    vtkNew<vtkRenderer> renderer;
+    vtkNew<vtkGenericRenderWindowInteractor> interactor;
+    vtkNew<vtkInteractorStyleTrackballCamera> interactorStyle;
+    vtkNew<vtkCallbackCommand> makeCurrent, isCurrent, supportsGl, isDirect, renderRequest;
+    std::unique_ptr<SceneRenderer> scene;
+};
+
+void SphereView::prepareOpenGl() {
+    QSurfaceFormat format;
+    format.setRenderableType(QSurfaceFormat::OpenGL);
+    format.setVersion(3, 2);
+    format.setProfile(QSurfaceFormat::CoreProfile);
+    format.setDepthBufferSize(24);
+    format.setStencilBufferSize(8);
+    format.setAlphaBufferSize(8);
+    format.setSamples(0);
+    QSurfaceFormat::setDefaultFormat(format);
+    QApplication::setAttribute(Qt::AA_ShareOpenGLContexts);
+}
+
+SphereView::SphereView(QWidget* parent) : QOpenGLWidget(parent), m_vtk(std::make_unique<Vtk>()) {
+    setMouseTracking(false);
+    setFocusPolicy(Qt::StrongFocus);
+    setMinimumSize(320, 240);
+    setToolTip(
+        tr("Tokens x_i on the unit sphere. Drag: rotate, right-drag or wheel: zoom, middle-drag: pan. "
+           "Click a token to select it in every panel."));
+
+    Vtk& v = *m_vtk;
+    v.window->AddRenderer(v.renderer);
+    v.scene = std::make_unique<SceneRenderer>(v.renderer);
+    v.scene->setStyle(m_style);
+    // VTK renders into its own framebuffers; paintGL copies the result into Qt's (design.md §4).
+    v.window->SetFrameBlitModeToNoBlit();
+    v.window->SetOwnContext(0);
+    v.window->SetMapped(1);
+    v.window->SetReadyForRendering(false);
+
+    // Never QOpenGLWidget::makeCurrent() here: it rebinds Qt's FBO behind VTK's state cache.
+    v.makeCurrent->SetClientData(this);
+    v.makeCurrent->SetCallback([](vtkObject*, unsigned long, void* self, void*) {
+        auto* w = static_cast<SphereView*>(self);
+        QOpenGLContext* ctx = w->context();
+        if (ctx && QOpenGLContext::currentContext() != ctx) ctx->makeCurrent(ctx->surface());
+    });
+    v.isCurrent->SetClientData(this);
+    v.isCurrent->SetCallback([](vtkObject*, unsigned long, void* self, void* data) {
+        auto* w = static_cast<SphereView*>(self);
+        *static_cast<bool*>(data) = w->context() && QOpenGLContext::currentContext() == w->context();
+    });
+    v.supportsGl->SetCallback(
+        [](vtkObject*, unsigned long, void*, void* data) { *static_cast<int*>(data) = 1; });
+    v.isDirect->SetCallback(
+        [](vtkObject*, unsigned long, void*, void* data) { *static_cast<int*>(data) = 1; });
+    v.window->AddObserver(vtkCommand::WindowMakeCurrentEvent, v.makeCurrent);
+    v.window->AddObserver(vtkCommand::WindowIsCurrentEvent, v.isCurrent);
+    v.window->AddObserver(vtkCommand::WindowSupportsOpenGLEvent, v.supportsGl);
+    v.window->AddObserver(vtkCommand::WindowIsDirectEvent, v.isDirect);
+
+    // The interactor never renders by itself: it asks for a repaint, paintGL renders.
+    v.interactor->SetRenderWindow(v.window);
+    v.interactor->SetInteractorStyle(v.interactorStyle);
+    v.interactor->EnableRenderOff();
+    v.renderRequest->SetClientData(this);
+    v.renderRequest->SetCallback([](vtkObject*, unsigned long, void* self, void*) {
+        static_cast<SphereView*>(self)->requestRepaint();
+    });
+    v.interactor->AddObserver(vtkCommand::RenderEvent, v.renderRequest);
+    v.interactor->Initialize();
+
+    m_tick.setTimerType(Qt::PreciseTimer);
+    connect(&m_tick, &QTimer::timeout, this, &SphereView::onTick);
+    setMaxFps(30);
+    m_tick.start();
+    m_sinceLastPaint.start();
+}
+
+SphereView::~SphereView() {
+    m_tick.stop();
+    makeCurrent();
+    releaseGraphics();
+    doneCurrent();
+    m_vtk->scene.reset();
+}
+
+void SphereView::releaseGraphics() {
+    if (m_initialised) m_vtk->window->ReleaseGraphicsResources(m_vtk->window);
+    m_initialised = false;
+}
+
+void SphereView::setMaxFps(double fps) {
+    m_tick.setInterval(static_cast<int>(std::lround(1000.0 / fps)));
+}
+
+void SphereView::showFrame(std::shared_ptr<const core::Frame> frame) {
+    m_pending = std::move(frame);
+    m_dirty = true;
+}
+
+void SphereView::setStyle(const SceneStyle& style) {
+    m_style = style;
+    m_vtk->scene->setStyle(style);
+    m_dirty = true;
+}
+
+void SphereView::setFlatGeometry(bool flat) {
+    m_flat = flat;
+    m_vtk->scene->setFlatGeometry(flat);
+    m_dirty = true;
+}
+
+QString SphereView::projectionLabel() const {
+    return m_vtk->scene->projectionLabel();
+}
+QColor SphereView::tokenColour(int i) const {
+    return m_vtk->scene->tokenColour(i);
+}
+
+void SphereView::setSelectedToken(int index) {
+    if (index == m_selected) return;
+    m_selected = index;
+    m_vtk->scene->setSelectedToken(index);
+    m_dirty = true;
+}
+
+void SphereView::resetCamera() {
+    m_vtk->scene->resetCamera();
+    m_dirty = true;
+}
+
+void SphereView::setViewPreset(ViewPreset preset) {
+    m_vtk->scene->setViewPreset(preset);
+    m_dirty = true;
+}
+
+void SphereView::resetTrails() {
+    m_vtk->scene->resetTrails();
+    m_dirty = true;
+}
+
+std::vector<double> SphereView::takePaintTimes() {
+    return std::exchange(m_paintTimes, {});
+}
+std::vector<double> SphereView::takePaintIntervals() {
+    return std::exchange(m_paintIntervals, {});
+}
+
+void SphereView::onTick() {
+    if (m_dirty && isVisible()) update();
+}
+
+void SphereView::initializeGL() {
+    Vtk& v = *m_vtk;
+    // GLEW must initialise with Qt's context current, which is the case only here.
+    v.window->SetReadyForRendering(true);
+    v.window->OpenGLInitContext();
+    connect(
+        context(), &QOpenGLContext::aboutToBeDestroyed, this,
+        [this] {
+            makeCurrent();
+            releaseGraphics();
+            doneCurrent();
+        },
+        Qt::DirectConnection);
+    m_initialised = true;
+    m_dirty = true;
+}
+
+void SphereView::resizeGL(int w, int h) {
+    const qreal dpr = devicePixelRatioF();
+    const int pw = static_cast<int>(std::lround(w * dpr)), ph = static_cast<int>(std::lround(h * dpr));
+    m_vtk->window->SetSize(pw, ph);
+    m_vtk->interactor->UpdateSize(pw, ph);
+    m_dirty = true;
+}
+
+void SphereView::paintGL() {
+    QElapsedTimer timer;
+    timer.start();
+    Vtk& v = *m_vtk;
+    if (m_pending) {
+        v.scene->showFrame(*m_pending);
+        m_shown = std::move(m_pending);
+        m_pending.reset();
+    }
+    vtkOpenGLState* state = v.window->GetState();
+    // Qt changed GL state (its FBO, viewport) since VTK last looked: resync VTK's cache first.
+    state->Reset();
+    state->Push();
+    v.window->Render();
+
+    // Copy VTK's display framebuffer into Qt's, then force alpha to 1: translucent actors leave
+    // alpha < 1 and Qt would composite the view see-through.
+    state->PushFramebufferBindings();
+    state->vtkglBindFramebuffer(GL_DRAW_FRAMEBUFFER, defaultFramebufferObject());
+    const int* size = v.window->GetSize();
+    state->vtkglViewport(0, 0, size[0], size[1]);
+    state->vtkglDisable(GL_SCISSOR_TEST);
+    v.window->BlitDisplayFramebuffer();
+    state->vtkglBindFramebuffer(GL_DRAW_FRAMEBUFFER, defaultFramebufferObject());
+    state->vtkglColorMask(GL_FALSE, GL_FALSE, GL_FALSE, GL_TRUE);
+    state->vtkglClearColor(0, 0, 0, 1);
+    state->vtkglClear(GL_COLOR_BUFFER_BIT);
+    state->vtkglColorMask(GL_TRUE, GL_TRUE, GL_TRUE, GL_TRUE);
+    state->PopFramebufferBindings();
+    state->Pop();
+
+    m_dirty = false;
+    ++m_paintCount;
+    m_paintTimes.push_back(timer.nsecsElapsed() * 1e-6);
+    m_paintIntervals.push_back(m_sinceLastPaint.nsecsElapsed() * 1e-6);
+    m_sinceLastPaint.restart();
+    if (m_paintTimes.size() > 100000) m_paintTimes.clear();
+    if (m_paintIntervals.size() > 100000) m_paintIntervals.clear();
+}
+
+void SphereView::forwardMouse(QMouseEvent* e, unsigned long vtkEvent) {
+    const qreal dpr = devicePixelRatioF();
+    const QPointF p = e->position() * dpr;
+    const int h = static_cast<int>(std::lround(height() * dpr));
+    // VTK's display origin is bottom-left.
+    m_vtk->interactor->SetEventInformation(
+        static_cast<int>(p.x()), h - static_cast<int>(p.y()) - 1,
+        (e->modifiers() & Qt::ControlModifier) ? 1 : 0, (e->modifiers() & Qt::ShiftModifier) ? 1 : 0, 0,
+        vtkEvent == vtkCommand::LeftButtonPressEvent && e->type() == QEvent::MouseButtonDblClick ? 1 : 0);
+    m_vtk->interactor->InvokeEvent(vtkEvent, e);
+}
+
+void SphereView::mousePressEvent(QMouseEvent* e) {
+    m_pressPos = e->position().toPoint();
+    m_pressTime.start();
+    switch (e->button()) {
+        case Qt::LeftButton:
+            forwardMouse(e, vtkCommand::LeftButtonPressEvent);
+            break;
+        case Qt::RightButton:
+            forwardMouse(e, vtkCommand::RightButtonPressEvent);
+            break;
+        case Qt::MiddleButton:
+            forwardMouse(e, vtkCommand::MiddleButtonPressEvent);
+            break;
+        default:
+            break;
+    }
+    e->accept();
+}
+
+void SphereView::mouseReleaseEvent(QMouseEvent* e) {
+    switch (e->button()) {
+        case Qt::LeftButton: {
+            forwardMouse(e, vtkCommand::LeftButtonReleaseEvent);
+            // A click (not a drag) selects the token under the cursor.
+            const QPoint delta = e->position().toPoint() - m_pressPos;
+            if (delta.manhattanLength() <= 4 && m_pressTime.elapsed() < 600) {
+                const qreal dpr = devicePixelRatioF();
+                const int x = static_cast<int>(e->position().x() * dpr);
+                const int y = static_cast<int>(std::lround(height() * dpr)) -
+                              static_cast<int>(e->position().y() * dpr) - 1;
+                const int picked = m_vtk->scene->pickToken(x, y);
+                setSelectedToken(picked);
+                emit tokenClicked(picked);
+            }
+            break;
+        }
+        case Qt::RightButton:
+            forwardMouse(e, vtkCommand::RightButtonReleaseEvent);
+            break;
+        case Qt::MiddleButton:
+            forwardMouse(e, vtkCommand::MiddleButtonReleaseEvent);
+            break;
+        default:
+            break;
+    }
+    e->accept();
+}
+
+void SphereView::mouseMoveEvent(QMouseEvent* e) {
+    forwardMouse(e, vtkCommand::MouseMoveEvent);
+    e->accept();
+}
+
+void SphereView::mouseDoubleClickEvent(QMouseEvent* e) {
+    // Double click: back to the default camera.
+    if (e->button() == Qt::LeftButton) resetCamera();
+    e->accept();
+}
+
+void SphereView::wheelEvent(QWheelEvent* e) {
+    const qreal dpr = devicePixelRatioF();
+    const QPointF p = e->position() * dpr;
+    const int h = static_cast<int>(std::lround(height() * dpr));
+    m_vtk->interactor->SetEventInformation(static_cast<int>(p.x()), h - static_cast<int>(p.y()) - 1);
+    const int delta = e->angleDelta().y();
+    if (delta > 0) m_vtk->interactor->InvokeEvent(vtkCommand::MouseWheelForwardEvent, e);
+    if (delta < 0) m_vtk->interactor->InvokeEvent(vtkCommand::MouseWheelBackwardEvent, e);
+    e->accept();
+}
+
+}  // namespace attnsphere::ui

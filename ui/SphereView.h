@@ -1,0 +1,83 @@
+#pragma once
+// The live 3D view: a Qt6 QOpenGLWidget hosting a VTK render window (design.md §4) that shows the newest
+// published Frame through a SceneRenderer. Owns its VTK objects (pimpl: no VTK type in this header).
+// GUI thread only; frames arrive as shared immutable snapshots and only the newest is kept.
+#include "core/Frame.h"
+#include "ui/SceneRenderer.h"
+
+#include <QElapsedTimer>
+#include <QOpenGLWidget>
+#include <QTimer>
+
+#include <memory>
+#include <vector>
+
+namespace attnsphere::ui {
+
+class SphereView : public QOpenGLWidget {
+    Q_OBJECT
+public:
+    explicit SphereView(QWidget* parent = nullptr);
+    ~SphereView() override;
+    // Must run before the QApplication exists: OpenGL 3.2 core, depth 24, stencil 8, alpha 8, no MSAA,
+    // shared contexts (design.md §4).
+    static void prepareOpenGl();
+
+    // Newest frame wins: an older one still waiting for a repaint is dropped.
+    void showFrame(std::shared_ptr<const core::Frame> frame);
+    std::shared_ptr<const core::Frame> currentFrame() const { return m_pending ? m_pending : m_shown; }
+
+    SceneStyle style() const { return m_style; }
+    void setStyle(const SceneStyle& style);
+    void setFlatGeometry(bool flat);
+    int selectedToken() const { return m_selected; }
+    QString projectionLabel() const;
+    QColor tokenColour(int i) const;
+
+    void setMaxFps(double fps);  // repaint cap (default 30)
+    // Paint durations (ms) and intervals between paints (ms) since the last call; for the benchmark.
+    std::vector<double> takePaintTimes();
+    std::vector<double> takePaintIntervals();
+    long long paintCount() const { return m_paintCount; }
+
+public slots:
+    void setSelectedToken(int index);
+    void resetCamera();
+    void setViewPreset(attnsphere::ui::ViewPreset preset);
+    void resetTrails();
+
+signals:
+    void tokenClicked(int index);  // -1 when the click hit no token
+
+protected:
+    void initializeGL() override;
+    void resizeGL(int w, int h) override;
+    void paintGL() override;
+    void mousePressEvent(QMouseEvent* e) override;
+    void mouseReleaseEvent(QMouseEvent* e) override;
+    void mouseMoveEvent(QMouseEvent* e) override;
+    void wheelEvent(QWheelEvent* e) override;
+    void mouseDoubleClickEvent(QMouseEvent* e) override;
+
+private:
+    struct Vtk;
+    void requestRepaint() { m_dirty = true; }
+    void onTick();
+    void forwardMouse(QMouseEvent* e, unsigned long vtkEvent);
+    void releaseGraphics();
+
+    std::unique_ptr<Vtk> m_vtk;
+    SceneStyle m_style;
+    std::shared_ptr<const core::Frame> m_pending, m_shown;
+    int m_selected = -1;
+    bool m_flat = false;
+    bool m_dirty = true;
+    bool m_initialised = false;
+    QTimer m_tick;
+    QPoint m_pressPos;
+    QElapsedTimer m_pressTime, m_sinceLastPaint;
+    std::vector<double> m_paintTimes, m_paintIntervals;
+    long long m_paintCount = 0;
+};
+
+}  // namespace attnsphere::ui
