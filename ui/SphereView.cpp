@@ -55,6 +55,9 @@ SphereView::SphereView(QWidget* parent) : QOpenGLWidget(parent), m_vtk(std::make
     v.scene->setStyle(m_style);
     // VTK renders into its own framebuffers; paintGL copies the result into Qt's (design.md §4).
     v.window->SetFrameBlitModeToNoBlit();
+    // No MSAA: VTK defaults to 8 samples, which multiplies llvmpipe's fragment work (design.md §4: samples
+    // 0).
+    v.window->SetMultiSamples(0);
     v.window->SetOwnContext(0);
     v.window->SetMapped(1);
     v.window->SetReadyForRendering(false);
@@ -153,6 +156,11 @@ void SphereView::resetCamera() {
 
 void SphereView::setViewPreset(ViewPreset preset) {
     m_vtk->scene->setViewPreset(preset);
+    m_dirty = true;
+}
+
+void SphereView::setCamera(const CameraState& camera) {
+    m_vtk->scene->setCamera(camera);
     m_dirty = true;
 }
 

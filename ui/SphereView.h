@@ -44,6 +44,7 @@ public slots:
     void setSelectedToken(int index);
     void resetCamera();
     void setViewPreset(attnsphere::ui::ViewPreset preset);
+    void setCamera(const attnsphere::ui::CameraState& camera);
     void resetTrails();
 
 signals:
