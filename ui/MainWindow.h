@@ -4,6 +4,7 @@
 // thread) and every widget. GUI thread only.
 #include "app/SimulationController.h"
 #include "core/Scenario.h"
+#include "ui/Recorder.h"
 
 #include <QMainWindow>
 #include <QTimer>
@@ -45,6 +46,11 @@ public:
     long long panelRefreshCount() const { return m_panelRefreshes; }
     // The whole window including the GL view, as shown.
     QImage grabWindow();
+    // Recording (issue 4 §2); the dialog is skipped when settings are given (tests, scripts).
+    bool startRecording(const RecordSettings& settings);
+    QString stopRecording();  // finalises; returns the file, empty on failure (reported)
+    bool isRecording() const { return m_recorder && m_recorder->isRecording(); }
+    int recordedFrames() const { return m_recorder ? m_recorder->frameCount() : 0; }
 
 protected:
     void closeEvent(QCloseEvent* e) override;
@@ -58,6 +64,11 @@ private:
     void openScenario();
     void saveScenario();
     void exportData();
+    void recordFromDialog();
+    void onRecordFrame(std::shared_ptr<const core::Frame> frame);
+    void saveViewScreenshot();
+    void saveSession();
+    void trackCamera();
     void loadScenario(const core::Scenario& s, const QString& source);
     void reportError(const QString& title, const QString& message);
     QDockWidget* addDock(QWidget* w, const QString& title, const QString& name, Qt::DockWidgetArea area);
@@ -84,6 +95,13 @@ private:
     double m_fps = 0;
     QElapsedTimer m_fpsClock;
     int m_selected = -1;
+
+    std::unique_ptr<Recorder> m_recorder;
+    RecordSettings m_recordSettings;
+    QAction* m_recordAction = nullptr;
+    QLabel* m_recLabel = nullptr;
+    CameraState m_lastCamera;
+    bool m_cameraLogged = false;
 };
 
 }  // namespace attnsphere::ui

@@ -159,6 +159,10 @@ void SphereView::setViewPreset(ViewPreset preset) {
     m_dirty = true;
 }
 
+CameraState SphereView::camera() const {
+    return m_vtk->scene->camera();
+}
+
 void SphereView::setCamera(const CameraState& camera) {
     m_vtk->scene->setCamera(camera);
     m_dirty = true;

@@ -28,6 +28,7 @@ public:
     std::shared_ptr<const core::Frame> currentFrame() const { return m_pending ? m_pending : m_shown; }
 
     SceneStyle style() const { return m_style; }
+    CameraState camera() const;  // what the user currently looks from (recording, sessions)
     void setStyle(const SceneStyle& style);
     void setFlatGeometry(bool flat);
     int selectedToken() const { return m_selected; }
