@@ -116,7 +116,9 @@ void FrameComposer::addHistory(const core::Frame& frame) {
 
 QImage FrameComposer::compose(const QImage& view, const core::Frame& frame,
                               const OverlayValues& values) const {
-    QImage out(m_options.size, QImage::Format_RGBA8888_Premultiplied);
+    // Opaque frames stay straight RGBA (alpha 255): the encoder then needs no unpremultiplying pass.
+    QImage out(m_options.size,
+               m_options.transparent ? QImage::Format_RGBA8888_Premultiplied : QImage::Format_RGBA8888);
     out.fill(m_options.transparent ? QColor(0, 0, 0, 0) : QColor(14, 15, 20));
     QPainter p(&out);
     p.setCompositionMode(QPainter::CompositionMode_Source);
