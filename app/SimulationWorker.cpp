@@ -15,9 +15,13 @@ namespace {
 
 constexpr int kBatchBudgetMs = 12;  // return to the event loop this often so commands apply promptly
 
-core::FrameOptions publishOptions() {
+constexpr double kMaxAttentionHz =
+    5.0;  // full attention matrices cost about as much as the other observables
+
+core::FrameOptions publishOptions(bool attention) {
     core::FrameOptions o;
     o.maxAttentionSize = 200;
+    o.attention = attention;
     return o;
 }
 
@@ -251,8 +255,12 @@ void SimulationWorker::publish(bool force) {
     if (!force && (m_inFlight.load() || !m_dirtySincePublish)) return;
     if (m_abort.load()) return;
     std::shared_ptr<const core::Frame> frame;
+    // Heatmaps refresh at most kMaxAttentionHz; forced frames (pause, step, edits) always carry them.
+    const bool attention =
+        force || !m_sinceAttention.isValid() || m_sinceAttention.elapsed() >= 1000.0 / kMaxAttentionHz;
     try {
-        frame = std::make_shared<const core::Frame>(m_sim->makeFrame(publishOptions()));
+        frame = std::make_shared<const core::Frame>(m_sim->makeFrame(publishOptions(attention)));
+        if (attention) m_sinceAttention.start();
     } catch (const core::Aborted&) {
         return;
     } catch (const std::exception& e) {

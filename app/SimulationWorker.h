@@ -90,7 +90,7 @@ private:
     double m_speed = 2.0;
     int m_threads = 0;
     QTimer* m_timer;
-    QElapsedTimer m_wall, m_sincePublish, m_statsClock;
+    QElapsedTimer m_wall, m_sincePublish, m_statsClock, m_sinceAttention;
     double m_wallStartSim = 0;  // simulated time when the speed reference was taken
     std::int64_t m_statsSteps = 0;
     double m_statsSim = 0;

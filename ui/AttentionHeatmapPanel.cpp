@@ -164,7 +164,8 @@ void AttentionHeatmapPanel::setEnlargedHead(int h) {
 
 void AttentionHeatmapPanel::addFrame(const core::Frame& frame) {
     needsReset(frame);
-    if (!frame.hasObservables) return;
+    // Frames without attention matrices (the worker sends them at a lower rate) keep the last ones.
+    if (!frame.hasObservables || frame.heads.empty() || frame.heads.front().attention.size() == 0) return;
     m_attention.clear();
     for (const auto& head : frame.heads) m_attention.push_back(head.attention);
     m_n = frame.n;
@@ -245,7 +246,14 @@ void AttentionHeatmapPanel::refresh() {
             const QString unit = m_stride > 1 ? tr(" (blocks of %1 tokens)").arg(m_stride) : QString();
             const QString order = m_order == Order::Cluster && m_stride == 1 ? tr(", by cluster") : QString();
             m_plot->xAxis->setLabel(tr("key j%1%2 — head %3").arg(unit, order).arg(m_enlarged + 1));
-            m_plot->yAxis->setLabel(tr("query i%1").arg(unit));
+            m_plot->yAxis->setLabel(tr("query i%1%2").arg(unit, order));
+            // Tick labels name tokens (or first tokens of blocks), whatever the order.
+            QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
+            const int every = std::max(1, m / 8);
+            for (int r = 0; r < m; r += every)
+                ticker->addTick(r, QString::number(m_perm[static_cast<std::size_t>(r)] * m_stride));
+            m_plot->xAxis->setTicker(ticker);
+            m_plot->yAxis->setTicker(ticker);
         }
     }
     const int row = displayIndexOf(m_selected);

@@ -171,13 +171,8 @@ int runGui(int argc, char** argv) {
     MainWindow::Options options;
     options.interactive = !headless;
     options.restoreLayout = !headless;
-    if (bench) {
-        // Measure what the machine can do, not the caps.
-        options.viewFps = 60;
-        options.panelHz = 30;
-    }
     MainWindow window(scenario, source, options);
-    window.sphereView()->setStyle(style);
+    window.setSceneStyle(style);
     if (headless) window.resize(1880, 1040);
     window.show();
     if (select >= 0) window.selectToken(select);

@@ -36,7 +36,8 @@ MainWindow::MainWindow(const core::Scenario& scenario, const QString& scenarioSo
     : m_options(options), m_scenarioSource(scenarioSource) {
     setWindowTitle(tr("attnsphere — %1").arg(QString::fromStdString(scenario.name)));
     m_controller = std::make_unique<app::SimulationController>(scenario);
-    // Leave a core to the GUI and the software rasteriser (design.md §5 measured on 2 cores).
+    // Leave a core to the GUI thread and the software rasteriser (measured on 2 cores: two simulation
+    // threads halve the view's frame rate).
     m_controller->setThreads(std::max(1, QThread::idealThreadCount() - 1));
 
     m_view = new SphereView(this);
@@ -321,7 +322,12 @@ void MainWindow::selectToken(int index) {
         p->setSelectedToken(index);
         p->refresh();
     }
-    if (index >= 0) statusBar()->showMessage(tr("Selected token %1").arg(index), 5000);
+    if (index >= 0 && m_latest) statusBar()->showMessage(tr("Selected token %1").arg(index), 5000);
+}
+
+void MainWindow::setSceneStyle(const SceneStyle& style) {
+    m_view->setStyle(style);
+    m_parameters->setStyle(style);
 }
 
 void MainWindow::onFrame(std::shared_ptr<const core::Frame> frame) {

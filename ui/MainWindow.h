@@ -5,6 +5,7 @@
 #include "app/SimulationController.h"
 #include "core/Scenario.h"
 #include "ui/Recorder.h"
+#include "ui/SceneRenderer.h"
 
 #include <QMainWindow>
 #include <QTimer>
@@ -43,6 +44,7 @@ public:
     app::SimulationController* controller() const { return m_controller.get(); }
     const std::vector<PlotPanel*>& panels() const { return m_panels; }
     void selectToken(int index);
+    void setSceneStyle(const SceneStyle& style);
     long long panelRefreshCount() const { return m_panelRefreshes; }
     // The whole window including the GL view, as shown.
     QImage grabWindow();
