@@ -305,7 +305,7 @@ void SimulationWorker::setRecording(int everySteps) {
 
 void SimulationWorker::emitRecordFrameIfDue() {
     if (m_recordEvery <= 0 || (m_sim->stepCount() - m_recordFrom) % m_recordEvery != 0) return;
-    auto frame = std::make_shared<const core::Frame>(m_sim->makeFrame(publishOptions()));
+    auto frame = std::make_shared<const core::Frame>(m_sim->makeFrame(publishOptions(false)));
     m_recordPending.fetch_add(1);
     emit recordFrame(std::move(frame));
 }
