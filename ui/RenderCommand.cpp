@@ -34,6 +34,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -449,40 +450,61 @@ int render(const RenderOptions& o) {
     CameraState baseCamera;
     const double t0 = sim().time();
     long done = 0;
-    try {
-        for (long k = 0; k < frames && !g_interrupted.load(); ++k) {
-            if (k > 0) {
-                if (adaptive && frameTime > 0) {
-                    sim().stepUntil(t0 + k * frameTime);
-                } else {
-                    for (int s = 0; s < K && !g_interrupted.load(); ++s) {
-                        if (player) {
-                            player->step();
-                        } else {
-                            sim().step();
-                        }
+    // The simulation computes frame k+1 on its own thread while frame k is rendered and encoded. The
+    // steps are the same, in the same order, so the frames are identical; they only arrive sooner.
+    struct Produced {
+        core::Frame frame;
+        double beta = 1;
+        core::KernelKind kernel = core::KernelKind::Softmax;
+        std::optional<core::SessionCamera> camera;
+        bool complete = false;  // false: interrupted while stepping towards this frame
+    };
+    auto produce = [&](long k) {
+        Produced p;
+        if (k > 0) {
+            if (adaptive && frameTime > 0) {
+                sim().stepUntil(t0 + k * frameTime);
+            } else {
+                for (int s = 0; s < K && !g_interrupted.load(); ++s) {
+                    if (player) {
+                        player->step();
+                    } else {
+                        sim().step();
                     }
                 }
-                if (g_interrupted.load()) break;
             }
-            const core::Frame frame = sim().makeFrame(frameOptions);
+            if (g_interrupted.load()) return p;
+        }
+        p.frame = sim().makeFrame(frameOptions);
+        p.beta = sim().model().beta;
+        p.kernel = sim().model().kernel;
+        if (player) p.camera = player->camera();
+        p.complete = true;
+        return p;
+    };
+    std::future<Produced> next;
+    try {
+        next = std::async(std::launch::async, produce, 0L);
+        for (long k = 0; k < frames && !g_interrupted.load(); ++k) {
+            Produced current = next.get();
+            if (!current.complete) break;
+            if (k + 1 < frames) next = std::async(std::launch::async, produce, k + 1);
+            const core::Frame& frame = current.frame;
             // The scene picks its camera for the data on the first frame (e.g. face-on for d = 2).
             renderer.scene().showFrame(frame);
             if (k == 0) baseCamera = renderer.scene().camera();
-            std::optional<core::SessionCamera> recorded;
-            if (player) recorded = player->camera();
-            renderer.scene().setCamera(recorded ? toCamera(*recorded) : baseCamera);
+            renderer.scene().setCamera(current.camera ? toCamera(*current.camera) : baseCamera);
             if (o.orbit) renderer.scene().orbit(24.0 * k / o.fps);
             const QImage view = renderer.renderCurrent();
             composer.addHistory(frame);
             OverlayValues values;
             values.t = frame.t;
-            values.beta = sim().model().beta;
+            values.beta = current.beta;
             values.n = frame.n;
             values.d = frame.d;
             values.H = frame.H;
-            values.kernel = QString::fromUtf8(core::toString(sim().model().kernel).data(),
-                                              static_cast<int>(core::toString(sim().model().kernel).size()));
+            const std::string_view kernel = core::toString(current.kernel);
+            values.kernel = QString::fromUtf8(kernel.data(), static_cast<qsizetype>(kernel.size()));
             encoder.addFrame(composer.compose(view, frame, values));
             if (data) data->addFrame(frame);
             ++done;
@@ -496,6 +518,7 @@ int render(const RenderOptions& o) {
         if (data) data->abandon();
         throw;
     }
+    if (next.valid()) next.wait();  // after an interruption the producer may still be finishing a step
     progress.end();
     const QString outName = QFileInfo(o.out).absoluteFilePath();
     if (g_interrupted.load()) {
