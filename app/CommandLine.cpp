@@ -638,7 +638,7 @@ int theoryCommand(const std::vector<std::string>& args) {
 }
 
 bool isGuiOption(std::string_view arg) {
-    for (std::string_view gui : {"--scenario", "--screenshot", "--after"})
+    for (std::string_view gui : {"--scenario", "--screenshot", "--after", "--select", "--colour", "--bench"})
         if (arg == gui ||
             (arg.size() > gui.size() && arg.substr(0, gui.size()) == gui && arg[gui.size()] == '='))
             return true;
