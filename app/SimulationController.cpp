@@ -25,6 +25,8 @@ SimulationController::SimulationController(const core::Scenario& scenario, QObje
     connect(m_worker, &SimulationWorker::editRejected, this, &SimulationController::editRejected);
     connect(m_worker, &SimulationWorker::statsUpdated, this, &SimulationController::statsUpdated);
     connect(m_worker, &SimulationWorker::exportFinished, this, &SimulationController::exportFinished);
+    connect(m_worker, &SimulationWorker::recordFrame, this, &SimulationController::recordFrame);
+    connect(m_worker, &SimulationWorker::sessionSaved, this, &SimulationController::sessionSaved);
     m_thread.start();
     post([](SimulationWorker* w) { w->publishNow(); });
 }
@@ -79,6 +81,19 @@ void SimulationController::setThreads(int threads) {
 }
 void SimulationController::exportData(const QString& directory, const QString& commandLine) {
     post([directory, commandLine](SimulationWorker* w) { w->exportData(directory, commandLine); });
+}
+
+void SimulationController::setRecording(int everySteps) {
+    post([everySteps](SimulationWorker* w) { w->setRecording(everySteps); });
+}
+void SimulationController::recordFrameConsumed() {
+    if (!m_shutDown) m_worker->recordPending().fetch_sub(1);  // an atomic: safe from this thread
+}
+void SimulationController::recordCamera(const core::SessionCamera& camera) {
+    post([camera](SimulationWorker* w) { w->recordCamera(camera); });
+}
+void SimulationController::saveSession(const QString& path) {
+    post([path](SimulationWorker* w) { w->saveSession(path); });
 }
 
 }  // namespace attnsphere::app

@@ -36,6 +36,11 @@ public slots:
     void setSpeed(double simulatedPerSecond);  // <= 0: as fast as possible
     void setThreads(int threads);
     void exportData(const QString& directory, const QString& commandLine);
+    void setRecording(int everySteps);  // 0 stops; see SimulationWorker::setRecording
+    // The recorder took a frame from recordFrame (lets the worker step on).
+    void recordFrameConsumed();
+    void recordCamera(const attnsphere::core::SessionCamera& camera);
+    void saveSession(const QString& path);
 
 signals:
     void frameAvailable(std::shared_ptr<const attnsphere::core::Frame> frame);
@@ -45,6 +50,8 @@ signals:
     void scenarioChanged(const attnsphere::core::Scenario& scenario);
     void statsUpdated(double stepsPerSecond, double simulatedPerSecond);
     void exportFinished(bool ok, const QString& message);
+    void recordFrame(std::shared_ptr<const attnsphere::core::Frame> frame);
+    void sessionSaved(bool ok, const QString& message);
 
 private:
     template <typename F>

@@ -15,9 +15,13 @@ namespace {
 
 constexpr int kBatchBudgetMs = 12;  // return to the event loop this often so commands apply promptly
 
-core::FrameOptions publishOptions() {
+constexpr double kMaxAttentionHz =
+    5.0;  // full attention matrices cost about as much as the other observables
+
+core::FrameOptions publishOptions(bool attention) {
     core::FrameOptions o;
     o.maxAttentionSize = 200;
+    o.attention = attention;
     return o;
 }
 
@@ -33,9 +37,10 @@ std::size_t frameBytes(const core::Frame& f) {
 }  // namespace
 
 SimulationWorker::SimulationWorker(const core::Scenario& scenario)
-    : m_scenario(scenario), m_timer(new QTimer(this)) {
+    : m_scenario(scenario), m_timer(new QTimer(this)), m_session(scenario) {
     qRegisterMetaType<std::shared_ptr<const core::Frame>>();
     qRegisterMetaType<core::Scenario>();
+    qRegisterMetaType<core::SessionCamera>();
     m_timer->setSingleShot(true);
     connect(m_timer, &QTimer::timeout, this, &SimulationWorker::runBatch);
     rebuild();
@@ -91,6 +96,7 @@ void SimulationWorker::stepOnce() {
     try {
         m_sim->step();
         m_dirtySincePublish = true;
+        emitRecordFrameIfDue();
     } catch (const core::NumericalError& e) {
         emit numericalError(QString::fromStdString(e.what()));
     } catch (const core::Aborted&) {
@@ -100,8 +106,11 @@ void SimulationWorker::stepOnce() {
 }
 
 void SimulationWorker::reset() {
+    const std::int64_t endedAt = m_sim->stepCount();
     try {
         rebuild();
+        m_session.recordReset(endedAt, m_scenario);
+        m_recordFrom = 0;
     } catch (const std::exception& e) {
         emit editRejected(QString::fromStdString(e.what()));
         return;
@@ -119,6 +128,8 @@ void SimulationWorker::setScenario(const core::Scenario& scenario) {
         scenario.validate();
         m_scenario = scenario;
         rebuild();
+        m_session = core::SessionLog(m_scenario);  // another scenario: another session
+        m_recordFrom = 0;
     } catch (const std::exception& e) {
         m_scenario = previous;
         emit editRejected(QString::fromStdString(e.what()));
@@ -147,13 +158,24 @@ void SimulationWorker::applyEdit(const core::Scenario& edited) {
                         edited.seed != m_scenario.seed || changed("init");
     try {
         if (reinit) {
+            const std::int64_t endedAt = m_sim->stepCount();
             m_scenario = edited;
             rebuild();
+            m_session.recordReset(endedAt, m_scenario);
+            m_recordFrom = 0;
         } else {
             const core::Model model = edited.buildModel();
+            const std::int64_t step = m_sim->stepCount();
             m_sim->setModel(model);
-            if (edited.dt != m_scenario.dt) m_sim->setDt(edited.dt);
-            if (edited.integrator != m_scenario.integrator) m_sim->setIntegrator(edited.integrator);
+            m_session.recordModel(step, m_sim->model());
+            if (edited.dt != m_scenario.dt) {
+                m_sim->setDt(edited.dt);
+                m_session.recordDt(step, edited.dt);
+            }
+            if (edited.integrator != m_scenario.integrator) {
+                m_sim->setIntegrator(edited.integrator);
+                m_session.recordIntegrator(step, edited.integrator);
+            }
             m_scenario = edited;
         }
     } catch (const std::exception& e) {
@@ -187,6 +209,10 @@ void SimulationWorker::runBatch() {
     int delay = 0;
     try {
         while (batch.elapsed() < kBatchBudgetMs) {
+            if (m_recordEvery > 0 && m_recordPending.load() >= kMaxRecordPending) {
+                delay = 2;  // the recorder is behind: wait for it rather than drop frames
+                break;
+            }
             if (m_speed > 0) {
                 const double target = m_wallStartSim + m_speed * m_wall.nsecsElapsed() * 1e-9;
                 // Too slow to keep up: do not build an ever-growing lag.
@@ -200,6 +226,7 @@ void SimulationWorker::runBatch() {
             }
             m_sim->step();
             m_dirtySincePublish = true;
+            emitRecordFrameIfDue();
         }
     } catch (const core::Aborted&) {
         return;
@@ -228,8 +255,12 @@ void SimulationWorker::publish(bool force) {
     if (!force && (m_inFlight.load() || !m_dirtySincePublish)) return;
     if (m_abort.load()) return;
     std::shared_ptr<const core::Frame> frame;
+    // Heatmaps refresh at most kMaxAttentionHz; forced frames (pause, step, edits) always carry them.
+    const bool attention =
+        force || !m_sinceAttention.isValid() || m_sinceAttention.elapsed() >= 1000.0 / kMaxAttentionHz;
     try {
-        frame = std::make_shared<const core::Frame>(m_sim->makeFrame(publishOptions()));
+        frame = std::make_shared<const core::Frame>(m_sim->makeFrame(publishOptions(attention)));
+        if (attention) m_sinceAttention.start();
     } catch (const core::Aborted&) {
         return;
     } catch (const std::exception& e) {
@@ -262,6 +293,38 @@ void SimulationWorker::record(const core::Frame& frame) {
         }
         m_history.swap(thinned);
         m_historyStride *= 2;
+    }
+}
+
+void SimulationWorker::setRecording(int everySteps) {
+    m_recordEvery = std::max(0, everySteps);
+    m_recordFrom = m_sim->stepCount();
+    m_recordPending.store(0);
+    emitRecordFrameIfDue();  // the first frame shows the state recording started from
+}
+
+void SimulationWorker::emitRecordFrameIfDue() {
+    if (m_recordEvery <= 0 || (m_sim->stepCount() - m_recordFrom) % m_recordEvery != 0) return;
+    auto frame = std::make_shared<const core::Frame>(m_sim->makeFrame(publishOptions(false)));
+    m_recordPending.fetch_add(1);
+    emit recordFrame(std::move(frame));
+}
+
+void SimulationWorker::recordCamera(const core::SessionCamera& camera) {
+    m_session.recordCamera(m_sim->stepCount(), camera);
+}
+
+void SimulationWorker::saveSession(const QString& path) {
+    try {
+        m_session.setEndStep(m_sim->stepCount());
+        m_session.session().save(path.toStdString());
+        emit sessionSaved(true,
+                          QStringLiteral("Session saved to %1 (%2 steps; re-render with attnsphere render "
+                                         "--session %1 --out FILE)")
+                              .arg(path)
+                              .arg(m_session.session().totalSteps()));
+    } catch (const std::exception& e) {
+        emit sessionSaved(false, QString::fromStdString(e.what()));
     }
 }
 

@@ -5,6 +5,7 @@
 // Lives in the thread SimulationController moves it to; only abortFlag() is touched from outside.
 #include "core/Frame.h"
 #include "core/Scenario.h"
+#include "core/Session.h"
 #include "core/Simulation.h"
 
 #include <QElapsedTimer>
@@ -33,6 +34,10 @@ public:
     std::atomic<bool>& frameInFlight() { return m_inFlight; }
 
     static constexpr double kMaxPublishHz = 60.0;
+    // Recording: frames emitted by recordFrame and not yet consumed. The worker stops stepping while
+    // kMaxRecordPending are waiting, so video time follows simulated time however slow the encoder.
+    std::atomic<int>& recordPending() { return m_recordPending; }
+    static constexpr int kMaxRecordPending = 3;
 
 public slots:
     void play();
@@ -50,6 +55,12 @@ public slots:
     // Writes series.csv, positions.npy and metadata.json of the frames published so far.
     void exportData(const QString& directory, const QString& commandLine);
     void publishNow();
+    // Lockstep recording: every `everySteps` steps (from now) a frame goes out through recordFrame,
+    // none is dropped; 0 stops.
+    void setRecording(int everySteps);
+    // Sessions (issue 4 §3): edits, resets and camera keys are logged with the step they happened at.
+    void recordCamera(const attnsphere::core::SessionCamera& camera);
+    void saveSession(const QString& path);
 
 signals:
     void frameReady(std::shared_ptr<const attnsphere::core::Frame> frame);
@@ -59,6 +70,8 @@ signals:
     void scenarioChanged(const attnsphere::core::Scenario& scenario);
     void statsUpdated(double stepsPerSecond, double simulatedPerSecond);
     void exportFinished(bool ok, const QString& message);
+    void recordFrame(std::shared_ptr<const attnsphere::core::Frame> frame);
+    void sessionSaved(bool ok, const QString& message);
 
 private:
     void runBatch();
@@ -67,6 +80,7 @@ private:
     void setRunning(bool running);
     void record(const core::Frame& frame);
     void scheduleNext(int delayMs);
+    void emitRecordFrameIfDue();
 
     core::Scenario m_scenario;
     std::unique_ptr<core::Simulation> m_sim;
@@ -76,7 +90,7 @@ private:
     double m_speed = 2.0;
     int m_threads = 0;
     QTimer* m_timer;
-    QElapsedTimer m_wall, m_sincePublish, m_statsClock;
+    QElapsedTimer m_wall, m_sincePublish, m_statsClock, m_sinceAttention;
     double m_wallStartSim = 0;  // simulated time when the speed reference was taken
     std::int64_t m_statsSteps = 0;
     double m_statsSim = 0;
@@ -88,9 +102,15 @@ private:
     int m_historyStride = 1;  // keep every m_historyStride-th published frame
     std::int64_t m_publishedCount = 0;
     static constexpr std::size_t kHistoryBudgetBytes = 256u << 20;
+
+    core::SessionLog m_session;
+    int m_recordEvery = 0;
+    std::int64_t m_recordFrom = 0;  // step count when recording started (or the segment restarted)
+    std::atomic<int> m_recordPending{0};
 };
 
 }  // namespace attnsphere::app
 
 Q_DECLARE_METATYPE(std::shared_ptr<const attnsphere::core::Frame>)
 Q_DECLARE_METATYPE(attnsphere::core::Scenario)
+Q_DECLARE_METATYPE(attnsphere::core::SessionCamera)

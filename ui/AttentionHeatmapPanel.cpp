@@ -28,7 +28,9 @@ const std::array<QRgb, 256>& viridisTable() {
     }();
     return table;
 }
-int level(double v, double max) { return std::clamp(static_cast<int>(v / max * 255.0 + 0.5), 0, 255); }
+int level(double v, double max) {
+    return std::clamp(static_cast<int>(v / max * 255.0 + 0.5), 0, 255);
+}
 }  // namespace
 
 // The small multiples: one thumbnail per head; a click enlarges that head.
@@ -55,7 +57,8 @@ protected:
         for (int h = 0; h < count; ++h) {
             const QRect r = cell(h, count);
             p.drawImage(r, m_panel->m_images[static_cast<std::size_t>(h)]);
-            p.setPen(QPen(h == m_panel->m_enlarged ? QColor(255, 255, 255) : headColour(h), h == m_panel->m_enlarged ? 2 : 1));
+            p.setPen(QPen(h == m_panel->m_enlarged ? QColor(255, 255, 255) : headColour(h),
+                          h == m_panel->m_enlarged ? 2 : 1));
             p.drawRect(r.adjusted(-1, -1, 0, 0));
             p.setPen(headColour(h));
             p.drawText(QRect(r.left(), 0, r.width(), 15), Qt::AlignCenter, tr("head %1").arg(h + 1));
@@ -79,13 +82,16 @@ AttentionHeatmapPanel::AttentionHeatmapPanel(QWidget* parent) : PlotPanel(parent
     m_orderBox = new QComboBox(this);
     m_orderBox->addItem(tr("order by index"));
     m_orderBox->addItem(tr("order by cluster"));
-    m_orderBox->setToolTip(tr("Row/column order: token index, or grouped by cluster (components of G_ij ≥ 1 − τ),\n"
-                              "stable across frames while the clusters do not change. Cluster order needs the full\n"
-                              "matrix (n ≤ 200); larger n is block-averaged and always shown by index."));
+    m_orderBox->setToolTip(
+        tr("Row/column order: token index, or grouped by cluster (components of G_ij ≥ 1 − τ),\n"
+           "stable across frames while the clusters do not change. Cluster order needs the full\n"
+           "matrix (n ≤ 200); larger n is block-averaged and always shown by index."));
     m_rangeBox = new QComboBox(this);
     m_rangeBox->addItem(tr("colour range 0 … max P"));
     m_rangeBox->addItem(tr("colour range 0 … 1"));
-    m_rangeBox->setToolTip(tr("Colour scale: from 0 to the largest P_ij of this frame (all heads), or fixed 0 … 1."));
+    m_rangeBox->setToolTip(
+        tr("Colour scale: from 0 to the largest P_ij of this frame (all heads), or fixed 0 … 1."));
+    m_orderBox->setCurrentIndex(1);
     controls->addWidget(m_orderBox);
     controls->addWidget(m_rangeBox);
     controls->addStretch();
@@ -128,8 +134,11 @@ AttentionHeatmapPanel::AttentionHeatmapPanel(QWidget* parent) : PlotPanel(parent
     m_plot->setMouseTracking(true);
     m_plot->installEventFilter(this);
 
-    setToolTip(tr("Attention P_ij^h = κ(s_ij^h) / Σ_k κ(s_ik^h), rows = queries i, columns = keys j (math.md \"Decisions\").\n"
-                  "Hover: i, j, P_ij. Click: select token i everywhere. White outline: the selected token's row and column."));
+    setToolTip(
+        tr("Attention P_ij^h = κ(s_ij^h) / Σ_k κ(s_ik^h), rows = queries i, columns = keys j (math.md "
+           "\"Decisions\").\n"
+           "Hover: i, j, P_ij. Click: select token i everywhere. White outline: the selected token's row and "
+           "column."));
     connect(m_orderBox, &QComboBox::currentIndexChanged, this,
             [this](int k) { setOrder(k == 1 ? Order::Cluster : Order::Index); });
     connect(m_rangeBox, &QComboBox::currentIndexChanged, this, [this] {
@@ -155,7 +164,8 @@ void AttentionHeatmapPanel::setEnlargedHead(int h) {
 
 void AttentionHeatmapPanel::addFrame(const core::Frame& frame) {
     needsReset(frame);
-    if (!frame.hasObservables) return;
+    // Frames without attention matrices (the worker sends them at a lower rate) keep the last ones.
+    if (!frame.hasObservables || frame.heads.empty() || frame.heads.front().attention.size() == 0) return;
     m_attention.clear();
     for (const auto& head : frame.heads) m_attention.push_back(head.attention);
     m_n = frame.n;
@@ -182,8 +192,9 @@ void AttentionHeatmapPanel::rebuildImages() {
     m_perm.resize(static_cast<std::size_t>(m));
     std::iota(m_perm.begin(), m_perm.end(), 0);
     if (m_order == Order::Cluster && m_stride == 1 && static_cast<int>(m_labels.size()) == m)
-        std::stable_sort(m_perm.begin(), m_perm.end(),
-                         [&](int a, int b) { return m_labels[static_cast<std::size_t>(a)] < m_labels[static_cast<std::size_t>(b)]; });
+        std::stable_sort(m_perm.begin(), m_perm.end(), [&](int a, int b) {
+            return m_labels[static_cast<std::size_t>(a)] < m_labels[static_cast<std::size_t>(b)];
+        });
     m_inverse.assign(static_cast<std::size_t>(m), 0);
     for (int k = 0; k < m; ++k) m_inverse[static_cast<std::size_t>(m_perm[static_cast<std::size_t>(k)])] = k;
 
@@ -198,7 +209,9 @@ void AttentionHeatmapPanel::rebuildImages() {
         for (int r = 0; r < m; ++r) {
             auto* line = reinterpret_cast<QRgb*>(img.scanLine(r));
             const int i = m_perm[static_cast<std::size_t>(r)];
-            for (int c = 0; c < m; ++c) line[c] = lut[static_cast<std::size_t>(level(a(i, m_perm[static_cast<std::size_t>(c)]), m_rangeMax))];
+            for (int c = 0; c < m; ++c)
+                line[c] = lut[static_cast<std::size_t>(
+                    level(a(i, m_perm[static_cast<std::size_t>(c)]), m_rangeMax))];
         }
         m_images.push_back(std::move(img));
     }
@@ -233,7 +246,14 @@ void AttentionHeatmapPanel::refresh() {
             const QString unit = m_stride > 1 ? tr(" (blocks of %1 tokens)").arg(m_stride) : QString();
             const QString order = m_order == Order::Cluster && m_stride == 1 ? tr(", by cluster") : QString();
             m_plot->xAxis->setLabel(tr("key j%1%2 — head %3").arg(unit, order).arg(m_enlarged + 1));
-            m_plot->yAxis->setLabel(tr("query i%1").arg(unit));
+            m_plot->yAxis->setLabel(tr("query i%1%2").arg(unit, order));
+            // Tick labels name tokens (or first tokens of blocks), whatever the order.
+            QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
+            const int every = std::max(1, m / 8);
+            for (int r = 0; r < m; r += every)
+                ticker->addTick(r, QString::number(m_perm[static_cast<std::size_t>(r)] * m_stride));
+            m_plot->xAxis->setTicker(ticker);
+            m_plot->yAxis->setTicker(ticker);
         }
     }
     const int row = displayIndexOf(m_selected);
@@ -264,15 +284,18 @@ bool AttentionHeatmapPanel::eventFilter(QObject* watched, QEvent* event) {
             auto* help = static_cast<QHelpEvent*>(event);
             int row = 0, col = 0;
             if (cellAt(help->pos(), row, col) && m_enlarged < static_cast<int>(m_attention.size())) {
-                const int i = m_perm[static_cast<std::size_t>(row)], j = m_perm[static_cast<std::size_t>(col)];
+                const int i = m_perm[static_cast<std::size_t>(row)],
+                          j = m_perm[static_cast<std::size_t>(col)];
                 const double p = m_attention[static_cast<std::size_t>(m_enlarged)](i, j);
-                const QString what = m_stride > 1
-                                         ? tr("queries %1–%2, keys %3–%4 (block mean)")
-                                               .arg(i * m_stride).arg(std::min(m_n, (i + 1) * m_stride) - 1)
-                                               .arg(j * m_stride).arg(std::min(m_n, (j + 1) * m_stride) - 1)
-                                         : tr("i = %1, j = %2").arg(i).arg(j);
-                QToolTip::showText(help->globalPos(),
-                                   tr("head %1: %2\nP_ij = %3").arg(m_enlarged + 1).arg(what).arg(p, 0, 'g', 4), m_plot);
+                const QString what = m_stride > 1 ? tr("queries %1–%2, keys %3–%4 (block mean)")
+                                                        .arg(i * m_stride)
+                                                        .arg(std::min(m_n, (i + 1) * m_stride) - 1)
+                                                        .arg(j * m_stride)
+                                                        .arg(std::min(m_n, (j + 1) * m_stride) - 1)
+                                                  : tr("i = %1, j = %2").arg(i).arg(j);
+                QToolTip::showText(
+                    help->globalPos(),
+                    tr("head %1: %2\nP_ij = %3").arg(m_enlarged + 1).arg(what).arg(p, 0, 'g', 4), m_plot);
                 return true;
             }
         } else if (event->type() == QEvent::MouseButtonPress) {

@@ -53,7 +53,7 @@ private:
     HeatmapGrid* m_grid;
     QComboBox* m_orderBox;
     QComboBox* m_rangeBox;
-    Order m_order = Order::Index;
+    Order m_order = Order::Cluster;
     int m_enlarged = 0;
     int m_n = 0, m_stride = 1;
     std::vector<Eigen::MatrixXf> m_attention;

@@ -28,9 +28,10 @@ EnergyPanel::EnergyPanel(QWidget* parent) : PlotPanel(parent) {
     m_rate = makePlot(this, QStringLiteral("t"), QStringLiteral("dE/dt"));
     layout->addWidget(m_energy, 3);
     layout->addWidget(m_rate, 2);
-    setToolTip(tr("Energy E_h = 1/(2 β_h n²) Σ_ij Φ(β_h ⟨x_i, M_h x_j⟩), Φ' = κ; E_total = Σ_h α_h E_h.\n"
-                  "Lower plot: exact rates dE/dt along the current velocity (not finite differences).\n"
-                  "Orange triangles: frames where E_total decreased (hover for why this can happen)."));
+    setToolTip(
+        tr("Energy E_h = 1/(2 β_h n²) Σ_ij Φ(β_h ⟨x_i, M_h x_j⟩), Φ' = κ; E_total = Σ_h α_h E_h.\n"
+           "Lower plot: exact rates dE/dt along the current velocity (not finite differences).\n"
+           "Orange triangles: frames where E_total decreased (hover for why this can happen)."));
     m_energy->setToolTip(toolTip());
     m_rate->setToolTip(tr("dE_h/dt and dE_total/dt = Σ_h α_h dE_h/dt (exact, along the current velocity)."));
     m_energy->installEventFilter(this);
@@ -64,7 +65,8 @@ void EnergyPanel::rebuild(int H) {
     m_totalGraph->setName(tr("E_total"));
     m_decreaseGraph = m_energy->addGraph();
     m_decreaseGraph->setLineStyle(QCPGraph::lsNone);
-    m_decreaseGraph->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssTriangleInverted, kMarkerColour, kMarkerColour, 7));
+    m_decreaseGraph->setScatterStyle(
+        QCPScatterStyle(QCPScatterStyle::ssTriangleInverted, kMarkerColour, kMarkerColour, 7));
     m_decreaseGraph->setName(tr("E_total decreased"));
     m_totalRateGraph = m_rate->addGraph();
     m_totalRateGraph->setPen(plotPen(kTotalColour));
@@ -84,7 +86,7 @@ void EnergyPanel::addFrame(const core::Frame& frame) {
     m_total.append(frame.t, frame.energyTotal);
     m_totalRate.append(frame.t, frame.energyTotalRate);
     const double scale = std::max(1e-300, std::abs(frame.energyTotal));
-    if (m_havePrevious && frame.energyTotal < m_previousTotal - 1e-12 * scale)
+    if (m_havePrevious && frame.energyTotal < m_previousTotal - 1e-10 * scale)
         m_decreases.append(frame.t, frame.energyTotal);
     m_previousTotal = frame.energyTotal;
     m_havePrevious = true;
@@ -116,7 +118,8 @@ bool EnergyPanel::eventFilter(QObject* watched, QEvent* event) {
             const double px = m_energy->xAxis->coordToPixel(keys[k]);
             const double py = m_energy->yAxis->coordToPixel(values[k]);
             if (std::hypot(px - help->pos().x(), py - help->pos().y()) < 9) {
-                QToolTip::showText(help->globalPos(), tr("t = %1\n").arg(keys[k]) + tr(kDecreaseText), m_energy);
+                QToolTip::showText(help->globalPos(), tr("t = %1\n").arg(keys[k]) + tr(kDecreaseText),
+                                   m_energy);
                 return true;
             }
         }

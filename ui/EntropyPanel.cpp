@@ -15,9 +15,12 @@ EntropyPanel::EntropyPanel(QWidget* parent) : PlotPanel(parent) {
     layout->setContentsMargins(2, 2, 2, 2);
     m_plot = makePlot(this, QStringLiteral("t"), QStringLiteral("attention entropy"));
     layout->addWidget(m_plot);
-    setToolTip(tr("Attention entropy S_i^h = -Σ_j P_ij^h log P_ij^h of the row-normalised attention P^h, in [0, log n].\n"
-                  "Solid: mean over tokens; dashed: minimum over tokens; grey dashed: log n (uniform attention,\n"
-                  "reached when all tokens have clustered). White: the selected token, averaged over heads (math.md §7)."));
+    setToolTip(
+        tr("Attention entropy S_i^h = -Σ_j P_ij^h log P_ij^h of the row-normalised attention P^h, in [0, log "
+           "n].\n"
+           "Solid: mean over tokens; dashed: minimum over tokens; grey dashed: log n (uniform attention,\n"
+           "reached when all tokens have clustered). White: the selected token, averaged over heads (math.md "
+           "§7)."));
     m_plot->setToolTip(toolTip());
     m_logN = new QCPItemStraightLine(m_plot);
     m_logN->setPen(QPen(QColor(150, 155, 165), 1, Qt::DashLine));
@@ -51,7 +54,9 @@ void EntropyPanel::setSelectedToken(int index) {
     PlotPanel::setSelectedToken(index);
 }
 
-double EntropyPanel::logNLine() const { return m_logNValue; }
+double EntropyPanel::logNLine() const {
+    return m_logNValue;
+}
 
 void EntropyPanel::addFrame(const core::Frame& frame) {
     if (needsReset(frame)) rebuild(frame.H);
@@ -64,7 +69,8 @@ void EntropyPanel::addFrame(const core::Frame& frame) {
     }
     if (m_selected >= 0 && m_selected < frame.n && frame.H > 0) {
         double s = 0;
-        for (const auto& head : frame.heads) s += head.entropy.size() > m_selected ? head.entropy[m_selected] : 0.0;
+        for (const auto& head : frame.heads)
+            s += head.entropy.size() > m_selected ? head.entropy[m_selected] : 0.0;
         m_selectedSeries.append(frame.t, s / frame.H);
     }
 }

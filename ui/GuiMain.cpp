@@ -1,6 +1,244 @@
-// PLACEHOLDER until the main window lands (issue 3).
 #include "ui/GuiMain.h"
+
+#include "core/Scenario.h"
+#include "ui/MainWindow.h"
+#include "ui/PlotPanel.h"
+#include "ui/SphereView.h"
+
+#include <QApplication>
+#include <QCommandLineParser>
+#include <QElapsedTimer>
+#include <QFileInfo>
+#include <QPalette>
+#include <QSettings>
+#include <QStyleFactory>
+#include <QTimer>
+
+#include <algorithm>
 #include <cstdio>
+#include <vector>
+
 namespace attnsphere::ui {
-int runGui(int, char**) { std::fprintf(stderr, "GUI not implemented yet\n"); return 1; }
+namespace {
+
+// Dark, high-contrast look that stays legible on a projector.
+void applyTheme(QApplication& app) {
+    app.setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+    QPalette p;
+    const QColor window(32, 35, 43), base(24, 27, 34), text(225, 228, 235), accent(86, 180, 233);
+    p.setColor(QPalette::Window, window);
+    p.setColor(QPalette::WindowText, text);
+    p.setColor(QPalette::Base, base);
+    p.setColor(QPalette::AlternateBase, window);
+    p.setColor(QPalette::ToolTipBase, QColor(45, 49, 60));
+    p.setColor(QPalette::ToolTipText, text);
+    p.setColor(QPalette::Text, text);
+    p.setColor(QPalette::Button, QColor(45, 49, 60));
+    p.setColor(QPalette::ButtonText, text);
+    p.setColor(QPalette::BrightText, QColor(255, 120, 80));
+    p.setColor(QPalette::Highlight, accent);
+    p.setColor(QPalette::HighlightedText, QColor(10, 10, 10));
+    p.setColor(QPalette::Link, accent);
+    p.setColor(QPalette::PlaceholderText, QColor(140, 145, 155));
+    p.setColor(QPalette::Disabled, QPalette::Text, QColor(120, 124, 134));
+    p.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(120, 124, 134));
+    p.setColor(QPalette::Disabled, QPalette::WindowText, QColor(120, 124, 134));
+    app.setPalette(p);
+    QFont font = app.font();
+    font.setPointSizeF(10.5);
+    app.setFont(font);
+    app.setStyleSheet(
+        QStringLiteral("QDockWidget::title { background: #2a2e38; padding: 4px; font-weight: bold; }"
+                       "QGroupBox { font-weight: bold; margin-top: 1.2em; }"
+                       "QGroupBox::title { subcontrol-origin: margin; left: 6px; }"
+                       "QToolTip { border: 1px solid #56b4e9; padding: 4px; }"));
+}
+
+double percentile(std::vector<double> v, double q) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    const auto k = static_cast<std::size_t>(std::clamp(q * (v.size() - 1) + 0.5, 0.0, v.size() - 1.0));
+    return v[k];
+}
+
+int usage(const QString& message) {
+    std::fprintf(stderr, "attnsphere: %s\n", qPrintable(message));
+    return 2;
+}
+
+}  // namespace
+
+int runGui(int argc, char** argv) {
+    // Idle OpenMP workers must sleep, not spin: spinning steals the core the GUI renders on.
+    if (qEnvironmentVariableIsEmpty("OMP_WAIT_POLICY")) qputenv("OMP_WAIT_POLICY", "PASSIVE");
+    SphereView::prepareOpenGl();  // before the QApplication exists (design.md §4)
+    QApplication app(argc, argv);
+    QApplication::setOrganizationName(QStringLiteral("attnsphere"));
+    QApplication::setApplicationName(QStringLiteral("attnsphere"));
+    QApplication::setApplicationVersion(QStringLiteral(ATTNSPHERE_VERSION));
+
+    QCommandLineParser parser;
+    parser.setApplicationDescription(
+        QStringLiteral("attnsphere: transformer self-attention as particles on the sphere"));
+    parser.addHelpOption();
+    QCommandLineOption scenarioOpt(QStringLiteral("scenario"),
+                                   QStringLiteral("Scenario JSON file or preset name."),
+                                   QStringLiteral("FILE|PRESET"));
+    QCommandLineOption screenshotOpt(QStringLiteral("screenshot"),
+                                     QStringLiteral("Save the whole window as PNG and exit."),
+                                     QStringLiteral("OUT.png"));
+    QCommandLineOption afterOpt(QStringLiteral("after"),
+                                QStringLiteral("Seconds to run before the screenshot (default 5)."),
+                                QStringLiteral("SECONDS"), QStringLiteral("5"));
+    QCommandLineOption selectOpt(QStringLiteral("select"), QStringLiteral("Select token INDEX at start."),
+                                 QStringLiteral("INDEX"));
+    QCommandLineOption benchOpt(QStringLiteral("bench"),
+                                QStringLiteral("Measure view and panel rates for SECONDS, print, exit."),
+                                QStringLiteral("SECONDS"));
+    QCommandLineOption colourOpt(QStringLiteral("colour"),
+                                 QStringLiteral("Token colours: index, cluster, head, entropy, radial."),
+                                 QStringLiteral("MODE"));
+    selectOpt.setFlags(QCommandLineOption::HiddenFromHelp);
+    benchOpt.setFlags(QCommandLineOption::HiddenFromHelp);
+    parser.addOptions({scenarioOpt, screenshotOpt, afterOpt, selectOpt, benchOpt, colourOpt});
+    if (!parser.parse(QApplication::arguments())) return usage(parser.errorText());
+    if (parser.isSet(QStringLiteral("help"))) {
+        std::fprintf(stdout, "%s", qPrintable(parser.helpText()));
+        return 0;
+    }
+    if (!parser.positionalArguments().isEmpty())
+        return usage(
+            QStringLiteral("unexpected argument \"%1\" (GUI options: --scenario, --screenshot, --after)")
+                .arg(parser.positionalArguments().front()));
+
+    const bool screenshot = parser.isSet(screenshotOpt);
+    const bool bench = parser.isSet(benchOpt);
+    bool ok = true;
+    const double after = parser.value(afterOpt).toDouble(&ok);
+    if (!ok || !(after >= 0 && after <= 3600))
+        return usage(QStringLiteral("--after: must be a number of seconds in [0, 3600]"));
+    double benchSeconds = 0;
+    if (bench) {
+        benchSeconds = parser.value(benchOpt).toDouble(&ok);
+        if (!ok || !(benchSeconds >= 1 && benchSeconds <= 3600))
+            return usage(QStringLiteral("--bench: must be a number of seconds in [1, 3600]"));
+    }
+    if (screenshot &&
+        QFileInfo(parser.value(screenshotOpt)).suffix().compare(QStringLiteral("png"), Qt::CaseInsensitive) !=
+            0)
+        return usage(QStringLiteral("--screenshot: the file name must end in .png"));
+    int select = -1;
+    if (parser.isSet(selectOpt)) {
+        select = parser.value(selectOpt).toInt(&ok);
+        if (!ok || select < 0) return usage(QStringLiteral("--select: must be a token index >= 0"));
+    }
+    SceneStyle style;
+    if (parser.isSet(colourOpt)) {
+        const QString c = parser.value(colourOpt);
+        if (c == QLatin1String("index"))
+            style.colour = ColourMode::Index;
+        else if (c == QLatin1String("cluster"))
+            style.colour = ColourMode::Cluster;
+        else if (c == QLatin1String("head"))
+            style.colour = ColourMode::DominantHead;
+        else if (c == QLatin1String("entropy"))
+            style.colour = ColourMode::Entropy;
+        else if (c == QLatin1String("radial"))
+            style.colour = ColourMode::RadialShadow;
+        else
+            return usage(
+                QStringLiteral("--colour: must be one of index, cluster, head, entropy, radial; got \"%1\"")
+                    .arg(c));
+    }
+    const bool headless = screenshot || bench;
+
+    // Scenario: the option, else (interactive) the last one used, else the default preset.
+    QString source = parser.value(scenarioOpt);
+    if (source.isEmpty() && !headless) source = QSettings().value(QStringLiteral("scenario/last")).toString();
+    core::Scenario scenario;
+    try {
+        scenario =
+            core::Scenario::load(source.isEmpty() ? std::string(core::kDefaultPreset) : source.toStdString());
+    } catch (const std::exception& e) {
+        if (parser.isSet(scenarioOpt))
+            return usage(QStringLiteral("--scenario: %1").arg(QString::fromStdString(e.what())));
+        source.clear();
+        scenario = core::Scenario::load(core::kDefaultPreset);
+    }
+    if (source.isEmpty()) source = QString::fromLatin1(core::kDefaultPreset);
+
+    applyTheme(app);
+    MainWindow::Options options;
+    options.interactive = !headless;
+    options.restoreLayout = !headless;
+    MainWindow window(scenario, source, options);
+    window.setSceneStyle(style);
+    if (headless) window.resize(1880, 1040);
+    window.show();
+    if (select >= 0) window.selectToken(select);
+
+    if (screenshot) {
+        const QString out = parser.value(screenshotOpt);
+        int code = 0;
+        QTimer::singleShot(static_cast<int>(after * 1000), &window, [&] {
+            if (select >= 0) window.selectToken(select);
+            const QImage image = window.grabWindow();
+            if (image.isNull() || !image.save(out)) {
+                std::fprintf(stderr, "attnsphere: cannot write %s\n", qPrintable(out));
+                code = 1;
+            }
+            window.close();
+            app.exit(code);
+        });
+        return app.exec();
+    }
+    if (bench) {
+        // Warm up 3 s, then measure; the camera orbits so that every view frame has to be rendered.
+        QElapsedTimer clock;
+        long long panelsAtStart = 0;
+        QTimer::singleShot(3000, &window, [&] {
+            window.sphereView()->takePaintTimes();
+            window.sphereView()->takePaintIntervals();
+            panelsAtStart = window.panelRefreshCount();
+            clock.start();
+        });
+        QTimer spin;
+        double angle = 0;
+        spin.setInterval(5);
+        QObject::connect(&spin, &QTimer::timeout, &window, [&] {
+            angle += 0.5;
+            CameraState c;
+            c.position = {4.3 * std::sin(angle * M_PI / 180), 1.2, 4.3 * std::cos(angle * M_PI / 180)};
+            window.sphereView()->setCamera(c);
+        });
+        spin.start();
+        QTimer::singleShot(static_cast<int>((3 + benchSeconds) * 1000), &window, [&] {
+            const double seconds = clock.nsecsElapsed() * 1e-9;
+            const auto paints = window.sphereView()->takePaintTimes();
+            const auto intervals = window.sphereView()->takePaintIntervals();
+            const long long panels = window.panelRefreshCount() - panelsAtStart;
+            const auto& s = window.controller()->scenario();
+            const double fps = paints.size() / seconds, hz = panels / seconds;
+            std::printf(
+                "scenario: n=%d d=%d H=%d kernel=%s, window %dx%d, caps: view %.0f fps, panels %.0f Hz\n",
+                s.n, s.d, s.heads.count, std::string(core::toString(s.kernel)).c_str(), window.width(),
+                window.height(), options.viewFps, options.panelHz);
+            std::printf(
+                "view: %zu frames in %.1f s; render+blit median %.1f ms, p95 %.1f ms; frame interval median "
+                "%.1f ms, "
+                "p95 %.1f ms\n",
+                paints.size(), seconds, percentile(paints, 0.5), percentile(paints, 0.95),
+                percentile(intervals, 0.5), percentile(intervals, 0.95));
+            std::printf("panels: %lld refreshes with new data in %.1f s\n", panels, seconds);
+            std::printf("headline: view_fps=%.1f panels_hz=%.1f at n=%d d=%d H=%d\n", fps, hz, s.n, s.d,
+                        s.heads.count);
+            std::fflush(stdout);
+            window.close();
+            app.exit(0);
+        });
+        return app.exec();
+    }
+    return app.exec();
+}
+
 }  // namespace attnsphere::ui

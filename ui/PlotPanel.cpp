@@ -33,7 +33,9 @@ void SeriesBuffer::clear() {
     m_skipped = 0;
 }
 
-void SeriesBuffer::assignTo(QCPGraph* graph) const { graph->setData(m_keys, m_values, true); }
+void SeriesBuffer::assignTo(QCPGraph* graph) const {
+    graph->setData(m_keys, m_values, true);
+}
 
 QPen plotPen(const QColor& colour, Qt::PenStyle style) {
     QPen pen(colour, 1);  // 1 px: thick or antialiased lines cost 3-8x (design.md §7)
@@ -98,13 +100,13 @@ QCustomPlot* PlotPanel::makePlot(QWidget* parent, const QString& xLabel, const Q
     QObject::connect(plot, &QWidget::customContextMenuRequested, plot, [plot](const QPoint& pos) {
         QMenu menu(plot);
         menu.addAction(QObject::tr("Save as PNG…"), plot, [plot] {
-            const QString file =
-                QFileDialog::getSaveFileName(plot, QObject::tr("Save plot as PNG"), QString(), QStringLiteral("PNG (*.png)"));
+            const QString file = QFileDialog::getSaveFileName(plot, QObject::tr("Save plot as PNG"),
+                                                              QString(), QStringLiteral("PNG (*.png)"));
             if (!file.isEmpty()) plot->savePng(file, 0, 0, 2.0);
         });
         menu.addAction(QObject::tr("Save as PDF…"), plot, [plot] {
-            const QString file =
-                QFileDialog::getSaveFileName(plot, QObject::tr("Save plot as PDF"), QString(), QStringLiteral("PDF (*.pdf)"));
+            const QString file = QFileDialog::getSaveFileName(plot, QObject::tr("Save plot as PDF"),
+                                                              QString(), QStringLiteral("PDF (*.pdf)"));
             if (!file.isEmpty()) plot->savePdf(file);
         });
         menu.addSeparator();

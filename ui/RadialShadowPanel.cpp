@@ -20,12 +20,15 @@ RadialShadowPanel::RadialShadowPanel(QWidget* parent) : PlotPanel(parent) {
     layout->addWidget(m_shadow, 1);
     layout->addWidget(m_margin, 1);
     layout->addWidget(m_bars, 1);
-    setToolTip(tr("Radial shadow of head h at token i: r_i^h = ⟨x_i, u_i^h⟩, u_i^h = α_h (1/N_i^h) Σ_j κ(s_ij^h) V_h x_j.\n"
-                  "It is removed by the projection onto the sphere; for one head it cannot change E_h, for several\n"
-                  "heads it couples them (math.md §4)."));
+    setToolTip(
+        tr("Radial shadow of head h at token i: r_i^h = ⟨x_i, u_i^h⟩, u_i^h = α_h (1/N_i^h) Σ_j κ(s_ij^h) "
+           "V_h x_j.\n"
+           "It is removed by the projection onto the sphere; for one head it cannot change E_h, for several\n"
+           "heads it couples them (math.md §4)."));
     m_shadow->setToolTip(tr("Per head: mean_i |r_i^h| (solid) and max_i |r_i^h| (dashed)."));
-    m_margin->setToolTip(tr("Radial-dominance margin D_h = Σ_i |P⊥ u_i^h|² − Σ_i r_i^h Σ_{h'≠h} r_i^{h'}.\n"
-                            "D_h ≥ 0 for all h is the sufficient condition for every E_h to grow; shaded: D_h < 0."));
+    m_margin->setToolTip(
+        tr("Radial-dominance margin D_h = Σ_i |P⊥ u_i^h|² − Σ_i r_i^h Σ_{h'≠h} r_i^{h'}.\n"
+           "D_h ≥ 0 for all h is the sufficient condition for every E_h to grow; shaded: D_h < 0."));
     m_bars->setToolTip(tr("r_i^h for every token i of the current frame, one colour per head."));
     rebuild(0);
 }
@@ -106,7 +109,8 @@ void RadialShadowPanel::refresh() {
         m_maxAbs[h].assignTo(m_maxGraphs[h]);
         m_d[h].assignTo(m_dGraphs[h]);
         m_dNegative[h].assignTo(m_dNegativeGraphs[h]);
-        if (m_currentRadial[h].size() == m_tokenKeys.size()) m_barSets[h]->setData(m_tokenKeys, m_currentRadial[h], true);
+        if (m_currentRadial[h].size() == m_tokenKeys.size())
+            m_barSets[h]->setData(m_tokenKeys, m_currentRadial[h], true);
     }
     autoRange(m_shadow);
     autoRange(m_margin);

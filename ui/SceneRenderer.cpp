@@ -208,7 +208,7 @@ void SceneRenderer::Impl::build() {
     // Slightly behind the plane of the tokens so that the line never covers them.
     unitCircle.addLine(circle({0, 0, -0.02}, {1, 0, 0}, {0, 1, 0}, 1.0, 256), true);
     unitCircle.commit();
-    unitCircle.actor->GetProperty()->SetColor(0.5, 0.56, 0.68);
+    unitCircle.actor->GetProperty()->SetColor(0.55, 0.62, 0.75);
     unitCircle.actor->GetProperty()->SetLineWidth(1.5f);
     unitCircle.actor->GetProperty()->LightingOff();
 
@@ -293,7 +293,8 @@ void SceneRenderer::Impl::build() {
 
 void SceneRenderer::Impl::scaleToViewport() {
     const int* size = renderer->GetSize();
-    const double scale = std::max(0.25, size[1] / 1080.0);
+    // Square root: small views keep legible tokens (a projector shows the view at a few hundred pixels).
+    const double scale = std::sqrt(std::max(0.06, size[1] / 1080.0));
     const double px = std::max(2.0, style.pointSize * scale);
     tokenActor->GetProperty()->SetPointSize(static_cast<float>(px));
     selectionActor->GetProperty()->SetPointSize(static_cast<float>(px * 1.9));
@@ -696,7 +697,7 @@ int SceneRenderer::pickToken(int x, int y) const {
     const int* origin = m.renderer->GetOrigin();
     if (size[0] <= 0 || size[1] <= 0) return -1;
     vtkMatrix4x4* mat = cam->GetCompositeProjectionTransformMatrix(m.renderer->GetTiledAspectRatio(), -1, 1);
-    const double pointPx = std::max(2.0, m.style.pointSize * std::max(0.25, size[1] / 1080.0));
+    const double pointPx = std::max(2.0, m.style.pointSize * std::sqrt(std::max(0.06, size[1] / 1080.0)));
     const double radius = std::max(6.0, 0.5 * pointPx + 3);
     int best = -1, nearest = -1;
     double bestDepth = std::numeric_limits<double>::infinity();

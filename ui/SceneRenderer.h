@@ -23,8 +23,8 @@ struct SceneStyle {
     ColourMode colour = ColourMode::Index;
     bool showShell = true;
     bool showGrid = true;
-    int trailLength = 30;  // frames kept per token (decimated); 0 = no trails
-    double pointSize = 9;  // pixels at a 1080-pixel-high viewport; scaled with viewport height
+    int trailLength = 30;   // frames kept per token (decimated); 0 = no trails
+    double pointSize = 14;  // pixels at a 1080-pixel-high viewport; scaled with sqrt(viewport height)
     QColor background = QColor(18, 20, 26);
     bool transparentBackground = false;  // offscreen only: alpha 0 where nothing is drawn
     bool showLegend = true;              // colour bar or coloured names for the colour mode

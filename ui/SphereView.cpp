@@ -3,7 +3,9 @@
 #include <QApplication>
 #include <QMouseEvent>
 #include <QOpenGLContext>
+#include <QOpenGLWindow>
 #include <QSurfaceFormat>
+#include <QVBoxLayout>
 #include <QWheelEvent>
 
 #include <vtkCallbackCommand.h>
@@ -28,6 +30,25 @@ struct SphereView::Vtk {
     std::unique_ptr<SceneRenderer> scene;
 };
 
+// The native GL surface; forwards everything to its SphereView.
+class SphereView::GlWindow : public QOpenGLWindow {
+public:
+    explicit GlWindow(SphereView* view) : QOpenGLWindow(QOpenGLWindow::NoPartialUpdate), m_view(view) {}
+
+protected:
+    void initializeGL() override { m_view->initializeGl(); }
+    void resizeGL(int w, int h) override { m_view->resizeGl(w, h); }
+    void paintGL() override { m_view->paintGl(); }
+    void mousePressEvent(QMouseEvent* e) override { m_view->mousePress(e); }
+    void mouseReleaseEvent(QMouseEvent* e) override { m_view->mouseRelease(e); }
+    void mouseMoveEvent(QMouseEvent* e) override { m_view->mouseMove(e); }
+    void wheelEvent(QWheelEvent* e) override { m_view->wheel(e); }
+    void mouseDoubleClickEvent(QMouseEvent* e) override { m_view->mouseDoubleClick(e); }
+
+private:
+    SphereView* m_view;
+};
+
 void SphereView::prepareOpenGl() {
     QSurfaceFormat format;
     format.setRenderableType(QSurfaceFormat::OpenGL);
@@ -41,9 +62,13 @@ void SphereView::prepareOpenGl() {
     QApplication::setAttribute(Qt::AA_ShareOpenGLContexts);
 }
 
-SphereView::SphereView(QWidget* parent) : QOpenGLWidget(parent), m_vtk(std::make_unique<Vtk>()) {
-    setMouseTracking(false);
-    setFocusPolicy(Qt::StrongFocus);
+SphereView::SphereView(QWidget* parent)
+    : QWidget(parent), m_window(new GlWindow(this)), m_vtk(std::make_unique<Vtk>()) {
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(0, 0, 0, 0);
+    QWidget* container = QWidget::createWindowContainer(m_window, this);
+    container->setFocusPolicy(Qt::StrongFocus);
+    layout->addWidget(container);
     setMinimumSize(320, 240);
     setToolTip(
         tr("Tokens x_i on the unit sphere. Drag: rotate, right-drag or wheel: zoom, middle-drag: pan. "
@@ -55,6 +80,9 @@ SphereView::SphereView(QWidget* parent) : QOpenGLWidget(parent), m_vtk(std::make
     v.scene->setStyle(m_style);
     // VTK renders into its own framebuffers; paintGL copies the result into Qt's (design.md §4).
     v.window->SetFrameBlitModeToNoBlit();
+    // No MSAA: VTK defaults to 8 samples, which multiplies llvmpipe's fragment work (design.md §4: samples
+    // 0).
+    v.window->SetMultiSamples(0);
     v.window->SetOwnContext(0);
     v.window->SetMapped(1);
     v.window->SetReadyForRendering(false);
@@ -62,13 +90,13 @@ SphereView::SphereView(QWidget* parent) : QOpenGLWidget(parent), m_vtk(std::make
     // Never QOpenGLWidget::makeCurrent() here: it rebinds Qt's FBO behind VTK's state cache.
     v.makeCurrent->SetClientData(this);
     v.makeCurrent->SetCallback([](vtkObject*, unsigned long, void* self, void*) {
-        auto* w = static_cast<SphereView*>(self);
+        auto* w = static_cast<SphereView*>(self)->m_window;
         QOpenGLContext* ctx = w->context();
         if (ctx && QOpenGLContext::currentContext() != ctx) ctx->makeCurrent(ctx->surface());
     });
     v.isCurrent->SetClientData(this);
     v.isCurrent->SetCallback([](vtkObject*, unsigned long, void* self, void* data) {
-        auto* w = static_cast<SphereView*>(self);
+        auto* w = static_cast<SphereView*>(self)->m_window;
         *static_cast<bool*>(data) = w->context() && QOpenGLContext::currentContext() == w->context();
     });
     v.supportsGl->SetCallback(
@@ -100,10 +128,22 @@ SphereView::SphereView(QWidget* parent) : QOpenGLWidget(parent), m_vtk(std::make
 
 SphereView::~SphereView() {
     m_tick.stop();
-    makeCurrent();
-    releaseGraphics();
-    doneCurrent();
+    if (m_window->context()) {
+        disconnect(m_window->context(), nullptr, this, nullptr);
+        m_window->makeCurrent();
+        releaseGraphics();
+        m_window->doneCurrent();
+    }
+    // The GL window goes before the VTK objects it forwards to.
+    delete m_window;
     m_vtk->scene.reset();
+}
+
+QImage SphereView::grabFramebuffer() {
+    return m_window->grabFramebuffer();
+}
+QWindow* SphereView::glWindow() const {
+    return m_window;
 }
 
 void SphereView::releaseGraphics() {
@@ -156,6 +196,15 @@ void SphereView::setViewPreset(ViewPreset preset) {
     m_dirty = true;
 }
 
+CameraState SphereView::camera() const {
+    return m_vtk->scene->camera();
+}
+
+void SphereView::setCamera(const CameraState& camera) {
+    m_vtk->scene->setCamera(camera);
+    m_dirty = true;
+}
+
 void SphereView::resetTrails() {
     m_vtk->scene->resetTrails();
     m_dirty = true;
@@ -169,35 +218,35 @@ std::vector<double> SphereView::takePaintIntervals() {
 }
 
 void SphereView::onTick() {
-    if (m_dirty && isVisible()) update();
+    if (m_dirty && m_window->isExposed()) m_window->update();
 }
 
-void SphereView::initializeGL() {
+void SphereView::initializeGl() {
     Vtk& v = *m_vtk;
     // GLEW must initialise with Qt's context current, which is the case only here.
     v.window->SetReadyForRendering(true);
     v.window->OpenGLInitContext();
     connect(
-        context(), &QOpenGLContext::aboutToBeDestroyed, this,
+        m_window->context(), &QOpenGLContext::aboutToBeDestroyed, this,
         [this] {
-            makeCurrent();
+            m_window->makeCurrent();
             releaseGraphics();
-            doneCurrent();
+            m_window->doneCurrent();
         },
         Qt::DirectConnection);
     m_initialised = true;
     m_dirty = true;
 }
 
-void SphereView::resizeGL(int w, int h) {
-    const qreal dpr = devicePixelRatioF();
+void SphereView::resizeGl(int w, int h) {
+    const qreal dpr = m_window->devicePixelRatio();
     const int pw = static_cast<int>(std::lround(w * dpr)), ph = static_cast<int>(std::lround(h * dpr));
     m_vtk->window->SetSize(pw, ph);
     m_vtk->interactor->UpdateSize(pw, ph);
     m_dirty = true;
 }
 
-void SphereView::paintGL() {
+void SphereView::paintGl() {
     QElapsedTimer timer;
     timer.start();
     Vtk& v = *m_vtk;
@@ -215,12 +264,12 @@ void SphereView::paintGL() {
     // Copy VTK's display framebuffer into Qt's, then force alpha to 1: translucent actors leave
     // alpha < 1 and Qt would composite the view see-through.
     state->PushFramebufferBindings();
-    state->vtkglBindFramebuffer(GL_DRAW_FRAMEBUFFER, defaultFramebufferObject());
+    state->vtkglBindFramebuffer(GL_DRAW_FRAMEBUFFER, m_window->defaultFramebufferObject());
     const int* size = v.window->GetSize();
     state->vtkglViewport(0, 0, size[0], size[1]);
     state->vtkglDisable(GL_SCISSOR_TEST);
     v.window->BlitDisplayFramebuffer();
-    state->vtkglBindFramebuffer(GL_DRAW_FRAMEBUFFER, defaultFramebufferObject());
+    state->vtkglBindFramebuffer(GL_DRAW_FRAMEBUFFER, m_window->defaultFramebufferObject());
     state->vtkglColorMask(GL_FALSE, GL_FALSE, GL_FALSE, GL_TRUE);
     state->vtkglClearColor(0, 0, 0, 1);
     state->vtkglClear(GL_COLOR_BUFFER_BIT);
@@ -238,9 +287,9 @@ void SphereView::paintGL() {
 }
 
 void SphereView::forwardMouse(QMouseEvent* e, unsigned long vtkEvent) {
-    const qreal dpr = devicePixelRatioF();
+    const qreal dpr = m_window->devicePixelRatio();
     const QPointF p = e->position() * dpr;
-    const int h = static_cast<int>(std::lround(height() * dpr));
+    const int h = static_cast<int>(std::lround(m_window->height() * dpr));
     // VTK's display origin is bottom-left.
     m_vtk->interactor->SetEventInformation(
         static_cast<int>(p.x()), h - static_cast<int>(p.y()) - 1,
@@ -249,7 +298,7 @@ void SphereView::forwardMouse(QMouseEvent* e, unsigned long vtkEvent) {
     m_vtk->interactor->InvokeEvent(vtkEvent, e);
 }
 
-void SphereView::mousePressEvent(QMouseEvent* e) {
+void SphereView::mousePress(QMouseEvent* e) {
     m_pressPos = e->position().toPoint();
     m_pressTime.start();
     switch (e->button()) {
@@ -268,16 +317,16 @@ void SphereView::mousePressEvent(QMouseEvent* e) {
     e->accept();
 }
 
-void SphereView::mouseReleaseEvent(QMouseEvent* e) {
+void SphereView::mouseRelease(QMouseEvent* e) {
     switch (e->button()) {
         case Qt::LeftButton: {
             forwardMouse(e, vtkCommand::LeftButtonReleaseEvent);
             // A click (not a drag) selects the token under the cursor.
             const QPoint delta = e->position().toPoint() - m_pressPos;
             if (delta.manhattanLength() <= 4 && m_pressTime.elapsed() < 600) {
-                const qreal dpr = devicePixelRatioF();
+                const qreal dpr = m_window->devicePixelRatio();
                 const int x = static_cast<int>(e->position().x() * dpr);
-                const int y = static_cast<int>(std::lround(height() * dpr)) -
+                const int y = static_cast<int>(std::lround(m_window->height() * dpr)) -
                               static_cast<int>(e->position().y() * dpr) - 1;
                 const int picked = m_vtk->scene->pickToken(x, y);
                 setSelectedToken(picked);
@@ -297,21 +346,21 @@ void SphereView::mouseReleaseEvent(QMouseEvent* e) {
     e->accept();
 }
 
-void SphereView::mouseMoveEvent(QMouseEvent* e) {
+void SphereView::mouseMove(QMouseEvent* e) {
     forwardMouse(e, vtkCommand::MouseMoveEvent);
     e->accept();
 }
 
-void SphereView::mouseDoubleClickEvent(QMouseEvent* e) {
+void SphereView::mouseDoubleClick(QMouseEvent* e) {
     // Double click: back to the default camera.
     if (e->button() == Qt::LeftButton) resetCamera();
     e->accept();
 }
 
-void SphereView::wheelEvent(QWheelEvent* e) {
-    const qreal dpr = devicePixelRatioF();
+void SphereView::wheel(QWheelEvent* e) {
+    const qreal dpr = m_window->devicePixelRatio();
     const QPointF p = e->position() * dpr;
-    const int h = static_cast<int>(std::lround(height() * dpr));
+    const int h = static_cast<int>(std::lround(m_window->height() * dpr));
     m_vtk->interactor->SetEventInformation(static_cast<int>(p.x()), h - static_cast<int>(p.y()) - 1);
     const int delta = e->angleDelta().y();
     if (delta > 0) m_vtk->interactor->InvokeEvent(vtkCommand::MouseWheelForwardEvent, e);

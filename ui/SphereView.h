@@ -1,20 +1,27 @@
 #pragma once
-// The live 3D view: a Qt6 QOpenGLWidget hosting a VTK render window (design.md §4) that shows the newest
-// published Frame through a SceneRenderer. Owns its VTK objects (pimpl: no VTK type in this header).
+// The live 3D view: a VTK render window hosted by Qt6 OpenGL (design.md §4) that shows the newest
+// published Frame through a SceneRenderer. The GL surface is a QOpenGLWindow in a window container, so the
+// rest of the main window keeps Qt's raster backing store instead of a full-window GL composition on every
+// panel update (design.md §5). Owns its VTK objects (pimpl: no VTK type in this header).
 // GUI thread only; frames arrive as shared immutable snapshots and only the newest is kept.
 #include "core/Frame.h"
 #include "ui/SceneRenderer.h"
 
 #include <QElapsedTimer>
-#include <QOpenGLWidget>
+#include <QImage>
 #include <QTimer>
+#include <QWidget>
 
 #include <memory>
 #include <vector>
 
+class QMouseEvent;
+class QWheelEvent;
+class QWindow;
+
 namespace attnsphere::ui {
 
-class SphereView : public QOpenGLWidget {
+class SphereView : public QWidget {
     Q_OBJECT
 public:
     explicit SphereView(QWidget* parent = nullptr);
@@ -28,6 +35,7 @@ public:
     std::shared_ptr<const core::Frame> currentFrame() const { return m_pending ? m_pending : m_shown; }
 
     SceneStyle style() const { return m_style; }
+    CameraState camera() const;  // what the user currently looks from (recording, sessions)
     void setStyle(const SceneStyle& style);
     void setFlatGeometry(bool flat);
     int selectedToken() const { return m_selected; }
@@ -39,33 +47,38 @@ public:
     std::vector<double> takePaintTimes();
     std::vector<double> takePaintIntervals();
     long long paintCount() const { return m_paintCount; }
+    // The rendered picture (the GL window's framebuffer), and the native GL window (for input in tests).
+    QImage grabFramebuffer();
+    QWindow* glWindow() const;
 
 public slots:
     void setSelectedToken(int index);
     void resetCamera();
     void setViewPreset(attnsphere::ui::ViewPreset preset);
+    void setCamera(const attnsphere::ui::CameraState& camera);
     void resetTrails();
 
 signals:
     void tokenClicked(int index);  // -1 when the click hit no token
 
-protected:
-    void initializeGL() override;
-    void resizeGL(int w, int h) override;
-    void paintGL() override;
-    void mousePressEvent(QMouseEvent* e) override;
-    void mouseReleaseEvent(QMouseEvent* e) override;
-    void mouseMoveEvent(QMouseEvent* e) override;
-    void wheelEvent(QWheelEvent* e) override;
-    void mouseDoubleClickEvent(QMouseEvent* e) override;
-
 private:
     struct Vtk;
+    class GlWindow;
+    friend class GlWindow;
+    void initializeGl();
+    void resizeGl(int w, int h);
+    void paintGl();
+    void mousePress(QMouseEvent* e);
+    void mouseRelease(QMouseEvent* e);
+    void mouseMove(QMouseEvent* e);
+    void wheel(QWheelEvent* e);
+    void mouseDoubleClick(QMouseEvent* e);
     void requestRepaint() { m_dirty = true; }
     void onTick();
     void forwardMouse(QMouseEvent* e, unsigned long vtkEvent);
     void releaseGraphics();
 
+    GlWindow* m_window;
     std::unique_ptr<Vtk> m_vtk;
     SceneStyle m_style;
     std::shared_ptr<const core::Frame> m_pending, m_shown;

@@ -87,11 +87,11 @@ private slots:
         const long long repainted = view.paintCount();
         QTRY_VERIFY(view.paintCount() > repainted);
         QSignalSpy spy(&view, &ui::SphereView::tokenClicked);
-        QTest::mouseClick(&view, Qt::LeftButton, {}, QPoint(300, 300));
+        QTest::mouseClick(view.glWindow(), Qt::LeftButton, {}, QPoint(300, 300));
         QCOMPARE(spy.count(), 1);
         QCOMPARE(spy.at(0).at(0).toInt(), 1);  // the front one, not the one behind it
         QCOMPARE(view.selectedToken(), 1);
-        QTest::mouseClick(&view, Qt::LeftButton, {}, QPoint(5, 5));
+        QTest::mouseClick(view.glWindow(), Qt::LeftButton, {}, QPoint(5, 5));
         QCOMPARE(spy.count(), 2);
         QCOMPARE(spy.at(1).at(0).toInt(), -1);
     }

@@ -1,0 +1,555 @@
+#include "ui/MainWindow.h"
+
+#include "core/Scenario.h"
+#include "ui/AttentionHeatmapPanel.h"
+#include "ui/EnergyPanel.h"
+#include "ui/EntropyPanel.h"
+#include "ui/ParameterPanel.h"
+#include "ui/RadialShadowPanel.h"
+#include "ui/RecordDialog.h"
+#include "ui/SphereView.h"
+
+#include <nlohmann/json.hpp>
+
+#include <QAction>
+#include <QApplication>
+#include <QCloseEvent>
+#include <QDir>
+#include <QDockWidget>
+#include <QFile>
+#include <QFileDialog>
+#include <QLabel>
+#include <QMenuBar>
+#include <QMessageBox>
+#include <QPainter>
+#include <QScrollArea>
+#include <QSettings>
+#include <QStatusBar>
+#include <QThread>
+#include <QToolBar>
+
+#include <cstdio>
+
+namespace attnsphere::ui {
+
+MainWindow::MainWindow(const core::Scenario& scenario, const QString& scenarioSource, const Options& options)
+    : m_options(options), m_scenarioSource(scenarioSource) {
+    setWindowTitle(tr("attnsphere — %1").arg(QString::fromStdString(scenario.name)));
+    m_controller = std::make_unique<app::SimulationController>(scenario);
+    // Leave a core to the GUI thread and the software rasteriser (measured on 2 cores: two simulation
+    // threads halve the view's frame rate).
+    m_controller->setThreads(std::max(1, QThread::idealThreadCount() - 1));
+
+    m_view = new SphereView(this);
+    m_view->setMaxFps(options.viewFps);
+    m_view->setFlatGeometry(scenario.geometry == core::Geometry::Flat);
+    setCentralWidget(m_view);
+    buildDocks();
+    buildMenus();
+
+    auto* status = statusBar();
+    m_tLabel = new QLabel(status);
+    m_stepLabel = new QLabel(status);
+    m_rateLabel = new QLabel(status);
+    m_fpsLabel = new QLabel(status);
+    m_sizeLabel = new QLabel(status);
+    m_kernelLabel = new QLabel(status);
+    m_tLabel->setToolTip(tr("Simulated time t."));
+    m_stepLabel->setToolTip(tr("Integration steps taken since the last reset."));
+    m_rateLabel->setToolTip(tr("Integration steps per second of wall-clock time (simulation thread)."));
+    m_fpsLabel->setToolTip(tr("Repaints of the 3D view per second (capped at %1).").arg(options.viewFps));
+    m_sizeLabel->setToolTip(tr("n tokens, dimension d, H heads."));
+    m_kernelLabel->setToolTip(tr("Attention kernel, geometry and integrator."));
+    for (QLabel* l : {m_tLabel, m_stepLabel, m_rateLabel, m_fpsLabel, m_sizeLabel, m_kernelLabel}) {
+        l->setMinimumWidth(90);
+        status->addPermanentWidget(l);
+    }
+    m_recLabel = new QLabel(status);
+    m_recLabel->setStyleSheet(
+        QStringLiteral("color: white; background: #c0262d; padding: 1px 6px; font-weight: bold"));
+    m_recLabel->setToolTip(
+        tr("Recording: video time follows simulated time (lockstep). Stop finalises the file."));
+    m_recLabel->hide();
+    status->addWidget(m_recLabel);
+    m_recorder = std::make_unique<Recorder>();
+    m_recordSettings.path = QDir::home().filePath(QStringLiteral("attnsphere.mp4"));
+    connect(m_controller.get(), &app::SimulationController::recordFrame, this, &MainWindow::onRecordFrame);
+    connect(m_controller.get(), &app::SimulationController::sessionSaved, this,
+            [this](bool ok, const QString& message) {
+                if (ok)
+                    statusBar()->showMessage(message, 10000);
+                else
+                    reportError(tr("Saving the session failed"), message);
+            });
+
+    connect(m_controller.get(), &app::SimulationController::frameAvailable, this, &MainWindow::onFrame);
+    connect(m_controller.get(), &app::SimulationController::runningChanged, this, [this](bool running) {
+        m_playAction->setText(running ? tr("Pause") : tr("Play"));
+        m_playAction->setChecked(running);
+    });
+    connect(m_controller.get(), &app::SimulationController::statsUpdated, this,
+            [this](double stepsPerSecond, double) { m_stepsPerSecond = stepsPerSecond; });
+    connect(m_controller.get(), &app::SimulationController::numericalError, this,
+            [this](const QString& message) {
+                reportError(tr("Numerical error — simulation paused"),
+                            tr("%1\n\nThe state before the failed step is kept. Lower β or dt, or choose a "
+                               "normalised kernel.")
+                                .arg(message));
+            });
+    connect(m_controller.get(), &app::SimulationController::editRejected, this,
+            [this](const QString& message) {
+                m_parameters->showError(tr("Refused: %1").arg(message));
+                statusBar()->showMessage(tr("Refused: %1").arg(message), 8000);
+            });
+    connect(m_controller.get(), &app::SimulationController::scenarioChanged, this,
+            [this](const core::Scenario& s) {
+                m_parameters->setScenario(s);
+                m_view->setFlatGeometry(s.geometry == core::Geometry::Flat);
+                setWindowTitle(tr("attnsphere — %1").arg(QString::fromStdString(s.name)));
+            });
+    connect(m_controller.get(), &app::SimulationController::exportFinished, this,
+            [this](bool ok, const QString& message) {
+                if (ok) {
+                    statusBar()->showMessage(message, 10000);
+                    if (m_options.interactive) QMessageBox::information(this, tr("Export finished"), message);
+                } else {
+                    reportError(tr("Export failed"), message);
+                }
+            });
+    connect(m_view, &SphereView::tokenClicked, this, &MainWindow::selectToken);
+    for (PlotPanel* p : m_panels) connect(p, &PlotPanel::tokenSelected, this, &MainWindow::selectToken);
+    connect(m_parameters, &ParameterPanel::edited, m_controller.get(), &app::SimulationController::applyEdit);
+    connect(m_parameters, &ParameterPanel::speedChanged, m_controller.get(),
+            &app::SimulationController::setSpeed);
+    connect(m_parameters, &ParameterPanel::styleChanged, m_view, &SphereView::setStyle);
+    m_parameters->setScenario(scenario);
+
+    m_panelTimer.setTimerType(Qt::PreciseTimer);
+    m_panelTimer.setInterval(static_cast<int>(1000.0 / options.panelHz));
+    connect(&m_panelTimer, &QTimer::timeout, this, &MainWindow::refreshPanels);
+    m_panelTimer.start();
+    m_statusTimer.setInterval(500);
+    connect(&m_statusTimer, &QTimer::timeout, this, &MainWindow::updateStatus);
+    m_statusTimer.start();
+    m_fpsClock.start();
+
+    resize(1800, 1000);
+    if (options.restoreLayout) {
+        QSettings settings;
+        restoreGeometry(settings.value(QStringLiteral("window/geometry")).toByteArray());
+        restoreState(settings.value(QStringLiteral("window/state")).toByteArray());
+    }
+    if (options.startRunning) m_controller->play();
+    updateStatus();
+}
+
+MainWindow::~MainWindow() {
+    m_controller->shutdown();
+}
+
+QDockWidget* MainWindow::addDock(QWidget* w, const QString& title, const QString& name,
+                                 Qt::DockWidgetArea area) {
+    auto* dock = new QDockWidget(title, this);
+    dock->setObjectName(name);  // needed by saveState/restoreState
+    dock->setWidget(w);
+    dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable |
+                      QDockWidget::DockWidgetClosable);
+    dock->setToolTip(w->toolTip());
+    addDockWidget(area, dock);
+    m_docks.push_back(dock);
+    return dock;
+}
+
+void MainWindow::buildDocks() {
+    m_energy = new EnergyPanel(this);
+    m_entropy = new EntropyPanel(this);
+    m_radial = new RadialShadowPanel(this);
+    m_heatmap = new AttentionHeatmapPanel(this);
+    m_panels = {m_energy, m_entropy, m_radial, m_heatmap};
+    m_parameters = new ParameterPanel(this);
+    auto* scroll = new QScrollArea(this);
+    scroll->setWidget(m_parameters);
+    scroll->setWidgetResizable(true);
+    scroll->setMinimumWidth(330);
+    scroll->setToolTip(
+        tr("Scenario parameters, editable while the simulation runs (applied between steps)."));
+
+    setDockNestingEnabled(true);
+    QDockWidget* params =
+        addDock(scroll, tr("Parameters"), QStringLiteral("parameters"), Qt::LeftDockWidgetArea);
+    QDockWidget* energy = addDock(m_energy, tr("Energy"), QStringLiteral("energy"), Qt::RightDockWidgetArea);
+    QDockWidget* entropy =
+        addDock(m_entropy, tr("Attention entropy"), QStringLiteral("entropy"), Qt::RightDockWidgetArea);
+    QDockWidget* radial =
+        addDock(m_radial, tr("Radial shadows"), QStringLiteral("radial"), Qt::BottomDockWidgetArea);
+    QDockWidget* heat =
+        addDock(m_heatmap, tr("Attention heatmaps"), QStringLiteral("heatmaps"), Qt::BottomDockWidgetArea);
+    splitDockWidget(energy, entropy, Qt::Vertical);
+    splitDockWidget(radial, heat, Qt::Horizontal);
+    resizeDocks({params}, {340}, Qt::Horizontal);
+    resizeDocks({energy}, {560}, Qt::Horizontal);
+    resizeDocks({radial}, {400}, Qt::Vertical);
+    resizeDocks({radial, heat}, {700, 700}, Qt::Horizontal);
+    setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
+    setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
+}
+
+void MainWindow::buildMenus() {
+    auto* file = menuBar()->addMenu(tr("&File"));
+    auto* open = file->addAction(tr("&Open scenario…"), this, &MainWindow::openScenario);
+    open->setShortcut(QKeySequence(QStringLiteral("Ctrl+O")));
+    open->setToolTip(tr("Load a scenario JSON file (doc/SCENARIOS.md)."));
+    auto* save = file->addAction(tr("&Save scenario…"), this, &MainWindow::saveScenario);
+    save->setShortcut(QKeySequence(QStringLiteral("Ctrl+S")));
+    save->setToolTip(tr("Save the current parameters as a scenario JSON file."));
+    auto* exportAction = file->addAction(tr("&Export data…"), this, &MainWindow::exportData);
+    exportAction->setShortcut(QKeySequence(QStringLiteral("Ctrl+E")));
+    exportAction->setToolTip(tr("series.csv, positions.npy, metadata.json of the frames shown so far."));
+    file->addAction(tr("Save &window image…"), this, [this] {
+        const QString path = QFileDialog::getSaveFileName(this, tr("Save window image"), QString(),
+                                                          QStringLiteral("PNG (*.png)"));
+        if (!path.isEmpty() && !grabWindow().save(path))
+            reportError(tr("Save failed"), tr("Cannot write %1").arg(path));
+    });
+    file->addAction(tr("Screenshot of the 3D &view…"), this, &MainWindow::saveViewScreenshot)
+        ->setToolTip(tr("The 3D view alone at any resolution up to 3840×2160, optionally transparent."));
+    m_recordAction = file->addAction(tr("&Record video…"), this, [this] {
+        if (isRecording())
+            stopRecording();
+        else
+            recordFromDialog();
+    });
+    m_recordAction->setCheckable(true);
+    m_recordAction->setShortcut(QKeySequence(QStringLiteral("Ctrl+Shift+R")));
+    m_recordAction->setToolTip(
+        tr("Record what the 3D view shows into .mp4/.webm/.gif/PNG frames, lockstep with the simulation."));
+    file->addAction(tr("Save se&ssion…"), this, &MainWindow::saveSession)
+        ->setToolTip(tr("The scenario plus every edit and camera move with its step: re-render it with "
+                        "attnsphere render --session FILE."));
+    file->addSeparator();
+    auto* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
+    quit->setShortcut(QKeySequence::Quit);
+
+    auto* sim = menuBar()->addMenu(tr("&Simulation"));
+    m_playAction = sim->addAction(tr("Pause"), m_controller.get(), &app::SimulationController::togglePlay);
+    m_playAction->setCheckable(true);
+    m_playAction->setShortcut(QKeySequence(Qt::Key_Space));
+    m_playAction->setToolTip(tr("Play / pause the simulation (Space)."));
+    auto* step = sim->addAction(tr("&Step"), m_controller.get(), &app::SimulationController::stepOnce);
+    step->setShortcut(QKeySequence(Qt::Key_S));
+    step->setToolTip(tr("One integration step, then pause (S)."));
+    auto* reset = sim->addAction(tr("&Reset"), this, [this] {
+        m_controller->reset();
+        m_view->resetTrails();
+    });
+    reset->setShortcut(QKeySequence(Qt::Key_R));
+    reset->setToolTip(tr("Back to t = 0 with the same scenario and seed (R)."));
+
+    auto* presets = menuBar()->addMenu(tr("&Presets"));
+    presets->setToolTipsVisible(true);
+    for (const auto& info : core::presetList()) {
+        const QString name = QString::fromStdString(info.name);
+        const QString tip = QString::fromStdString(info.description) + QStringLiteral("\n") +
+                            tr("Source: %1").arg(QString::fromStdString(info.citation));
+        auto* a = presets->addAction(name, this, [this, name] {
+            try {
+                loadScenario(core::Scenario::load(name.toStdString()), name);
+            } catch (const std::exception& e) {
+                reportError(tr("Preset failed"), QString::fromStdString(e.what()));
+            }
+        });
+        a->setToolTip(tip);
+        a->setStatusTip(tip);
+    }
+
+    m_viewMenu = menuBar()->addMenu(tr("&View"));
+    for (QDockWidget* dock : m_docks) {
+        QAction* toggle = dock->toggleViewAction();
+        toggle->setToolTip(
+            tr("Show or hide the %1 panel (also restores a closed one).").arg(dock->windowTitle()));
+        m_viewMenu->addAction(toggle);
+    }
+    m_viewMenu->addSeparator();
+    auto* full = m_viewMenu->addAction(tr("&Full screen"), this,
+                                       [this] { isFullScreen() ? showNormal() : showFullScreen(); });
+    full->setShortcut(QKeySequence(Qt::Key_F));
+    m_viewMenu->addAction(tr("Reset camera"), m_view, &SphereView::resetCamera);
+    for (auto [label, preset] :
+         {std::pair{tr("Front view"), ViewPreset::Front}, std::pair{tr("Top view"), ViewPreset::Top},
+          std::pair{tr("Side view"), ViewPreset::Side},
+          std::pair{tr("Isometric view"), ViewPreset::Isometric}})
+        m_viewMenu->addAction(label, m_view, [this, p = preset] { m_view->setViewPreset(p); });
+    m_viewMenu->addAction(tr("Clear trails"), m_view, &SphereView::resetTrails);
+    m_viewMenu->addAction(tr("Show all panels"), this, [this] {
+        for (QDockWidget* d : m_docks) d->show();
+    });
+
+    auto* help = menuBar()->addMenu(tr("&Help"));
+    help->addAction(tr("Keyboard shortcuts"), this, [this] {
+        QMessageBox::information(
+            this, tr("Keyboard shortcuts"),
+            tr("Space  play / pause\nS  single step\nR  reset\nF  full screen\nCtrl+O  open scenario\n"
+               "Ctrl+S  save scenario\nCtrl+E  export data\n\nView: drag to rotate, right-drag or wheel "
+               "to zoom, middle-drag to pan, double-click to reset the camera, click a token to select it."));
+    });
+    help->addAction(tr("About attnsphere"), this, [this] {
+        QMessageBox::about(
+            this, tr("About attnsphere"),
+            tr("attnsphere %1\nTransformer self-attention as interacting particles on the sphere.\n"
+               "GPL-3.0-or-later (links QCustomPlot).")
+                .arg(QStringLiteral(ATTNSPHERE_VERSION)));
+    });
+
+    auto* bar = addToolBar(tr("Simulation"));
+    bar->setObjectName(QStringLiteral("toolbar"));
+    bar->addAction(m_playAction);
+    bar->addAction(step);
+    bar->addAction(reset);
+    bar->addSeparator();
+    bar->addAction(open);
+    bar->addAction(save);
+    bar->addAction(exportAction);
+    bar->addAction(m_recordAction);
+    bar->addSeparator();
+    bar->addAction(full);
+}
+
+void MainWindow::selectToken(int index) {
+    if (m_latest && index >= m_latest->n) index = -1;
+    m_selected = index;
+    m_view->setSelectedToken(index);
+    for (PlotPanel* p : m_panels) {
+        p->setSelectedToken(index);
+        p->refresh();
+    }
+    if (index >= 0 && m_latest) statusBar()->showMessage(tr("Selected token %1").arg(index), 5000);
+}
+
+void MainWindow::setSceneStyle(const SceneStyle& style) {
+    m_view->setStyle(style);
+    m_parameters->setStyle(style);
+}
+
+void MainWindow::onFrame(std::shared_ptr<const core::Frame> frame) {
+    if (m_selected >= frame->n) selectToken(-1);
+    m_latest = frame;
+    m_view->showFrame(frame);
+    trackCamera();
+    for (PlotPanel* p : m_panels) p->addFrame(*frame);
+}
+
+void MainWindow::refreshPanels() {
+    bool any = false;
+    for (std::size_t k = 0; k < m_panels.size(); ++k) {
+        PlotPanel* p = m_panels[k];
+        if (!p->isVisible()) continue;
+        p->refresh();
+        any = true;
+    }
+    if (any && m_latest && m_latest.get() != property("lastRefreshedFrame").value<void*>()) {
+        setProperty("lastRefreshedFrame",
+                    QVariant::fromValue<void*>(const_cast<core::Frame*>(m_latest.get())));
+        ++m_panelRefreshes;
+    }
+}
+
+void MainWindow::updateStatus() {
+    const double seconds = m_fpsClock.nsecsElapsed() * 1e-9;
+    if (seconds > 0.2) {
+        m_fps = (m_view->paintCount() - m_lastPaintCount) / seconds;
+        m_lastPaintCount = m_view->paintCount();
+        m_fpsClock.restart();
+    }
+    const core::Scenario& s = m_controller->scenario();
+    m_tLabel->setText(tr("t = %1").arg(m_latest ? m_latest->t : 0.0, 0, 'f', 3));
+    m_stepLabel->setText(tr("step %1").arg(m_latest ? m_latest->step : 0));
+    m_rateLabel->setText(tr("%1 steps/s").arg(m_stepsPerSecond, 0, 'f', 1));
+    m_fpsLabel->setText(tr("%1 fps").arg(m_fps, 0, 'f', 1));
+    m_sizeLabel->setText(tr("n = %1  d = %2  H = %3").arg(s.n).arg(s.d).arg(s.heads.count));
+    const auto kernel = core::toString(s.kernel);
+    const auto geometry = core::toString(s.geometry);
+    const auto integrator = core::toString(s.integrator);
+    m_kernelLabel->setText(
+        tr("%1, %2, %3")
+            .arg(QString::fromUtf8(kernel.data(), static_cast<int>(kernel.size())),
+                 QString::fromUtf8(geometry.data(), static_cast<int>(geometry.size())),
+                 QString::fromUtf8(integrator.data(), static_cast<int>(integrator.size()))));
+}
+
+void MainWindow::loadScenario(const core::Scenario& s, const QString& source) {
+    m_scenarioSource = source;
+    m_view->resetTrails();
+    m_controller->setScenario(s);
+    if (m_options.restoreLayout) QSettings().setValue(QStringLiteral("scenario/last"), source);
+}
+
+void MainWindow::openScenario() {
+    const QString path = QFileDialog::getOpenFileName(this, tr("Open scenario"), QString(),
+                                                      tr("Scenario (*.json);;All files (*)"));
+    if (path.isEmpty()) return;
+    try {
+        loadScenario(core::Scenario::fromFile(path.toStdString()), path);
+    } catch (const std::exception& e) {
+        reportError(tr("Cannot open scenario"), QString::fromStdString(e.what()));
+    }
+}
+
+void MainWindow::saveScenario() {
+    const QString path = QFileDialog::getSaveFileName(
+        this, tr("Save scenario"), QStringLiteral("scenario.json"), tr("Scenario (*.json)"));
+    if (path.isEmpty()) return;
+    QFile file(path);
+    const std::string text = m_controller->scenario().toJson().dump(2) + "\n";
+    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
+        file.write(text.data(), static_cast<qint64>(text.size())) != static_cast<qint64>(text.size())) {
+        reportError(tr("Cannot save scenario"), tr("%1: %2").arg(path, file.errorString()));
+        return;
+    }
+    statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
+}
+
+void MainWindow::exportData() {
+    const QString dir = QFileDialog::getExistingDirectory(this, tr("Export data to directory"));
+    if (dir.isEmpty()) return;
+    const auto answer = QMessageBox::question(this, tr("Export data"),
+                                              tr("Exports the frames published to this window so far (at "
+                                                 "most 60 per second of wall time; thinned to every\n"
+                                                 "2nd, 4th, … frame when the history exceeds 256 MB), not "
+                                                 "every integration step. Model edits made during\n"
+                                                 "the run are not recorded; metadata.json holds the current "
+                                                 "scenario. For every K-th step of a fixed\n"
+                                                 "scenario use `attnsphere run`.\n\nExport to %1?")
+                                                  .arg(dir));
+    if (answer != QMessageBox::Yes) return;
+    m_controller->exportData(dir, QCoreApplication::arguments().join(QLatin1Char(' ')));
+}
+
+void MainWindow::reportError(const QString& title, const QString& message) {
+    statusBar()->showMessage(title + QStringLiteral(": ") + message, 10000);
+    if (m_options.interactive)
+        QMessageBox::warning(this, title, message);
+    else
+        std::fprintf(stderr, "attnsphere: %s: %s\n", qPrintable(title), qPrintable(message));
+}
+
+QImage MainWindow::grabWindow() {
+    QImage image = grab().toImage().convertToFormat(QImage::Format_RGB32);
+    // QWidget::grab does not reliably include QOpenGLWidget content: paint the view's own framebuffer in.
+    const QImage view = m_view->grabFramebuffer();
+    QPainter painter(&image);
+    painter.drawImage(QRectF(m_view->mapTo(this, QPoint(0, 0)), m_view->size()), view);
+    return image;
+}
+
+void MainWindow::closeEvent(QCloseEvent* e) {
+    if (m_options.restoreLayout) {
+        QSettings settings;
+        settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
+        settings.setValue(QStringLiteral("window/state"), saveState());
+        settings.setValue(QStringLiteral("scenario/last"), m_scenarioSource);
+    }
+    if (isRecording()) stopRecording();  // closing finalises the recording: it is never lost
+    m_controller->shutdown();
+    e->accept();
+}
+
+void MainWindow::trackCamera() {
+    const CameraState c = m_view->camera();
+    if (m_cameraLogged && c.position == m_lastCamera.position && c.focalPoint == m_lastCamera.focalPoint &&
+        c.viewUp == m_lastCamera.viewUp && c.viewAngle == m_lastCamera.viewAngle)
+        return;
+    m_lastCamera = c;
+    m_cameraLogged = true;
+    m_controller->recordCamera(core::SessionCamera{c.position, c.focalPoint, c.viewUp, c.viewAngle});
+}
+
+void MainWindow::recordFromDialog() {
+    RecordDialog dialog(this, false, m_recordSettings);
+    if (dialog.exec() != QDialog::Accepted) {
+        m_recordAction->setChecked(false);
+        return;
+    }
+    startRecording(dialog.settings());
+}
+
+bool MainWindow::startRecording(const RecordSettings& settings) {
+    try {
+        m_recorder->start(settings, m_view->style(),
+                          m_controller->scenario().geometry == core::Geometry::Flat);
+    } catch (const std::exception& e) {
+        m_recordAction->setChecked(false);
+        reportError(tr("Cannot record"), QString::fromStdString(e.what()));
+        return false;
+    }
+    m_recordSettings = settings;
+    m_recordAction->setChecked(true);
+    m_recordAction->setText(tr("Stop &recording"));
+    m_recLabel->setText(tr("● REC 0"));
+    m_recLabel->show();
+    m_controller->setRecording(settings.stepsPerFrame);
+    return true;
+}
+
+QString MainWindow::stopRecording() {
+    m_controller->setRecording(0);
+    m_recordAction->setChecked(false);
+    m_recordAction->setText(tr("&Record video…"));
+    m_recLabel->hide();
+    const int frames = m_recorder->frameCount();
+    try {
+        const QString path = m_recorder->stop();
+        statusBar()->showMessage(tr("Recorded %1 frames to %2").arg(frames).arg(path), 10000);
+        return path;
+    } catch (const std::exception& e) {
+        reportError(tr("Recording failed"), QString::fromStdString(e.what()));
+        return {};
+    }
+}
+
+void MainWindow::onRecordFrame(std::shared_ptr<const core::Frame> frame) {
+    if (isRecording()) {
+        try {
+            const core::Scenario& s = m_controller->scenario();
+            const auto kernel = core::toString(s.kernel);
+            m_recorder->addFrame(
+                *frame, m_view->camera(),
+                {s.beta, QString::fromUtf8(kernel.data(), static_cast<qsizetype>(kernel.size()))});
+            m_recLabel->setText(tr("● REC %1").arg(m_recorder->frameCount()));
+        } catch (const std::exception& e) {
+            m_controller->setRecording(0);
+            m_recordAction->setChecked(false);
+            m_recordAction->setText(tr("&Record video…"));
+            m_recLabel->hide();
+            reportError(tr("Recording failed"), QString::fromStdString(e.what()));
+        }
+    }
+    m_controller->recordFrameConsumed();
+}
+
+void MainWindow::saveViewScreenshot() {
+    if (!m_latest) return;
+    RecordSettings initial;
+    initial.path = QDir::home().filePath(QStringLiteral("attnsphere-view.png"));
+    initial.size = QSize(3840, 2160);
+    RecordDialog dialog(this, true, initial);
+    if (dialog.exec() != QDialog::Accepted) return;
+    const RecordSettings s = dialog.settings();
+    try {
+        const QImage image =
+            renderViewImage(*m_latest, m_view->camera(), m_view->style(), s.size, s.transparent,
+                            m_controller->scenario().geometry == core::Geometry::Flat);
+        if (!image.save(s.path)) throw std::runtime_error("cannot write " + s.path.toStdString());
+        statusBar()->showMessage(tr("Saved %1 (%2×%3)").arg(s.path).arg(s.size.width()).arg(s.size.height()),
+                                 8000);
+    } catch (const std::exception& e) {
+        reportError(tr("Screenshot failed"), QString::fromStdString(e.what()));
+    }
+}
+
+void MainWindow::saveSession() {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save session"), QString(),
+                                                      QStringLiteral("attnsphere session (*.json)"));
+    if (!path.isEmpty()) m_controller->saveSession(path);
+}
+
+}  // namespace attnsphere::ui

@@ -1,0 +1,115 @@
+#include "ui/MatrixEditorDialog.h"
+
+#include <Eigen/Eigenvalues>
+
+#include <QCheckBox>
+#include <QDialogButtonBox>
+#include <QDoubleValidator>
+#include <QHeaderView>
+#include <QLabel>
+#include <QPushButton>
+#include <QTableWidget>
+#include <QVBoxLayout>
+
+#include <cmath>
+
+namespace attnsphere::ui {
+
+void MatrixEditorDialog::spectrum(const core::Matrix& M, core::Vector& eigenvalues, double& mean,
+                                  double& variance) {
+    const core::Matrix S = 0.5 * (M + M.transpose());
+    Eigen::SelfAdjointEigenSolver<core::Matrix> eig(S, Eigen::EigenvaluesOnly);
+    eigenvalues = eig.eigenvalues();
+    const double d = static_cast<double>(M.rows());
+    mean = S.trace() / d;
+    variance = (S * S).trace() / d - mean * mean;
+}
+
+MatrixEditorDialog::MatrixEditorDialog(const core::Matrix& M, int head, QWidget* parent) : QDialog(parent) {
+    setWindowTitle(tr("Score matrix M_%1").arg(head + 1));
+    auto* layout = new QVBoxLayout(this);
+    auto* intro =
+        new QLabel(tr("Scores s_ij = β ⟨x_i, M_%1 x_j⟩. Entries in [−1000, 1000].").arg(head + 1), this);
+    layout->addWidget(intro);
+    const int d = static_cast<int>(M.rows());
+    m_table = new QTableWidget(d, d, this);
+    m_table->setToolTip(
+        tr("Entry (row a, column b) of M_%1. With \"symmetric\" on, editing (a, b) also sets (b, a).")
+            .arg(head + 1));
+    for (int a = 0; a < d; ++a)
+        for (int b = 0; b < d; ++b)
+            m_table->setItem(a, b, new QTableWidgetItem(QString::number(M(a, b), 'g', 6)));
+    m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
+    layout->addWidget(m_table, 1);
+    m_symmetric =
+        new QCheckBox(tr("symmetric (M = Mᵀ; with V = M this is a gradient flow, math.md §3)"), this);
+    m_symmetric->setChecked(M.isApprox(M.transpose()));
+    layout->addWidget(m_symmetric);
+    m_spectrum = new QLabel(this);
+    m_spectrum->setWordWrap(true);
+    m_spectrum->setTextInteractionFlags(Qt::TextSelectableByMouse);
+    m_spectrum->setToolTip(
+        tr("Eigenvalues λ_k of the symmetric part (M + Mᵀ)/2; mean μ = tr(M)/d and variance\n"
+           "σ² = tr(M_s²)/d − μ². Small variance with non-zero mean localises attention (Bao et al. 2024)."));
+    layout->addWidget(m_spectrum);
+    auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
+    layout->addWidget(buttons);
+    connect(buttons, &QDialogButtonBox::accepted, this, &QDialog::accept);
+    connect(buttons, &QDialogButtonBox::rejected, this, &QDialog::reject);
+    connect(m_table, &QTableWidget::cellChanged, this, &MatrixEditorDialog::cellEdited);
+    connect(m_symmetric, &QCheckBox::toggled, this, [this](bool on) {
+        if (!on) return;
+        const core::Matrix S = 0.5 * (matrix() + matrix().transpose());
+        m_updating = true;
+        for (int a = 0; a < S.rows(); ++a)
+            for (int b = 0; b < S.cols(); ++b) m_table->item(a, b)->setText(QString::number(S(a, b), 'g', 6));
+        m_updating = false;
+        updateSpectrum();
+    });
+    resize(std::min(900, 120 + 80 * d), std::min(800, 220 + 32 * d));
+    updateSpectrum();
+}
+
+core::Matrix MatrixEditorDialog::matrix() const {
+    const int d = m_table->rowCount();
+    core::Matrix M(d, d);
+    for (int a = 0; a < d; ++a)
+        for (int b = 0; b < d; ++b) M(a, b) = m_table->item(a, b)->text().toDouble();
+    return M;
+}
+
+void MatrixEditorDialog::cellEdited(int row, int column) {
+    if (m_updating) return;
+    m_updating = true;
+    bool ok = false;
+    QTableWidgetItem* item = m_table->item(row, column);
+    const double v = item->text().toDouble(&ok);
+    // Refused in place: the cell is reset and the reason shown.
+    if (!ok || !std::isfinite(v) || std::abs(v) > 1000) {
+        item->setText(QStringLiteral("0"));
+        item->setToolTip(tr("must be a number in [−1000, 1000]"));
+        m_spectrum->setText(
+            tr("<span style='color:#e69f00'>M(%1, %2) must be a number in [−1000, 1000]; reset to 0.</span>")
+                .arg(row + 1)
+                .arg(column + 1));
+        m_updating = false;
+        return;
+    }
+    if (m_symmetric->isChecked() && row != column) m_table->item(column, row)->setText(item->text());
+    m_updating = false;
+    updateSpectrum();
+}
+
+void MatrixEditorDialog::updateSpectrum() {
+    core::Vector lambda;
+    double mean = 0, variance = 0;
+    spectrum(matrix(), lambda, mean, variance);
+    QStringList values;
+    for (Eigen::Index k = 0; k < lambda.size(); ++k) values << QString::number(lambda[k], 'g', 4);
+    m_spectrum->setText(tr("eigenvalues of (M + Mᵀ)/2: %1<br>mean μ = %2, variance σ² = %3")
+                            .arg(values.join(QStringLiteral(", ")))
+                            .arg(mean, 0, 'g', 5)
+                            .arg(variance, 0, 'g', 5));
+}
+
+}  // namespace attnsphere::ui

@@ -1,0 +1,33 @@
+#pragma once
+// Edits one head's score matrix M_h: a d × d table, a symmetric toggle, and the eigenvalues of the
+// symmetric part with their mean mu = tr(M)/d and variance sigma^2 = tr(M_s^2)/d - mu^2 (math.md §8, §11).
+// GUI thread, modal.
+#include "core/Model.h"
+
+#include <QDialog>
+
+class QCheckBox;
+class QLabel;
+class QTableWidget;
+
+namespace attnsphere::ui {
+
+class MatrixEditorDialog : public QDialog {
+    Q_OBJECT
+public:
+    MatrixEditorDialog(const core::Matrix& M, int head, QWidget* parent = nullptr);
+    core::Matrix matrix() const;
+    // Spectrum summary of the symmetric part (M + M^T)/2: eigenvalues ascending, mean, variance.
+    static void spectrum(const core::Matrix& M, core::Vector& eigenvalues, double& mean, double& variance);
+
+private:
+    void cellEdited(int row, int column);
+    void updateSpectrum();
+
+    QTableWidget* m_table;
+    QCheckBox* m_symmetric;
+    QLabel* m_spectrum;
+    bool m_updating = false;
+};
+
+}  // namespace attnsphere::ui
