@@ -80,9 +80,10 @@ run: simulate a scenario without a window and write, in DIR,
   --quiet          no progress bar and no summary (the bar is only drawn on a terminal)
   Frames are published at step 0, every K steps, and at the last step.
 
-render: offline video of a scenario (mp4, webm, gif or a PNG directory); options:
+render: offline video of a scenario (mp4, webm, gif or a PNG directory), identical every time; options:
   --size WxH, --fps F, --duration S, --steps-per-frame K | --sim-time-per-second T,
-  --camera fixed|orbit, --transparent, --overlay LIST, --title TEXT, --panels LIST, --session FILE.
+  --camera fixed|orbit, --transparent, --overlay LIST, --title TEXT, --panels LIST, --colour MODE,
+  --trail N, --crf Q, --threads N, --session FILE, --export DIR.  Details: attnsphere render --help
 
 presets: list the built-in scenarios (name and one-line description). A preset name can be used
   wherever a scenario file is accepted.
@@ -103,6 +104,10 @@ theory: predictions of the equiangular model (math.md §5-§7): all tokens at pa
       --n N (10)  --beta B (3)  --a A (1)  --rho LIST (0,0.3,0.6,0.9,0.99)
   theory long-context     output cosine after one softmax layer at beta = gamma log n (fact 14)
       --rho R (0.5)  --gamma LIST (1,2,3)  --n LIST (100,1000,10000,100000)
+  theory threshold        numerical threshold: smallest beta with T(rho0 -> rho1) >= target (bisection;
+                          assumes T grows with beta, as for softmax)
+      --n N (32)  --rho0 R (0)  --rho1 R (0.999)  --target T (10)  --kernel K (softmax)  --heads LIST (1:1)
+      --lo B (0.01)  --hi B (50)
   Ranges: N in [2, 1000000], beta in (0, 1000], rho0 in [-1/(n-1), 1), rho1 in (rho0, 1),
   head strengths A, B in [0, 100], gamma in (0, 100].
 
@@ -333,6 +338,11 @@ int runCommand(const std::vector<std::string>& args, const std::vector<std::stri
     nlohmann::json extra;
     extra["command_line"] = commandLine;
     extra["threads"] = threads ? *threads : 0;
+    // A directory this run creates is removed again if the run produces nothing.
+    const bool createdDir = !std::filesystem::exists(out, ec);
+    auto removeCreatedDir = [&] {
+        if (createdDir) std::filesystem::remove(out, ec);  // only removes it while empty
+    };
     core::RunExport exporter(out, scenario, extra);
     core::FrameOptions options;
     options.attention = false;
@@ -354,11 +364,13 @@ int runCommand(const std::vector<std::string>& args, const std::vector<std::stri
     } catch (const core::Aborted&) {
         bar.finish();
         exporter.abandon();
+        removeCreatedDir();
         std::fprintf(stderr, "attnsphere run: interrupted at t = %g; no output written\n", sim->time());
         return kExitInterrupted;
     } catch (...) {
         bar.finish();
         exporter.abandon();
+        removeCreatedDir();
         throw;
     }
     if (!quiet)
@@ -579,6 +591,35 @@ int theoryLongContext(const std::vector<std::string>& args) {
     return kExitOk;
 }
 
+int theoryThreshold(const std::vector<std::string>& args) {
+    const Parsed p =
+        parseOptions(args, {"--n", "--rho0", "--rho1", "--target", "--kernel", "--heads", "--lo", "--hi"}, {},
+                     "theory threshold");
+    noPositionals(p, "theory threshold");
+    core::EquiangularSetup s;
+    s.n = parseN(p, 32);
+    const double rho0 = parseRho0(p, s.n, "0"), rho1 = parseRho1(p, rho0, "0.999");
+    const double target = parseNumber("--target", value(p, "--target", "10"), {0, 1e6, true, false});
+    const double lo = parseNumber("--lo", value(p, "--lo", "0.01"), kBetaRange);
+    const double hi = parseNumber("--hi", value(p, "--hi", "50"), {lo, 1000, true, false});
+    s.kernel = parseKernel("--kernel", value(p, "--kernel", "softmax"));
+    s.heads = toHeads(parsePairs("--heads", value(p, "--heads", "1:1")));
+    s.sigmoidBias = -std::log(static_cast<double>(s.n));
+    const double beta = core::equiangular::betaForClusteringTime(s, rho0, rho1, target, lo, hi);
+    std::printf(
+        "# numerical threshold (bisection on the exact equiangular ODE, not a closed form; math.md §5.2):\n");
+    std::printf("# smallest beta in [%s, %s] with T(%s -> %s) >= %s, kernel %s, n = %d, heads a:b = %s\n",
+                fmt(lo).c_str(), fmt(hi).c_str(), fmt(rho0).c_str(), fmt(rho1).c_str(), fmt(target).c_str(),
+                std::string(core::toString(s.kernel)).c_str(), s.n, headsText(s.heads).c_str());
+    if (std::isnan(beta)) {
+        std::printf("beta* none (T < %s for every beta in the interval)\n", fmt(target).c_str());
+    } else {
+        s.beta = beta;
+        std::printf("beta* %.9f\nT %.6f\n", beta, core::equiangular::clusteringTime(s, rho0, rho1));
+    }
+    return kExitOk;
+}
+
 int theoryCommand(const std::vector<std::string>& args) {
     const std::map<std::string, int (*)(const std::vector<std::string>&)> topics = {
         {"clustering-time", theoryClusteringTime},
@@ -586,7 +627,8 @@ int theoryCommand(const std::vector<std::string>& args) {
         {"relu-vs-softmax", theoryReluVsSoftmax},
         {"rates", theoryRates},
         {"entropy", theoryEntropy},
-        {"long-context", theoryLongContext}};
+        {"long-context", theoryLongContext},
+        {"threshold", theoryThreshold}};
     std::string names;
     for (const auto& [name, f] : topics) names += (names.empty() ? "" : ", ") + name;
     if (args.empty()) throw UsageError("missing TOPIC (one of " + names + ")");

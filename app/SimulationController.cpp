@@ -92,6 +92,13 @@ void SimulationController::exportData(const QString& directory, const QString& c
 
 namespace attnsphere::app {
 
+void SimulationController::setRecording(int everySteps) {
+    post([everySteps](SimulationWorker& w) { w.setRecording(everySteps); });
+}
+void SimulationController::recordFrameConsumed() {
+    m_mailbox->recordPending.fetch_sub(1);
+}
+
 void SimulationController::recordCamera(const core::SessionCamera& camera) {
     post([camera](SimulationWorker& w) { w.recordCamera(camera); });
 }

@@ -38,6 +38,9 @@ public slots:
     void exportData(const QString& directory, const QString& commandLine);
     void recordCamera(const attnsphere::core::SessionCamera& camera);
     void saveSession(const QString& path);
+    void setRecording(int everySteps);  // 0 stops; see SimulationWorker::setRecording
+    // The recorder took a frame from recordFrame (lets the worker step on).
+    void recordFrameConsumed();
 
 signals:
     void frameAvailable(std::shared_ptr<const attnsphere::core::Frame> frame);
@@ -48,6 +51,8 @@ signals:
     void statsUpdated(double stepsPerSecond, double simulatedPerSecond);
     void exportFinished(bool ok, const QString& message);
     void sessionSaved(bool ok, const QString& message);
+    // Lockstep recording frames, in step order, none dropped (the worker waits for the recorder).
+    void recordFrame(std::shared_ptr<const attnsphere::core::Frame> frame);
 
 private slots:
     // Takes the newest frame and the notifications the worker left in the mailbox (invoked by name).

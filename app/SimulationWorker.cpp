@@ -93,6 +93,7 @@ void SimulationWorker::rebuild(bool recordReset) {
     auto sim = std::make_unique<core::Simulation>(m_scenario);
     if (m_sim && recordReset) m_session.recordReset(m_sim->stepCount(), m_scenario);
     m_sim = std::move(sim);
+    m_recordFrom = 0;
     m_sim->setAbortFlag(&m_abort);
     m_sim->setThreads(m_threads);
     m_history.clear();
@@ -139,6 +140,7 @@ void SimulationWorker::stepOnce() {
     try {
         m_sim->step();
         m_dirtySincePublish = true;
+        emitRecordFrameIfDue();
     } catch (const core::NumericalError& e) {
         numericalError(std::string(e.what()));
     } catch (const core::Aborted&) {
@@ -243,6 +245,10 @@ void SimulationWorker::runBatch() {
     int delay = 0;
     try {
         while (batch.elapsed() < kBatchBudgetMs) {
+            if (m_recordEvery > 0 && m_mailbox->recordPending.load() >= kMaxRecordPending) {
+                delay = 2;  // the recorder is behind: wait for it rather than drop frames
+                break;
+            }
             if (m_speed > 0) {
                 const double target = m_wallStartSim + m_speed * m_wall.nsecsElapsed() * 1e-9;
                 // Too slow to keep up: do not build an ever-growing lag.
@@ -256,6 +262,7 @@ void SimulationWorker::runBatch() {
             }
             m_sim->step();
             m_dirtySincePublish = true;
+            emitRecordFrameIfDue();
         }
     } catch (const core::Aborted&) {
         return;
@@ -322,6 +329,21 @@ void SimulationWorker::record(const core::Frame& frame) {
         m_history.swap(thinned);
         m_historyStride *= 2;
     }
+}
+
+void SimulationWorker::setRecording(int everySteps) {
+    m_recordEvery = std::max(0, everySteps);
+    m_recordFrom = m_sim->stepCount();
+    m_mailbox->recordPending.store(0);
+    emitRecordFrameIfDue();  // the first frame shows the state recording started from
+}
+
+void SimulationWorker::emitRecordFrameIfDue() {
+    if (m_recordEvery <= 0 || (m_sim->stepCount() - m_recordFrom) % m_recordEvery != 0) return;
+    std::shared_ptr<const core::Frame> frame =
+        std::make_shared<const core::Frame>(m_sim->makeFrame(publishOptions(false)));
+    m_mailbox->recordPending.fetch_add(1);
+    notify([frame](SimulationController& c) { emit c.recordFrame(frame); });
 }
 
 void SimulationWorker::recordCamera(const core::SessionCamera& camera) {

@@ -74,6 +74,8 @@ public:
         std::lock_guard lock(m_mutex);
         return m_workerDone;
     }
+    // Recording: frames sent through recordFrame and not yet consumed by the recorder.
+    std::atomic<int> recordPending{0};
 
 private:
     mutable std::mutex m_mutex;
@@ -96,6 +98,9 @@ public:
     std::atomic<bool>& abortFlag() { return m_abort; }
 
     static constexpr double kMaxPublishHz = 60.0;
+    // The worker stops stepping while this many record frames wait, so video time follows simulated
+    // time however slow the encoder.
+    static constexpr int kMaxRecordPending = 3;
 
 public slots:
     // Runs the commands waiting in the mailbox (the controller invokes this by name, queued).
@@ -117,6 +122,9 @@ public:
     // Writes series.csv, positions.npy and metadata.json of the frames published so far.
     void exportData(const std::string& directory, const std::string& commandLine);
     void publishNow();
+    // Lockstep recording: every `everySteps` steps (from now) a frame without attention matrices goes to
+    // SimulationController::recordFrame; 0 stops.
+    void setRecording(int everySteps);
     // Session recording (core/Session.h): every edit is logged with its step; camera keys come from the GUI.
     void recordCamera(const core::SessionCamera& camera);
     void saveSession(const std::string& path);
@@ -138,6 +146,7 @@ private:
     void setRunning(bool running);
     void record(const core::Frame& frame);
     void scheduleNext(int delayMs);
+    void emitRecordFrameIfDue();
 
     core::Scenario m_scenario;
     std::unique_ptr<core::Simulation> m_sim;
@@ -145,6 +154,8 @@ private:
     std::atomic<bool> m_abort{false};
     std::shared_ptr<ThreadMailbox> m_mailbox;
     QObject* m_receiver;
+    int m_recordEvery = 0;
+    std::int64_t m_recordFrom = 0;  // step count when recording started (or the segment restarted)
     bool m_running = false;
     double m_speed = 1.0;
     int m_threads = 0;

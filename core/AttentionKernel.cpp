@@ -6,8 +6,8 @@
 #include <vector>
 
 // Every hot loop below is cloned for these targets; the dynamic loader picks the best one for the CPU.
-// Not under sanitizers: the ifunc resolvers run during relocation, before the sanitizer runtime exists.
-#if defined(__SANITIZE_THREAD__) || defined(__SANITIZE_ADDRESS__)
+#if defined(__SANITIZE_THREAD__)
+// The clones' ifunc resolvers would run, instrumented, before the ThreadSanitizer runtime starts (crash).
 #define ATTNSPHERE_CLONES
 #else
 #define ATTNSPHERE_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
@@ -20,9 +20,11 @@ namespace attnsphere::core::detail {
 namespace {
 // e^x by Cody–Waite reduction x = k ln2 + r, |r| <= ln2/2, a degree-12 Taylor polynomial (truncation
 // below 2e-16 relative) and 2^k built in the exponent bits. Branch-free so loops vectorise.
+// Clamping to [-707, 709] keeps 2^k a normal number; callers that know x <= 700 skip the upper clamp.
+template <bool ClampAbove = true>
 ATTNSPHERE_INLINE double vexp(double x) {
     x = x < -707.0 ? -707.0 : x;
-    x = x > 709.0 ? 709.0 : x;
+    if constexpr (ClampAbove) x = x > 709.0 ? 709.0 : x;
     constexpr double kMagic = 0x1.8p52;  // adding it rounds to an integer held in the low mantissa bits
     const double t = x * 1.4426950408889634074 + kMagic;
     const double k = t - kMagic;
@@ -49,13 +51,6 @@ ATTNSPHERE_INLINE double rowMax(const double* s, int n) {
 #pragma omp simd reduction(max : m)
     for (int j = 0; j < n; ++j) m = s[j] > m ? s[j] : m;
     return m;
-}
-
-ATTNSPHERE_INLINE double rowSum(const double* s, int n) {
-    double z = 0;
-#pragma omp simd reduction(+ : z)
-    for (int j = 0; j < n; ++j) z += s[j];
-    return z;
 }
 
 // s_j (+)= sum_{k < G} key_k[j] x_k over all keys in one vectorised pass; the last pass also returns
@@ -152,6 +147,70 @@ ATTNSPHERE_INLINE void reduceValues(const double* const* v, const double* w, int
     if constexpr (G > 3) acc[3] = a3;
 }
 
+// The whole row in one pass for d = D <= 8: score, weight, row sum and the D value dot products, with
+// nothing stored. The weight function must not need the row maximum (callers shift by a bound).
+template <int D, typename Weight>
+ATTNSPHERE_INLINE double fusedRow(const double* const* key, const double* const* v, const double* x, int n,
+                                  Weight weight, double* acc) {
+    static_assert(D >= 1 && D <= 8);
+    auto ptr = [](const double* const* p, int k) { return p[k < D ? k : 0]; };
+    auto coord = [x](int k) { return k < D ? x[k] : 0.0; };
+    const double *k0 = ptr(key, 0), *k1 = ptr(key, 1), *k2 = ptr(key, 2), *k3 = ptr(key, 3);
+    const double *k4 = ptr(key, 4), *k5 = ptr(key, 5), *k6 = ptr(key, 6), *k7 = ptr(key, 7);
+    const double *v0 = ptr(v, 0), *v1 = ptr(v, 1), *v2 = ptr(v, 2), *v3 = ptr(v, 3);
+    const double *v4 = ptr(v, 4), *v5 = ptr(v, 5), *v6 = ptr(v, 6), *v7 = ptr(v, 7);
+    const double x0 = coord(0), x1 = coord(1), x2 = coord(2), x3 = coord(3);
+    const double x4 = coord(4), x5 = coord(5), x6 = coord(6), x7 = coord(7);
+    double z = 0, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+#pragma omp simd reduction(+ : z, a0, a1, a2, a3, a4, a5, a6, a7)
+    for (int j = 0; j < n; ++j) {
+        double s = k0[j] * x0;
+        if constexpr (D > 1) s += k1[j] * x1;
+        if constexpr (D > 2) s += k2[j] * x2;
+        if constexpr (D > 3) s += k3[j] * x3;
+        if constexpr (D > 4) s += k4[j] * x4;
+        if constexpr (D > 5) s += k5[j] * x5;
+        if constexpr (D > 6) s += k6[j] * x6;
+        if constexpr (D > 7) s += k7[j] * x7;
+        const double w = weight(s);
+        z += w;
+        a0 += v0[j] * w;
+        if constexpr (D > 1) a1 += v1[j] * w;
+        if constexpr (D > 2) a2 += v2[j] * w;
+        if constexpr (D > 3) a3 += v3[j] * w;
+        if constexpr (D > 4) a4 += v4[j] * w;
+        if constexpr (D > 5) a5 += v5[j] * w;
+        if constexpr (D > 6) a6 += v6[j] * w;
+        if constexpr (D > 7) a7 += v7[j] * w;
+    }
+    const double all[8] = {a0, a1, a2, a3, a4, a5, a6, a7};
+    for (int k = 0; k < D; ++k) acc[k] = all[k];
+    return z;
+}
+
+template <typename Weight>
+ATTNSPHERE_INLINE double fusedRowAny(int d, const double* const* key, const double* const* v, const double* x,
+                                     int n, Weight weight, double* acc) {
+    switch (d) {
+        case 1:
+            return fusedRow<1>(key, v, x, n, weight, acc);
+        case 2:
+            return fusedRow<2>(key, v, x, n, weight, acc);
+        case 3:
+            return fusedRow<3>(key, v, x, n, weight, acc);
+        case 4:
+            return fusedRow<4>(key, v, x, n, weight, acc);
+        case 5:
+            return fusedRow<5>(key, v, x, n, weight, acc);
+        case 6:
+            return fusedRow<6>(key, v, x, n, weight, acc);
+        case 7:
+            return fusedRow<7>(key, v, x, n, weight, acc);
+        default:
+            return fusedRow<8>(key, v, x, n, weight, acc);
+    }
+}
+
 template <typename Weight>
 ATTNSPHERE_INLINE double weightAndReduceAny(int g, const double* const* v, double* s, int n, Weight weight,
                                             double* acc) {
@@ -182,7 +241,7 @@ ATTNSPHERE_INLINE void reduceValuesAny(int g, const double* const* v, const doub
 }  // namespace
 
 ATTNSPHERE_CLONES
-bool attendQueries(const HeadOperands& op, const double* X, int q, double* out, double* scratch,
+bool attendQueries(const HeadOperands& op, int i0, const double* X, int q, double* out, double* scratch,
                    double& maxScore) {
     const int n = op.n, d = op.d;
     const double bias = op.sigmoidBias;
@@ -211,39 +270,94 @@ bool attendQueries(const HeadOperands& op, const double* X, int q, double* out, 
         key[r] = op.keys + static_cast<std::ptrdiff_t>(r) * n;
     }
 
+    // Softmax is shift-invariant: instead of a pass for the row maximum, shift by the bound
+    // s_ij <= |beta M^T x_i| max_j |x_j|. Safe while the bound exceeds the diagonal score s_ii (a lower
+    // bound of the maximum) by less than kMaxShiftGap: the largest weight stays above e^-kMaxShiftGap.
+    constexpr double kMaxShiftGap = 600.0;
+    constexpr int kMaxFused = 8;
     for (int c = 0; c < q; ++c) {
         const double* x = X + static_cast<std::ptrdiff_t>(c) * d;
-        const double m = scoreRow(key, x, n, d, s);
-        const int g = std::min(d, 4);
+        const int i = i0 + c;
         double z = 0;
-        switch (op.kernel) {
-            case KernelKind::Softmax:
-                z = weightAndReduceAny(
-                    g, v, s, n, [m](double t) { return vexp(t - m); }, a);
-                break;
-            case KernelKind::Exp:
-                if (!(m <= kMaxExpScore)) {
-                    maxScore = m;
-                    return false;
+        bool done = false;
+        if (d <= kMaxFused) {
+            double bound = 0, diagonal = 0;
+            if (op.kernel == KernelKind::Softmax || op.kernel == KernelKind::Exp) {
+                for (int k = 0; k < d; ++k) {
+                    double qk = 0;
+                    for (int r = 0; r < d; ++r)
+                        qk += op.scoreMatrix[static_cast<std::ptrdiff_t>(k) * d + r] * x[r];
+                    bound += qk * qk;
+                    diagonal += key[k][i] * x[k];
                 }
-                z = weightAndReduceAny(
-                    g, v, s, n, [](double t) { return vexp(t); }, a);
-                break;
-            case KernelKind::ReluNormalised:
-            case KernelKind::Relu:
-                z = weightAndReduceAny(
-                    g, v, s, n, [](double t) { return t > 0 ? t : 0.0; }, a);
-                break;
-            case KernelKind::Linear:
-                z = weightAndReduceAny(
-                    g, v, s, n, [](double t) { return t; }, a);
-                break;
-            case KernelKind::Sigmoid:
-                z = weightAndReduceAny(
-                    g, v, s, n, [bias](double t) { return 1.0 / (1.0 + vexp(-(t + bias))); }, a);
-                break;
+                bound = std::sqrt(bound) * op.maxNorm;
+            }
+            switch (op.kernel) {
+                case KernelKind::Softmax:
+                    if (bound - diagonal < kMaxShiftGap) {
+                        z = fusedRowAny(
+                            d, key, v, x, n, [bound](double t) { return vexp<false>(t - bound); }, a);
+                        done = true;
+                    }
+                    break;
+                case KernelKind::Exp:
+                    if (bound <= kMaxExpScore) {
+                        z = fusedRowAny(
+                            d, key, v, x, n, [](double t) { return vexp<false>(t); }, a);
+                        done = true;
+                    }
+                    break;
+                case KernelKind::ReluNormalised:
+                case KernelKind::Relu:
+                    z = fusedRowAny(
+                        d, key, v, x, n, [](double t) { return t > 0 ? t : 0.0; }, a);
+                    done = true;
+                    break;
+                case KernelKind::Linear:
+                    z = fusedRowAny(
+                        d, key, v, x, n, [](double t) { return t; }, a);
+                    done = true;
+                    break;
+                case KernelKind::Sigmoid:
+                    z = fusedRowAny(
+                        d, key, v, x, n, [bias](double t) { return 1.0 / (1.0 + vexp(-(t + bias))); }, a);
+                    done = true;
+                    break;
+            }
         }
-        for (int r = g; r < d; r += 4) reduceValuesAny(std::min(4, d - r), v + r, s, n, a + r);
+        if (!done) {
+            // General path: scores stored, exact row maximum, then weights and value groups.
+            const double m = scoreRow(key, x, n, d, s);
+            const int g = std::min(d, 4);
+            switch (op.kernel) {
+                case KernelKind::Softmax:
+                    z = weightAndReduceAny(
+                        g, v, s, n, [m](double t) { return vexp<false>(t - m); }, a);
+                    break;
+                case KernelKind::Exp:
+                    if (!(m <= kMaxExpScore)) {
+                        maxScore = m;
+                        return false;
+                    }
+                    z = weightAndReduceAny(
+                        g, v, s, n, [](double t) { return vexp<false>(t); }, a);
+                    break;
+                case KernelKind::ReluNormalised:
+                case KernelKind::Relu:
+                    z = weightAndReduceAny(
+                        g, v, s, n, [](double t) { return t > 0 ? t : 0.0; }, a);
+                    break;
+                case KernelKind::Linear:
+                    z = weightAndReduceAny(
+                        g, v, s, n, [](double t) { return t; }, a);
+                    break;
+                case KernelKind::Sigmoid:
+                    z = weightAndReduceAny(
+                        g, v, s, n, [bias](double t) { return 1.0 / (1.0 + vexp(-(t + bias))); }, a);
+                    break;
+            }
+            for (int r = g; r < d; r += 4) reduceValuesAny(std::min(4, d - r), v + r, s, n, a + r);
+        }
         double scale = 1.0;
         if (isNormalised(op.kernel)) scale = z > 0 ? 1.0 / z : 0.0;  // a row without mass contributes 0
         double* o = out + static_cast<std::ptrdiff_t>(c) * d;
@@ -252,63 +366,207 @@ bool attendQueries(const HeadOperands& op, const double* X, int q, double* out, 
     return true;
 }
 
-ATTNSPHERE_CLONES
-RowObservables observeRow(KernelKind kernel, double bias, const double* s, int n, double* K, double* P) {
-    RowObservables out;
-    switch (kernel) {
-        case KernelKind::Softmax:
-        case KernelKind::Exp: {
-            // P is max-shifted (stable); K and the potential are e^s itself (they may overflow).
-            const double m = rowMax(s, n);
-            double z = 0, potential = 0, weighted = 0;
-#pragma omp simd reduction(+ : z, potential)
-            for (int j = 0; j < n; ++j) {
-                P[j] = vexp(s[j] - m);
-                z += P[j];
-                K[j] = s[j] > 709.0 ? INFINITY : vexp(s[j]);
-                potential += K[j];
-            }
-            const double inv = 1.0 / z;
-#pragma omp simd reduction(+ : weighted)
-            for (int j = 0; j < n; ++j) {
-                P[j] *= inv;
-                weighted += P[j] * (s[j] - m);
-            }
-            out.potential = potential;
-            out.entropy = std::log(z) - weighted;  // -sum P log P with log P = s - m - log z
-            return out;
+// One query row of a symmetric tile: keys j in [jBegin, jEnd), both directions, nothing but the
+// column accumulators stored.
+template <int D, typename Weight>
+ATTNSPHERE_INLINE void symmetricRow(const double* const* key, const double* const* val, const double* xi,
+                                    const double* vi, int jBegin, int jEnd, Weight weight, double* zCol,
+                                    double* const* accCol, double* zRow, double* const* accRow) {
+    static_assert(D >= 1 && D <= 8);
+    auto ptr = [](auto p, int k) { return p[k < D ? k : 0]; };
+    auto coord = [](const double* c, int k) { return k < D ? c[k] : 0.0; };
+    const double *k0 = ptr(key, 0), *k1 = ptr(key, 1), *k2 = ptr(key, 2), *k3 = ptr(key, 3);
+    const double *k4 = ptr(key, 4), *k5 = ptr(key, 5), *k6 = ptr(key, 6), *k7 = ptr(key, 7);
+    const double *v0 = ptr(val, 0), *v1 = ptr(val, 1), *v2 = ptr(val, 2), *v3 = ptr(val, 3);
+    const double *v4 = ptr(val, 4), *v5 = ptr(val, 5), *v6 = ptr(val, 6), *v7 = ptr(val, 7);
+    double *c0 = ptr(accCol, 0), *c1 = ptr(accCol, 1), *c2 = ptr(accCol, 2), *c3 = ptr(accCol, 3);
+    double *c4 = ptr(accCol, 4), *c5 = ptr(accCol, 5), *c6 = ptr(accCol, 6), *c7 = ptr(accCol, 7);
+    const double x0 = coord(xi, 0), x1 = coord(xi, 1), x2 = coord(xi, 2), x3 = coord(xi, 3);
+    const double x4 = coord(xi, 4), x5 = coord(xi, 5), x6 = coord(xi, 6), x7 = coord(xi, 7);
+    const double u0 = coord(vi, 0), u1 = coord(vi, 1), u2 = coord(vi, 2), u3 = coord(vi, 3);
+    const double u4 = coord(vi, 4), u5 = coord(vi, 5), u6 = coord(vi, 6), u7 = coord(vi, 7);
+    double zr = 0, a0 = 0, a1 = 0, a2 = 0, a3 = 0, a4 = 0, a5 = 0, a6 = 0, a7 = 0;
+#pragma omp simd reduction(+ : zr, a0, a1, a2, a3, a4, a5, a6, a7)
+    for (int j = jBegin; j < jEnd; ++j) {
+        double s = k0[j] * x0;
+        if constexpr (D > 1) s += k1[j] * x1;
+        if constexpr (D > 2) s += k2[j] * x2;
+        if constexpr (D > 3) s += k3[j] * x3;
+        if constexpr (D > 4) s += k4[j] * x4;
+        if constexpr (D > 5) s += k5[j] * x5;
+        if constexpr (D > 6) s += k6[j] * x6;
+        if constexpr (D > 7) s += k7[j] * x7;
+        const double w = weight(s);
+        zr += w;
+        zCol[j] += w;
+        a0 += v0[j] * w;
+        c0[j] += w * u0;
+        if constexpr (D > 1) a1 += v1[j] * w, c1[j] += w * u1;
+        if constexpr (D > 2) a2 += v2[j] * w, c2[j] += w * u2;
+        if constexpr (D > 3) a3 += v3[j] * w, c3[j] += w * u3;
+        if constexpr (D > 4) a4 += v4[j] * w, c4[j] += w * u4;
+        if constexpr (D > 5) a5 += v5[j] * w, c5[j] += w * u5;
+        if constexpr (D > 6) a6 += v6[j] * w, c6[j] += w * u6;
+        if constexpr (D > 7) a7 += v7[j] * w, c7[j] += w * u7;
+    }
+    *zRow += zr;
+    const double all[8] = {a0, a1, a2, a3, a4, a5, a6, a7};
+    for (int k = 0; k < D; ++k) *accRow[k] += all[k];
+}
+
+template <int D, typename Weight>
+ATTNSPHERE_INLINE void symmetricTile(const HeadOperands& op, const double* X, int i0, int iCount, int j0,
+                                     int jCount, Weight weight, double* rowSums, double* colSums) {
+    const int n = op.n;
+    const double* key[8];  // the tile's keys, indexed by local j
+    const double* val[8];
+    double* colAcc[8];
+    for (int k = 0; k < D; ++k) {
+        key[k] = op.keys + static_cast<std::ptrdiff_t>(k) * n + j0;
+        val[k] = op.values + static_cast<std::ptrdiff_t>(k) * n + j0;
+        colAcc[k] = colSums + static_cast<std::ptrdiff_t>(k + 1) * jCount;
+    }
+    const bool diagonal = i0 == j0;
+    for (int li = 0; li < iCount; ++li) {
+        const int i = i0 + li;
+        const double* xi = X + static_cast<std::ptrdiff_t>(i) * D;
+        double vi[8];
+        double* rowAcc[8];
+        for (int k = 0; k < D; ++k) {
+            vi[k] = op.values[static_cast<std::ptrdiff_t>(k) * n + i];
+            rowAcc[k] = rowSums + static_cast<std::ptrdiff_t>(k + 1) * iCount + li;
         }
+        int jBegin = 0;
+        if (diagonal) {
+            // The self-pair w_ii belongs to row i once.
+            double sii = 0;
+            for (int k = 0; k < D; ++k) sii += key[k][li] * xi[k];
+            const double w = weight(sii);
+            rowSums[li] += w;
+            for (int k = 0; k < D; ++k) *rowAcc[k] += w * vi[k];
+            jBegin = li + 1;
+        }
+        symmetricRow<D>(key, val, xi, vi, jBegin, jCount, weight, colSums, colAcc, rowSums + li, rowAcc);
+    }
+}
+
+template <typename Weight>
+ATTNSPHERE_INLINE void symmetricTileAny(const HeadOperands& op, const double* X, int i0, int iCount, int j0,
+                                        int jCount, Weight weight, double* rowSums, double* colSums) {
+    switch (op.d) {
+        case 1:
+            return symmetricTile<1>(op, X, i0, iCount, j0, jCount, weight, rowSums, colSums);
+        case 2:
+            return symmetricTile<2>(op, X, i0, iCount, j0, jCount, weight, rowSums, colSums);
+        case 3:
+            return symmetricTile<3>(op, X, i0, iCount, j0, jCount, weight, rowSums, colSums);
+        case 4:
+            return symmetricTile<4>(op, X, i0, iCount, j0, jCount, weight, rowSums, colSums);
+        case 5:
+            return symmetricTile<5>(op, X, i0, iCount, j0, jCount, weight, rowSums, colSums);
+        case 6:
+            return symmetricTile<6>(op, X, i0, iCount, j0, jCount, weight, rowSums, colSums);
+        case 7:
+            return symmetricTile<7>(op, X, i0, iCount, j0, jCount, weight, rowSums, colSums);
+        default:
+            return symmetricTile<8>(op, X, i0, iCount, j0, jCount, weight, rowSums, colSums);
+    }
+}
+
+ATTNSPHERE_CLONES
+void attendTileSymmetric(const HeadOperands& op, const double* X, int i0, int iCount, int j0, int jCount,
+                         double shift, double* rowSums, double* colSums) {
+    const double bias = op.sigmoidBias;
+    switch (op.kernel) {
+        case KernelKind::Softmax:
+            return symmetricTileAny(
+                op, X, i0, iCount, j0, jCount, [shift](double t) { return vexp<false>(t - shift); }, rowSums,
+                colSums);
+        case KernelKind::Exp:
+            return symmetricTileAny(
+                op, X, i0, iCount, j0, jCount, [](double t) { return vexp<false>(t); }, rowSums, colSums);
         case KernelKind::ReluNormalised:
         case KernelKind::Relu:
+            return symmetricTileAny(
+                op, X, i0, iCount, j0, jCount, [](double t) { return t > 0 ? t : 0.0; }, rowSums, colSums);
         case KernelKind::Linear:
+            return symmetricTileAny(
+                op, X, i0, iCount, j0, jCount, [](double t) { return t; }, rowSums, colSums);
         case KernelKind::Sigmoid:
-            break;
+            return symmetricTileAny(
+                op, X, i0, iCount, j0, jCount, [bias](double t) { return 1.0 / (1.0 + vexp(-(t + bias))); },
+                rowSums, colSums);
     }
-    double potential = 0, z = 0;
+}
+
+ATTNSPHERE_CLONES
+RowObservables observeQuery(const ObserveOperands& op, const double* x, const double* xdot, double* scratch,
+                            double* P) {
+    const int n = op.n, d = op.d;
+    double* s = scratch;
+    double* c = scratch + n;
+    // Scores s_j and the score rates c_j = <xdot, M x_j> + <x, M xdot_j> in passes over the coordinates.
+    for (int j = 0; j < n; ++j) s[j] = 0.0, c[j] = 0.0;
+    for (int k = 0; k < d; ++k) {
+        const double* key = op.keys + static_cast<std::ptrdiff_t>(k) * n;
+        const double* mx = op.mx + static_cast<std::ptrdiff_t>(k) * n;
+        const double* mxd = op.mxdot + static_cast<std::ptrdiff_t>(k) * n;
+        const double xk = x[k], vk = xdot[k];
+#pragma omp simd
+        for (int j = 0; j < n; ++j) {
+            s[j] += key[j] * xk;
+            c[j] += mx[j] * vk + mxd[j] * xk;
+        }
+    }
+    RowObservables out;
+    if (op.kernel == KernelKind::Softmax || op.kernel == KernelKind::Exp) {
+        // e_j = e^{s_j - m}: P = e/z, S = log z - sum P (s - m); kappa = Phi = e^m e_j (may overflow).
+        const double m = rowMax(s, n);
+        double z = 0, weighted = 0, rated = 0;
+#pragma omp simd reduction(+ : z, weighted, rated)
+        for (int j = 0; j < n; ++j) {
+            const double t = s[j] - m;
+            const double e = vexp<false>(t);
+            s[j] = e;
+            z += e;
+            weighted += e * t;
+            rated += e * c[j];
+        }
+        const double scale = std::exp(m);
+        out.potential = scale * z;
+        out.rate = scale * rated;
+        out.entropy = std::log(z) - weighted / z;
+        if (P) {
+            const double inv = 1.0 / z;
+#pragma omp simd
+            for (int j = 0; j < n; ++j) P[j] = s[j] * inv;
+        }
+        return out;
+    }
+    double potential = 0, z = 0, rated = 0;
     for (int j = 0; j < n; ++j) {
-        K[j] = kernelValue(kernel, s[j], bias);
-        potential += kernelPotential(kernel, s[j], bias);
-        z += K[j];
+        const double K = kernelValue(op.kernel, s[j], op.sigmoidBias);
+        potential += kernelPotential(op.kernel, s[j], op.sigmoidBias);
+        z += K;
+        rated += K * c[j];
+        s[j] = K;
     }
     out.potential = potential;
+    out.rate = rated;
     if (z == 0.0) {
-        for (int j = 0; j < n; ++j) P[j] = 0.0;
+        if (P)
+            for (int j = 0; j < n; ++j) P[j] = 0.0;
         return out;
     }
     // Linear scores can be negative: only positive weights enter the entropy.
     double entropy = 0;
     for (int j = 0; j < n; ++j) {
-        P[j] = K[j] / z;
-        if (P[j] > 0) entropy -= P[j] * std::log(P[j]);
+        const double p = s[j] / z;
+        if (P) P[j] = p;
+        if (p > 0) entropy -= p * std::log(p);
     }
     out.entropy = entropy;
     return out;
-}
-
-ATTNSPHERE_CLONES
-void expInPlace(double* x, std::ptrdiff_t n) {
-#pragma omp simd
-    for (std::ptrdiff_t j = 0; j < n; ++j) x[j] = vexp(x[j]);
 }
 
 }  // namespace attnsphere::core::detail

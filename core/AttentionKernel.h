@@ -31,31 +31,56 @@ inline double constantNormaliser(KernelKind kernel, int n) {
 }
 
 // One head's operands: keys = (beta_h M_h X)^T and values = (alpha_h / N) (V_h X)^T, both n × d
-// column-major (each coordinate contiguous over the tokens).
+// column-major (each coordinate contiguous over the tokens); scoreMatrix = beta_h M_h (d × d) and
+// maxNorm = max_j |x_j| give each query a cheap upper bound on its scores (see attendQueries).
 struct HeadOperands {
     const double* keys = nullptr;
     const double* values = nullptr;
+    const double* scoreMatrix = nullptr;
+    double maxNorm = 1;
     int n = 0, d = 0;
     KernelKind kernel = KernelKind::Softmax;
     double sigmoidBias = 0;
 };
 
-// For the q queries in X (d × q, column-major), adds the head output sum_j (kappa(s_ij)/N_i') values_j to
-// out (d × q), where N_i' is the row sum for normalised kernels and 1 otherwise. scratch holds n doubles.
-// Returns false (maxScore set) when the unnormalised exp kernel would overflow.
-bool attendQueries(const HeadOperands& op, const double* X, int q, double* out, double* scratch,
+// For the q queries i0 .. i0+q-1 (their positions X: d × q, column-major), adds the head output
+// sum_j (kappa(s_ij)/N_i') values_j to out (d × q), where N_i' is the row sum for normalised kernels and 1
+// otherwise. scratch holds n doubles. Returns false (maxScore set) when the unnormalised exp kernel
+// would overflow.
+bool attendQueries(const HeadOperands& op, int i0, const double* X, int q, double* out, double* scratch,
                    double& maxScore);
 
-// Per query, what the observables need from one row of scores s (length n).
-struct RowObservables {
-    double potential = 0;  // sum_j Phi(s_j)
-    double entropy = 0;    // of the row-normalised P (0 for a row with no mass)
-};
-// Writes kappa(s_j) (unshifted) to K and the row-normalised attention P_j to P.
-RowObservables observeRow(KernelKind kernel, double sigmoidBias, const double* s, int n, double* K,
-                          double* P);
+// Symmetric score matrices (M_h = M_h^T, so s_ij = s_ji): each kernel weight w_ij = kappa(s_ij - shift)
+// is computed once and used for both rows i and j. Handles the tile of queries [i0, i0 + iCount) against
+// keys [j0, j0 + jCount) with j0 >= i0 (j0 == i0: the diagonal tile, pairs j >= i only), for d <= 8.
+// rowSums ((d + 1) × iCount, row-major: the row sums sum_j w_ij, then sum_j w_ij values_j coordinate by
+// coordinate) receives the sums over the tile's keys for each query; colSums ((d + 1) × jCount) the sums
+// over the tile's queries for each key (the same buffer as rowSums for a diagonal tile). X: all
+// positions (d × n, column-major). The shift is only applied by the softmax kernel.
+void attendTileSymmetric(const HeadOperands& op, const double* X, int i0, int iCount, int j0, int jCount,
+                         double shift, double* rowSums, double* colSums);
+inline constexpr int kMaxSymmetricDim = 8;
 
-// x <- e^x elementwise (accurate to about 1 ulp; arguments are clamped to [-707, 709]).
-void expInPlace(double* x, std::ptrdiff_t n);
+// One head's operands for the observables: keys = (beta_h M_h X)^T, mx = (M_h X)^T and
+// mxdot = (M_h Xdot)^T, all n × d column-major.
+struct ObserveOperands {
+    const double* keys = nullptr;
+    const double* mx = nullptr;
+    const double* mxdot = nullptr;
+    int n = 0, d = 0;
+    KernelKind kernel = KernelKind::Softmax;
+    double sigmoidBias = 0;
+};
+
+// Per query i, what the observables need from its row of scores.
+struct RowObservables {
+    double potential = 0;  // sum_j Phi(s_ij)
+    double entropy = 0;    // of the row-normalised P (0 for a row with no mass)
+    double rate = 0;       // sum_j kappa(s_ij) (<xdot_i, M x_j> + <x_i, M xdot_j>)
+};
+// x, xdot: the query's position and velocity (d each). scratch: 2n doubles. P (n, or nullptr when not
+// wanted) receives the row-normalised attention P_ij.
+RowObservables observeQuery(const ObserveOperands& op, const double* x, const double* xdot, double* scratch,
+                            double* P);
 
 }  // namespace attnsphere::core::detail

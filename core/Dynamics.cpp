@@ -3,10 +3,13 @@
 #include "core/AttentionKernel.h"
 #include "core/Errors.h"
 
+#include "core/WorkerPool.h"
+
 #include <omp.h>
 
 #include <algorithm>
 #include <cmath>
+#include <mutex>
 #include <sstream>
 #include <string>
 
@@ -56,59 +59,133 @@ void VelocityField::accumulate(const Model& model, const Matrix& X, std::vector<
 
     m_keys.resize(static_cast<std::size_t>(H));
     m_values.resize(static_cast<std::size_t>(H));
+    m_scoreMatrices.resize(static_cast<std::size_t>(H));
     std::vector<detail::HeadOperands> ops(static_cast<std::size_t>(H));
+    const double maxNorm = X.colwise().norm().maxCoeff();
     for (int h = 0; h < H; ++h) {
         const Head& head = model.heads[static_cast<std::size_t>(h)];
-        m_keys[h].noalias() = X.transpose() * (model.headBeta(h) * head.M.transpose());
+        m_scoreMatrices[h] = model.headBeta(h) * head.M;
+        m_keys[h].noalias() = X.transpose() * m_scoreMatrices[h].transpose();
         m_values[h].noalias() = X.transpose() * ((head.alpha * invN) * head.V.transpose());
-        ops[h] = {m_keys[h].data(), m_values[h].data(), n, d, model.kernel, model.sigmoidBias};
+        ops[h] = {m_keys[h].data(), m_values[h].data(), m_scoreMatrices[h].data(), maxNorm, n, d,
+                  model.kernel,     model.sigmoidBias};
     }
     outs.resize(perHead ? static_cast<std::size_t>(H) : 1);
     for (auto& o : outs) o.setZero(d, n);
 
-    const int block = detail::queryBlockSize(n);
-    const int blocks = (n + block - 1) / block;
-    const int threads = resolveThreads(m_threads, double(n) * n * H * (2.0 * d + 20.0), blocks);
-    m_scratch.resize(static_cast<std::size_t>(threads));
+    // Heads with a symmetric score matrix compute each weight once for both s_ij and s_ji (tiles);
+    // the others go query row by query row.
+    std::vector<int> tiledHeads, rowHeads;
+    std::vector<double> shifts(static_cast<std::size_t>(H), 0.0);
+    for (int h = 0; h < H; ++h) {
+        const Matrix& M = model.heads[static_cast<std::size_t>(h)].M;
+        bool tiled = d <= detail::kMaxSymmetricDim && M == M.transpose();
+        if (tiled && (model.kernel == KernelKind::Softmax || model.kernel == KernelKind::Exp)) {
+            // Row i of the keys is beta M x_i: |.| maxNorm bounds row i's scores, <., x_i> is s_ii.
+            const Eigen::ArrayXd bound = m_keys[h].rowwise().norm().array() * maxNorm;
+            const Eigen::ArrayXd diagonal = (m_keys[h].array() * X.transpose().array()).rowwise().sum();
+            const double shift = bound.maxCoeff();
+            if (model.kernel == KernelKind::Softmax) {
+                // One shift for all rows: every row keeps a weight >= e^-600 (no underflow to 0).
+                tiled = shift - diagonal.minCoeff() < 600.0;
+                shifts[h] = shift;
+            } else {
+                tiled = shift <= detail::kMaxExpScore;  // else the row path finds the exact maximum
+            }
+        }
+        (tiled ? tiledHeads : rowHeads).push_back(h);
+    }
 
-    bool aborted = false;
+    const int block = detail::queryBlockSize(n);
+    const int blocks = rowHeads.empty() ? 0 : (n + block - 1) / block;
+    const int tile = std::clamp((n / 4 + 15) / 16 * 16, 64, 512);  // larger tiles amortise per-row work
+    const int tileCount = (n + tile - 1) / tile;
+    std::vector<std::pair<int, int>> tilePairs;
+    for (int I = 0; I < tileCount; ++I)
+        for (int J = I; J < tileCount; ++J) tilePairs.emplace_back(I, J);
+    const int pairCount = static_cast<int>(tilePairs.size());
+    const int tiledItems = static_cast<int>(tiledHeads.size()) * pairCount;
+    const int threads =
+        resolveThreads(m_threads, double(n) * n * H * (2.0 * d + 20.0), std::max(blocks, tiledItems));
+    m_scratch.resize(static_cast<std::size_t>(threads));
+    for (Vector& v : m_scratch) v.resize(n);
+    // Every tile writes its own row and column sums, (d + 1) × tile each; they are added up per row
+    // block in a fixed order below, so results do not depend on the thread count or timing.
+    const std::size_t tileSlot = 2 * static_cast<std::size_t>(d + 1) * tile;
+    m_tileSums.assign(static_cast<std::size_t>(tiledItems) * tileSlot, 0.0);
+
+    std::atomic<bool> aborted{false};
+    std::mutex overflowMutex;
     bool overflow = false;
     double overflowScore = 0;
     int overflowHead = 0;
+    auto stopRequested = [&] {
+        if (aborted.load(std::memory_order_relaxed)) return true;
+        if (abort && abort->load(std::memory_order_relaxed)) {
+            aborted.store(true, std::memory_order_relaxed);
+            return true;
+        }
+        return false;
+    };
 
-#pragma omp parallel num_threads(threads)
-    {
-        Vector& scratch = m_scratch[static_cast<std::size_t>(omp_get_thread_num())];
-        scratch.resize(n);
-
-#pragma omp for schedule(dynamic, 1)
-        for (int b = 0; b < blocks; ++b) {
-            bool stop;
-#pragma omp atomic read
-            stop = aborted;
-            if (stop || (abort && abort->load(std::memory_order_relaxed))) {
-#pragma omp atomic write
-                aborted = true;
-                continue;
-            }
-            const int i0 = b * block;
-            const int q = std::min(block, n - i0);
-            for (int h = 0; h < H; ++h) {
-                Matrix& out = outs[perHead ? static_cast<std::size_t>(h) : 0];
-                double maxScore = 0;
-                if (!detail::attendQueries(ops[h], X.col(i0).data(), q, out.col(i0).data(), scratch.data(),
-                                           maxScore)) {
-#pragma omp critical(attnsphere_overflow)
-                    {
-                        if (!overflow || maxScore > overflowScore) {
-                            overflowScore = maxScore;
-                            overflowHead = h;
-                        }
-                        overflow = true;
-                    }
+    // Items: first the tiles of the symmetric heads, then the query blocks of the others.
+    WorkerPool::instance().run(tiledItems + blocks, threads, [&](int item, int slot) {
+        if (stopRequested()) return;
+        if (item < tiledItems) {
+            const int t = item / pairCount;
+            const auto [I, J] = tilePairs[static_cast<std::size_t>(item % pairCount)];
+            const int h = tiledHeads[static_cast<std::size_t>(t)];
+            double* rowSums = m_tileSums.data() + static_cast<std::size_t>(item) * tileSlot;
+            double* colSums = I == J ? rowSums : rowSums + tileSlot / 2;
+            const int iCount = std::min(tile, n - I * tile), jCount = std::min(tile, n - J * tile);
+            detail::attendTileSymmetric(ops[h], X.data(), I * tile, iCount, J * tile, jCount, shifts[h],
+                                        rowSums, colSums);
+            return;
+        }
+        const int b = item - tiledItems;
+        const int i0 = b * block;
+        const int q = std::min(block, n - i0);
+        Vector& scratch = m_scratch[static_cast<std::size_t>(slot)];
+        for (int h : rowHeads) {
+            Matrix& out = outs[perHead ? static_cast<std::size_t>(h) : 0];
+            double maxScore = 0;
+            if (!detail::attendQueries(ops[h], i0, X.col(i0).data(), q, out.col(i0).data(), scratch.data(),
+                                       maxScore)) {
+                std::lock_guard lock(overflowMutex);
+                if (!overflow || maxScore > overflowScore) {
+                    overflowScore = maxScore;
+                    overflowHead = h;
                 }
+                overflow = true;
             }
         }
+    });
+
+    // Combine the symmetric heads' tile sums per row block (tiles in a fixed order), then normalise rows.
+    if (!tiledHeads.empty() && !aborted.load()) {
+        WorkerPool::instance().run(tileCount, threads, [&](int B, int) {
+            const int r0 = B * tile, rows = std::min(tile, n - r0);
+            for (std::size_t t = 0; t < tiledHeads.size(); ++t) {
+                const int h = tiledHeads[t];
+                Eigen::ArrayXXd sums = Eigen::ArrayXXd::Zero(rows, d + 1);
+                for (int p = 0; p < pairCount; ++p) {
+                    const auto [I, J] = tilePairs[static_cast<std::size_t>(p)];
+                    if (I != B && J != B) continue;
+                    const double* base = m_tileSums.data() + (t * pairCount + p) * tileSlot;
+                    const double* part = I == B ? base : base + tileSlot / 2;  // row sums, or column sums
+                    const int width = I == B ? std::min(tile, n - I * tile) : std::min(tile, n - J * tile);
+                    for (int r = 0; r <= d; ++r)
+                        for (int k = 0; k < rows; ++k)
+                            sums(k, r) += part[static_cast<std::size_t>(r) * width + k];
+                }
+                Matrix& out = outs[perHead ? static_cast<std::size_t>(h) : 0];
+                for (int k = 0; k < rows; ++k) {
+                    double scale = 1.0;
+                    if (isNormalised(model.kernel)) scale = sums(k, 0) > 0 ? 1.0 / sums(k, 0) : 0.0;
+                    for (int r = 0; r < d; ++r) out(r, r0 + k) += scale * sums(k, r + 1);
+                }
+            }
+        });
     }
 
     if (overflow) {

@@ -1,6 +1,6 @@
 #pragma once
 // The velocity field of math.md §2.1: dx_i/dt = Pi_i( sum_h alpha_h (1/N_i^h) sum_j kappa(s_ij^h) V_h x_j ).
-// Evaluated blocked over query rows, vectorised (Eigen arrays) and multithreaded (OpenMP); stores no
+// Evaluated blocked over query rows, vectorised (SIMD loops) and multithreaded (WorkerPool); stores no
 // n × n × H array. Not thread-safe per instance (it owns scratch buffers): one per thread of use.
 #include "core/Model.h"
 
@@ -19,8 +19,8 @@ public:
     void headOutputs(const Model& model, const Matrix& X, std::vector<Matrix>& U,
                      const std::atomic<bool>* abort = nullptr);
 
-    // OpenMP threads used by evaluate/headOutputs (0 = OpenMP's default). Results do not depend on it:
-    // every output column is computed by one thread in a fixed order.
+    // Threads used by evaluate/headOutputs (0 = OpenMP's default count, OMP_NUM_THREADS or the cores).
+    // Results do not depend on it: every sum is formed in a fixed order whichever thread runs it.
     void setThreads(int threads) { m_threads = threads; }
     int threads() const { return m_threads; }
 
@@ -30,16 +30,18 @@ private:
                     const std::atomic<bool>* abort);
 
     int m_threads = 0;
-    std::vector<Matrix> m_keys;     // per head: (beta_h M_h X)^T, n × d
-    std::vector<Matrix> m_values;   // per head: (alpha_h / N) (V_h X)^T, n × d
-    std::vector<Vector> m_scratch;  // per thread: one row of scores
+    std::vector<Matrix> m_scoreMatrices;  // per head: beta_h M_h
+    std::vector<Matrix> m_keys;           // per head: (beta_h M_h X)^T, n × d
+    std::vector<Matrix> m_values;         // per head: (alpha_h / N) (V_h X)^T, n × d
+    std::vector<Vector> m_scratch;        // per thread: one row of scores
+    std::vector<double> m_tileSums;       // per tile of a symmetric head: its row and column sums
 };
 
 // Tangential projection of every column: v_i - <x_i, v_i> x_i.
 void projectTangent(const Matrix& X, Matrix& V);
 // Normalise every column to unit length.
 void normaliseColumns(Matrix& X);
-// OpenMP thread count for a requested value (0 = OpenMP's default), reduced to 1 when the work (about
+// Thread count for a requested value (0 = OpenMP's default count), reduced to 1 when the work (about
 // `pairWork` flops) is too small to pay for waking a team, and never above the number of work items.
 int resolveThreads(int threads, double pairWork = 1e300, int items = 1 << 30);
 

@@ -3,8 +3,8 @@
 #include "core/AttentionKernel.h"
 #include "core/Dynamics.h"
 #include "core/Simulation.h"
+#include "core/WorkerPool.h"
 
-#include <omp.h>
 #include <Eigen/Eigenvalues>
 
 #include <algorithm>
@@ -134,12 +134,15 @@ Frame computeFrame(const Model& model, const Matrix& X, double t, std::int64_t s
     const int block = stride * std::max(1, detail::queryBlockSize(n) / stride);
     const int blocks = (n + block - 1) / block;
 
+    // Per head: keys (beta M X)^T, (M X)^T and (M Xdot)^T, n × d column-major.
     std::vector<Matrix> keys(H), MX(H), MXdot(H);
+    std::vector<detail::ObserveOperands> ops(H);
     for (int h = 0; h < H; ++h) {
         const Head& head = model.heads[h];
-        MX[h].noalias() = head.M * X;
-        MXdot[h].noalias() = head.M * Xdot;
-        keys[h] = (model.headBeta(h) * MX[h]).transpose();
+        MX[h].noalias() = X.transpose() * head.M.transpose();
+        MXdot[h].noalias() = Xdot.transpose() * head.M.transpose();
+        keys[h] = model.headBeta(h) * MX[h];
+        ops[h] = {keys[h].data(), MX[h].data(), MXdot[h].data(), n, f.d, model.kernel, model.sigmoidBias};
         f.heads[h].entropy.resize(n);
         if (options.attention) {
             f.heads[h].attention.setZero(cells, cells);
@@ -149,58 +152,50 @@ Frame computeFrame(const Model& model, const Matrix& X, double t, std::int64_t s
     std::vector<double> potential(static_cast<std::size_t>(blocks) * H), rate(potential.size());
 
     const int nt = resolveThreads(threads, double(n) * n * H * (4.0 * f.d + 40.0), blocks);
-#pragma omp parallel num_threads(nt)
-    {
-        Matrix T(n, block), K(n, block), P(n, block), A(f.d, block);
-        Eigen::VectorXd acc(cells);
-#pragma omp for schedule(dynamic, 1)
-        for (int b = 0; b < blocks; ++b) {
-            const int i0 = b * block;
+    std::vector<std::vector<double>> scratches(static_cast<std::size_t>(nt)),
+        rows(static_cast<std::size_t>(nt));
+    for (int t = 0; t < nt; ++t) {
+        scratches[t].resize(2 * static_cast<std::size_t>(n));
+        rows[t].resize(options.attention ? n : 0);
+    }
+    WorkerPool::instance().run(blocks, nt, [&](int b, int slot) {
+        std::vector<double>& scratch = scratches[static_cast<std::size_t>(slot)];
+        std::vector<double>& P = rows[static_cast<std::size_t>(slot)];
+        const int i0 = b * block;
+        {
             const int q = std::min(block, n - i0);
-            auto Xb = X.middleCols(i0, q);
             for (int h = 0; h < H; ++h) {
-                auto Tb = T.leftCols(q);
-                auto Kb = K.leftCols(q);
-                auto Pb = P.leftCols(q);
-                auto Ab = A.leftCols(q);
-                Tb.noalias() = keys[h] * Xb;
-                const std::size_t slot = static_cast<std::size_t>(b) * H + h;
-                double potentialSum = 0;
+                const std::size_t partial = static_cast<std::size_t>(b) * H + h;
+                double potentialSum = 0, rateSum = 0;
                 Eigen::VectorXd& entropy = f.heads[h].entropy;
                 for (int c = 0; c < q; ++c) {
+                    const int i = i0 + c;
                     const detail::RowObservables row =
-                        detail::observeRow(model.kernel, model.sigmoidBias, Tb.col(c).data(), n,
-                                           Kb.col(c).data(), Pb.col(c).data());
+                        detail::observeQuery(ops[h], X.col(i).data(), Xdot.col(i).data(), scratch.data(),
+                                             P.empty() ? nullptr : P.data());
                     potentialSum += row.potential;
-                    entropy(i0 + c) = row.entropy;
-                }
-                potential[slot] = potentialSum;
-                // sum_{i in block} <xdot_i, sum_j K_ij M x_j> + <x_i, sum_j K_ij M xdot_j>
-                Ab.noalias() = MX[h] * Kb;
-                double r = (Xdot.middleCols(i0, q).array() * Ab.array()).sum();
-                Ab.noalias() = MXdot[h] * Kb;
-                r += (Xb.array() * Ab.array()).sum();
-                rate[slot] = r;
-                if (options.attention) {
+                    rateSum += row.rate;
+                    entropy(i) = row.entropy;
+                    if (!options.attention) continue;
                     Eigen::MatrixXf& att = f.heads[h].attention;
                     if (stride == 1) {
-                        att.middleRows(i0, q) = Pb.transpose().cast<float>();
-                    } else {
-                        for (int c = 0; c < q; ++c) {
-                            acc.setZero();
-                            for (int j = 0; j < n; ++j) acc(j / stride) += Pb(j, c);
-                            const int ci = (i0 + c) / stride;
-                            const int rowsInCell = std::min(stride, n - ci * stride);
-                            for (int cj = 0; cj < cells; ++cj) {
-                                const int colsInCell = std::min(stride, n - cj * stride);
-                                att(ci, cj) += static_cast<float>(acc(cj) / (rowsInCell * colsInCell));
-                            }
-                        }
+                        for (int j = 0; j < n; ++j) att(i, j) = static_cast<float>(P[j]);
+                        continue;
+                    }
+                    const int ci = i / stride;
+                    const double rowsInCell = std::min(stride, n - ci * stride);
+                    for (int cj = 0; cj < cells; ++cj) {
+                        const int j0 = cj * stride, len = std::min(stride, n - j0);
+                        double sum = 0;
+                        for (int t = 0; t < len; ++t) sum += P[j0 + t];
+                        att(ci, cj) += static_cast<float>(sum / (rowsInCell * len));
                     }
                 }
+                potential[partial] = potentialSum;
+                rate[partial] = rateSum;
             }
         }
-    }
+    });
 
     const double n2 = static_cast<double>(n) * n;
     f.energyTotal = 0;

@@ -116,7 +116,13 @@ void FrameComposer::addHistory(const core::Frame& frame) {
 
 QImage FrameComposer::compose(const QImage& view, const core::Frame& frame,
                               const OverlayValues& values) const {
-    QImage out(m_options.size, QImage::Format_RGBA8888_Premultiplied);
+    // Opaque frames stay straight RGBA (alpha 255): the encoder then needs no unpremultiplying pass.
+    const QImage::Format format =
+        m_options.transparent ? QImage::Format_RGBA8888_Premultiplied : QImage::Format_RGBA8888;
+    // Reuse the buffer of the previous frame once the encoder has let go of it (no page faults per frame).
+    if (m_buffer.size() != m_options.size || m_buffer.format() != format)
+        m_buffer = QImage(m_options.size, format);
+    QImage& out = m_buffer;
     out.fill(m_options.transparent ? QColor(0, 0, 0, 0) : QColor(14, 15, 20));
     QPainter p(&out);
     p.setCompositionMode(QPainter::CompositionMode_Source);

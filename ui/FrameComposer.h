@@ -66,7 +66,8 @@ private:
     QRect m_view;
     std::vector<QRect> m_panelRects;
     std::vector<Sample> m_history;
-    int m_stride = 1;  // keep every m_stride-th frame once the history is full
+    mutable QImage m_buffer;  // the composed frame, reused
+    int m_stride = 1;         // keep every m_stride-th frame once the history is full
     long m_seen = 0;
 };
 

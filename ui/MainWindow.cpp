@@ -6,6 +6,7 @@
 #include "ui/EntropyPanel.h"
 #include "ui/ParameterPanel.h"
 #include "ui/RadialShadowPanel.h"
+#include "ui/RecordDialog.h"
 #include "ui/SphereView.h"
 
 #include <nlohmann/json.hpp>
@@ -13,6 +14,7 @@
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
+#include <QDir>
 #include <QDockWidget>
 #include <QFile>
 #include <QFileDialog>
@@ -62,6 +64,23 @@ MainWindow::MainWindow(const core::Scenario& scenario, const QString& scenarioSo
         l->setMinimumWidth(90);
         status->addPermanentWidget(l);
     }
+    m_recLabel = new QLabel(status);
+    m_recLabel->setStyleSheet(
+        QStringLiteral("color: white; background: #c0262d; padding: 1px 6px; font-weight: bold"));
+    m_recLabel->setToolTip(
+        tr("Recording: video time follows simulated time (lockstep). Stop finalises the file."));
+    m_recLabel->hide();
+    status->addWidget(m_recLabel);
+    m_recorder = std::make_unique<Recorder>();
+    m_recordSettings.path = QDir::home().filePath(QStringLiteral("attnsphere.mp4"));
+    connect(m_controller.get(), &app::SimulationController::recordFrame, this, &MainWindow::onRecordFrame);
+    connect(m_controller.get(), &app::SimulationController::sessionSaved, this,
+            [this](bool ok, const QString& message) {
+                if (ok)
+                    statusBar()->showMessage(message, 10000);
+                else
+                    reportError(tr("Saving the session failed"), message);
+            });
 
     connect(m_controller.get(), &app::SimulationController::frameAvailable, this, &MainWindow::onFrame);
     connect(m_controller.get(), &app::SimulationController::runningChanged, this, [this](bool running) {
@@ -98,21 +117,6 @@ MainWindow::MainWindow(const core::Scenario& scenario, const QString& scenarioSo
                 }
             });
     connect(m_view, &SphereView::tokenClicked, this, &MainWindow::selectToken);
-    connect(m_view, &SphereView::cameraChanged, this, [this](const CameraState& c) {
-        core::SessionCamera camera;
-        camera.position = c.position;
-        camera.focalPoint = c.focalPoint;
-        camera.viewUp = c.viewUp;
-        camera.viewAngle = c.viewAngle;
-        m_controller->recordCamera(camera);
-    });
-    connect(m_controller.get(), &app::SimulationController::sessionSaved, this,
-            [this](bool ok, const QString& message) {
-                if (ok)
-                    statusBar()->showMessage(message, 10000);
-                else
-                    reportError(tr("Saving the session failed"), message);
-            });
     for (PlotPanel* p : m_panels) connect(p, &PlotPanel::tokenSelected, this, &MainWindow::selectToken);
     connect(m_parameters, &ParameterPanel::edited, m_controller.get(), &app::SimulationController::applyEdit);
     connect(m_parameters, &ParameterPanel::speedChanged, m_controller.get(),
@@ -199,15 +203,6 @@ void MainWindow::buildMenus() {
     auto* save = file->addAction(tr("&Save scenario…"), this, &MainWindow::saveScenario);
     save->setShortcut(QKeySequence(QStringLiteral("Ctrl+S")));
     save->setToolTip(tr("Save the current parameters as a scenario JSON file."));
-    auto* session = file->addAction(tr("Save session…"), this, [this] {
-        const QString path = QFileDialog::getSaveFileName(
-            this, tr("Save session"), QStringLiteral("session.json"), tr("Session (*.json)"));
-        if (!path.isEmpty()) m_controller->saveSession(path);
-    });
-    session->setShortcut(QKeySequence(QStringLiteral("Ctrl+Shift+S")));
-    session->setToolTip(
-        tr("Save the scenario plus every edit, reset and camera move with its step, so that\n"
-           "`attnsphere render --session FILE` re-renders exactly this run as a video."));
     auto* exportAction = file->addAction(tr("&Export data…"), this, &MainWindow::exportData);
     exportAction->setShortcut(QKeySequence(QStringLiteral("Ctrl+E")));
     exportAction->setToolTip(tr("series.csv, positions.npy, metadata.json of the frames shown so far."));
@@ -217,6 +212,21 @@ void MainWindow::buildMenus() {
         if (!path.isEmpty() && !grabWindow().save(path))
             reportError(tr("Save failed"), tr("Cannot write %1").arg(path));
     });
+    file->addAction(tr("Screenshot of the 3D &view…"), this, &MainWindow::saveViewScreenshot)
+        ->setToolTip(tr("The 3D view alone at any resolution up to 3840×2160, optionally transparent."));
+    m_recordAction = file->addAction(tr("&Record video…"), this, [this] {
+        if (isRecording())
+            stopRecording();
+        else
+            recordFromDialog();
+    });
+    m_recordAction->setCheckable(true);
+    m_recordAction->setShortcut(QKeySequence(QStringLiteral("Ctrl+Shift+R")));
+    m_recordAction->setToolTip(
+        tr("Record what the 3D view shows into .mp4/.webm/.gif/PNG frames, lockstep with the simulation."));
+    file->addAction(tr("Save se&ssion…"), this, &MainWindow::saveSession)
+        ->setToolTip(tr("The scenario plus every edit and camera move with its step: re-render it with "
+                        "attnsphere render --session FILE."));
     file->addSeparator();
     auto* quit = file->addAction(tr("&Quit"), this, &QWidget::close);
     quit->setShortcut(QKeySequence::Quit);
@@ -301,6 +311,7 @@ void MainWindow::buildMenus() {
     bar->addAction(open);
     bar->addAction(save);
     bar->addAction(exportAction);
+    bar->addAction(m_recordAction);
     bar->addSeparator();
     bar->addAction(full);
 }
@@ -325,6 +336,7 @@ void MainWindow::onFrame(std::shared_ptr<const core::Frame> frame) {
     if (m_selected >= frame->n) selectToken(-1);
     m_latest = frame;
     m_view->showFrame(frame);
+    trackCamera();
     for (PlotPanel* p : m_panels) p->addFrame(*frame);
 }
 
@@ -442,8 +454,108 @@ void MainWindow::closeEvent(QCloseEvent* e) {
         settings.setValue(QStringLiteral("window/state"), saveState());
         settings.setValue(QStringLiteral("scenario/last"), m_scenarioSource);
     }
+    if (isRecording()) stopRecording();  // closing finalises the recording: it is never lost
     m_controller->shutdown();
     e->accept();
+}
+
+void MainWindow::trackCamera() {
+    const CameraState c = m_view->camera();
+    if (m_cameraLogged && c.position == m_lastCamera.position && c.focalPoint == m_lastCamera.focalPoint &&
+        c.viewUp == m_lastCamera.viewUp && c.viewAngle == m_lastCamera.viewAngle)
+        return;
+    m_lastCamera = c;
+    m_cameraLogged = true;
+    m_controller->recordCamera(core::SessionCamera{c.position, c.focalPoint, c.viewUp, c.viewAngle});
+}
+
+void MainWindow::recordFromDialog() {
+    RecordDialog dialog(this, false, m_recordSettings);
+    if (dialog.exec() != QDialog::Accepted) {
+        m_recordAction->setChecked(false);
+        return;
+    }
+    startRecording(dialog.settings());
+}
+
+bool MainWindow::startRecording(const RecordSettings& settings) {
+    try {
+        m_recorder->start(settings, m_view->style(),
+                          m_controller->scenario().geometry == core::Geometry::Flat);
+    } catch (const std::exception& e) {
+        m_recordAction->setChecked(false);
+        reportError(tr("Cannot record"), QString::fromStdString(e.what()));
+        return false;
+    }
+    m_recordSettings = settings;
+    m_recordAction->setChecked(true);
+    m_recordAction->setText(tr("Stop &recording"));
+    m_recLabel->setText(tr("● REC 0"));
+    m_recLabel->show();
+    m_controller->setRecording(settings.stepsPerFrame);
+    return true;
+}
+
+QString MainWindow::stopRecording() {
+    m_controller->setRecording(0);
+    m_recordAction->setChecked(false);
+    m_recordAction->setText(tr("&Record video…"));
+    m_recLabel->hide();
+    const int frames = m_recorder->frameCount();
+    try {
+        const QString path = m_recorder->stop();
+        statusBar()->showMessage(tr("Recorded %1 frames to %2").arg(frames).arg(path), 10000);
+        return path;
+    } catch (const std::exception& e) {
+        reportError(tr("Recording failed"), QString::fromStdString(e.what()));
+        return {};
+    }
+}
+
+void MainWindow::onRecordFrame(std::shared_ptr<const core::Frame> frame) {
+    if (isRecording()) {
+        try {
+            const core::Scenario& s = m_controller->scenario();
+            const auto kernel = core::toString(s.kernel);
+            m_recorder->addFrame(
+                *frame, m_view->camera(),
+                {s.beta, QString::fromUtf8(kernel.data(), static_cast<qsizetype>(kernel.size()))});
+            m_recLabel->setText(tr("● REC %1").arg(m_recorder->frameCount()));
+        } catch (const std::exception& e) {
+            m_controller->setRecording(0);
+            m_recordAction->setChecked(false);
+            m_recordAction->setText(tr("&Record video…"));
+            m_recLabel->hide();
+            reportError(tr("Recording failed"), QString::fromStdString(e.what()));
+        }
+    }
+    m_controller->recordFrameConsumed();
+}
+
+void MainWindow::saveViewScreenshot() {
+    if (!m_latest) return;
+    RecordSettings initial;
+    initial.path = QDir::home().filePath(QStringLiteral("attnsphere-view.png"));
+    initial.size = QSize(3840, 2160);
+    RecordDialog dialog(this, true, initial);
+    if (dialog.exec() != QDialog::Accepted) return;
+    const RecordSettings s = dialog.settings();
+    try {
+        const QImage image =
+            renderViewImage(*m_latest, m_view->camera(), m_view->style(), s.size, s.transparent,
+                            m_controller->scenario().geometry == core::Geometry::Flat);
+        if (!image.save(s.path)) throw std::runtime_error("cannot write " + s.path.toStdString());
+        statusBar()->showMessage(tr("Saved %1 (%2×%3)").arg(s.path).arg(s.size.width()).arg(s.size.height()),
+                                 8000);
+    } catch (const std::exception& e) {
+        reportError(tr("Screenshot failed"), QString::fromStdString(e.what()));
+    }
+}
+
+void MainWindow::saveSession() {
+    const QString path = QFileDialog::getSaveFileName(this, tr("Save session"), QString(),
+                                                      QStringLiteral("attnsphere session (*.json)"));
+    if (!path.isEmpty()) m_controller->saveSession(path);
 }
 
 }  // namespace attnsphere::ui

@@ -4,6 +4,7 @@
 // thread) and every widget. GUI thread only.
 #include "app/SimulationController.h"
 #include "core/Scenario.h"
+#include "ui/Recorder.h"
 #include "ui/SceneRenderer.h"
 
 #include <QElapsedTimer>
@@ -52,6 +53,11 @@ public:
     std::vector<double> takePanelTimes() { return std::exchange(m_panelTimes, {}); }
     // The whole window including the GL view, as shown.
     QImage grabWindow();
+    // Recording (issue 4 §2); the dialog is skipped when settings are given (tests, scripts).
+    bool startRecording(const RecordSettings& settings);
+    QString stopRecording();  // finalises; returns the file, empty on failure (reported)
+    bool isRecording() const { return m_recorder && m_recorder->isRecording(); }
+    int recordedFrames() const { return m_recorder ? m_recorder->frameCount() : 0; }
 
 protected:
     void closeEvent(QCloseEvent* e) override;
@@ -65,6 +71,11 @@ private:
     void openScenario();
     void saveScenario();
     void exportData();
+    void recordFromDialog();
+    void onRecordFrame(std::shared_ptr<const core::Frame> frame);
+    void saveViewScreenshot();
+    void saveSession();
+    void trackCamera();
     void loadScenario(const core::Scenario& s, const QString& source);
     void reportError(const QString& title, const QString& message);
     QDockWidget* addDock(QWidget* w, const QString& title, const QString& name, Qt::DockWidgetArea area);
@@ -92,6 +103,13 @@ private:
     double m_fps = 0;
     QElapsedTimer m_fpsClock;
     int m_selected = -1;
+
+    std::unique_ptr<Recorder> m_recorder;
+    RecordSettings m_recordSettings;
+    QAction* m_recordAction = nullptr;
+    QLabel* m_recLabel = nullptr;
+    CameraState m_lastCamera;
+    bool m_cameraLogged = false;
 };
 
 }  // namespace attnsphere::ui

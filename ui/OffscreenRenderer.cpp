@@ -42,6 +42,7 @@ struct OffscreenRenderer::Impl {
     vtkNew<vtkRenderer> renderer;
     vtkNew<vtkUnsignedCharArray> pixels;
     std::unique_ptr<SceneRenderer> scene;
+    QImage image;
     int width = 0, height = 0;
     bool transparent = false;
 };
@@ -106,7 +107,13 @@ QImage OffscreenRenderer::renderCurrent() {
     if (d.pixels->GetNumberOfValues() != vtkIdType(w) * h * 4)
         throw RenderError("reading the rendered image back failed (size " + std::to_string(w) + "x" +
                           std::to_string(h) + ")");
-    QImage image(w, h, d.transparent ? QImage::Format_RGBA8888_Premultiplied : QImage::Format_RGBA8888);
+    const QImage::Format format =
+        d.transparent ? QImage::Format_RGBA8888_Premultiplied : QImage::Format_RGBA8888;
+    // One buffer reused frame after frame (bits() copies only while a caller still holds the last image):
+    // fresh multi-megabyte allocations cost page faults and zeroing every frame.
+    if (d.image.size() != QSize(w, h) || d.image.format() != format) d.image = QImage(w, h, format);
+    QImage& image = d.image;
+    image.bits();
     const unsigned char* src = d.pixels->GetPointer(0);
     // OpenGL rows run bottom-up; QImage rows top-down.
     for (int y = 0; y < h; ++y)

@@ -34,6 +34,7 @@
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <future>
 #include <memory>
 #include <optional>
 #include <string>
@@ -72,6 +73,7 @@ struct RenderOptions {
     QStringList panels;
     ColourMode colour = ColourMode::Index;
     int trail = 30;
+    double pointSize = 12;
     int crf = -1;
     int threads = 0;
     QString exportDir;
@@ -123,6 +125,8 @@ const char* kHelpText =
     "  --panels LIST              panels beside the view: energy,entropy,shadows,heatmap, all or none\n"
     "  --colour MODE              token colours: index, cluster, head, entropy, shadow (default index)\n"
     "  --trail N                  trail length in frames, [0, 500] (default 30)\n"
+    "  --point-size PX            token size in pixels at 1080 lines, scaled with the height, [1, 100]\n"
+    "                             (default 12)\n"
     "  --crf Q                    quality: H.264 [0, 51] (default 20), VP9 [0, 63] (default 31)\n"
     "  --threads N                simulation threads, [0, 256] (0 = all cores)\n"
     "  --session FILE             re-render a session saved by the GUI (scenario + timeline + camera)\n"
@@ -149,6 +153,7 @@ std::optional<RenderOptions> parseOptions(const QStringList& args) {
                        {"panels", "", "LIST"},
                        {"colour", "", "MODE"},
                        {"trail", "", "N"},
+                       {"point-size", "", "PX"},
                        {"crf", "", "Q"},
                        {"threads", "", "N"},
                        {"session", "", "FILE"},
@@ -228,6 +233,11 @@ std::optional<RenderOptions> parseOptions(const QStringList& args) {
                     QStringLiteral("'%1'; allowed: index, cluster, head, entropy, shadow").arg(c));
     }
     if (parser.isSet("trail")) o.trail = parseInt(parser.value("trail"), "--trail", 0, 500);
+    if (parser.isSet("point-size")) {
+        o.pointSize = parseNumber(parser.value("point-size"), "--point-size");
+        if (!(o.pointSize >= 1 && o.pointSize <= 100))
+            invalid("--point-size", QStringLiteral("%1 is out of range [1, 100] pixels").arg(o.pointSize));
+    }
     if (parser.isSet("crf")) o.crf = parseInt(parser.value("crf"), "--crf", 0, 63);
     o.exportDir = parser.value("export");
     if (parser.isSet("threads")) o.threads = parseInt(parser.value("threads"), "--threads", 0, 256);
@@ -416,6 +426,7 @@ int render(const RenderOptions& o) {
     SceneStyle style;
     style.colour = o.colour;
     style.trailLength = o.trail;
+    style.pointSize = o.pointSize;
     style.transparentBackground = o.transparent;
     renderer.setStyle(style);
     renderer.scene().setFlatGeometry(scenario.geometry == core::Geometry::Flat);
@@ -436,42 +447,64 @@ int render(const RenderOptions& o) {
     encoder.open({o.out, o.size.width(), o.size.height(), o.fps, o.transparent, o.crf});
 
     Progress progress(static_cast<int>(frames));
-    const CameraState baseCamera = renderer.scene().camera();
+    CameraState baseCamera;
     const double t0 = sim().time();
     long done = 0;
-    try {
-        for (long k = 0; k < frames && !g_interrupted.load(); ++k) {
-            if (k > 0) {
-                if (adaptive && frameTime > 0) {
-                    sim().stepUntil(t0 + k * frameTime);
-                } else {
-                    for (int s = 0; s < K && !g_interrupted.load(); ++s) {
-                        if (player) {
-                            player->step();
-                        } else {
-                            sim().step();
-                        }
+    // The simulation computes frame k+1 on its own thread while frame k is rendered and encoded. The
+    // steps are the same, in the same order, so the frames are identical; they only arrive sooner.
+    struct Produced {
+        core::Frame frame;
+        double beta = 1;
+        core::KernelKind kernel = core::KernelKind::Softmax;
+        std::optional<core::SessionCamera> camera;
+        bool complete = false;  // false: interrupted while stepping towards this frame
+    };
+    auto produce = [&](long k) {
+        Produced p;
+        if (k > 0) {
+            if (adaptive && frameTime > 0) {
+                sim().stepUntil(t0 + k * frameTime);
+            } else {
+                for (int s = 0; s < K && !g_interrupted.load(); ++s) {
+                    if (player) {
+                        player->step();
+                    } else {
+                        sim().step();
                     }
                 }
-                if (g_interrupted.load()) break;
             }
-            const core::Frame frame = sim().makeFrame(frameOptions);
-            if (player) {
-                if (const auto c = player->camera()) renderer.scene().setCamera(toCamera(*c));
-            } else {
-                renderer.scene().setCamera(baseCamera);
-            }
+            if (g_interrupted.load()) return p;
+        }
+        p.frame = sim().makeFrame(frameOptions);
+        p.beta = sim().model().beta;
+        p.kernel = sim().model().kernel;
+        if (player) p.camera = player->camera();
+        p.complete = true;
+        return p;
+    };
+    std::future<Produced> next;
+    try {
+        next = std::async(std::launch::async, produce, 0L);
+        for (long k = 0; k < frames && !g_interrupted.load(); ++k) {
+            Produced current = next.get();
+            if (!current.complete) break;
+            if (k + 1 < frames) next = std::async(std::launch::async, produce, k + 1);
+            const core::Frame& frame = current.frame;
+            // The scene picks its camera for the data on the first frame (e.g. face-on for d = 2).
+            renderer.scene().showFrame(frame);
+            if (k == 0) baseCamera = renderer.scene().camera();
+            renderer.scene().setCamera(current.camera ? toCamera(*current.camera) : baseCamera);
             if (o.orbit) renderer.scene().orbit(24.0 * k / o.fps);
-            const QImage view = renderer.render(frame);
+            const QImage view = renderer.renderCurrent();
             composer.addHistory(frame);
             OverlayValues values;
             values.t = frame.t;
-            values.beta = sim().model().beta;
+            values.beta = current.beta;
             values.n = frame.n;
             values.d = frame.d;
             values.H = frame.H;
-            values.kernel = QString::fromUtf8(core::toString(sim().model().kernel).data(),
-                                              static_cast<int>(core::toString(sim().model().kernel).size()));
+            const std::string_view kernel = core::toString(current.kernel);
+            values.kernel = QString::fromUtf8(kernel.data(), static_cast<qsizetype>(kernel.size()));
             encoder.addFrame(composer.compose(view, frame, values));
             if (data) data->addFrame(frame);
             ++done;
@@ -485,6 +518,7 @@ int render(const RenderOptions& o) {
         if (data) data->abandon();
         throw;
     }
+    if (next.valid()) next.wait();  // after an interruption the producer may still be finishing a step
     progress.end();
     const QString outName = QFileInfo(o.out).absoluteFilePath();
     if (g_interrupted.load()) {
@@ -510,6 +544,13 @@ int render(const RenderOptions& o) {
 }  // namespace
 
 int runRenderCommand(int argc, char** argv) {
+    // libgomp reads OMP_WAIT_POLICY only at start-up; its spinning idle threads would take the cores that
+    // VTK and ffmpeg need between two simulation steps (measured: a fifth of all cycles). Restart once
+    // with passive waiting unless the user chose a policy.
+    if (!std::getenv("OMP_WAIT_POLICY")) {
+        ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
+        ::execv("/proc/self/exe", argv);
+    }
     // QPainter text needs a QGuiApplication; VTK talks to X itself, so Qt's offscreen platform suffices
     // and makes font rendering independent of the display.
     qputenv("QT_QPA_PLATFORM", "offscreen");

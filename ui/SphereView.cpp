@@ -209,6 +209,7 @@ CameraState SphereView::camera() const {
     return m_vtk->scene->camera();
 }
 
+
 void SphereView::setCamera(const CameraState& camera) {
     m_vtk->scene->setCamera(camera);
     m_dirty = true;

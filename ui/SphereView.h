@@ -35,6 +35,7 @@ public:
     std::shared_ptr<const core::Frame> currentFrame() const { return m_pending ? m_pending : m_shown; }
 
     SceneStyle style() const { return m_style; }
+    CameraState camera() const;  // what the user currently looks from (recording, sessions)
     void setStyle(const SceneStyle& style);
     void setFlatGeometry(bool flat);
     int selectedToken() const { return m_selected; }
@@ -57,7 +58,6 @@ public slots:
     void resetCamera();
     void setViewPreset(attnsphere::ui::ViewPreset preset);
     void setCamera(const attnsphere::ui::CameraState& camera);
-    CameraState camera() const;
     void resetTrails();
 
 signals:

@@ -116,6 +116,7 @@ private slots:
     void sameScenarioTwiceIsBitIdentical();
     void oneAndTwoThreadsAgree();
     void interruptLeavesNoFiles();
+    void runtimeFailureExits1WithoutFiles();
     void theoryClusteringTimeTable();
     void theoryOtherTables();
 
@@ -349,6 +350,24 @@ void TestCli::interruptLeavesNoFiles() {
     QCOMPARE(p.exitCode(), 130);
     QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains("interrupted"));
     QVERIFY2(filesIn(out).isEmpty(), qPrintable(filesIn(out).join(", ")));
+    QVERIFY(!QDir(out).exists());  // the run created it, so it removed it again
+}
+
+void TestCli::runtimeFailureExits1WithoutFiles() {
+    // Valid input whose unnormalised exp kernel overflows during the run: a runtime failure.
+    const QString scenario = m_tmp.path() + "/overflow.json";
+    {
+        QFile f(scenario);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"kernel": "exp", "beta": 800, "n": 8})");
+    }
+    const QString out = m_tmp.path() + "/overflow-out";
+    QVERIFY(QDir().mkpath(out + "/existing"));
+    const Result r = runCli({"run", scenario, "--out", out});
+    QCOMPARE(r.exitCode, 1);
+    QVERIFY2(r.err.contains("overflow"), qPrintable(r.err));
+    QVERIFY(filesIn(out).isEmpty());
+    QVERIFY(QDir(out).exists());  // an existing directory is left alone
 }
 
 void TestCli::theoryClusteringTimeTable() {
@@ -409,6 +428,13 @@ void TestCli::theoryOtherTables() {
     const std::vector<double> entropyRow = tableRow(e.out, "0.3");
     QCOMPARE(entropyRow.size(), std::size_t(2));
     QVERIFY(std::abs(entropyRow[1] - 1.571283887) < 1e-9);  // math.md §9 fact 5b
+
+    // T_SA(6) = 15.995 at n = 32 (math.md §5): the numerical threshold for that target is beta = 6.
+    const Result th = runCli({"theory", "threshold", "--n", "32", "--target", "15.995"});
+    QCOMPARE(th.exitCode, 0);
+    const std::vector<double> threshold = tableRow(th.out, "beta*");
+    QCOMPARE(threshold.size(), std::size_t(1));
+    QVERIFY2(std::abs(threshold[0] - 6) < 1e-3, qPrintable(th.out));
 
     const Result lc = runCli({"theory", "long-context", "--rho", "0.5", "--gamma", "2", "--n", "100000"});
     QCOMPARE(lc.exitCode, 0);

@@ -5,6 +5,7 @@
 #include "core/Model.h"
 #include "core/Scenario.h"
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -62,10 +63,16 @@ inline Matrix referenceHeadOutput(const Model& m, const Matrix& X, int h) {
     const double beta = std::isnan(head.beta) ? m.beta : head.beta;
     Matrix U = Matrix::Zero(d, n);
     for (int i = 0; i < n; ++i) {
-        std::vector<double> w(n);
-        double rowSum = 0;
+        std::vector<double> w(n), s(n);
+        double rowSum = 0, rowMax = -INFINITY;
         for (int j = 0; j < n; ++j) {
-            w[j] = referenceKappa(m.kernel, beta * bilinear(head.M, X, i, j), m.sigmoidBias);
+            s[j] = beta * bilinear(head.M, X, i, j);
+            rowMax = std::max(rowMax, s[j]);
+        }
+        // Softmax is shift-invariant: shift by the row maximum so large beta stays finite.
+        const double shift = m.kernel == KernelKind::Softmax ? rowMax : 0.0;
+        for (int j = 0; j < n; ++j) {
+            w[j] = referenceKappa(m.kernel, s[j] - shift, m.sigmoidBias);
             rowSum += w[j];
         }
         double N = 1;

@@ -31,6 +31,23 @@ Scenario equiangularScenario(int n, int d, double rho, KernelKind kernel, double
     s.init.rho = rho;
     return s;
 }
+// One and two threads give the same trajectory and observables (QVERIFY returns from here on failure).
+void checkThreads(const Scenario& s) {
+    Simulation a(s), b(s);
+    a.setThreads(1);
+    b.setThreads(2);
+    for (int k = 0; k < 10; ++k) {
+        a.step();
+        b.step();
+    }
+    // Every sum is formed in a fixed order whichever thread runs it: identical, not merely close.
+    QVERIFY(maxAbsDiff(a.positions(), b.positions()) <= 1e-12);
+    QVERIFY(a.positions() == b.positions());
+    const Frame fa = a.makeFrame(), fb = b.makeFrame();
+    QVERIFY(std::abs(fa.energyTotal - fb.energyTotal) <= 1e-12 * std::abs(fa.energyTotal));
+    QVERIFY(std::abs(fa.energyTotalRate - fb.energyTotalRate) <= 1e-12 * std::abs(fa.energyTotalRate));
+    QVERIFY(std::abs(fa.entropyMean - fb.entropyMean) <= 1e-12);
+}
 }  // namespace
 
 class TestDynamics : public QObject {
@@ -39,6 +56,7 @@ private slots:
     void kernelMatchesReference_data();
     void kernelMatchesReference();
     void headOutputsMatchReference();
+    void boundFallbacksMatchReference();
     void largeNMatchesReference();
     void oneAndTwoThreadsAgree();
     void sameSeedIsBitIdentical();
@@ -66,20 +84,29 @@ void TestDynamics::kernelMatchesReference_data() {
 void TestDynamics::kernelMatchesReference() {
     QFETCH(int, kernel);
     QFETCH(int, geometry);
-    // d = 7 exercises the score/value passes beyond the first group of 4 coordinates.
-    for (int d : {3, 7}) {
-        Model m = randomModel(d, 3, KernelKind(kernel), 1.7, 11 + d);
-        m.geometry = Geometry(geometry);
-        m.heads[1].beta = 0.6;
-        const Matrix X = randomSpherePoints(37, d, 5 + d);
-        VelocityField field;
-        Matrix v;
-        field.evaluate(m, X, v);
-        const Matrix ref = referenceVelocity(m, X);
-        const double scale = std::max(1.0, ref.cwiseAbs().maxCoeff());
-        QVERIFY2(maxAbsDiff(v, ref) < 1e-13 * scale,
-                 qPrintable(QString("d=%1 diff %2 (scale %3)").arg(d).arg(maxAbsDiff(v, ref)).arg(scale)));
-    }
+    // d <= 8 takes the fused single pass; d = 11 the general path (stored scores, groups of 4).
+    // Symmetric M_h (d <= 8) take the tiled path that uses each weight for s_ij and s_ji: n = 300 gives
+    // several tiles with a ragged edge.
+    for (bool symmetric : {false, true})
+        for (int d : {3, 7, 11}) {
+            Model m = randomModel(d, 3, KernelKind(kernel), 1.7, 11 + d);
+            m.geometry = Geometry(geometry);
+            m.heads[1].beta = 0.6;
+            if (symmetric)
+                for (Head& h : m.heads) h.M = (0.5 * (h.M + h.M.transpose())).eval();
+            const Matrix X = randomSpherePoints(symmetric ? 300 : 37, d, 5 + d);
+            VelocityField field;
+            Matrix v;
+            field.evaluate(m, X, v);
+            const Matrix ref = referenceVelocity(m, X);
+            const double scale = std::max(1.0, ref.cwiseAbs().maxCoeff());
+            QVERIFY2(maxAbsDiff(v, ref) < 1e-13 * scale,
+                     qPrintable(QString("symmetric=%1 d=%2 diff %3 (scale %4)")
+                                    .arg(symmetric)
+                                    .arg(d)
+                                    .arg(maxAbsDiff(v, ref))
+                                    .arg(scale)));
+        }
 }
 
 void TestDynamics::headOutputsMatchReference() {
@@ -90,6 +117,34 @@ void TestDynamics::headOutputsMatchReference() {
     field.headOutputs(m, X, U);
     QCOMPARE(int(U.size()), 3);
     for (int h = 0; h < 3; ++h) QVERIFY(maxAbsDiff(U[h], referenceHeadOutput(m, X, h)) < 1e-14);
+}
+
+void TestDynamics::boundFallbacksMatchReference() {
+    // M = diag(1, -1), tokens near 40 degrees: the score bound beta |M^T x_i| = beta is far above the real
+    // scores (~beta cos 80deg), which sends softmax (gap > 600) and exp (bound > 700) to the exact-max path.
+    Matrix X(2, 6);
+    for (int i = 0; i < 6; ++i) {
+        const double th = (40.0 + i) * std::numbers::pi / 180;
+        X.col(i) << std::cos(th), std::sin(th);
+    }
+    for (auto [kernel, beta] : {std::pair{KernelKind::Softmax, 1000.0}, std::pair{KernelKind::Exp, 710.0}}) {
+        Model m;
+        m.kernel = kernel;
+        m.beta = beta;
+        Head head;
+        head.M = Eigen::Vector2d(1, -1).asDiagonal();
+        // A quarter turn: V x_j is nearly tangent at x_i, so the projection cancels no digits.
+        head.V.resize(2, 2);
+        head.V << 0, -1, 1, 0;
+        m.heads.push_back(head);
+        VelocityField field;
+        Matrix v;
+        field.evaluate(m, X, v);
+        const Matrix ref = referenceVelocity(m, X);
+        const double scale = std::max(1.0, ref.cwiseAbs().maxCoeff());
+        QVERIFY2(maxAbsDiff(v, ref) < 1e-13 * scale, qPrintable(QString::number(maxAbsDiff(v, ref) / scale)));
+        QVERIFY(v.cwiseAbs().maxCoeff() > 1e-6);
+    }
 }
 
 void TestDynamics::largeNMatchesReference() {
@@ -103,24 +158,16 @@ void TestDynamics::largeNMatchesReference() {
 }
 
 void TestDynamics::oneAndTwoThreadsAgree() {
-    Scenario s;
-    s.n = 300;
-    s.d = 4;
-    s.heads.count = 3;
-    s.heads.kind = HeadsKind::Gaussian;
-    s.dt = 0.05;
-    Simulation a(s), b(s);
-    a.setThreads(1);
-    b.setThreads(2);
-    for (int k = 0; k < 10; ++k) {
-        a.step();
-        b.step();
+    for (HeadsKind kind : {HeadsKind::Gaussian, HeadsKind::Symmetric}) {  // row and tiled paths
+        Scenario s;
+        s.n = 300;
+        s.d = 4;
+        s.heads.count = 3;
+        s.heads.kind = kind;
+        s.dt = 0.05;
+        checkThreads(s);
+        if (QTest::currentTestFailed()) return;
     }
-    QVERIFY(maxAbsDiff(a.positions(), b.positions()) <= 1e-12);
-    const Frame fa = a.makeFrame(), fb = b.makeFrame();
-    QVERIFY(std::abs(fa.energyTotal - fb.energyTotal) <= 1e-12 * std::abs(fa.energyTotal));
-    QVERIFY(std::abs(fa.energyTotalRate - fb.energyTotalRate) <= 1e-12 * std::abs(fa.energyTotalRate));
-    QVERIFY(std::abs(fa.entropyMean - fb.entropyMean) <= 1e-12);
 }
 
 void TestDynamics::sameSeedIsBitIdentical() {

@@ -210,18 +210,18 @@ private slots:
         const QString out = dir.filePath("long.mp4");
         QProcess p;
         p.start(ATTNSPHERE_EXE,
-                {"render", "sphere-movie", "--out", out, "--size", "320x240", "--duration", "600"});
+                {"render", "sphere-movie", "--out", out, "--size", "640x480", "--duration", "600"});
         QVERIFY(p.waitForStarted());
-        // Wait until frames are being encoded (the temporary file exists), then press Ctrl-C.
+        // Wait until encoded frames reach the temporary file (ffmpeg writes in 32 KiB blocks), then Ctrl-C.
         QElapsedTimer clock;
         clock.start();
-        while (clock.elapsed() < 60000) {
-            bool started = false;
-            for (const QString& e : entries(dir.path())) started = started || e.contains(".partial-");
-            if (started) break;
-            QTest::qWait(50);
+        bool encoding = false;
+        while (!encoding && clock.elapsed() < 120000) {
+            for (const QFileInfo& e : QDir(dir.path()).entryInfoList(QDir::Files | QDir::Hidden))
+                encoding = encoding || (e.fileName().contains(".partial-") && e.size() > 0);
+            if (!encoding) QTest::qWait(50);
         }
-        QTest::qWait(500);
+        QVERIFY(encoding);
         ::kill(static_cast<pid_t>(p.processId()), SIGINT);
         QVERIFY(p.waitForFinished(60000));
         QCOMPARE(p.exitCode(), 130);

@@ -1,0 +1,98 @@
+#include "ui/Recorder.h"
+
+#include "app/VideoEncoder.h"
+#include "ui/FrameComposer.h"
+#include "ui/OffscreenRenderer.h"
+
+namespace attnsphere::ui {
+
+Recorder::Recorder() = default;
+
+Recorder::~Recorder() {
+    if (!isRecording()) return;
+    try {
+        stop();
+    } catch (const std::exception&) {
+        cancel();
+    }
+}
+
+void Recorder::start(const RecordSettings& settings, const SceneStyle& style, bool flatGeometry) {
+    if (isRecording()) cancel();
+    app::VideoEncoder::validate({settings.path, settings.size.width(), settings.size.height(), settings.fps,
+                                 settings.transparent, settings.crf});
+    m_settings = settings;
+    m_composer = std::make_unique<FrameComposer>(
+        CompositionOptions{settings.size, {}, settings.overlays, {}, settings.transparent});
+    m_renderer = std::make_unique<OffscreenRenderer>(settings.size.width(), settings.size.height());
+    SceneStyle s = style;
+    s.transparentBackground = settings.transparent;
+    m_renderer->setStyle(s);
+    m_renderer->scene().setFlatGeometry(flatGeometry);
+    m_encoder = std::make_unique<app::VideoEncoder>();
+    try {
+        m_encoder->open({settings.path, settings.size.width(), settings.size.height(), settings.fps,
+                         settings.transparent, settings.crf});
+    } catch (...) {
+        m_encoder.reset();
+        m_renderer.reset();
+        throw;
+    }
+}
+
+void Recorder::addFrame(const core::Frame& frame, const CameraState& camera, const OverlayContext& overlay) {
+    if (!isRecording()) return;
+    m_renderer->scene().showFrame(frame);
+    m_renderer->scene().setCamera(camera);
+    const QImage view = m_renderer->renderCurrent();
+    OverlayValues values;
+    values.t = frame.t;
+    values.beta = overlay.beta;
+    values.n = frame.n;
+    values.d = frame.d;
+    values.H = frame.H;
+    values.kernel = overlay.kernel;
+    try {
+        m_encoder->addFrame(m_composer->compose(view, frame, values));
+    } catch (...) {
+        m_encoder.reset();
+        m_renderer.reset();
+        throw;
+    }
+}
+
+QString Recorder::stop() {
+    if (!isRecording()) return {};
+    std::unique_ptr<app::VideoEncoder> encoder = std::move(m_encoder);
+    m_renderer.reset();
+    encoder->finish();
+    return m_settings.path;
+}
+
+void Recorder::cancel() {
+    if (m_encoder) m_encoder->cancel();
+    m_encoder.reset();
+    m_renderer.reset();
+}
+
+bool Recorder::isRecording() const {
+    return m_encoder && m_encoder->isOpen();
+}
+
+int Recorder::frameCount() const {
+    return m_encoder ? m_encoder->frameCount() : 0;
+}
+
+QImage renderViewImage(const core::Frame& frame, const CameraState& camera, SceneStyle style, QSize size,
+                       bool transparent, bool flatGeometry) {
+    OffscreenRenderer renderer(size.width(), size.height());
+    style.transparentBackground = transparent;
+    renderer.setStyle(style);
+    renderer.scene().setFlatGeometry(flatGeometry);
+    renderer.scene().showFrame(frame);
+    renderer.scene().setCamera(camera);
+    QImage image = renderer.renderCurrent();
+    return transparent ? image.convertToFormat(QImage::Format_RGBA8888) : image;
+}
+
+}  // namespace attnsphere::ui
