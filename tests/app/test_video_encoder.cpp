@@ -309,4 +309,4 @@ private slots:
 };
 
 QTEST_GUILESS_MAIN(TestVideoEncoder)
-#include "test_VideoEncoder.moc"
+#include "test_video_encoder.moc"

@@ -194,4 +194,4 @@ private slots:
 };
 
 QTEST_GUILESS_MAIN(TestSession)
-#include "test_Session.moc"
+#include "test_session.moc"

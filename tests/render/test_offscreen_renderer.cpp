@@ -99,4 +99,4 @@ private slots:
 };
 
 QTEST_GUILESS_MAIN(TestOffscreenRenderer)
-#include "test_OffscreenRenderer.moc"
+#include "test_offscreen_renderer.moc"

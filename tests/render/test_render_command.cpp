@@ -293,4 +293,4 @@ private slots:
 };
 
 QTEST_GUILESS_MAIN(TestRenderCommand)
-#include "test_RenderCommand.moc"
+#include "test_render_command.moc"
