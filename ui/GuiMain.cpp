@@ -71,8 +71,6 @@ int usage(const QString& message) {
 }  // namespace
 
 int runGui(int argc, char** argv) {
-    // Idle OpenMP workers must sleep, not spin: spinning steals the core the GUI renders on.
-    if (qEnvironmentVariableIsEmpty("OMP_WAIT_POLICY")) qputenv("OMP_WAIT_POLICY", "PASSIVE");
     SphereView::prepareOpenGl();  // before the QApplication exists (design.md §4)
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("attnsphere"));

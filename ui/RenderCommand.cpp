@@ -544,13 +544,6 @@ int render(const RenderOptions& o) {
 }  // namespace
 
 int runRenderCommand(int argc, char** argv) {
-    // libgomp reads OMP_WAIT_POLICY only at start-up; its spinning idle threads would take the cores that
-    // VTK and ffmpeg need between two simulation steps (measured: a fifth of all cycles). Restart once
-    // with passive waiting unless the user chose a policy.
-    if (!std::getenv("OMP_WAIT_POLICY")) {
-        ::setenv("OMP_WAIT_POLICY", "PASSIVE", 1);
-        ::execv("/proc/self/exe", argv);
-    }
     // QPainter text needs a QGuiApplication; VTK talks to X itself, so Qt's offscreen platform suffices
     // and makes font rendering independent of the display.
     qputenv("QT_QPA_PLATFORM", "offscreen");
