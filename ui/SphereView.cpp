@@ -91,13 +91,13 @@ SphereView::SphereView(QWidget* parent)
     v.makeCurrent->SetClientData(this);
     v.makeCurrent->SetCallback([](vtkObject*, unsigned long, void* self, void*) {
         auto* w = static_cast<SphereView*>(self)->m_window;
-        QOpenGLContext* ctx = w->context();
+        QOpenGLContext* ctx = w ? w->context() : nullptr;
         if (ctx && QOpenGLContext::currentContext() != ctx) ctx->makeCurrent(ctx->surface());
     });
     v.isCurrent->SetClientData(this);
     v.isCurrent->SetCallback([](vtkObject*, unsigned long, void* self, void* data) {
         auto* w = static_cast<SphereView*>(self)->m_window;
-        *static_cast<bool*>(data) = w->context() && QOpenGLContext::currentContext() == w->context();
+        *static_cast<bool*>(data) = w && w->context() && QOpenGLContext::currentContext() == w->context();
     });
     v.supportsGl->SetCallback(
         [](vtkObject*, unsigned long, void*, void* data) { *static_cast<int*>(data) = 1; });
@@ -131,12 +131,16 @@ SphereView::~SphereView() {
     if (m_window->context()) {
         disconnect(m_window->context(), nullptr, this, nullptr);
         m_window->makeCurrent();
+        // Removing the scene's props releases their GL resources: it needs the context (and the window
+        // the make-current callback reaches), so it happens before the window goes.
+        m_vtk->scene.reset();
         releaseGraphics();
         m_window->doneCurrent();
     }
-    // The GL window goes before the VTK objects it forwards to.
-    delete m_window;
     m_vtk->scene.reset();
+    // The GL window goes before the VTK objects it forwards to; VTK events after this find no window.
+    delete m_window;
+    m_window = nullptr;
 }
 
 QImage SphereView::grabFramebuffer() {
@@ -208,7 +212,6 @@ void SphereView::setViewPreset(ViewPreset preset) {
 CameraState SphereView::camera() const {
     return m_vtk->scene->camera();
 }
-
 
 void SphereView::setCamera(const CameraState& camera) {
     m_vtk->scene->setCamera(camera);
