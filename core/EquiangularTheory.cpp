@@ -17,22 +17,6 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-double kappa(KernelKind k, double s, double bias) {
-    switch (k) {
-        case KernelKind::Softmax:
-        case KernelKind::Exp:
-            return std::exp(s);
-        case KernelKind::ReluNormalised:
-        case KernelKind::Relu:
-            return std::max(0.0, s);
-        case KernelKind::Linear:
-            return s;
-        case KernelKind::Sigmoid:
-            return 1.0 / (1.0 + std::exp(-(s + bias)));
-    }
-    return 0.0;
-}
-
 double kappaDerivative(KernelKind k, double s, double bias) {
     switch (k) {
         case KernelKind::Softmax:
@@ -51,17 +35,14 @@ double kappaDerivative(KernelKind k, double s, double bias) {
     return 0.0;
 }
 
-bool normalised(KernelKind k) {
-    return k == KernelKind::Softmax || k == KernelKind::ReluNormalised;
-}
-
 // Off-diagonal attention weight of a normalised kernel, kappa(beta a rho) / (kappa(beta a) + (n-1) kappa(beta
 // a rho)).
 double normalisedWeight(const EquiangularSetup& s, double a, double rho) {
     const double x = s.beta * a;
     if (s.kernel == KernelKind::Softmax)
         return 1.0 / (std::exp(x * (1.0 - rho)) + (s.n - 1));  // overflow-safe form
-    const double self = kappa(s.kernel, x, s.sigmoidBias), other = kappa(s.kernel, x * rho, s.sigmoidBias);
+    const double self = kernelValue(s.kernel, x, s.sigmoidBias),
+                 other = kernelValue(s.kernel, x * rho, s.sigmoidBias);
     const double z = self + (s.n - 1) * other;
     return z > 0 ? other / z : 0.0;
 }
@@ -138,13 +119,13 @@ double rate(const EquiangularSetup& s, double rho) {
     const double geometric = (1.0 - rho) * (1.0 + (s.n - 1) * rho);
     double sum = 0;
     for (const ScalarHead& h : s.heads) {
-        if (normalised(s.kernel))
+        if (isNormalised(s.kernel))
             sum += h.b * normalisedWeight(s, h.a, rho);
         else
-            sum += h.b * kappa(s.kernel, s.beta * h.a * rho, s.sigmoidBias);
+            sum += h.b * kernelValue(s.kernel, s.beta * h.a * rho, s.sigmoidBias);
     }
     // N = Z (normalised), n (exp, ReLU, sigmoid) or 1 (linear, math.md §2.1).
-    const bool divideByN = !normalised(s.kernel) && s.kernel != KernelKind::Linear;
+    const bool divideByN = !isNormalised(s.kernel) && s.kernel != KernelKind::Linear;
     return (divideByN ? 2.0 / s.n : 2.0) * geometric * sum;
 }
 
@@ -200,11 +181,11 @@ double linearRateAtOne(const EquiangularSetup& s) {
     // F(rho) = (1 - rho) g(rho), so d(1-rho)/dt = -g(1) (1-rho) to first order: lambda = g(1).
     double sum = 0;
     for (const ScalarHead& h : s.heads) {
-        if (normalised(s.kernel)) {
-            const double self = kappa(s.kernel, s.beta * h.a, s.sigmoidBias);
+        if (isNormalised(s.kernel)) {
+            const double self = kernelValue(s.kernel, s.beta * h.a, s.sigmoidBias);
             sum += self > 0 || s.kernel == KernelKind::Softmax ? h.b / s.n : 0.0;
         } else {
-            const double weight = kappa(s.kernel, s.beta * h.a, s.sigmoidBias);
+            const double weight = kernelValue(s.kernel, s.beta * h.a, s.sigmoidBias);
             sum += h.b * (s.kernel == KernelKind::Linear ? weight : weight / s.n);
         }
     }
@@ -239,7 +220,8 @@ double entropy(const EquiangularSetup& s, int head, double rho) {
         const double q = std::exp(x * (rho - 1.0)), z = 1.0 + (n - 1) * q;
         return std::log(z) - x * (n - 1) * q * (rho - 1.0) / z;
     }
-    const double self = kappa(s.kernel, x, s.sigmoidBias), other = kappa(s.kernel, x * rho, s.sigmoidBias);
+    const double self = kernelValue(s.kernel, x, s.sigmoidBias),
+                 other = kernelValue(s.kernel, x * rho, s.sigmoidBias);
     if (self < 0 || other < 0) return std::numeric_limits<double>::quiet_NaN();  // signed weights: no entropy
     const double z = self + (n - 1) * other;
     if (z <= 0) return 0.0;
@@ -256,7 +238,8 @@ double entropySlope(const EquiangularSetup& s, int head, double rho) {
         return x * x * p * (1.0 - p) * (1.0 - rho);
     }
     // dS/drho = -p' log(p/q) with p = kappa(x)/Z, q = kappa(x rho)/Z (derivative of -sum p log p).
-    const double self = kappa(s.kernel, x, s.sigmoidBias), other = kappa(s.kernel, x * rho, s.sigmoidBias);
+    const double self = kernelValue(s.kernel, x, s.sigmoidBias),
+                 other = kernelValue(s.kernel, x * rho, s.sigmoidBias);
     if (self < 0 || other < 0) return std::numeric_limits<double>::quiet_NaN();
     if (self <= 0 || other <= 0) return 0.0;
     const double z = self + (n - 1) * other;
