@@ -8,6 +8,11 @@
 
 namespace attnsphere::core {
 
+// Display and health bounds, defined once for core, GUI, CLI and docs (doc/MODEL.md).
+inline constexpr double kStepAngleBound = 0.5;        // rad: a step moving a token further is flagged
+inline constexpr double kDisplayClusterCosine = 0.99;  // display clusters: single linkage at cos >= this
+inline constexpr double kPlottableMagnitude = 1e300;   // finite values beyond this are not plotted
+
 struct HeadObservables {
     double energy = 0;           // E_h = 1/(2 beta_h n^2) sum_ij Phi(s_ij^h)
     double energyRate = 0;       // dE_h/dt along the current velocity (exact, not a difference)
@@ -22,6 +27,9 @@ struct HeadObservables {
     // Row-normalised attention P^h (queries × keys). Empty unless requested; when n exceeds
     // FrameOptions::maxAttentionSize it is block-averaged to that size (attentionStride tokens per cell).
     Eigen::MatrixXf attention;
+    // Signed kernels only (linear): kappa(s_ij) / sum_k |kappa(s_ik)|, in [-1, 1], same size and stride
+    // as `attention`; empty for kernels with nonnegative weights.
+    Eigen::MatrixXf signedAttention;
     int attentionStride = 1;
 };
 
@@ -48,10 +56,20 @@ struct Frame {
     double clusteredPairFraction = 0;  // #{i<j: G_ij >= 0.999} / (n(n-1)/2)
     int clusterCount = 0;
     std::vector<int> clusterLabels;  // per token, 0..clusterCount-1, ordered by first appearance
+    // Clusters a person would call clusters (colouring, heatmap order): single linkage of the
+    // directions at cos >= kDisplayClusterCosine. clusterCount above keeps the strict tau (data column).
+    int displayClusterCount = 0;
+    std::vector<int> displayClusterLabels;
     int effectiveDimension = 0;      // # eigenvalues of G above 1e-3
     double maxNormDrift = 0;         // max_i | |x_i| - 1 | (sphere geometry; 0 for flat)
     double maxRadialVelocity = 0;    // max_i |<x_i, dx_i/dt>|
     bool finite = true;              // no NaN/Inf in positions
+    bool signedKernel = false;       // the kernel has negative weights (attention = positive part)
+    // Step-size check: max_i |dx_i/dt| * dt for the simulation's current dt (radians on the sphere);
+    // above kStepAngleBound the integration jumps across the sphere. suggestedDt brings it to the
+    // bound (0 when the current dt is fine).
+    double maxStepAngle = 0;
+    double suggestedDt = 0;
 };
 
 }  // namespace attnsphere::core
