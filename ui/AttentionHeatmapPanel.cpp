@@ -10,6 +10,7 @@
 #include <QLabel>
 #include <QMouseEvent>
 #include <QPainter>
+#include <QStandardItemModel>
 #include <QToolTip>
 #include <QVBoxLayout>
 
@@ -20,6 +21,10 @@
 namespace attnsphere::ui {
 
 namespace {
+void signedItemEnabled(QComboBox* box, bool enabled) {
+    if (auto* model = qobject_cast<QStandardItemModel*>(box->model()))
+        model->item(static_cast<int>(AttentionHeatmapPanel::Range::Signed))->setEnabled(enabled);
+}
 const std::array<QRgb, 256>& viridisTable() {
     static const std::array<QRgb, 256> table = [] {
         std::array<QRgb, 256> t{};
@@ -28,8 +33,33 @@ const std::array<QRgb, 256>& viridisTable() {
     }();
     return table;
 }
+const std::array<QRgb, 256>& divergingTable() {
+    static const std::array<QRgb, 256> table = [] {
+        std::array<QRgb, 256> t{};
+        for (int k = 0; k < 256; ++k) t[static_cast<std::size_t>(k)] = diverging(k / 127.5 - 1.0).rgb();
+        return t;
+    }();
+    return table;
+}
 int level(double v, double max) {
     return std::clamp(static_cast<int>(v / max * 255.0 + 0.5), 0, 255);
+}
+// Signed: -max … +max onto 0 … 255, 0 in the middle.
+int signedLevel(double v, double max) {
+    return std::clamp(static_cast<int>((v / max + 1.0) * 127.5 + 0.5), 0, 255);
+}
+QCPColorGradient gradientOf(QColor (*map)(double), double lo, double hi) {
+    QCPColorGradient gradient;
+    gradient.clearColorStops();
+    for (int k = 0; k <= 8; ++k) gradient.setColorStopAt(k / 8.0, map(lo + (hi - lo) * k / 8.0));
+    gradient.setLevelCount(256);
+    return gradient;
+}
+QColor divergingColour(double t) {
+    return diverging(t);
+}
+QColor viridisColour(double t) {
+    return viridis(t);
 }
 }  // namespace
 
@@ -83,14 +113,20 @@ AttentionHeatmapPanel::AttentionHeatmapPanel(QWidget* parent) : PlotPanel(parent
     m_orderBox->addItem(tr("order by index"));
     m_orderBox->addItem(tr("order by cluster"));
     m_orderBox->setToolTip(
-        tr("Row/column order: token index, or grouped by cluster (components of G_ij ≥ 1 − τ),\n"
+        tr("Row/column order: token index, or grouped by display cluster (single linkage at cos ≥ %1),\n"
            "stable across frames while the clusters do not change. Cluster order needs the full\n"
-           "matrix (n ≤ 200); larger n is block-averaged and always shown by index."));
+           "matrix (n ≤ %2); larger n is block-averaged and always shown by index.")
+            .arg(core::kDisplayClusterCosine)
+            .arg(core::FrameOptions{}.maxAttentionSize));
     m_rangeBox = new QComboBox(this);
     m_rangeBox->addItem(tr("colour range 0 … max P"));
     m_rangeBox->addItem(tr("colour range 0 … 1"));
+    m_rangeBox->addItem(tr("signed weights (−max … +max)"));
     m_rangeBox->setToolTip(
-        tr("Colour scale: from 0 to the largest P_ij of this frame (all heads), or fixed 0 … 1."));
+        tr("Colour scale: from 0 to the largest P_ij of this frame (all heads), or fixed 0 … 1.\n"
+           "Signed kernels (linear): P_ij is the positive part of the weights, renormalised; the signed\n"
+           "choice shows κ(s_ij) / Σ_k |κ(s_ik)| on a diverging map centred on 0 (blue < 0 < orange)."));
+    signedItemEnabled(m_rangeBox, false);
     m_orderBox->setCurrentIndex(1);
     controls->addWidget(m_orderBox);
     controls->addWidget(m_rangeBox);
@@ -105,14 +141,15 @@ AttentionHeatmapPanel::AttentionHeatmapPanel(QWidget* parent) : PlotPanel(parent
     m_plot->yAxis->setRangeReversed(true);
     m_map = new QCPColorMap(m_plot->xAxis, m_plot->yAxis);
     m_map->setInterpolate(false);
-    m_map->setTightBoundary(true);
-    QCPColorGradient gradient;
-    gradient.clearColorStops();
-    for (int k = 0; k <= 8; ++k) gradient.setColorStopAt(k / 8.0, viridis(k / 8.0));
-    gradient.setLevelCount(256);
+    // Cells of width 1 centred on their integer coordinates (a tight boundary would squeeze them).
+    m_map->setTightBoundary(false);
+    for (QCPAxis* axis : {m_plot->xAxis, m_plot->yAxis}) axis->grid()->setVisible(false);
+    const QCPColorGradient gradient = gradientOf(viridisColour, 0, 1);
     m_map->setGradient(gradient);
     m_scale = new QCPColorScale(m_plot);
     m_plot->plotLayout()->addElement(0, 1, m_scale);
+    // Room for the last x tick label between the map and the colour bar.
+    m_plot->plotLayout()->setColumnSpacing(14);
     m_scale->setType(QCPAxis::atRight);
     m_scale->setGradient(gradient);
     m_scale->axis()->setLabel(QStringLiteral("P_ij"));
@@ -155,6 +192,31 @@ void AttentionHeatmapPanel::setOrder(Order order) {
     m_dirty = true;
 }
 
+void AttentionHeatmapPanel::setRange(Range range) {
+    m_rangeBox->setCurrentIndex(static_cast<int>(range));
+    m_hasNew = true;
+    m_dirty = true;
+}
+
+AttentionHeatmapPanel::Range AttentionHeatmapPanel::range() const {
+    return static_cast<Range>(m_rangeBox->currentIndex());
+}
+
+bool AttentionHeatmapPanel::signedRangeAvailable() const {
+    return m_signedKernel && m_signed.size() == m_attention.size() &&
+           std::all_of(m_signed.begin(), m_signed.end(), [&](const Eigen::MatrixXf& s) {
+               return s.rows() == m_attention.front().rows() && s.cols() == m_attention.front().cols();
+           });
+}
+
+bool AttentionHeatmapPanel::showingSigned() const {
+    return range() == Range::Signed && signedRangeAvailable();
+}
+
+const std::vector<Eigen::MatrixXf>& AttentionHeatmapPanel::shownMatrices() const {
+    return showingSigned() ? m_signed : m_attention;
+}
+
 void AttentionHeatmapPanel::setEnlargedHead(int h) {
     m_enlarged = h;
     m_hasNew = true;
@@ -170,7 +232,13 @@ void AttentionHeatmapPanel::addFrame(const core::Frame& frame) {
     for (const auto& head : frame.heads) m_attention.push_back(head.attention);
     m_n = frame.n;
     m_stride = frame.heads.empty() ? 1 : std::max(1, frame.heads.front().attentionStride);
-    m_labels = frame.clusterLabels;
+    m_signed.clear();
+    m_signedKernel = frame.signedKernel;
+    if (frame.signedKernel)
+        for (const auto& head : frame.heads) m_signed.push_back(head.signedAttention);
+    signedItemEnabled(m_rangeBox, signedRangeAvailable());
+    if (range() == Range::Signed && !signedRangeAvailable()) m_rangeBox->setCurrentIndex(0);
+    m_labels = frame.displayClusterLabels;
     if (m_enlarged >= static_cast<int>(m_attention.size())) m_enlarged = 0;
     m_hasNew = true;
 }
@@ -198,20 +266,24 @@ void AttentionHeatmapPanel::rebuildImages() {
     m_inverse.assign(static_cast<std::size_t>(m), 0);
     for (int k = 0; k < m; ++k) m_inverse[static_cast<std::size_t>(m_perm[static_cast<std::size_t>(k)])] = k;
 
+    const bool signedWeights = showingSigned();
     double max = 0;
-    for (const auto& a : m_attention)
-        if (a.size() > 0) max = std::max(max, static_cast<double>(a.maxCoeff()));
-    m_rangeMax = m_rangeBox->currentIndex() == 1 ? 1.0 : std::max(max, 1e-12);
-    const auto& lut = viridisTable();
+    for (const auto& a : shownMatrices())
+        if (a.size() > 0)
+            max = std::max(max, static_cast<double>(signedWeights ? a.cwiseAbs().maxCoeff() : a.maxCoeff()));
+    m_rangeMax = range() == Range::ZeroToOne ? 1.0 : std::max(max, 1e-12);
+    const auto& lut = signedWeights ? divergingTable() : viridisTable();
     m_images.clear();
-    for (const auto& a : m_attention) {
+    for (const auto& a : shownMatrices()) {
         QImage img(m, m, QImage::Format_RGB32);
         for (int r = 0; r < m; ++r) {
             auto* line = reinterpret_cast<QRgb*>(img.scanLine(r));
             const int i = m_perm[static_cast<std::size_t>(r)];
-            for (int c = 0; c < m; ++c)
-                line[c] = lut[static_cast<std::size_t>(
-                    level(a(i, m_perm[static_cast<std::size_t>(c)]), m_rangeMax))];
+            for (int c = 0; c < m; ++c) {
+                const double v = a(i, m_perm[static_cast<std::size_t>(c)]);
+                line[c] = lut[static_cast<std::size_t>(signedWeights ? signedLevel(v, m_rangeMax)
+                                                                     : level(v, m_rangeMax))];
+            }
         }
         m_images.push_back(std::move(img));
     }
@@ -231,8 +303,9 @@ void AttentionHeatmapPanel::refresh() {
         m_hasNew = false;
         rebuildImages();
         const int m = m_perm.empty() ? 0 : static_cast<int>(m_perm.size());
+        const bool signedWeights = showingSigned();
         if (m > 0 && m_enlarged < static_cast<int>(m_attention.size())) {
-            const auto& a = m_attention[static_cast<std::size_t>(m_enlarged)];
+            const auto& a = shownMatrices()[static_cast<std::size_t>(m_enlarged)];
             QCPColorMapData* data = m_map->data();
             if (data->keySize() != m || data->valueSize() != m) data->setSize(m, m);
             data->setRange(QCPRange(0, m - 1), QCPRange(0, m - 1));
@@ -240,7 +313,14 @@ void AttentionHeatmapPanel::refresh() {
                 const int i = m_perm[static_cast<std::size_t>(r)];
                 for (int c = 0; c < m; ++c) data->setCell(c, r, a(i, m_perm[static_cast<std::size_t>(c)]));
             }
-            m_map->setDataRange(QCPRange(0, m_rangeMax));
+            const QCPColorGradient gradient =
+                signedWeights ? gradientOf(divergingColour, -1, 1) : gradientOf(viridisColour, 0, 1);
+            m_map->setGradient(gradient);
+            m_scale->setGradient(gradient);
+            m_map->setDataRange(signedWeights ? QCPRange(-m_rangeMax, m_rangeMax) : QCPRange(0, m_rangeMax));
+            m_scale->axis()->setLabel(signedWeights    ? tr("signed weight κ(s_ij) / Σ_k |κ(s_ik)|")
+                                      : m_signedKernel ? tr("P_ij (positive part, renormalised)")
+                                                       : QStringLiteral("P_ij"));
             m_plot->xAxis->setRange(-0.5, m - 0.5);
             m_plot->yAxis->setRange(-0.5, m - 0.5);
             const QString unit = m_stride > 1 ? tr(" (blocks of %1 tokens)").arg(m_stride) : QString();
@@ -286,7 +366,7 @@ bool AttentionHeatmapPanel::eventFilter(QObject* watched, QEvent* event) {
             if (cellAt(help->pos(), row, col) && m_enlarged < static_cast<int>(m_attention.size())) {
                 const int i = m_perm[static_cast<std::size_t>(row)],
                           j = m_perm[static_cast<std::size_t>(col)];
-                const double p = m_attention[static_cast<std::size_t>(m_enlarged)](i, j);
+                const double p = shownMatrices()[static_cast<std::size_t>(m_enlarged)](i, j);
                 const QString what = m_stride > 1 ? tr("queries %1–%2, keys %3–%4 (block mean)")
                                                         .arg(i * m_stride)
                                                         .arg(std::min(m_n, (i + 1) * m_stride) - 1)
@@ -295,7 +375,11 @@ bool AttentionHeatmapPanel::eventFilter(QObject* watched, QEvent* event) {
                                                   : tr("i = %1, j = %2").arg(i).arg(j);
                 QToolTip::showText(
                     help->globalPos(),
-                    tr("head %1: %2\nP_ij = %3").arg(m_enlarged + 1).arg(what).arg(p, 0, 'g', 4), m_plot);
+                    tr("head %1: %2\n%3 = %4")
+                        .arg(m_enlarged + 1)
+                        .arg(what, showingSigned() ? tr("signed weight") : QStringLiteral("P_ij"))
+                        .arg(p, 0, 'g', 4),
+                    m_plot);
                 return true;
             }
         } else if (event->type() == QEvent::MouseButtonPress) {

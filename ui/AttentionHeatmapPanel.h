@@ -3,6 +3,7 @@
 // grid, plus one enlarged with axes and a colour scale with its explicit range (viridis: perceptually
 // uniform, colour-blind safe). Order by index or by cluster (stable while the partition is unchanged).
 // Hover shows i, j, P_ij; the selected token's row and column are outlined; a click selects a token.
+// Signed kernels can also show the signed weights on a diverging map centred on 0 (colour range choice).
 // GUI thread.
 #include "ui/PlotPanel.h"
 
@@ -24,16 +25,23 @@ class AttentionHeatmapPanel : public PlotPanel {
     Q_OBJECT
 public:
     enum class Order { Index, Cluster };
+    // Colour range: 0 … max P, 0 … 1, or the signed weights on −max|w| … +max|w| (signed kernels only).
+    enum class Range { ZeroToMax, ZeroToOne, Signed };
     explicit AttentionHeatmapPanel(QWidget* parent = nullptr);
     void addFrame(const core::Frame& frame) override;
     void refresh() override;
 
     void setOrder(Order order);
     void setEnlargedHead(int h);
+    void setRange(Range range);
+    Range range() const;
+    bool signedRangeAvailable() const;
     int enlargedHead() const { return m_enlarged; }
     // Colour of cell (i, j) of head h as drawn (i, j are token indices, whatever the order); for tests.
     QColor cellColour(int h, int i, int j) const;
     double colourRangeMax() const { return m_rangeMax; }
+    // The colour scale's range and axis label as drawn (for tests).
+    QCPColorScale* colourScale() const { return m_scale; }
     QCustomPlot* enlargedPlot() const { return m_plot; }
     // Token at displayed cell (row, column) of the enlarged map; -1 outside.
     int tokenAtRow(int row) const;
@@ -41,6 +49,8 @@ public:
 private:
     friend class HeatmapGrid;
     void rebuildImages();
+    bool showingSigned() const;
+    const std::vector<Eigen::MatrixXf>& shownMatrices() const;
     int displayIndexOf(int token) const;  // displayed row/column of a token, -1 if none
     bool eventFilter(QObject* watched, QEvent* event) override;
     bool cellAt(const QPoint& pos, int& row, int& col) const;
@@ -56,7 +66,8 @@ private:
     Order m_order = Order::Cluster;
     int m_enlarged = 0;
     int m_n = 0, m_stride = 1;
-    std::vector<Eigen::MatrixXf> m_attention;
+    std::vector<Eigen::MatrixXf> m_attention, m_signed;
+    bool m_signedKernel = false;
     std::vector<int> m_labels;
     std::vector<int> m_perm;  // displayed position -> matrix row/column
     std::vector<int> m_inverse;

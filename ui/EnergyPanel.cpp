@@ -34,6 +34,9 @@ EnergyPanel::EnergyPanel(QWidget* parent) : PlotPanel(parent) {
            "Orange triangles: frames where E_total decreased (hover for why this can happen)."));
     m_energy->setToolTip(toolTip());
     m_rate->setToolTip(tr("dE_h/dt and dE_total/dt = Σ_h α_h dE_h/dt (exact, along the current velocity)."));
+    placeLegendAbove(m_energy);
+    m_energyBeyond = makeNotPlottedLabel(m_energy, tr("energy"));
+    m_rateBeyond = makeNotPlottedLabel(m_rate, tr("dE/dt"));
     m_energy->installEventFilter(this);
     m_energy->setMouseTracking(true);
     rebuild(0);
@@ -50,6 +53,7 @@ void EnergyPanel::rebuild(int H) {
     m_totalRate.clear();
     m_decreases.clear();
     m_havePrevious = false;
+    m_energyBeyondSeen = m_rateBeyondSeen = false;
     for (int h = 0; h < H; ++h) {
         auto* g = m_energy->addGraph();
         g->setPen(plotPen(headColour(h)));
@@ -72,19 +76,29 @@ void EnergyPanel::rebuild(int H) {
     m_totalRateGraph->setPen(plotPen(kTotalColour));
     m_totalRateGraph->setName(tr("dE_total/dt"));
     m_energy->legend->setVisible(H > 0);
-    m_energy->axisRect()->insetLayout()->setInsetAlignment(0, Qt::AlignBottom | Qt::AlignRight);
 }
 
 void EnergyPanel::addFrame(const core::Frame& frame) {
     if (needsReset(frame)) rebuild(frame.H);
     if (!frame.hasObservables || static_cast<int>(frame.heads.size()) != frame.H) return;
+    // Values beyond kPlottableMagnitude are left out (the plot would show a line at 0) and flagged.
+    auto add = [&](SeriesBuffer& series, double value, bool& beyond) {
+        if (plottable(value))
+            series.append(frame.t, value);
+        else
+            beyond = true;
+    };
     for (int h = 0; h < frame.H; ++h) {
         const auto& head = frame.heads[static_cast<std::size_t>(h)];
-        m_heads[static_cast<std::size_t>(h)].append(frame.t, head.energy);
-        m_headRates[static_cast<std::size_t>(h)].append(frame.t, head.energyRate);
+        add(m_heads[static_cast<std::size_t>(h)], head.energy, m_energyBeyondSeen);
+        add(m_headRates[static_cast<std::size_t>(h)], head.energyRate, m_rateBeyondSeen);
     }
-    m_total.append(frame.t, frame.energyTotal);
-    m_totalRate.append(frame.t, frame.energyTotalRate);
+    add(m_total, frame.energyTotal, m_energyBeyondSeen);
+    add(m_totalRate, frame.energyTotalRate, m_rateBeyondSeen);
+    if (!plottable(frame.energyTotal)) {
+        m_havePrevious = false;
+        return;
+    }
     const double scale = std::max(1e-300, std::abs(frame.energyTotal));
     if (m_havePrevious && frame.energyTotal < m_previousTotal - 1e-10 * scale)
         m_decreases.append(frame.t, frame.energyTotal);
@@ -102,6 +116,8 @@ void EnergyPanel::refresh() {
     m_total.assignTo(m_totalGraph);
     m_totalRate.assignTo(m_totalRateGraph);
     m_decreases.assignTo(m_decreaseGraph);
+    m_energyBeyond->setVisible(m_energyBeyondSeen);
+    m_rateBeyond->setVisible(m_rateBeyondSeen);
     autoRange(m_energy);
     autoRange(m_rate);
     m_energy->replot(QCustomPlot::rpQueuedReplot);

@@ -19,6 +19,9 @@ public:
     QCustomPlot* energyPlot() const { return m_energy; }
     QCustomPlot* ratePlot() const { return m_rate; }
     int decreaseMarkerCount() const { return m_decreases.size(); }
+    // The "beyond 1e300 — not plotted" notes of the energy and rate plots (for tests).
+    QCPItemText* energyNotPlottedLabel() const { return m_energyBeyond; }
+    QCPItemText* rateNotPlottedLabel() const { return m_rateBeyond; }
 
 private:
     void rebuild(int H);
@@ -32,6 +35,9 @@ private:
     QCPGraph* m_totalGraph = nullptr;
     QCPGraph* m_totalRateGraph = nullptr;
     QCPGraph* m_decreaseGraph = nullptr;
+    QCPItemText* m_energyBeyond;
+    QCPItemText* m_rateBeyond;
+    bool m_energyBeyondSeen = false, m_rateBeyondSeen = false;
     double m_previousTotal = 0;
     bool m_havePrevious = false;
 };

@@ -24,6 +24,8 @@ EntropyPanel::EntropyPanel(QWidget* parent) : PlotPanel(parent) {
     m_plot->setToolTip(toolTip());
     m_logN = new QCPItemStraightLine(m_plot);
     m_logN->setPen(QPen(QColor(150, 155, 165), 1, Qt::DashLine));
+    m_logN->setVisible(false);  // until a frame gives n
+    placeLegendAbove(m_plot);
     rebuild(0);
 }
 
@@ -37,16 +39,23 @@ void EntropyPanel::rebuild(int H) {
         auto* g = m_plot->addGraph();
         g->setPen(plotPen(headColour(h)));
         g->setName(tr("head %1 mean").arg(h + 1));
+        g->removeFromLegend();
         m_meanGraphs.push_back(g);
         auto* m = m_plot->addGraph();
         m->setPen(plotPen(headColour(h), Qt::DashLine));
         m->setName(tr("head %1 min").arg(h + 1));
+        m->removeFromLegend();
         m_minGraphs.push_back(m);
     }
     m_selectedSeries.clear();
     m_selectedGraph = m_plot->addGraph();
     m_selectedGraph->setPen(plotPen(QColor(250, 250, 250)));
     m_selectedGraph->setName(tr("selected token"));
+    // The legend explains the line styles; colours are the heads' (as in the energy panel).
+    const QColor key(175, 180, 190);
+    addStyleKey(m_plot, tr("mean over tokens"), plotPen(key));
+    addStyleKey(m_plot, tr("min over tokens"), plotPen(key, Qt::DashLine));
+    addStyleKey(m_plot, tr("log n"), m_logN->pen());
 }
 
 void EntropyPanel::setSelectedToken(int index) {
@@ -85,6 +94,7 @@ void EntropyPanel::refresh() {
     m_selectedSeries.assignTo(m_selectedGraph);
     m_logN->point1->setCoords(0, m_logNValue);
     m_logN->point2->setCoords(1, m_logNValue);
+    m_logN->setVisible(m_logNValue > 0);
     autoRange(m_plot);
     if (m_plot->property("autoRange").toBool()) {
         // Keep the log n reference in view.

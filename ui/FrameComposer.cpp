@@ -181,18 +181,51 @@ void FrameComposer::drawPanel(QPainter& p, const QRect& r, const QString& name,
         return;
     }
 
+    const int H = m_history.empty() ? 0 : static_cast<int>(m_history.back().energy.size());
+    // Legend: head names in their colours on the title line, right-aligned (never over the curves).
+    int legendWidth = 0;
+    for (int h = total ? -1 : 0; h < H; ++h)
+        legendWidth +=
+            lm.horizontalAdvance(h < 0 ? QStringLiteral("total") : QStringLiteral("h%1").arg(h + 1)) + pad;
+    p.setFont(labelFont);
+    int x = inner.right();
+    for (int h = H - 1; h >= (total ? -1 : 0); --h) {
+        const QString label = h < 0 ? QStringLiteral("total") : QStringLiteral("h%1").arg(h + 1);
+        x -= lm.horizontalAdvance(label);
+        p.setPen(h < 0 ? QColor(Qt::white) : headColour(h));
+        p.drawText(QPointF(x, inner.top() + tm.ascent()), label);
+        x -= pad;
+    }
     p.setFont(titleFont);
     p.setPen(kText);
-    p.drawText(inner.topLeft() + QPoint(0, tm.ascent()), tm.elidedText(title, Qt::ElideRight, inner.width()));
-    const int H = m_history.empty() ? 0 : static_cast<int>(m_history.back().energy.size());
+    p.drawText(inner.topLeft() + QPoint(0, tm.ascent()),
+               tm.elidedText(title, Qt::ElideRight, std::max(0, inner.width() - legendWidth)));
     if (m_history.empty() || H == 0) return;
 
+    // Values beyond kPlottableMagnitude would flatten every curve to a line at 0: left out, and said.
+    auto plottable = [](double v) { return std::isfinite(v) && std::abs(v) <= core::kPlottableMagnitude; };
+    bool beyond = false;
     double lo = std::numeric_limits<double>::infinity(), hi = -lo;
     for (const Sample& s : m_history)
         for (int h = total ? -1 : 0; h < H; ++h) {
-            lo = std::min(lo, value(s, h));
-            hi = std::max(hi, value(s, h));
+            const double v = value(s, h);
+            if (!plottable(v)) {
+                beyond = true;
+                continue;
+            }
+            lo = std::min(lo, v);
+            hi = std::max(hi, v);
         }
+    if (beyond) {
+        p.setFont(labelFont);
+        p.setPen(QColor(240, 170, 90));
+        const QRect note = inner.adjusted(0, tm.height(), 0, 0);
+        p.drawText(note, Qt::AlignHCenter | Qt::AlignBottom,
+                   QStringLiteral("%1 beyond 1e%2 — not plotted")
+                       .arg(name == QLatin1String("energy") ? QStringLiteral("energy") : title.toLower())
+                       .arg(std::lround(std::log10(core::kPlottableMagnitude))));
+        if (!std::isfinite(lo)) return;
+    }
     if (!std::isnan(reference)) {
         lo = std::min(lo, reference);
         hi = std::max(hi, reference);
@@ -236,17 +269,18 @@ void FrameComposer::drawPanel(QPainter& p, const QRect& r, const QString& name,
     for (int h = total ? -1 : 0; h < H; ++h) {
         QPolygonF line;
         line.reserve(static_cast<int>(m_history.size()));
-        for (const Sample& s : m_history) line << QPointF(mapX(s.t), mapY(value(s, h)));
         p.setPen(QPen(h < 0 ? QColor(Qt::white) : headColour(h), h < 0 ? penWidth * 1.5 : penWidth));
+        // A value left out breaks the line there.
+        for (const Sample& s : m_history) {
+            const double v = value(s, h);
+            if (plottable(v)) {
+                line << QPointF(mapX(s.t), mapY(v));
+                continue;
+            }
+            p.drawPolyline(line);
+            line.clear();
+        }
         p.drawPolyline(line);
-    }
-    // Legend: head names in their colours, top right.
-    int x = plot.right();
-    for (int h = H - 1; h >= (total ? -1 : 0); --h) {
-        const QString label = h < 0 ? QStringLiteral("total") : QStringLiteral("h%1").arg(h + 1);
-        x -= lm.horizontalAdvance(label) + pad;
-        p.setPen(h < 0 ? QColor(Qt::white) : headColour(h));
-        p.drawText(QPointF(x, plot.top() + lm.ascent()), label);
     }
 }
 

@@ -3,7 +3,10 @@
 #include <qcustomplot.h>
 
 #include <QFileDialog>
+#include <QFontMetrics>
 #include <QMenu>
+
+#include <cmath>
 
 namespace attnsphere::ui {
 
@@ -126,12 +129,99 @@ QCustomPlot* PlotPanel::makePlot(QWidget* parent, const QString& xLabel, const Q
 }
 
 void PlotPanel::autoRange(QCustomPlot* plot) {
+    fitTickCount(plot);
+    wrapLegend(plot);
     if (!plot->property("autoRange").toBool()) return;
     plot->rescaleAxes(true);
+    // All data at one instant: QCustomPlot centres its old span on it (t from -10 to 10 at step 0).
+    bool found = false;
+    QCPRange keys;
+    for (int k = 0; k < plot->plottableCount(); ++k) {
+        QCPAbstractPlottable* p = plot->plottable(k);
+        if (p->keyAxis() != plot->xAxis || !p->visible()) continue;
+        bool has = false;
+        const QCPRange r = p->getKeyRange(has);
+        if (!has) continue;
+        keys = found ? QCPRange(std::min(keys.lower, r.lower), std::max(keys.upper, r.upper)) : r;
+        found = true;
+    }
+    if (found && !(keys.size() > 0)) plot->xAxis->setRange(keys.lower, keys.lower + 1);
     // A little headroom so that lines do not sit on the frame.
     const QCPRange y = plot->yAxis->range();
     const double pad = y.size() > 0 ? 0.06 * y.size() : std::max(1e-12, 0.05 * std::abs(y.center()) + 1e-12);
     plot->yAxis->setRange(y.lower - pad, y.upper + pad);
+}
+
+void PlotPanel::placeLegendAbove(QCustomPlot* plot) {
+    QCPLegend* legend = plot->legend;
+    if (legend->layout() == plot->plotLayout()) return;
+    // Move the legend out of the axis rect's inset layout into its own row above the axis rect.
+    plot->axisRect()->insetLayout()->take(legend);
+    plot->plotLayout()->insertRow(0);
+    plot->plotLayout()->addElement(0, 0, legend);
+    plot->plotLayout()->setRowStretchFactor(0, 0.001);
+    plot->plotLayout()->setRowSpacing(0);
+    legend->setFillOrder(QCPLegend::foColumnsFirst);
+    legend->setBrush(Qt::NoBrush);
+    legend->setBorderPen(Qt::NoPen);
+    legend->setMargins(QMargins(4, 1, 4, 0));
+    legend->setRowSpacing(0);
+    legend->setColumnSpacing(6);
+    legend->setIconSize(18, 8);
+    legend->setVisible(true);
+}
+
+void PlotPanel::wrapLegend(QCustomPlot* plot) {
+    QCPLegend* legend = plot->legend;
+    if (legend->layout() != plot->plotLayout() || legend->itemCount() == 0) return;
+    int widest = 1;
+    for (int k = 0; k < legend->itemCount(); ++k)
+        widest = std::max(widest, legend->item(k)->minimumOuterSizeHint().width());
+    const int columns = std::max(1, (plot->width() - 8) / (widest + legend->columnSpacing()));
+    if (legend->wrap() != columns) legend->setWrap(columns);
+}
+
+void PlotPanel::fitTickCount(QCustomPlot* plot) {
+    // A label needs about two text heights (its own and a gap) of axis length.
+    const int text = QFontMetrics(plot->yAxis->tickLabelFont()).height();
+    const int height = plot->axisRect()->height() > 0 ? plot->axisRect()->height() : plot->height();
+    const int count = std::clamp(height / (2 * text + 4), 2, 5);
+    QCPAxisTicker* ticker = plot->yAxis->ticker().data();
+    // Meet the count (less round steps allowed) rather than overshoot it with nicer steps.
+    if (count < 5) ticker->setTickStepStrategy(QCPAxisTicker::tssMeetTickCount);
+    if (ticker->tickCount() != count) ticker->setTickCount(count);
+}
+
+bool PlotPanel::plottable(double value) {
+    return std::isfinite(value) && std::abs(value) <= core::kPlottableMagnitude;
+}
+
+QCPItemText* PlotPanel::makeNotPlottedLabel(QCustomPlot* plot, const QString& quantity) {
+    auto* label = new QCPItemText(plot);
+    const QString text = tr("%1 beyond 1e%2 — not plotted")
+                             .arg(quantity)
+                             .arg(std::lround(std::log10(core::kPlottableMagnitude)));
+    label->setPositionAlignment(Qt::AlignCenter);
+    label->position->setType(QCPItemPosition::ptAxisRectRatio);
+    label->position->setCoords(0.5, 0.5);
+    label->setText(text);
+    label->setColor(QColor(240, 170, 90));
+    label->setPen(QPen(QColor(240, 170, 90)));
+    label->setBrush(QColor(24, 27, 34, 230));
+    label->setPadding(QMargins(6, 3, 6, 3));
+    label->setClipToAxisRect(false);
+    label->setVisible(false);
+    return label;
+}
+
+QCPGraph* PlotPanel::addStyleKey(QCustomPlot* plot, const QString& name, const QPen& pen,
+                                 const QBrush& brush) {
+    QCPGraph* key = plot->addGraph();
+    key->setName(name);
+    key->setPen(pen);
+    key->setBrush(brush);
+    key->setSelectable(QCP::stNone);
+    return key;
 }
 
 }  // namespace attnsphere::ui

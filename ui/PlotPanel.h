@@ -11,6 +11,7 @@
 
 class QCustomPlot;
 class QCPGraph;
+class QCPItemText;
 
 namespace attnsphere::ui {
 
@@ -48,7 +49,20 @@ public:
     static void styleAxes(QCustomPlot* plot, const QString& xLabel, const QString& yLabel);
     static QCustomPlot* makePlot(QWidget* parent, const QString& xLabel, const QString& yLabel);
     // Rescales to the data unless the user zoomed or panned (context menu "Fit to data" re-enables).
+    // A single instant (step 0) gets the time range [t, t + 1], not QCustomPlot's [t - 10, t + 10].
     static void autoRange(QCustomPlot* plot);
+    // The legend as a row above the axis rect (never over the data), wrapped to the plot's width.
+    static void placeLegendAbove(QCustomPlot* plot);
+    static void wrapLegend(QCustomPlot* plot);
+    // y ticks spaced for the plot's height, so the labels of short plots do not overlap.
+    static void fitTickCount(QCustomPlot* plot);
+    // Finite values beyond core::kPlottableMagnitude flatten the plot to a line at 0: they are left
+    // out and a label in the plot says so.
+    static bool plottable(double value);
+    static QCPItemText* makeNotPlottedLabel(QCustomPlot* plot, const QString& quantity);
+    // A legend entry for a line style (no data): what solid, dashed or shaded means in this plot.
+    static QCPGraph* addStyleKey(QCustomPlot* plot, const QString& name, const QPen& pen,
+                                 const QBrush& brush = Qt::NoBrush);
 
 signals:
     void tokenSelected(int index);

@@ -30,6 +30,20 @@ RadialShadowPanel::RadialShadowPanel(QWidget* parent) : PlotPanel(parent) {
         tr("Radial-dominance margin D_h = Σ_i |P⊥ u_i^h|² − Σ_i r_i^h Σ_{h'≠h} r_i^{h'}.\n"
            "D_h ≥ 0 for all h is the sufficient condition for every E_h to grow; shaded: D_h < 0."));
     m_bars->setToolTip(tr("r_i^h for every token i of the current frame, one colour per head."));
+    // Tokens are integers: ticks at whole token indices only.
+    QSharedPointer<QCPAxisTickerFixed> tokens(new QCPAxisTickerFixed);
+    tokens->setTickStep(1.0);
+    tokens->setScaleStrategy(QCPAxisTickerFixed::ssMultiples);
+    m_bars->xAxis->setTicker(tokens);
+    m_highlight = new QCPItemRect(m_bars);
+    m_highlight->setPen(QPen(QColor(255, 255, 255), 1));
+    m_highlight->setBrush(QColor(255, 255, 255, 40));
+    m_highlight->topLeft->setTypeY(QCPItemPosition::ptAxisRectRatio);
+    m_highlight->bottomRight->setTypeY(QCPItemPosition::ptAxisRectRatio);
+    m_highlight->setVisible(false);
+    m_beyond = {makeNotPlottedLabel(m_shadow, tr("|r_i^h|")), makeNotPlottedLabel(m_margin, tr("D_h")),
+                makeNotPlottedLabel(m_bars, tr("r_i^h"))};
+    for (QCustomPlot* p : {m_shadow, m_margin}) placeLegendAbove(p);
     rebuild(0, 0);
 }
 
@@ -49,6 +63,8 @@ void RadialShadowPanel::rebuild(int H, int n) {
     m_dNegativeGraphs.clear();
     m_barSets.clear();
     m_impulses.clear();
+    m_selectedSeries.clear();
+    m_beyondSeen = {};
     const bool impulses = n * H > 800;
     m_currentRadial.assign(count, QVector<double>());
     delete m_group;
@@ -59,9 +75,11 @@ void RadialShadowPanel::rebuild(int H, int n) {
         const QColor c = headColour(h);
         auto* mean = m_shadow->addGraph();
         mean->setPen(plotPen(c));
+        mean->removeFromLegend();
         m_meanGraphs.push_back(mean);
         auto* max = m_shadow->addGraph();
         max->setPen(plotPen(c, Qt::DashLine));
+        max->removeFromLegend();
         m_maxGraphs.push_back(max);
         // Negative stretches: min(D_h, 0) filled towards zero, under the line itself.
         auto* negative = m_margin->addGraph();
@@ -69,9 +87,11 @@ void RadialShadowPanel::rebuild(int H, int n) {
         QColor fill = c;
         fill.setAlpha(80);
         negative->setBrush(fill);
+        negative->removeFromLegend();
         m_dNegativeGraphs.push_back(negative);
         auto* d = m_margin->addGraph();
         d->setPen(plotPen(c));
+        d->removeFromLegend();
         m_dGraphs.push_back(d);
         if (impulses) {
             auto* g = m_bars->addGraph();
@@ -88,6 +108,22 @@ void RadialShadowPanel::rebuild(int H, int n) {
         bars->setBarsGroup(m_group);
         m_barSets.push_back(bars);
     }
+    m_selectedGraph = m_shadow->addGraph();
+    m_selectedGraph->setPen(plotPen(QColor(250, 250, 250)));
+    m_selectedGraph->setName(tr("selected token (mean over heads)"));
+    // The legends explain the line styles; colours are the heads' (as in the energy panel).
+    const QColor key(175, 180, 190);
+    addStyleKey(m_shadow, tr("mean_i |r_i^h|"), plotPen(key));
+    addStyleKey(m_shadow, tr("max_i |r_i^h|"), plotPen(key, Qt::DashLine));
+    QColor shade = key;
+    shade.setAlpha(80);
+    addStyleKey(m_margin, tr("D_h"), plotPen(key));
+    addStyleKey(m_margin, tr("D_h < 0 (shaded)"), Qt::NoPen, shade);
+}
+
+void RadialShadowPanel::setSelectedToken(int index) {
+    if (index != m_selected) m_selectedSeries.clear();
+    PlotPanel::setSelectedToken(index);
 }
 
 void RadialShadowPanel::addFrame(const core::Frame& frame) {
@@ -96,13 +132,33 @@ void RadialShadowPanel::addFrame(const core::Frame& frame) {
     for (int h = 0; h < frame.H; ++h) {
         const auto uh = static_cast<std::size_t>(h);
         const auto& head = frame.heads[uh];
-        m_meanAbs[uh].append(frame.t, head.radialMeanAbs);
-        m_maxAbs[uh].append(frame.t, head.radialMaxAbs);
-        m_d[uh].append(frame.t, head.dominanceMargin);
-        m_dNegative[uh].append(frame.t, std::min(head.dominanceMargin, 0.0));
+        // Values beyond kPlottableMagnitude are left out (the plot would flatten to 0) and flagged.
+        if (plottable(head.radialMeanAbs) && plottable(head.radialMaxAbs)) {
+            m_meanAbs[uh].append(frame.t, head.radialMeanAbs);
+            m_maxAbs[uh].append(frame.t, head.radialMaxAbs);
+        } else {
+            m_beyondSeen[0] = true;
+        }
+        if (plottable(head.dominanceMargin)) {
+            m_d[uh].append(frame.t, head.dominanceMargin);
+            m_dNegative[uh].append(frame.t, std::min(head.dominanceMargin, 0.0));
+        } else {
+            m_beyondSeen[1] = true;
+        }
         auto& current = m_currentRadial[uh];
         current.resize(head.radial.size());
-        for (Eigen::Index i = 0; i < head.radial.size(); ++i) current[i] = head.radial[i];
+        bool beyond = false;
+        for (Eigen::Index i = 0; i < head.radial.size(); ++i) {
+            beyond = beyond || !plottable(head.radial[i]);
+            current[i] = plottable(head.radial[i]) ? head.radial[i] : 0.0;
+        }
+        m_beyondSeen[2] = beyond || (h > 0 && m_beyondSeen[2]);
+    }
+    if (m_selected >= 0 && m_selected < frame.n && frame.H > 0) {
+        double sum = 0;
+        for (const auto& head : frame.heads)
+            sum += head.radial.size() > m_selected ? std::abs(head.radial[m_selected]) : 0.0;
+        if (plottable(sum)) m_selectedSeries.append(frame.t, sum / frame.H);
     }
     if (m_tokenKeys.size() != frame.n) {
         m_tokenKeys.resize(frame.n);
@@ -129,8 +185,17 @@ void RadialShadowPanel::refresh() {
             m_impulses[h]->setData(keys, m_currentRadial[h], true);
         }
     }
+    m_selectedSeries.assignTo(m_selectedGraph);
+    for (std::size_t k = 0; k < m_beyond.size(); ++k) m_beyond[k]->setVisible(m_beyondSeen[k]);
+    const bool highlight = m_selected >= 0 && m_selected < m_tokenKeys.size();
+    m_highlight->setVisible(highlight);
+    if (highlight) {
+        m_highlight->topLeft->setCoords(m_selected - 0.5, 0.0);
+        m_highlight->bottomRight->setCoords(m_selected + 0.5, 1.0);
+    }
     autoRange(m_shadow);
     autoRange(m_margin);
+    fitTickCount(m_bars);
     if (m_margin->property("autoRange").toBool()) {
         // The zero line is the point of this plot: keep it in view.
         const QCPRange y = m_margin->yAxis->range();

@@ -1,14 +1,17 @@
 #pragma once
 // Radial shadows (math.md "Decisions", §4): per head mean_i |r_i^h| (solid) and max_i |r_i^h| (dashed)
 // against t; the radial-dominance margins D_h with the zero line, negative stretches shaded; and a bar
-// view of r_i^h per token for the current frame. GUI thread.
+// view of r_i^h per token for the current frame. The selected token: its mean_h |r_i^h| against t (white)
+// and its slot in the bar view outlined. GUI thread.
 #include "ui/PlotPanel.h"
 
+#include <array>
 #include <vector>
 
 class QCPGraph;
 class QCPBars;
 class QCPBarsGroup;
+class QCPItemRect;
 
 namespace attnsphere::ui {
 
@@ -22,6 +25,12 @@ public:
     QCustomPlot* shadowPlot() const { return m_shadow; }
     QCustomPlot* marginPlot() const { return m_margin; }
     QCustomPlot* barPlot() const { return m_bars; }
+    void setSelectedToken(int index) override;
+    // The selected token's outline in the bar view and its series in the shadow plot (for tests).
+    QCPItemRect* selectionHighlight() const { return m_highlight; }
+    QCPGraph* selectedGraph() const { return m_selectedGraph; }
+    // The "beyond 1e300 — not plotted" notes of the three plots (for tests).
+    QCPItemText* notPlottedLabel(int plot) const { return m_beyond[static_cast<std::size_t>(plot)]; }
 
 private:
     void rebuild(int H, int n);
@@ -36,6 +45,11 @@ private:
     QCPBarsGroup* m_group = nullptr;
     std::vector<QVector<double>> m_currentRadial;
     QVector<double> m_tokenKeys;
+    SeriesBuffer m_selectedSeries;
+    QCPGraph* m_selectedGraph = nullptr;
+    QCPItemRect* m_highlight = nullptr;
+    std::array<QCPItemText*, 3> m_beyond{};  // shadow, margin, bars
+    std::array<bool, 3> m_beyondSeen{};
 };
 
 }  // namespace attnsphere::ui

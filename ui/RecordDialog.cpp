@@ -53,14 +53,25 @@ RecordDialog::RecordDialog(QWidget* parent, bool screenshot, const RecordSetting
     m_width->setValue(initial.size.width());
     m_height->setValue(initial.size.height());
     auto* presets = new QComboBox(this);
+    presets->setObjectName(QStringLiteral("sizePreset"));
     for (const QSize& s :
          {QSize(1280, 720), QSize(1920, 1080), QSize(3840, 2160), QSize(1080, 1080), QSize(640, 480)})
         presets->addItem(QStringLiteral("%1×%2").arg(s.width()).arg(s.height()), s);
+    presets->addItem(tr("custom"), QSize());
     connect(presets, &QComboBox::activated, this, [this, presets](int i) {
         const QSize s = presets->itemData(i).toSize();
+        if (!s.isValid()) return;
         m_width->setValue(s.width());
         m_height->setValue(s.height());
     });
+    // The preset box names the size in the fields (or "custom"), never a different one.
+    auto showPreset = [this, presets] {
+        const int k = presets->findData(QSize(m_width->value(), m_height->value()));
+        presets->setCurrentIndex(k >= 0 ? k : presets->count() - 1);
+    };
+    connect(m_width, &QSpinBox::valueChanged, this, showPreset);
+    connect(m_height, &QSpinBox::valueChanged, this, showPreset);
+    showPreset();
     sizeRow->addWidget(m_width);
     sizeRow->addWidget(new QLabel(QStringLiteral("×"), this));
     sizeRow->addWidget(m_height);

@@ -7,10 +7,12 @@
 #include "ui/MatrixEditorDialog.h"
 #include "ui/ParameterPanel.h"
 #include "ui/RadialShadowPanel.h"
+#include "ui/RecordDialog.h"
 #include "ui/SceneRenderer.h"
 
 #include <qcustomplot.h>
 
+#include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QSignalSpy>
 #include <QSpinBox>
@@ -36,8 +38,11 @@ core::Frame makeFrame(int step, double t, double energyTotal) {
     f.hasObservables = true;
     f.energyTotal = energyTotal;
     f.energyTotalRate = -0.5 * step;
-    f.clusterLabels = {1, 0, 1, 0};
-    f.clusterCount = 2;
+    // Strict clusters (tau) all singletons; display clusters (cos >= 0.99) pair the tokens up.
+    f.clusterLabels = {0, 1, 2, 3};
+    f.clusterCount = 4;
+    f.displayClusterLabels = {1, 0, 1, 0};
+    f.displayClusterCount = 2;
     for (int h = 0; h < 2; ++h) {
         core::HeadObservables o;
         o.energy = 10 * h + step;
@@ -67,6 +72,37 @@ double graphValue(QCPGraph* g, int k) {
 }
 double graphKey(QCPGraph* g, int k) {
     return (g->data()->constBegin() + k)->key;
+}
+
+QStringList legendNames(QCustomPlot* p) {
+    QStringList names;
+    for (int k = 0; k < p->legend->itemCount(); ++k)
+        if (auto* item = qobject_cast<QCPPlottableLegendItem*>(p->legend->item(k)))
+            names << item->plottable()->name();
+    return names;
+}
+
+QCPAbstractPlottable* legendPlottable(QCustomPlot* p, const QString& name) {
+    for (int k = 0; k < p->legend->itemCount(); ++k)
+        if (auto* item = qobject_cast<QCPPlottableLegendItem*>(p->legend->item(k)))
+            if (item->plottable()->name() == name) return item->plottable();
+    return nullptr;
+}
+
+// Neighbouring y tick labels are at least one text height apart.
+bool yTickLabelsApart(QCustomPlot* p) {
+    const QVector<double> ticks = p->yAxis->tickVector();
+    const int text = QFontMetrics(p->yAxis->tickLabelFont()).height();
+    for (qsizetype k = 1; k < ticks.size(); ++k)
+        if (std::abs(p->yAxis->coordToPixel(ticks[k]) - p->yAxis->coordToPixel(ticks[k - 1])) < text)
+            return false;
+    return ticks.size() >= 2;
+}
+
+core::Frame withHeads(core::Frame f, int H) {
+    f.H = H;
+    f.heads.resize(static_cast<std::size_t>(H), f.heads.front());
+    return f;
 }
 
 }  // namespace
@@ -108,7 +144,7 @@ private slots:
         panel.addFrame(makeFrame(1, 0.5, 1));
         panel.refresh();
         QCustomPlot* p = panel.plot();
-        QCOMPARE(p->graphCount(), 5);                // mean and min per head, selected token
+        QCOMPARE(p->graphCount(), 8);                // mean and min per head, selected token, 3 style keys
         QCOMPARE(graphValue(p->graph(2), 1), 2.01);  // head 2 mean at step 1
         QCOMPARE(graphValue(p->graph(3), 0), 0.2);   // head 2 min
         QCOMPARE(p->graph(2)->pen().color(), ui::headColour(1));
@@ -218,7 +254,8 @@ private slots:
         QCOMPARE(panel.cellColour(0, 1, 1), ui::viridis(1.0));  // the maximum is the top of the scale
         QCOMPARE(panel.tokenAtRow(0), 0);
 
-        // Cluster order (labels 1, 0, 1, 0): rows become 1, 3, 0, 2; colours stay with (i, j).
+        // Cluster order follows the display clusters (1, 0, 1, 0), not the strict singletons: rows become
+        // 1, 3, 0, 2; colours stay with (i, j).
         panel.setOrder(ui::AttentionHeatmapPanel::Order::Cluster);
         panel.refresh();
         QCOMPARE(panel.tokenAtRow(0), 1);
@@ -237,6 +274,273 @@ private slots:
         QCOMPARE(spy.count(), 1);
         QCOMPARE(spy.at(0).at(0).toInt(), 3);
         QCOMPARE(panel.selectedToken(), 3);
+    }
+
+    void timeAxesStartAtTheFirstInstant() {
+        // One frame at t = 0 (step 0): the time axes show [0, 1], not QCustomPlot's [-10, 10].
+        ui::EnergyPanel energy;
+        ui::EntropyPanel entropy;
+        ui::RadialShadowPanel shadows;
+        for (ui::PlotPanel* panel : std::initializer_list<ui::PlotPanel*>{&energy, &entropy, &shadows}) {
+            panel->addFrame(makeFrame(0, 0.0, 5.0));
+            panel->refresh();
+        }
+        for (QCustomPlot* p : {energy.energyPlot(), energy.ratePlot(), entropy.plot(), shadows.shadowPlot(),
+                               shadows.marginPlot()}) {
+            QCOMPARE(p->xAxis->range().lower, 0.0);
+            QCOMPARE(p->xAxis->range().upper, 1.0);
+        }
+    }
+
+    void energyLegendStaysOffTheData() {
+        // H = 8: ten legend entries. They sit above the axis rect, never inside it.
+        ui::EnergyPanel panel;
+        panel.resize(480, 420);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        panel.addFrame(withHeads(makeFrame(0, 0.0, 5.0), 8));
+        panel.addFrame(withHeads(makeFrame(1, 0.5, 6.0), 8));
+        panel.refresh();
+        QCustomPlot* p = panel.energyPlot();
+        p->replot();
+        QVERIFY(p->legend->visible());
+        QCOMPARE(p->legend->itemCount(), 10);
+        const QRect legend = p->legend->outerRect(), data = p->axisRect()->rect();
+        QVERIFY2(!legend.intersects(data),
+                 qPrintable(QStringLiteral("legend (%1,%2 %3x%4) data (%5,%6 %7x%8)")
+                                .arg(legend.x())
+                                .arg(legend.y())
+                                .arg(legend.width())
+                                .arg(legend.height())
+                                .arg(data.x())
+                                .arg(data.y())
+                                .arg(data.width())
+                                .arg(data.height())));
+        QVERIFY(legend.right() <= p->width());
+        QVERIFY(data.height() > 100);
+    }
+
+    void energyBeyondPlottableMagnitudeIsSaidNotDrawn() {
+        ui::EnergyPanel panel;
+        panel.addFrame(makeFrame(0, 0.0, 5.0));
+        QVERIFY(!panel.energyNotPlottedLabel()->visible());
+        core::Frame huge = makeFrame(1, 0.5, 3e300);
+        huge.heads[1].energy = -2e300;
+        huge.energyTotalRate = 1e301;
+        panel.addFrame(huge);
+        panel.refresh();
+        QVERIFY(panel.energyNotPlottedLabel()->visible());
+        QVERIFY2(panel.energyNotPlottedLabel()->text().contains(QStringLiteral("energy beyond 1e300")),
+                 qPrintable(panel.energyNotPlottedLabel()->text()));
+        QVERIFY(panel.rateNotPlottedLabel()->visible());
+        QCustomPlot* p = panel.energyPlot();
+        QCOMPARE(p->graph(2)->dataCount(), 1);  // E_total: only the plottable 5.0
+        QCOMPARE(p->graph(1)->dataCount(), 1);  // E_2 beyond at t = 0.5
+        QCOMPARE(p->graph(0)->dataCount(), 2);  // E_1 = 1 is fine
+        QVERIFY(p->yAxis->range().upper < 100);
+        // A reset clears the note with the histories.
+        panel.addFrame(makeFrame(0, 0.0, 5.0));
+        panel.refresh();
+        QVERIFY(!panel.energyNotPlottedLabel()->visible());
+    }
+
+    void radialPanelSaysWhenShadowsAreBeyondPlottable() {
+        ui::RadialShadowPanel panel;
+        core::Frame f = makeFrame(0, 0.0, 1);
+        f.heads[0].radialMaxAbs = 1e302;
+        f.heads[0].radial(1) = -1e302;
+        f.heads[1].dominanceMargin = 5e300;
+        panel.addFrame(f);
+        panel.refresh();
+        for (int k = 0; k < 3; ++k) QVERIFY(panel.notPlottedLabel(k)->visible());
+        QVERIFY(panel.notPlottedLabel(0)->text().contains(QStringLiteral("beyond 1e300")));
+        QCOMPARE(panel.shadowPlot()->graph(0)->dataCount(), 0);
+    }
+
+    void tokenAxisHasIntegerTicks() {
+        ui::RadialShadowPanel panel;
+        panel.resize(700, 500);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        panel.addFrame(makeFrame(0, 0.0, 1));
+        panel.refresh();
+        panel.barPlot()->replot();
+        const QVector<double> ticks = panel.barPlot()->xAxis->tickVector();
+        QVERIFY(ticks.size() >= 2);
+        for (double t : ticks) QVERIFY2(t == std::round(t), qPrintable(QString::number(t)));
+    }
+
+    void shortPlotsKeepTickLabelsApart() {
+        ui::RadialShadowPanel shadows;
+        shadows.resize(420, 340);  // three plots of ~110 pixels, as in the 1920x1080 window
+        shadows.show();
+        ui::EnergyPanel energy;
+        energy.resize(420, 260);
+        energy.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&shadows) && QTest::qWaitForWindowExposed(&energy));
+        for (int k = 0; k < 5; ++k) {
+            core::Frame f = makeFrame(k, 0.1 * k, 1.0 + 0.37 * k);
+            f.heads[0].dominanceMargin = std::sin(k) * 3.3;
+            shadows.addFrame(f);
+            energy.addFrame(f);
+        }
+        shadows.refresh();
+        energy.refresh();
+        for (QCustomPlot* p :
+             {shadows.shadowPlot(), shadows.marginPlot(), shadows.barPlot(), energy.ratePlot()}) {
+            p->replot();
+            QVERIFY2(yTickLabelsApart(p), qPrintable(QStringLiteral("plot height %1, %2 ticks")
+                                                         .arg(p->axisRect()->height())
+                                                         .arg(p->yAxis->tickVector().size())));
+        }
+    }
+
+    void radialPanelHighlightsTheSelectedToken() {
+        ui::RadialShadowPanel panel;
+        panel.setSelectedToken(2);
+        panel.addFrame(makeFrame(0, 0.0, 1));
+        panel.addFrame(makeFrame(1, 0.5, 1));
+        panel.refresh();
+        QVERIFY(panel.selectionHighlight()->visible());
+        QCOMPARE(panel.selectionHighlight()->topLeft->coords().x(), 1.5);
+        QCOMPARE(panel.selectionHighlight()->bottomRight->coords().x(), 2.5);
+        // Its |r_2^h| over time, mean over heads: r_2 = LinSpaced(4, -1 - h, 2 + h)[2] = 1, 4/3.
+        QCOMPARE(panel.selectedGraph()->dataCount(), 2);
+        QVERIFY(std::abs(graphValue(panel.selectedGraph(), 0) - (1.0 + 4.0 / 3.0) / 2) < 1e-12);
+        panel.setSelectedToken(-1);
+        panel.refresh();
+        QVERIFY(!panel.selectionHighlight()->visible());
+    }
+
+    void lineStylesHaveLegends() {
+        ui::EntropyPanel entropy;
+        ui::RadialShadowPanel shadows;
+        entropy.addFrame(makeFrame(0, 0.0, 1));
+        shadows.addFrame(makeFrame(0, 0.0, 1));
+        entropy.refresh();
+        shadows.refresh();
+        auto check = [](QCustomPlot* p, const QString& name, Qt::PenStyle style, bool shaded) {
+            QCPAbstractPlottable* key = legendPlottable(p, name);
+            QVERIFY2(key, qPrintable(legendNames(p).join(QStringLiteral(", "))));
+            QCOMPARE(key->pen().style(), style);
+            QCOMPARE(key->brush().style() != Qt::NoBrush, shaded);
+            QVERIFY(p->legend->visible());
+        };
+        check(entropy.plot(), QStringLiteral("mean over tokens"), Qt::SolidLine, false);
+        check(entropy.plot(), QStringLiteral("min over tokens"), Qt::DashLine, false);
+        check(entropy.plot(), QStringLiteral("log n"), Qt::DashLine, false);
+        check(entropy.plot(), QStringLiteral("selected token"), Qt::SolidLine, false);
+        check(shadows.shadowPlot(), QStringLiteral("mean_i |r_i^h|"), Qt::SolidLine, false);
+        check(shadows.shadowPlot(), QStringLiteral("max_i |r_i^h|"), Qt::DashLine, false);
+        check(shadows.marginPlot(), QStringLiteral("D_h < 0 (shaded)"), Qt::NoPen, true);
+    }
+
+    void heatmapCellsAreCentredOnTheirTicks() {
+        ui::AttentionHeatmapPanel panel;
+        panel.resize(500, 600);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        panel.setOrder(ui::AttentionHeatmapPanel::Order::Index);
+        panel.addFrame(makeFrame(0, 0, 1));
+        panel.refresh();
+        QCustomPlot* plot = panel.enlargedPlot();
+        plot->replot();
+        const QImage img = plot->toPixmap().toImage();
+        const double dpr = img.width() / static_cast<double>(plot->width());
+        auto colourAt = [&](double x, double y) {
+            return img.pixelColor(static_cast<int>(plot->xAxis->coordToPixel(x) * dpr),
+                                  static_cast<int>(plot->yAxis->coordToPixel(y) * dpr));
+        };
+        // Cell (i, j) covers [j - 0.45, j + 0.45] x [i - 0.45, i + 0.45] around its tick (i, j).
+        for (int i = 0; i < 4; ++i)
+            for (int j = 0; j < 4; ++j)
+                for (double dx : {-0.4, 0.0, 0.4})
+                    for (double dy : {-0.4, 0.0, 0.4}) {
+                        const QColor want = panel.cellColour(0, i, j), got = colourAt(j + dx, i + dy);
+                        QVERIFY2(std::abs(want.red() - got.red()) + std::abs(want.green() - got.green()) +
+                                         std::abs(want.blue() - got.blue()) <=
+                                     12,
+                                 qPrintable(QStringLiteral("cell (%1, %2) at offset (%3, %4)")
+                                                .arg(i)
+                                                .arg(j)
+                                                .arg(dx)
+                                                .arg(dy)));
+                    }
+        QVERIFY(!plot->xAxis->grid()->visible() && !plot->yAxis->grid()->visible());  // no line at 0
+    }
+
+    void signedKernelHeatmapShowsSignedWeights() {
+        ui::AttentionHeatmapPanel panel;
+        panel.resize(500, 600);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        panel.setOrder(ui::AttentionHeatmapPanel::Order::Index);
+        core::Frame f = makeFrame(0, 0, 1);
+        QVERIFY(!f.signedKernel);
+        panel.addFrame(f);
+        panel.refresh();
+        QVERIFY(!panel.signedRangeAvailable());
+        f.signedKernel = true;
+        for (int h = 0; h < 2; ++h) {
+            Eigen::MatrixXf w = f.heads[h].attention;
+            w(0, 1) = -0.4f;
+            w(2, 3) = -0.1f;
+            w(3, 3) = 0.0f;
+            f.heads[h].signedAttention = w;
+        }
+        panel.addFrame(f);
+        panel.refresh();
+        // The default stays the positive part (a distribution) on viridis, labelled so.
+        QCOMPARE(panel.range(), ui::AttentionHeatmapPanel::Range::ZeroToMax);
+        QVERIFY(panel.colourScale()->axis()->label().contains(QStringLiteral("positive part")));
+        QCOMPARE(panel.cellColour(0, 1, 1), ui::viridis(1.0));
+        QVERIFY(panel.signedRangeAvailable());
+        panel.setRange(ui::AttentionHeatmapPanel::Range::Signed);
+        panel.refresh();
+        const double R = 0.65;  // max |w| over heads
+        QVERIFY(std::abs(panel.colourRangeMax() - R) < 1e-6);
+        QCOMPARE(panel.colourScale()->dataRange().lower, -panel.colourRangeMax());
+        QCOMPARE(panel.colourScale()->dataRange().upper, panel.colourRangeMax());
+        QVERIFY(panel.colourScale()->axis()->label().contains(QStringLiteral("signed")));
+        auto close = [](QColor a, QColor b) {
+            return std::abs(a.red() - b.red()) <= 3 && std::abs(a.green() - b.green()) <= 3 &&
+                   std::abs(a.blue() - b.blue()) <= 3;
+        };
+        auto expected = [&](double w) { return ui::diverging(std::round((w / R + 1) * 127.5) / 127.5 - 1); };
+        QVERIFY(close(panel.cellColour(0, 0, 1), expected(-0.4)));
+        QVERIFY(close(panel.cellColour(0, 2, 3), expected(-0.1)));
+        QVERIFY(close(panel.cellColour(0, 3, 3), ui::diverging(0.0)));  // zero is the neutral middle
+        QVERIFY(close(panel.cellColour(0, 1, 1), ui::diverging(1.0)));
+        // Negative and positive weights are told apart (blue side vs orange side).
+        QVERIFY(panel.cellColour(0, 0, 1).blue() > panel.cellColour(0, 0, 1).red());
+        QVERIFY(panel.cellColour(0, 1, 1).red() > panel.cellColour(0, 1, 1).blue());
+
+        // A frame of a kernel without signed weights falls back to the positive range.
+        f.signedKernel = false;
+        for (auto& head : f.heads) head.signedAttention.resize(0, 0);
+        panel.addFrame(f);
+        panel.refresh();
+        QVERIFY(!panel.signedRangeAvailable());
+        QCOMPARE(panel.range(), ui::AttentionHeatmapPanel::Range::ZeroToMax);
+        QCOMPARE(panel.colourScale()->axis()->label(), QStringLiteral("P_ij"));
+    }
+
+    void screenshotDialogPresetNamesTheFieldsSize() {
+        ui::RecordSettings initial;
+        initial.path = QStringLiteral("/tmp/x.png");
+        initial.size = QSize(3840, 2160);
+        ui::RecordDialog dialog(nullptr, true, initial);
+        auto* preset = dialog.findChild<QComboBox*>(QStringLiteral("sizePreset"));
+        QVERIFY(preset);
+        QCOMPARE(preset->currentText(), QStringLiteral("3840×2160"));
+        auto spins = dialog.findChildren<QSpinBox*>();
+        QCOMPARE(spins.size(), 2);
+        spins[0]->setValue(1000);
+        QCOMPARE(preset->currentText(), QStringLiteral("custom"));
+        spins[0]->setValue(1920);
+        spins[1]->setValue(1080);
+        QCOMPARE(preset->currentText(), QStringLiteral("1920×1080"));
+        QCOMPARE(dialog.settings().size, QSize(1920, 1080));
     }
 };
 
