@@ -9,6 +9,7 @@
 #include <vtkCallbackCommand.h>
 #include <vtkCamera.h>
 #include <vtkCellArray.h>
+#include <vtkDoubleArray.h>
 #include <vtkFloatArray.h>
 #include <vtkLookupTable.h>
 #include <vtkMatrix4x4.h>
@@ -41,6 +42,12 @@ constexpr double kCameraDistance = 4.3;
 constexpr int kMaxTrailVertices = 120000;  // trail budget over all tokens (design.md §5: trails are costly)
 constexpr double kTrailSampleDistance = 0.004;  // decimation: a new trail vertex after this much motion
 constexpr int kMaxLegendEntries = 8;
+// Trail segments on the sphere longer than this angle are drawn along the great circle (a chord would
+// cut through the sphere, e.g. after a jump of a merging token).
+constexpr double kTrailMaxSegmentAngle = 0.08;
+// Without motion a trail still takes a sample every this many frames, so old trails fade out instead of
+// staying forever once the tokens have merged.
+constexpr int kTrailIdleFrames = 6;
 
 using Matrix3X = Eigen::Matrix<double, 3, Eigen::Dynamic>;
 
@@ -113,12 +120,6 @@ struct SceneRenderer::Impl {
     vtkNew<vtkPolyDataMapper> trailMapper;
     vtkNew<vtkActor> trailActor;
 
-    vtkNew<vtkPoints> selectionPoint;
-    vtkNew<vtkCellArray> selectionVert;
-    vtkNew<vtkPolyData> selectionData;
-    vtkNew<vtkPolyDataMapper> selectionMapper;
-    vtkNew<vtkActor> selectionActor;
-
     vtkNew<vtkTextActor> label;
     vtkNew<vtkLookupTable> legendTable;
     vtkNew<vtkScalarBarActor> scalarBar;
@@ -138,7 +139,7 @@ struct SceneRenderer::Impl {
     bool hasFrame = false;
 
     // Per-token quantities kept for recolouring without a new frame.
-    std::vector<int> clusterLabels, dominantHead;
+    std::vector<int> clusterLabels, dominantHead;  // display clusters (Frame::displayClusterLabels)
     std::vector<double> entropy, radial;
     int clusterCount = 0;
     bool hasObservables = false;
@@ -147,6 +148,7 @@ struct SceneRenderer::Impl {
     Eigen::MatrixXd basis;
 
     std::deque<Matrix3X> trail;  // decimated past positions, oldest first
+    int framesSinceSample = 0;
 
     explicit Impl(vtkRenderer* r) : renderer(r) {}
 
@@ -230,14 +232,8 @@ void SceneRenderer::Impl::build() {
     shellActor->ForceOpaqueOn();
     shellActor->PickableOff();
 
-    selectionData->SetPoints(selectionPoint);
-    selectionData->SetVerts(selectionVert);
-    selectionMapper->SetInputData(selectionData);
-    selectionActor->SetMapper(selectionMapper);
-    selectionActor->GetProperty()->SetColor(1, 1, 1);
-    selectionActor->GetProperty()->RenderPointsAsSpheresOn();
-    selectionActor->GetProperty()->SetAmbient(0.5);
-    selectionActor->PickableOff();
+    // The selection is a ring around the token, never a sprite over it: a sprite hid the token's
+    // colour and the cluster it sits in.
     selectionRing.actor->GetProperty()->SetColor(1, 1, 1);
     selectionRing.actor->GetProperty()->SetLineWidth(3.0f);
     selectionRing.actor->GetProperty()->LightingOff();
@@ -276,7 +272,6 @@ void SceneRenderer::Impl::build() {
     renderer->AddActor(outline.actor);
     renderer->AddActor(unitCircle.actor);
     renderer->AddActor(tokenActor);
-    renderer->AddActor(selectionActor);
     renderer->AddActor(selectionRing.actor);
     renderer->AddActor(trailActor);
     renderer->AddActor(shellActor);
@@ -293,16 +288,19 @@ void SceneRenderer::Impl::build() {
 
 void SceneRenderer::Impl::scaleToViewport() {
     const int* size = renderer->GetSize();
-    // Square root: small views keep legible tokens (a projector shows the view at a few hundred pixels).
-    const double scale = std::sqrt(std::max(0.06, size[1] / 1080.0));
+    const double scale = SceneRenderer::sizeScale(size[1]);
     const double px = std::max(2.0, style.pointSize * scale);
     tokenActor->GetProperty()->SetPointSize(static_cast<float>(px));
-    selectionActor->GetProperty()->SetPointSize(static_cast<float>(px * 1.9));
     selectionRing.actor->GetProperty()->SetLineWidth(static_cast<float>(std::max(2.0, 3 * scale)));
+    trailActor->GetProperty()->SetLineWidth(static_cast<float>(std::max(1.0, 1.5 * scale)));
+    unitCircle.actor->GetProperty()->SetLineWidth(static_cast<float>(std::max(1.0, 1.5 * scale)));
+    grid.actor->GetProperty()->SetLineWidth(static_cast<float>(std::max(1.0, scale)));
+    outline.actor->GetProperty()->SetLineWidth(static_cast<float>(std::max(1.0, scale)));
     const int font = std::max(10, static_cast<int>(std::lround(22 * scale)));
     label->GetTextProperty()->SetFontSize(font);
     scalarBar->GetTitleTextProperty()->SetFontSize(std::max(9, font * 4 / 5));
     scalarBar->GetLabelTextProperty()->SetFontSize(font);
+    scalarBar->SetTextPad(std::max(4, font / 2));  // labels clear of the bar
     int y = size[1] - static_cast<int>(1.6 * font) - 8;
     for (auto& t : legendEntries) {
         t->GetTextProperty()->SetFontSize(font);
@@ -479,7 +477,15 @@ void SceneRenderer::Impl::recolour() {
     for (auto& t : legendEntries) t->SetVisibility(false);
     scalarBar->SetVisibility(false);
     if (!style.showLegend || n == 0) return;
-    auto continuous = [&](const char* title, double lo, double hi, auto map) {
+    // integers: labels at whole numbers only (a token index of 47.5 does not exist).
+    auto continuous = [&](const char* title, double lo, double hi, auto map, bool integers = false) {
+        scalarBar->SetUseCustomLabels(integers);
+        scalarBar->SetLabelFormat(integers ? "%.0f" : "%.3g");
+        if (integers) {
+            vtkNew<vtkDoubleArray> labels;
+            for (double v : {lo, std::round(0.5 * (lo + hi)), hi}) labels->InsertNextValue(v);
+            scalarBar->SetCustomLabels(labels);
+        }
         legendTable->SetNumberOfTableValues(256);
         legendTable->SetTableRange(lo, hi);
         for (int k = 0; k < 256; ++k) {
@@ -509,8 +515,9 @@ void SceneRenderer::Impl::recolour() {
     };
     switch (mode) {
         case ColourMode::Index:
-            continuous("token index", 0, std::max(1, n - 1),
-                       [&](double t) { return indexColour(static_cast<int>(std::lround(t * 1000)), 1001); });
+            continuous(
+                "token index", 0, std::max(1, n - 1),
+                [&](double t) { return indexColour(static_cast<int>(std::lround(t * 1000)), 1001); }, true);
             break;
         case ColourMode::Cluster:
             categorical(QStringLiteral("cluster"), clusterCount, [](int k) { return categoricalColour(k); });
@@ -540,34 +547,64 @@ void SceneRenderer::Impl::updateTrails(bool sample) {
     if (sample) {
         const double threshold = kTrailSampleDistance;
         const bool moved = trail.empty() || (shown - trail.back()).colwise().norm().maxCoeff() > threshold;
-        if (moved) trail.push_back(shown);
+        if (moved || ++framesSinceSample >= kTrailIdleFrames) {
+            trail.push_back(shown);
+            framesSinceSample = 0;
+        }
         while (static_cast<int>(trail.size()) > length) trail.pop_front();
     }
-    // Each token: its decimated past plus the current position, alpha fading towards the past.
+    // Each token: its decimated past plus the current position, alpha fading towards the past. On the
+    // sphere (d = 2, 3) long steps follow the great circle instead of a chord through the ball.
+    const bool onSphere = !flat && d <= 3;
     const int samples = static_cast<int>(trail.size());
     const int perToken = samples + 1;
-    trailPoints->SetDataTypeToFloat();
-    trailPoints->SetNumberOfPoints(static_cast<vtkIdType>(n) * perToken);
-    trailColours->SetNumberOfTuples(static_cast<vtkIdType>(n) * perToken);
-    auto* p = static_cast<float*>(trailPoints->GetVoidPointer(0));
-    auto* c = trailColours->GetPointer(0);
+    std::vector<float> p;
+    std::vector<unsigned char> c;
+    p.reserve(static_cast<std::size_t>(3 * n * perToken));
+    c.reserve(static_cast<std::size_t>(4 * n * perToken));
     trailLines->Reset();
-    std::vector<vtkIdType> ids(static_cast<std::size_t>(perToken));
+    std::vector<vtkIdType> ids;
+    vtkIdType next = 0;
     for (int i = 0; i < n; ++i) {
         const QColor& q = colours[static_cast<std::size_t>(i)];
+        ids.clear();
+        auto vertex = [&](const Eigen::Vector3d& x, double fade) {
+            for (int k = 0; k < 3; ++k) p.push_back(static_cast<float>(x[k]));
+            c.push_back(static_cast<unsigned char>(q.red()));
+            c.push_back(static_cast<unsigned char>(q.green()));
+            c.push_back(static_cast<unsigned char>(q.blue()));
+            c.push_back(static_cast<unsigned char>(std::lround(200 * fade * fade)));
+            ids.push_back(next++);
+        };
+        Eigen::Vector3d previous;
         for (int s = 0; s < perToken; ++s) {
-            const vtkIdType id = static_cast<vtkIdType>(i) * perToken + s;
-            const auto& src = s < samples ? trail[static_cast<std::size_t>(s)] : shown;
-            for (int k = 0; k < 3; ++k) p[3 * id + k] = static_cast<float>(src(k, i));
+            const Eigen::Vector3d x = (s < samples ? trail[static_cast<std::size_t>(s)] : shown).col(i);
             const double fade = static_cast<double>(s + 1) / perToken;
-            c[4 * id] = static_cast<unsigned char>(q.red());
-            c[4 * id + 1] = static_cast<unsigned char>(q.green());
-            c[4 * id + 2] = static_cast<unsigned char>(q.blue());
-            c[4 * id + 3] = static_cast<unsigned char>(std::lround(200 * fade * fade));
-            ids[static_cast<std::size_t>(s)] = id;
+            if (s > 0 && onSphere) {
+                const double angle = std::atan2(previous.cross(x).norm(), previous.dot(x));
+                const int pieces = static_cast<int>(std::ceil(angle / kTrailMaxSegmentAngle));
+                // Spherical interpolation; antipodal jumps (no unique great circle) stay chords.
+                if (pieces > 1 && angle < std::numbers::pi - 1e-6) {
+                    const double sinAngle = std::sin(angle);
+                    const double previousFade = static_cast<double>(s) / perToken;
+                    for (int k = 1; k < pieces; ++k) {
+                        const double f = static_cast<double>(k) / pieces;
+                        const Eigen::Vector3d y =
+                            (std::sin((1 - f) * angle) * previous + std::sin(f * angle) * x) / sinAngle;
+                        vertex(y, previousFade + f * (fade - previousFade));
+                    }
+                }
+            }
+            vertex(x, fade);
+            previous = x;
         }
-        if (perToken >= 2) trailLines->InsertNextCell(perToken, ids.data());
+        if (ids.size() >= 2) trailLines->InsertNextCell(static_cast<vtkIdType>(ids.size()), ids.data());
     }
+    trailPoints->SetDataTypeToFloat();
+    trailPoints->SetNumberOfPoints(next);
+    trailColours->SetNumberOfTuples(next);
+    std::copy(p.begin(), p.end(), static_cast<float*>(trailPoints->GetVoidPointer(0)));
+    std::copy(c.begin(), c.end(), trailColours->GetPointer(0));
     trailPoints->Modified();
     trailColours->Modified();
     trailLines->Modified();
@@ -575,14 +612,9 @@ void SceneRenderer::Impl::updateTrails(bool sample) {
 }
 
 void SceneRenderer::Impl::updateSelection() {
-    selectionPoint->Reset();
-    selectionVert->Reset();
     selectionRing.clear();
     if (selected >= 0 && selected < n) {
         const Eigen::Vector3d x = shown.col(selected);
-        selectionPoint->InsertNextPoint(x.x(), x.y(), x.z());
-        vtkIdType id = 0;
-        selectionVert->InsertNextCell(1, &id);
         // Ring in the tangent plane (for points off the sphere: facing the origin's direction anyway).
         Eigen::Vector3d normal = x.norm() > 1e-6 ? Eigen::Vector3d(x.normalized()) : Eigen::Vector3d::UnitZ();
         if (d == 2) normal = Eigen::Vector3d::UnitZ();  // planar data: ring in the plane
@@ -590,11 +622,7 @@ void SceneRenderer::Impl::updateSelection() {
         Eigen::Vector3d e2 = normal.cross(e1);
         selectionRing.addLine(circle(x, e1, e2, 0.075, 48), true);
     }
-    selectionPoint->Modified();
-    selectionVert->Modified();
-    selectionData->Modified();
     selectionRing.commit();
-    selectionActor->SetVisibility(selected >= 0 && selected < n);
     selectionRing.actor->SetVisibility(selected >= 0 && selected < n);
 }
 
@@ -608,8 +636,8 @@ SceneRenderer::~SceneRenderer() {
     Impl& m = *m_impl;
     m.renderer->RemoveObserver(m.startObserverTag);
     for (vtkProp* p : std::initializer_list<vtkProp*>{m.grid.actor, m.outline.actor, m.unitCircle.actor,
-                                                      m.tokenActor, m.selectionActor, m.selectionRing.actor,
-                                                      m.trailActor, m.shellActor, m.label, m.scalarBar})
+                                                      m.tokenActor, m.selectionRing.actor, m.trailActor,
+                                                      m.shellActor, m.label, m.scalarBar})
         m.renderer->RemoveViewProp(p);
     for (auto& t : m.legendEntries) m.renderer->RemoveViewProp(t);
 }
@@ -638,8 +666,9 @@ void SceneRenderer::showFrame(const core::Frame& frame) {
     const bool previousFlat = m.flat;
     m.project(frame);
     m.hasObservables = frame.hasObservables && static_cast<int>(frame.heads.size()) == frame.H && frame.H > 0;
-    m.clusterLabels = frame.clusterLabels;
-    m.clusterCount = frame.clusterCount;
+    // Colouring uses the clusters a person sees (cos >= kDisplayClusterCosine), not the strict tau.
+    m.clusterLabels = frame.displayClusterLabels;
+    m.clusterCount = frame.displayClusterCount;
     if (m.clusterCount <= 0 && !m.clusterLabels.empty())
         m.clusterCount = 1 + *std::max_element(m.clusterLabels.begin(), m.clusterLabels.end());
     if (m.hasObservables) {
@@ -677,7 +706,39 @@ void SceneRenderer::showFrame(const core::Frame& frame) {
 
 void SceneRenderer::resetTrails() {
     m_impl->trail.clear();
+    m_impl->framesSinceSample = 0;
     if (m_impl->hasFrame) m_impl->updateTrails(false);
+}
+
+void SceneRenderer::adoptHistory(const SceneRenderer& live) {
+    Impl& m = *m_impl;
+    const Impl& l = *live.m_impl;
+    // Same n and d as the live view: project() keeps the trails and aligns with the live basis.
+    m.n = l.n;
+    m.d = l.d;
+    m.flat = l.flat;
+    m.flatScale = l.flatScale;
+    m.basis = l.basis;
+    m.trail = l.trail;
+    m.framesSinceSample = l.framesSinceSample;
+    m.selected = l.selected;
+}
+
+double SceneRenderer::sizeScale(int viewportHeight) {
+    const double ratio = viewportHeight / 1080.0;
+    return ratio >= 1 ? ratio : std::sqrt(std::max(0.06, ratio));
+}
+
+double SceneRenderer::tokenPixelSize() const {
+    return m_impl->tokenActor->GetProperty()->GetPointSize();
+}
+
+double SceneRenderer::trailLineWidth() const {
+    return m_impl->trailActor->GetProperty()->GetLineWidth();
+}
+
+vtkPolyData* SceneRenderer::trailGeometry() const {
+    return m_impl->trailData;
 }
 
 void SceneRenderer::setSelectedToken(int index) {
@@ -697,7 +758,7 @@ int SceneRenderer::pickToken(int x, int y) const {
     const int* origin = m.renderer->GetOrigin();
     if (size[0] <= 0 || size[1] <= 0) return -1;
     vtkMatrix4x4* mat = cam->GetCompositeProjectionTransformMatrix(m.renderer->GetTiledAspectRatio(), -1, 1);
-    const double pointPx = std::max(2.0, m.style.pointSize * std::sqrt(std::max(0.06, size[1] / 1080.0)));
+    const double pointPx = std::max(2.0, m.style.pointSize * sizeScale(size[1]));
     const double radius = std::max(6.0, 0.5 * pointPx + 3);
     int best = -1, nearest = -1;
     double bestDepth = std::numeric_limits<double>::infinity();

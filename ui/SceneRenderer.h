@@ -12,6 +12,7 @@
 #include <array>
 #include <memory>
 
+class vtkPolyData;
 class vtkRenderer;
 
 namespace attnsphere::ui {
@@ -23,8 +24,11 @@ struct SceneStyle {
     ColourMode colour = ColourMode::Index;
     bool showShell = true;
     bool showGrid = true;
-    int trailLength = 30;   // frames kept per token (decimated); 0 = no trails
-    double pointSize = 14;  // pixels at a 1080-pixel-high viewport; scaled with sqrt(viewport height)
+    int trailLength = 30;  // frames kept per token (decimated); 0 = no trails
+    // Pixels at a 1080-pixel-high viewport. Token, trail and line sizes scale with the viewport height
+    // (linearly above 1080 so a 4K image looks like the view; with the square root below, so small views
+    // keep legible tokens).
+    double pointSize = 14;
     QColor background = QColor(18, 20, 26);
     bool transparentBackground = false;  // offscreen only: alpha 0 where nothing is drawn
     bool showLegend = true;              // colour bar or coloured names for the colour mode
@@ -52,6 +56,15 @@ public:
     // starts on the sphere is only shown with fitted bounds from the start when this is set.
     void setFlatGeometry(bool flat);
     void resetTrails();
+    // Takes the trails (and the projection's orientation) of the live view, so that an offscreen image of
+    // the same frame at another size looks like the view, trails included. Call before showFrame.
+    void adoptHistory(const SceneRenderer& live);
+    // Viewport scale of sizes (1 at 1080 pixels high) and the token size in pixels of the last render.
+    static double sizeScale(int viewportHeight);
+    double tokenPixelSize() const;
+    double trailLineWidth() const;
+    // The trail polylines as drawn (one line cell per token); for tests.
+    vtkPolyData* trailGeometry() const;
     void setSelectedToken(int index);  // -1: none
     int selectedToken() const;
     // Token under display pixel (x, y) (VTK convention: origin bottom-left), or -1.

@@ -1,5 +1,7 @@
 #include "ui/SphereView.h"
 
+#include "ui/OffscreenRenderer.h"
+
 #include <QApplication>
 #include <QMouseEvent>
 #include <QOpenGLContext>
@@ -380,6 +382,22 @@ void SphereView::wheel(QWheelEvent* e) {
     if (delta < 0) m_vtk->interactor->InvokeEvent(vtkCommand::MouseWheelBackwardEvent, e);
     emit cameraChanged(camera());
     e->accept();
+}
+
+QImage SphereView::renderImage(QSize size, bool transparent) const {
+    const std::shared_ptr<const core::Frame> frame = currentFrame();
+    if (!frame || !m_vtk->scene) return {};
+    OffscreenRenderer renderer(size.width(), size.height());
+    SceneStyle style = m_style;
+    style.transparentBackground = transparent;
+    renderer.setStyle(style);
+    renderer.scene().setFlatGeometry(m_flat);
+    renderer.scene().adoptHistory(*m_vtk->scene);
+    renderer.scene().showFrame(*frame);
+    renderer.scene().setSelectedToken(m_selected);
+    renderer.scene().setCamera(camera());
+    const QImage image = renderer.renderCurrent();
+    return transparent ? image.convertToFormat(QImage::Format_RGBA8888) : image.copy();
 }
 
 }  // namespace attnsphere::ui

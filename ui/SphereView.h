@@ -51,6 +51,9 @@ public:
     long long paintCount() const { return m_paintCount; }
     // The rendered picture (the GL window's framebuffer), and the native GL window (for input in tests).
     QImage grabFramebuffer();
+    // The current frame as this view shows it (camera, style, trails, selection) at any size up to
+    // 3840×2160, rendered offscreen; sizes scale with the image height. Null image without a frame.
+    QImage renderImage(QSize size, bool transparent) const;
     QWindow* glWindow() const;
 
 public slots:

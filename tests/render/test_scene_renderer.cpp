@@ -6,8 +6,11 @@
 #include <QtTest>
 
 #include <vtkCamera.h>
+#include <vtkCellArray.h>
 #include <vtkMatrix4x4.h>
 #include <vtkNew.h>
+#include <vtkPoints.h>
+#include <vtkPolyData.h>
 #include <vtkRenderWindow.h>
 #include <vtkRenderer.h>
 #include <vtkUnsignedCharArray.h>
@@ -113,18 +116,19 @@ private slots:
         QVERIFY2(centre > edge + 10, qPrintable(QStringLiteral("centre %1 edge %2").arg(centre).arg(edge)));
         QVERIFY(scene.projectionLabel().isEmpty());
 
-        // Select the front-most token: more near-white pixels at its location afterwards.
+        // Select the front-most token: more near-white pixels around its location afterwards.
         int front = 0;
         const auto cam = scene.camera();
         const Eigen::Vector3d eye(cam.position[0], cam.position[1], cam.position[2]);
         for (int i = 1; i < f.n; ++i)
             if ((f.positions.col(i) - eye).norm() < (f.positions.col(front) - eye).norm()) front = i;
         const QPoint at = project(o.renderer, f.positions.col(front));
-        const int whiteBefore = brightPixelsNear(before, at, 14, 235);
+        // The highlight is a ring around the token (radius 0.075, about 16 pixels here).
+        const int whiteBefore = brightPixelsNear(before, at, 20, 235);
         scene.setSelectedToken(front);
         QCOMPARE(scene.selectedToken(), front);
         const QImage after = o.grab();
-        const int whiteAfter = brightPixelsNear(after, at, 14, 235);
+        const int whiteAfter = brightPixelsNear(after, at, 20, 235);
         QVERIFY2(whiteAfter > whiteBefore + 20,
                  qPrintable(QStringLiteral("white before %1 after %2").arg(whiteBefore).arg(whiteAfter)));
 
@@ -203,6 +207,122 @@ private slots:
                                 .arg(after.x())
                                 .arg(after.y())));
         Q_UNUSED(p1);
+    }
+
+    void sizesScaleWithTheOutputResolution() {
+        // A 4K image looks like the 1080p one: tokens and trails twice as many pixels wide.
+        ui::SceneStyle style;
+        double token[2], trail[2];
+        const int heights[2] = {1080, 2160};
+        for (int k = 0; k < 2; ++k) {
+            Offscreen o(heights[k] * 16 / 9, heights[k]);
+            ui::SceneRenderer scene(o.renderer);
+            scene.setStyle(style);
+            scene.showFrame(makeFrame(20, 3, 5));
+            o.window->Render();
+            token[k] = scene.tokenPixelSize();
+            trail[k] = scene.trailLineWidth();
+        }
+        QCOMPARE(token[0], style.pointSize);
+        QCOMPARE(token[1], 2 * token[0]);
+        QCOMPARE(trail[1], 2 * trail[0]);
+        // Small views keep legible tokens (square root below 1080).
+        QVERIFY(std::abs(ui::SceneRenderer::sizeScale(270) - 0.5) < 1e-12);
+        QCOMPARE(ui::SceneRenderer::sizeScale(2160), 2.0);
+    }
+
+    void trailsFollowTheSphereAndFadeWhenIdle() {
+        Offscreen o(320, 320);
+        ui::SceneRenderer scene(o.renderer);
+        ui::SceneStyle style;
+        style.trailLength = 10;
+        scene.setStyle(style);
+        core::Frame f;
+        f.n = 2;
+        f.d = 2;
+        f.H = 1;
+        f.positions.resize(2, 2);
+        // Token 0 jumps by 2.5 rad in one frame (a fast merge), token 1 stays.
+        auto place = [&](double a0) {
+            f.positions.col(0) << std::cos(a0), std::sin(a0);
+            f.positions.col(1) << 0.0, -1.0;
+        };
+        place(0.0);
+        scene.showFrame(f);
+        place(2.5);
+        scene.showFrame(f);
+        vtkPolyData* trails = scene.trailGeometry();
+        auto minimumMidpointNorm = [&] {
+            double least = 2;
+            vtkCellArray* lines = trails->GetLines();
+            lines->InitTraversal();
+            vtkIdType count = 0;
+            const vtkIdType* ids = nullptr;
+            while (lines->GetNextCell(count, ids))
+                for (vtkIdType k = 1; k < count; ++k) {
+                    double a[3], b[3];
+                    trails->GetPoints()->GetPoint(ids[k - 1], a);
+                    trails->GetPoints()->GetPoint(ids[k], b);
+                    least =
+                        std::min(least, Eigen::Vector3d(a[0] + b[0], a[1] + b[1], a[2] + b[2]).norm() / 2);
+                }
+            return least;
+        };
+        // No chord through the circle: every segment's midpoint is (nearly) on it.
+        QVERIFY2(minimumMidpointNorm() > 0.999, qPrintable(QString::number(minimumMidpointNorm())));
+        // Nothing moves any more: the old trail fades out instead of staying forever.
+        for (int k = 0; k < 200; ++k) scene.showFrame(f);
+        // Token 0's points are all at its current position (token 1's at (0, -1)).
+        bool stale = false;
+        for (vtkIdType k = 0; k < trails->GetNumberOfPoints(); ++k) {
+            double a[3];
+            trails->GetPoints()->GetPoint(k, a);
+            const bool atToken0 = std::hypot(a[0] - std::cos(2.5), a[1] - std::sin(2.5)) < 1e-6;
+            const bool atToken1 = std::hypot(a[0], a[1] + 1) < 1e-6;
+            stale = stale || !(atToken0 || atToken1);
+        }
+        QVERIFY(!stale);
+    }
+
+    void offscreenCopyKeepsTheLiveTrails() {
+        Offscreen live(320, 240), copy(640, 480);
+        ui::SceneRenderer view(live.renderer), image(copy.renderer);
+        core::Frame f = makeFrame(5, 3, 6);
+        const core::Matrix start = f.positions;
+        for (int k = 0; k < 8; ++k) {
+            f.positions = start;
+            f.positions.row(2).array() += 0.05 * k;
+            for (int i = 0; i < f.n; ++i) f.positions.col(i).normalize();
+            view.showFrame(f);
+        }
+        image.adoptHistory(view);
+        image.showFrame(f);
+        QVERIFY(view.trailGeometry()->GetNumberOfPoints() > 5 * 5);
+        QCOMPARE(image.trailGeometry()->GetNumberOfPoints(), view.trailGeometry()->GetNumberOfPoints());
+    }
+
+    void selectionRingLeavesTheTokenVisible() {
+        Offscreen o(480, 480);
+        ui::SceneRenderer scene(o.renderer);
+        ui::SceneStyle style;
+        style.trailLength = 0;
+        style.showGrid = false;
+        style.showShell = false;
+        scene.setStyle(style);
+        core::Frame f = makeFrame(3, 3, 1);
+        f.positions.col(0) << 0.0, 0.0, 1.0;
+        scene.setCamera({});
+        scene.showFrame(f);
+        scene.setCamera({});
+        scene.setSelectedToken(0);
+        const QImage img = o.grab();
+        const QPoint at = project(o.renderer, Eigen::Vector3d(0, 0, 1));
+        // The selected token keeps its own colour at its centre (no white sprite over it or its cluster).
+        const QColor centre = img.pixelColor(at);
+        const QColor own = scene.tokenColour(0);
+        QVERIFY2(std::abs(centre.hueF() - own.hueF()) < 0.08 && centre.saturationF() > 0.3,
+                 qPrintable(QStringLiteral("centre %1 own %2").arg(centre.name(), own.name())));
+        QVERIFY(brightPixelsNear(img, at, 30, 235) > 20);  // the ring
     }
 };
 
