@@ -175,8 +175,10 @@ void PlotPanel::wrapLegend(QCustomPlot* plot) {
     QCPLegend* legend = plot->legend;
     if (legend->layout() != plot->plotLayout() || legend->itemCount() == 0) return;
     int widest = 1;
+    // A wrapped grid has empty cells: item(k) is null there.
     for (int k = 0; k < legend->itemCount(); ++k)
-        widest = std::max(widest, legend->item(k)->minimumOuterSizeHint().width());
+        if (QCPAbstractLegendItem* item = legend->item(k))
+            widest = std::max(widest, item->minimumOuterSizeHint().width());
     const int columns = std::max(1, (plot->width() - 8) / (widest + legend->columnSpacing()));
     if (legend->wrap() != columns) legend->setWrap(columns);
 }

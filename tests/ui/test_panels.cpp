@@ -318,6 +318,16 @@ private slots:
                                 .arg(data.height())));
         QVERIFY(legend.right() <= p->width());
         QVERIFY(data.height() > 100);
+        // Narrower: the legend wraps again (its grid then has empty cells) and stays off the data.
+        panel.resize(300, 420);
+        panel.addFrame(withHeads(makeFrame(2, 1.0, 6.5), 8));
+        panel.refresh();
+        p->replot();
+        panel.resize(900, 420);
+        panel.addFrame(withHeads(makeFrame(3, 1.5, 7.0), 8));
+        panel.refresh();
+        p->replot();
+        QVERIFY(!p->legend->outerRect().intersects(p->axisRect()->rect()));
     }
 
     void energyBeyondPlottableMagnitudeIsSaidNotDrawn() {
