@@ -161,11 +161,13 @@ void PlotPanel::placeLegendAbove(QCustomPlot* plot) {
     plot->plotLayout()->addElement(0, 0, legend);
     plot->plotLayout()->setRowStretchFactor(0, 0.001);
     plot->plotLayout()->setRowSpacing(0);
-    legend->setFillOrder(QCPLegend::foColumnsFirst);
+    // Two columns until the first refresh knows the width: a single row would widen the whole dock.
+    legend->setWrap(2);
+    legend->setFillOrder(QCPLegend::foColumnsFirst, true);
     legend->setBrush(Qt::NoBrush);
     legend->setBorderPen(Qt::NoPen);
-    legend->setMargins(QMargins(4, 1, 4, 0));
-    legend->setRowSpacing(0);
+    legend->setMargins(QMargins(4, 1, 4, 3));  // room below the baseline for subscripts' underscores
+    legend->setRowSpacing(1);
     legend->setColumnSpacing(6);
     legend->setIconSize(18, 8);
     legend->setVisible(true);
@@ -180,7 +182,9 @@ void PlotPanel::wrapLegend(QCustomPlot* plot) {
         if (QCPAbstractLegendItem* item = legend->item(k))
             widest = std::max(widest, item->minimumOuterSizeHint().width());
     const int columns = std::max(1, (plot->width() - 8) / (widest + legend->columnSpacing()));
-    if (legend->wrap() != columns) legend->setWrap(columns);
+    if (legend->wrap() == columns) return;
+    legend->setWrap(columns);
+    legend->setFillOrder(legend->fillOrder(), true);  // re-flow the existing items
 }
 
 void PlotPanel::fitTickCount(QCustomPlot* plot) {

@@ -110,7 +110,7 @@ void RadialShadowPanel::rebuild(int H, int n) {
     }
     m_selectedGraph = m_shadow->addGraph();
     m_selectedGraph->setPen(plotPen(QColor(250, 250, 250)));
-    m_selectedGraph->setName(tr("selected token (mean over heads)"));
+    m_selectedGraph->setName(tr("selected token"));
     // The legends explain the line styles; colours are the heads' (as in the energy panel).
     const QColor key(175, 180, 190);
     addStyleKey(m_shadow, tr("mean_i |r_i^h|"), plotPen(key));

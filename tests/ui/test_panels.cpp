@@ -304,7 +304,7 @@ private slots:
         QCustomPlot* p = panel.energyPlot();
         p->replot();
         QVERIFY(p->legend->visible());
-        QCOMPARE(p->legend->itemCount(), 10);
+        QCOMPARE(legendNames(p).size(), 10);
         const QRect legend = p->legend->outerRect(), data = p->axisRect()->rect();
         QVERIFY2(!legend.intersects(data),
                  qPrintable(QStringLiteral("legend (%1,%2 %3x%4) data (%5,%6 %7x%8)")
@@ -318,6 +318,12 @@ private slots:
                                 .arg(data.height())));
         QVERIFY(legend.right() <= p->width());
         QVERIFY(data.height() > 100);
+        // Every entry gets its full text width (wrapped into rows, not squeezed into one).
+        for (int k = 0; k < p->legend->itemCount(); ++k)
+            if (QCPAbstractLegendItem* item = p->legend->item(k))
+                QVERIFY2(item->outerRect().width() >= item->minimumOuterSizeHint().width(),
+                         qPrintable(QString::number(k)));
+        QVERIFY(panel.minimumSizeHint().width() < 480);
         // Narrower: the legend wraps again (its grid then has empty cells) and stays off the data.
         panel.resize(300, 420);
         panel.addFrame(withHeads(makeFrame(2, 1.0, 6.5), 8));
