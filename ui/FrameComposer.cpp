@@ -182,24 +182,28 @@ void FrameComposer::drawPanel(QPainter& p, const QRect& r, const QString& name,
     }
 
     const int H = m_history.empty() ? 0 : static_cast<int>(m_history.back().energy.size());
-    // Legend: head names in their colours on the title line, right-aligned (never over the curves).
+    // Legend: head names in their colours, right-aligned on the title line, or on a line of its own
+    // below the title when both do not fit; never over the curves.
     int legendWidth = 0;
     for (int h = total ? -1 : 0; h < H; ++h)
         legendWidth +=
             lm.horizontalAdvance(h < 0 ? QStringLiteral("total") : QStringLiteral("h%1").arg(h + 1)) + pad;
+    const bool legendRow = tm.horizontalAdvance(title) + legendWidth > inner.width();
+    const int legendBaseline =
+        legendRow ? inner.top() + tm.height() + lm.ascent() : inner.top() + tm.ascent();
     p.setFont(labelFont);
     int x = inner.right();
     for (int h = H - 1; h >= (total ? -1 : 0); --h) {
         const QString label = h < 0 ? QStringLiteral("total") : QStringLiteral("h%1").arg(h + 1);
         x -= lm.horizontalAdvance(label);
         p.setPen(h < 0 ? QColor(Qt::white) : headColour(h));
-        p.drawText(QPointF(x, inner.top() + tm.ascent()), label);
+        p.drawText(QPointF(x, legendBaseline), label);
         x -= pad;
     }
     p.setFont(titleFont);
     p.setPen(kText);
-    p.drawText(inner.topLeft() + QPoint(0, tm.ascent()),
-               tm.elidedText(title, Qt::ElideRight, std::max(0, inner.width() - legendWidth)));
+    p.drawText(inner.topLeft() + QPoint(0, tm.ascent()), tm.elidedText(title, Qt::ElideRight, inner.width()));
+    const int top = tm.height() + (legendRow ? lm.height() : 0);
     if (m_history.empty() || H == 0) return;
 
     // Values beyond kPlottableMagnitude would flatten every curve to a line at 0: left out, and said.
@@ -219,7 +223,7 @@ void FrameComposer::drawPanel(QPainter& p, const QRect& r, const QString& name,
     if (beyond) {
         p.setFont(labelFont);
         p.setPen(QColor(240, 170, 90));
-        const QRect note = inner.adjusted(0, tm.height(), 0, 0);
+        const QRect note = inner.adjusted(0, top, 0, 0);
         p.drawText(note, Qt::AlignHCenter | Qt::AlignBottom,
                    QStringLiteral("%1 beyond 1e%2 — not plotted")
                        .arg(name == QLatin1String("energy") ? QStringLiteral("energy") : title.toLower())
@@ -240,7 +244,7 @@ void FrameComposer::drawPanel(QPainter& p, const QRect& r, const QString& name,
     hi += 0.05 * span;
     const QString hiText = shortNumber(hi), loText = shortNumber(lo);
     const int labelWidth = std::max(lm.horizontalAdvance(hiText), lm.horizontalAdvance(loText));
-    const QRect plot = inner.adjusted(labelWidth + pad / 2, tm.height() + pad / 2, 0, -lm.height() - pad / 4);
+    const QRect plot = inner.adjusted(labelWidth + pad / 2, top + pad / 2, 0, -lm.height() - pad / 4);
     if (plot.width() < 10 || plot.height() < 10) return;
     const double t0 = m_history.front().t, t1 = std::max(m_history.back().t, t0 + 1e-12);
     auto mapX = [&](double t) { return plot.left() + (t - t0) / (t1 - t0) * plot.width(); };

@@ -166,10 +166,10 @@ void PlotPanel::placeLegendAbove(QCustomPlot* plot) {
     legend->setFillOrder(QCPLegend::foColumnsFirst, true);
     legend->setBrush(Qt::NoBrush);
     legend->setBorderPen(Qt::NoPen);
-    legend->setMargins(QMargins(4, 1, 4, 3));  // room below the baseline for subscripts' underscores
-    legend->setRowSpacing(1);
+    legend->setMargins(QMargins(4, 1, 4, 1));
+    legend->setRowSpacing(0);
     legend->setColumnSpacing(6);
-    legend->setIconSize(18, 8);
+    legend->setIconSize(18, 14);  // not below the text height: the item clips to its icon row
     legend->setVisible(true);
 }
 
