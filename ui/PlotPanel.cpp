@@ -169,7 +169,7 @@ void PlotPanel::placeLegendAbove(QCustomPlot* plot) {
     legend->setMargins(QMargins(4, 1, 4, 1));
     legend->setRowSpacing(0);
     legend->setColumnSpacing(6);
-    legend->setIconSize(18, 14);  // not below the text height: the item clips to its icon row
+    legend->setIconSize(20, 18);  // QCustomPlot clips an item to its icon height: 18 keeps underscores
     legend->setVisible(true);
 }
 
