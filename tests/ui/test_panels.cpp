@@ -378,7 +378,11 @@ private slots:
         panel.resize(700, 500);
         panel.show();
         QVERIFY(QTest::qWaitForWindowExposed(&panel));
-        panel.addFrame(makeFrame(0, 0.0, 1));
+        // Two tokens: the automatic ticker would label -1, -0.5, 0, 0.5, ...
+        core::Frame f = makeFrame(0, 0.0, 1);
+        f.n = 2;
+        for (auto& head : f.heads) head.radial = head.radial.head(2).eval();
+        panel.addFrame(f);
         panel.refresh();
         panel.barPlot()->replot();
         const QVector<double> ticks = panel.barPlot()->xAxis->tickVector();
