@@ -1,11 +1,12 @@
 // SphereView under Xvfb: the VTK picture reaches Qt's framebuffer (not black, not see-through), the
-// newest frame wins, and a click on a token selects it.
+// newest frame wins, a click on a token selects it, and an offscreen image of the view keeps its trails.
 #include "ui/SphereView.h"
 
 #include <QApplication>
 #include <QSignalSpy>
 #include <QtTest>
 
+#include <cmath>
 #include <random>
 
 using namespace attnsphere;
@@ -94,6 +95,50 @@ private slots:
         QTest::mouseClick(view.glWindow(), Qt::LeftButton, {}, QPoint(5, 5));
         QCOMPARE(spy.count(), 2);
         QCOMPARE(spy.at(1).at(0).toInt(), -1);
+    }
+
+    void offscreenImageKeepsTheViewsTrails() {
+        ui::SphereView view;
+        view.resize(480, 360);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        view.setViewPreset(ui::ViewPreset::Front);
+        // One token sweeping along the equator in front of the camera: the view draws its trail.
+        for (int k = 0; k <= 20; ++k) {
+            auto f = std::make_shared<core::Frame>();
+            f->n = 1;
+            f->d = 3;
+            f->H = 1;
+            f->t = 0.1 * k;
+            const double a = -0.8 + 0.08 * k;
+            f->positions.resize(3, 1);
+            f->positions.col(0) = Eigen::Vector3d(std::sin(a), 0, std::cos(a));
+            const long long painted = view.paintCount();
+            view.showFrame(f);
+            QTRY_VERIFY(view.paintCount() > painted);
+        }
+        auto tokenPixels = [](const QImage& img) {
+            int count = 0;
+            // Left of the colour bar; the trail fades, so a faint red tint counts.
+            for (int y = 0; y < img.height(); ++y)
+                for (int x = 0; x < img.width() * 8 / 10; ++x) {
+                    const QColor q = img.pixelColor(x, y);
+                    if (q.red() > q.green() + 15 && q.red() > q.blue() + 15) ++count;
+                }
+            return count;
+        };
+        const QImage withTrails = view.renderImage(QSize(960, 720), false);
+        QCOMPARE(withTrails.size(), QSize(960, 720));
+        view.resetTrails();
+        const QImage withoutTrails = view.renderImage(QSize(960, 720), false);
+        const int a = tokenPixels(withTrails), b = tokenPixels(withoutTrails);
+        const QString dir = qEnvironmentVariable("ATTNSPHERE_SAVE_IMAGES");
+        if (!dir.isEmpty()) {
+            withTrails.save(dir + QStringLiteral("/view_image_trails.png"));
+            withoutTrails.save(dir + QStringLiteral("/view_image_no_trails.png"));
+        }
+        QVERIFY2(a > b + 40, qPrintable(QStringLiteral("with trails %1, without %2").arg(a).arg(b)));
+        QVERIFY(b > 20);  // the token itself
     }
 };
 
