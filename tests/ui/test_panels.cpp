@@ -4,6 +4,7 @@
 #include "ui/ColourMap.h"
 #include "ui/EnergyPanel.h"
 #include "ui/EntropyPanel.h"
+#include "ui/FrameComposer.h"
 #include "ui/MatrixEditorDialog.h"
 #include "ui/ParameterPanel.h"
 #include "ui/RadialShadowPanel.h"
@@ -561,6 +562,32 @@ private slots:
         spins[1]->setValue(1080);
         QCOMPARE(preset->currentText(), QStringLiteral("1920×1080"));
         QCOMPARE(dialog.settings().size, QSize(1920, 1080));
+    }
+
+    void videoPanelSaysEnergyBeyondPlottable() {
+        ui::CompositionOptions options;
+        options.size = QSize(1280, 720);
+        options.panels = {QStringLiteral("energy")};
+        ui::FrameComposer composer(options);
+        core::Frame f = makeFrame(0, 0.0, 1.0);
+        QImage view(composer.viewRect().size(), QImage::Format_RGBA8888);
+        view.fill(Qt::black);
+        // The note's colour, (240, 170, 90); no head colour or curve comes near it.
+        auto notePixels = [](const QImage& img) {
+            int count = 0;
+            for (int y = 0; y < img.height(); ++y)
+                for (int x = 0; x < img.width(); ++x) {
+                    const QColor q = img.pixelColor(x, y);
+                    count += std::abs(q.red() - 240) <= 20 && std::abs(q.green() - 170) <= 20 &&
+                             std::abs(q.blue() - 90) <= 20;
+                }
+            return count;
+        };
+        for (int k = 0; k < 10; ++k) composer.addHistory(makeFrame(k, 0.1 * k, 1.0 + k));
+        QCOMPARE(notePixels(composer.compose(view, f, {})), 0);
+        composer.addHistory(makeFrame(10, 1.0, 4e305));
+        const QImage beyond = composer.compose(view, f, {});
+        QVERIFY2(notePixels(beyond) > 30, qPrintable(QString::number(notePixels(beyond))));
     }
 };
 
