@@ -1,11 +1,19 @@
 #include "app/SimulationController.h"
 
+#include <algorithm>
+#include <cmath>
+
 namespace attnsphere::app {
 
 SimulationController::SimulationController(const core::Scenario& scenario, QObject* parent)
     : QObject(parent), m_worker(new SimulationWorker(scenario, m_mailbox, this)), m_scenario(scenario) {
     m_thread.setObjectName(QStringLiteral("simulation"));
     m_worker->moveToThread(&m_thread);
+    // Emitted in the worker thread as it ends: its timer stops in the thread it belongs to (stopping it
+    // from the GUI thread in the destructor printed "Timers cannot be stopped from another thread").
+    connect(
+        &m_thread, &QThread::finished, m_worker, [worker = m_worker] { worker->stopTimer(); },
+        Qt::DirectConnection);
     connect(&m_thread, &QThread::finished, [mailbox = m_mailbox] { mailbox->markWorkerDone(); });
     m_thread.start();
     post([](SimulationWorker& w) { w.publishNow(); });
@@ -23,6 +31,19 @@ void SimulationController::drainMailbox() {
 void SimulationController::onRunningChanged(bool running) {
     m_running = running;
     emit runningChanged(running);
+}
+
+void SimulationController::onRecordFrame(std::shared_ptr<const core::Frame> frame, int generation) {
+    if (generation != m_mailbox->recordGeneration()) return;
+    m_recordDelivered.push_back(generation);
+    emit recordFrame(std::move(frame));
+}
+
+double SimulationController::playbackSpeed(const core::Scenario& scenario) {
+    const double speed = scenario.tEnd / kPlaybackSeconds;
+    // Two significant digits, as the speed box shows it.
+    const double unit = std::pow(10.0, std::floor(std::log10(speed)) - 1);
+    return std::clamp(std::round(speed / unit) * unit, 0.01, 1000.0);
 }
 
 void SimulationController::onScenarioChanged(const core::Scenario& scenario) {
@@ -79,6 +100,10 @@ void SimulationController::setSpeed(double simulatedPerSecond) {
     m_speed = simulatedPerSecond;
     post([simulatedPerSecond](SimulationWorker& w) { w.setSpeed(simulatedPerSecond); });
 }
+void SimulationController::setLoop(bool loop) {
+    m_loop = loop;
+    post([loop](SimulationWorker& w) { w.setLoop(loop); });
+}
 void SimulationController::setThreads(int threads) {
     post([threads](SimulationWorker& w) { w.setThreads(threads); });
 }
@@ -96,7 +121,9 @@ void SimulationController::setRecording(int everySteps) {
     post([everySteps](SimulationWorker& w) { w.setRecording(everySteps); });
 }
 void SimulationController::recordFrameConsumed() {
-    m_mailbox->recordPending.fetch_sub(1);
+    if (m_recordDelivered.empty()) return;
+    m_mailbox->recordConsumed(m_recordDelivered.front());
+    m_recordDelivered.pop_front();
 }
 
 void SimulationController::recordCamera(const core::SessionCamera& camera) {
