@@ -68,7 +68,13 @@ void SimulationWorker::runningChanged(bool running) {
     notify([running](SimulationController& c) { c.onRunningChanged(running); });
 }
 void SimulationWorker::numericalError(const std::string& message) {
-    notify([message](SimulationController& c) { emit c.numericalError(QString::fromStdString(message)); });
+    // Where the run stopped, said once here for every source of the error (step, frame, record frame).
+    char where[160];
+    std::snprintf(where, sizeof where, "\n\nStopped at step %lld (t = %.6g).",
+                  static_cast<long long>(m_sim->stepCount()), m_sim->time());
+    notify([text = message + where](SimulationController& c) {
+        emit c.numericalError(QString::fromStdString(text));
+    });
 }
 void SimulationWorker::editRejected(const std::string& message) {
     busy({});

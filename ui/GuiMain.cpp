@@ -195,6 +195,9 @@ int runGui(int argc, char** argv) {
         const QString out = parser.value(screenshotOpt);
         int code = 0;
         QTimer::singleShot(static_cast<int>(after * 1000), &window, [&] {
+            // One state everywhere: paused, with the view, panels and status bar at the same frame.
+            if (!window.settle())
+                std::fprintf(stderr, "attnsphere: --screenshot: the simulation did not pause within 10 s\n");
             if (select >= 0) window.selectToken(select);
             QImage image = window.grabWindow();
             // Facts for tests and documentation, stored as PNG text chunks.
