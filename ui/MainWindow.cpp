@@ -480,7 +480,7 @@ void MainWindow::updateStatus() {
         m_healthLabel->setText(tr("⚠ positions not finite"));
         m_healthLabel->setStyleSheet(QStringLiteral("color: #ff7850; font-weight: bold"));
     } else if (m_latest && m_latest->maxStepAngle > core::kStepAngleBound) {
-        m_healthLabel->setText(tr("⚠ step %1 rad > %2: dt ≤ %3")
+        m_healthLabel->setText(tr("⚠ move/step %1 rad > %2: dt ≤ %3")
                                    .arg(m_latest->maxStepAngle, 0, 'g', 3)
                                    .arg(core::kStepAngleBound)
                                    .arg(m_latest->suggestedDt, 0, 'g', 3));

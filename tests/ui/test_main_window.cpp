@@ -319,6 +319,21 @@ private slots:
         QVERIFY(c->latestFrame()->t > 0.5);
     }
 
+    // Closing while the simulation runs prints nothing (the worker's timer was stopped from the GUI thread:
+    // "QObject::killTimer: Timers cannot be stopped from another thread").
+    void closeWhileRunningIsQuiet() {
+        for (int k = 0; k < 3; ++k) {
+            auto window = makeWindow(core::Scenario::load("default"));
+            QVERIFY(window);
+            QTest::failOnWarning(QRegularExpression(QStringLiteral(".*")));
+            window->controller()->play();
+            QTRY_VERIFY(window->controller()->isRunning());
+            QTest::qWait(300);  // the worker now waits between batches on its timer
+            window->close();
+            window.reset();
+        }
+    }
+
     // The app quits cleanly: nothing on stderr (the worker's timer used to be stopped from the GUI thread).
     void screenshotRunHasCleanStderr() {
         QTemporaryDir dir;
