@@ -486,7 +486,7 @@ void MainWindow::updateStatus() {
                                    .arg(m_latest->suggestedDt, 0, 'g', 3));
         m_healthLabel->setStyleSheet(QStringLiteral("color: #f0a030; font-weight: bold"));
     } else {
-        m_healthLabel->setText(m_latest ? tr("step %1 rad").arg(m_latest->maxStepAngle, 0, 'f', 3)
+        m_healthLabel->setText(m_latest ? tr("move/step %1 rad").arg(m_latest->maxStepAngle, 0, 'f', 3)
                                         : QString());
         m_healthLabel->setStyleSheet(QString());
     }
