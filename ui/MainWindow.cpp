@@ -94,6 +94,9 @@ MainWindow::MainWindow(const core::Scenario& scenario, const QString& scenarioSo
     m_busyLabel = new QLabel(status);
     m_busyLabel->setObjectName(QStringLiteral("status.busyText"));
     m_busyLabel->hide();
+    m_statusGap = new QWidget(status);  // keeps temporary messages clear of the fields to its right
+    m_statusGap->setFixedWidth(12);
+    status->addPermanentWidget(m_statusGap);
     status->addPermanentWidget(m_busyLabel);
     status->addPermanentWidget(m_busyBar);
     for (QLabel* l :
@@ -123,7 +126,7 @@ MainWindow::MainWindow(const core::Scenario& scenario, const QString& scenarioSo
     connect(m_controller.get(), &app::SimulationController::sessionSaved, this,
             [this](bool ok, const QString& message) {
                 if (ok)
-                    statusBar()->showMessage(message, 10000);
+                    showMessage(message, 10000);
                 else
                     reportError(tr("Saving the session failed"), message);
             });
@@ -138,10 +141,10 @@ MainWindow::MainWindow(const core::Scenario& scenario, const QString& scenarioSo
     });
     connect(m_controller.get(), &app::SimulationController::busy, this, &MainWindow::setBusy);
     connect(m_controller.get(), &app::SimulationController::endReached, this, [this](double tEnd) {
-        statusBar()->showMessage(tr("Reached t_end = %1: paused. Play starts again from t = 0 (Simulation › "
-                                    "Loop at t_end repeats the run).")
-                                     .arg(tEnd),
-                                 10000);
+        showMessage(tr("Reached t_end = %1: paused. Play starts again from t = 0 (Simulation › "
+                       "Loop at t_end repeats the run).")
+                        .arg(tEnd),
+                    10000);
     });
     connect(m_controller.get(), &app::SimulationController::statsUpdated, this,
             [this](double stepsPerSecond, double) { m_stepsPerSecond = stepsPerSecond; });
@@ -157,7 +160,7 @@ MainWindow::MainWindow(const core::Scenario& scenario, const QString& scenarioSo
                 // The fields return to what runs, and the reason shows at once.
                 m_parameters->setScenario(m_controller->scenario());
                 m_parameters->showError(tr("Refused: %1").arg(message));
-                statusBar()->showMessage(tr("Refused: %1").arg(message), 8000);
+                showMessage(tr("Refused: %1").arg(message), 8000);
             });
     connect(m_controller.get(), &app::SimulationController::scenarioChanged, this,
             [this](const core::Scenario& s) {
@@ -168,7 +171,7 @@ MainWindow::MainWindow(const core::Scenario& scenario, const QString& scenarioSo
     connect(m_controller.get(), &app::SimulationController::exportFinished, this,
             [this](bool ok, const QString& message) {
                 if (ok) {
-                    statusBar()->showMessage(message, 10000);
+                    showMessage(message, 10000);
                     if (m_options.interactive) {
                         auto* box = new QMessageBox(QMessageBox::Information, tr("Export finished"), message,
                                                     QMessageBox::Ok, this);
@@ -185,6 +188,9 @@ MainWindow::MainWindow(const core::Scenario& scenario, const QString& scenarioSo
     connect(m_parameters, &ParameterPanel::speedChanged, m_controller.get(),
             &app::SimulationController::setSpeed);
     connect(m_parameters, &ParameterPanel::styleChanged, m_view, &SphereView::setStyle);
+    // The panel's own message may be scrolled out of view: the status bar always says why.
+    connect(m_parameters, &ParameterPanel::refused, this,
+            [this](const QString& message) { showMessage(message, 10000); });
     m_parameters->setScenario(scenario);
     m_parameters->setSpeed(app::SimulationController::playbackSpeed(scenario));
     qApp->installEventFilter(this);
@@ -400,7 +406,7 @@ void MainWindow::selectToken(int index) {
         p->setSelectedToken(index);
         p->refresh();
     }
-    if (index >= 0 && m_latest) statusBar()->showMessage(tr("Selected token %1").arg(index), 5000);
+    if (index >= 0 && m_latest) showMessage(tr("Selected token %1").arg(index), 5000);
 }
 
 void MainWindow::setSceneStyle(const SceneStyle& style) {
@@ -415,12 +421,12 @@ void MainWindow::onFrame(std::shared_ptr<const core::Frame> frame) {
     m_latest = frame;
     m_sinceFrame.restart();
     if (!wasTooLarge && frame->maxStepAngle > core::kStepAngleBound)
-        statusBar()->showMessage(tr("Warning: dt too large, a step moves a token %1 rad (bound %2): the "
-                                    "integration jumps across the sphere. Suggested dt ≤ %3.")
-                                     .arg(frame->maxStepAngle, 0, 'g', 3)
-                                     .arg(core::kStepAngleBound)
-                                     .arg(frame->suggestedDt, 0, 'g', 3),
-                                 15000);
+        showMessage(tr("Warning: dt too large, use dt ≤ %3: a step moves a token %1 rad (bound %2), the "
+                       "integration jumps across the sphere.")
+                        .arg(frame->maxStepAngle, 0, 'g', 3)
+                        .arg(core::kStepAngleBound)
+                        .arg(frame->suggestedDt, 0, 'g', 3),
+                    15000);
     m_view->showFrame(frame);
     trackCamera();
     for (PlotPanel* p : m_panels) p->addFrame(*frame);
@@ -509,10 +515,19 @@ void MainWindow::loadScenario(const core::Scenario& s, const QString& source) {
     // Each scenario plays at its own pace: the speed chosen for the previous one does not carry over.
     const double speed = app::SimulationController::playbackSpeed(s);
     m_parameters->setSpeed(speed);
-    statusBar()->showMessage(
-        tr("Loaded %1: runs to t_end = %2 at %3 t per second").arg(source).arg(s.tEnd).arg(speed), 8000);
+    showMessage(tr("Loaded %1: runs to t_end = %2 at %3 t per second").arg(source).arg(s.tEnd).arg(speed),
+                8000);
     updateTitle();
     if (m_options.restoreLayout) QSettings().setValue(QStringLiteral("scenario/last"), source);
+}
+
+void MainWindow::showMessage(const QString& message, int timeoutMs) {
+    // Elided to the room left of the permanent fields, with a gap, so a long message never runs into
+    // (and seems to overwrite) the t field; the full text stays in the tooltip.
+    QStatusBar* bar = statusBar();
+    const int room = m_statusGap->isVisible() ? m_statusGap->x() - 12 : bar->width() / 2;
+    bar->setToolTip(message);
+    bar->showMessage(bar->fontMetrics().elidedText(message, Qt::ElideRight, std::max(room, 80)), timeoutMs);
 }
 
 void MainWindow::updateTitle() {
@@ -651,7 +666,7 @@ bool MainWindow::saveScenarioTo(const QString& path, bool currentState) {
         m_scenarioSource = path;
         updateTitle();
     }
-    statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
+    showMessage(tr("Saved %1").arg(path), 5000);
     return true;
 }
 
@@ -672,7 +687,7 @@ void MainWindow::exportData() {
 }
 
 void MainWindow::reportError(const QString& title, const QString& message) {
-    statusBar()->showMessage(title + QStringLiteral(": ") + message, 10000);
+    showMessage(title + QStringLiteral(": ") + message, 10000);
     if (m_options.interactive) {
         // Non-blocking: the window (and a test or script driving it) keeps running while it is shown.
         auto* box = new QMessageBox(QMessageBox::Warning, title, message, QMessageBox::Ok, this);
@@ -749,7 +764,7 @@ QString MainWindow::stopRecording() {
     const int frames = m_recorder->frameCount();
     try {
         const QString path = m_recorder->stop();
-        statusBar()->showMessage(tr("Recorded %1 frames to %2").arg(frames).arg(path), 10000);
+        showMessage(tr("Recorded %1 frames to %2").arg(frames).arg(path), 10000);
         return path;
     } catch (const std::exception& e) {
         reportError(tr("Recording failed"), QString::fromStdString(e.what()));
@@ -790,8 +805,7 @@ void MainWindow::saveViewScreenshot() {
             renderViewImage(*m_latest, m_view->camera(), m_view->style(), s.size, s.transparent,
                             m_controller->scenario().geometry == core::Geometry::Flat);
         if (!image.save(s.path)) throw std::runtime_error("cannot write " + s.path.toStdString());
-        statusBar()->showMessage(tr("Saved %1 (%2×%3)").arg(s.path).arg(s.size.width()).arg(s.size.height()),
-                                 8000);
+        showMessage(tr("Saved %1 (%2×%3)").arg(s.path).arg(s.size.width()).arg(s.size.height()), 8000);
     } catch (const std::exception& e) {
         reportError(tr("Screenshot failed"), QString::fromStdString(e.what()));
     }

@@ -68,6 +68,8 @@ public:
     // Pauses, waits for the frame the pause publishes and brings the view, panels and status bar to it:
     // a screenshot then shows one consistent state.
     bool settle(int timeoutMs = 10000);
+    // A status message and, interactive, a non-blocking dialog; stderr otherwise.
+    void reportError(const QString& title, const QString& message);
     // The keyboard shortcuts of the window's actions, as the Help dialog lists them.
     QString shortcutsText() const;
 
@@ -91,8 +93,9 @@ private:
     void trackCamera();
     void saveScenario(bool currentState);
     void setBusy(const QString& what);
+    void showMessage(const QString& message, int timeoutMs);  // temporary status message
     void updateTitle();
-    void reportError(const QString& title, const QString& message);
+
     QDockWidget* addDock(QWidget* w, const QString& title, const QString& name, Qt::DockWidgetArea area);
 
     Options m_options;
@@ -113,6 +116,7 @@ private:
     QTimer m_panelTimer, m_statusTimer;
     QLabel *m_tLabel, *m_stepLabel, *m_rateLabel, *m_fpsLabel, *m_sizeLabel, *m_kernelLabel, *m_healthLabel;
     QLabel* m_busyLabel = nullptr;
+    QWidget* m_statusGap = nullptr;
     QLabel* m_staleOverlay = nullptr;
     QProgressBar* m_busyBar = nullptr;
     QString m_busy;              // what the worker reported it is busy with

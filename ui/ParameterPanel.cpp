@@ -286,8 +286,8 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
         const qulonglong seed = m_seed->text().toULongLong(&ok);
         if (!ok) {
             showScenario(m_pending);
-            showError(tr("Not applied: seed: must be an integer in [0, %1]")
-                          .arg(std::numeric_limits<std::uint64_t>::max()));
+            refuse(tr("Not applied: seed: must be an integer in [0, %1]")
+                       .arg(std::numeric_limits<std::uint64_t>::max()));
             return;
         }
         if (seed != m_pending.seed) edit([seed](core::Scenario& s) { s.seed = seed; });
@@ -478,7 +478,7 @@ void ParameterPanel::edit(const std::function<void(core::Scenario&)>& change) {
     } catch (const std::exception& e) {
         // Refused at once, saying why; the field returns to its previous value and nothing is sent.
         showScenario(m_pending);
-        showError(tr("Not applied: %1").arg(QString::fromStdString(e.what())));
+        refuse(tr("Not applied: %1").arg(QString::fromStdString(e.what())));
         return;
     }
     m_pending = s;
@@ -518,7 +518,7 @@ void ParameterPanel::editMatrix(int head) {
         s.validate();
     } catch (const std::exception& e) {
         // Nothing changes (a refused matrix must not wait in the panel for the next unrelated edit).
-        showError(tr("Not applied: %1").arg(QString::fromStdString(e.what())));
+        refuse(tr("Not applied: %1").arg(QString::fromStdString(e.what())));
         return;
     }
     m_pending = s;
@@ -535,6 +535,11 @@ QString ParameterPanel::errorText() const {
 void ParameterPanel::showError(const QString& message) {
     m_error->setText(message);
     m_error->setVisible(!message.isEmpty());
+}
+
+void ParameterPanel::refuse(const QString& message) {
+    showError(message);
+    emit refused(message);
 }
 
 }  // namespace attnsphere::ui

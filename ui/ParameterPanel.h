@@ -39,6 +39,8 @@ signals:
     void edited(const attnsphere::core::Scenario& scenario);
     void speedChanged(double simulatedPerSecond);  // <= 0: as fast as possible
     void styleChanged(const attnsphere::ui::SceneStyle& style);
+    // An edit was refused (the reason, as shown in the panel): for a message where the user looks.
+    void refused(const QString& message);
 
 protected:
     // A wheel over an unfocused spin box or combo box scrolls the panel instead of changing the value.
@@ -50,6 +52,7 @@ private:
     void edit(const std::function<void(core::Scenario&)>& change);
     void showScenario(const core::Scenario& s);  // widgets <- s, without emitting
     void updateEnabled();
+    void refuse(const QString& message);  // shows and emits refused()
     void guardWheel(QWidget* w);
     void rebuildHeadTable();
     void editMatrix(int head);

@@ -190,6 +190,9 @@ private slots:
         auto* error = window->findChild<QLabel*>(QStringLiteral("error"));
         QVERIFY(error && error->isVisible());
         QVERIFY2(error->text().contains(QStringLiteral("heads.count")), qPrintable(error->text()));
+        // Also where the user looks when the panel's message is scrolled out of view.
+        QVERIFY2(window->statusBar()->currentMessage().contains(QStringLiteral("heads.count")),
+                 qPrintable(window->statusBar()->currentMessage()));
         QTest::qWait(500);
         QCOMPARE(c->scenario().d, 3);
         QCOMPARE(c->latestFrame()->d, 3);
@@ -303,6 +306,12 @@ private slots:
         QVERIFY2(health->text().contains(QStringLiteral("0.0123")), qPrintable(health->text()));
         QVERIFY2(window->statusBar()->currentMessage().contains(QStringLiteral("0.0123")),
                  qPrintable(window->statusBar()->currentMessage()));
+        // A long message stays clear of the permanent fields (it used to run into the t field).
+        window->reportError(QStringLiteral("A long message"), QString(400, QLatin1Char('x')));
+        const QStatusBar* bar = window->statusBar();
+        const int messageRight = 6 + bar->fontMetrics().horizontalAdvance(bar->currentMessage());
+        QVERIFY2(messageRight < health->x(),
+                 qPrintable(QStringLiteral("%1 >= %2").arg(messageRight).arg(health->x())));
     }
 
     // After settle() the status bar's t is the t of the frame in the view and panels (screenshots).
