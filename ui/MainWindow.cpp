@@ -313,6 +313,7 @@ void MainWindow::buildMenus() {
     m_playAction = sim->addAction(tr("Play"), m_controller.get(), &app::SimulationController::togglePlay);
     m_playAction->setShortcut(QKeySequence(Qt::Key_Space));
     m_playAction->setToolTip(tr("Play / pause the simulation (Space)."));
+    m_playAction->setWhatsThis(tr("Play / pause"));
     auto* step = sim->addAction(tr("&Step"), m_controller.get(), &app::SimulationController::stepOnce);
     step->setShortcut(QKeySequence(Qt::Key_S));
     step->setToolTip(tr("One integration step, then pause (S)."));
@@ -547,7 +548,8 @@ QString MainWindow::shortcutsText() const {
     for (const QMenu* menu : menuBar()->findChildren<QMenu*>()) {
         for (const QAction* a : menu->actions()) {
             if (a->shortcut().isEmpty()) continue;
-            QString text = a->text();
+            // An action whose text follows its state (Play/Pause) describes itself in whatsThis.
+            QString text = a->whatsThis().isEmpty() ? a->text() : a->whatsThis();
             text.remove(QLatin1Char('&'));
             const QString line =
                 QStringLiteral("%1  %2").arg(a->shortcut().toString(QKeySequence::NativeText), text);
