@@ -27,7 +27,7 @@ core::Scenario smallScenario() {
     s.seed = 3;
     s.heads.count = 2;
     s.heads.kind = core::HeadsKind::Identity;
-    s.tEnd = 1000;  // runs do not end during a test (runStopsOrLoopsAtTEnd sets its own)
+    s.tEnd = 1e6;  // runs do not end during a test (runStopsOrLoopsAtTEnd sets its own)
     return s;
 }
 
@@ -198,7 +198,7 @@ private slots:
     // hundreds of steps per second instead of the chosen speed (the lag correction had the wrong sign).
     void speedHoldsAfterFallingBehind() {
         core::Scenario s = smallScenario();
-        s.tEnd = 1000;
+        s.tEnd = 1e6;
         app::SimulationController c(s);
         QTRY_VERIFY(c.latestFrame());
         c.setSpeed(1.0);  // 20 steps per second at dt = 0.05
@@ -220,7 +220,7 @@ private slots:
     // "−10369.0 steps/s" after loading a preset: the rate was measured against the old run's step count.
     void stepRateIsNeverNegativeAfterANewScenario() {
         core::Scenario s = smallScenario();
-        s.tEnd = 1000;
+        s.tEnd = 1e6;
         app::SimulationController c(s);
         QSignalSpy stats(&c, &app::SimulationController::statsUpdated);
         c.setSpeed(0);
