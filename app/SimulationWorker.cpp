@@ -318,7 +318,7 @@ void SimulationWorker::runBatch() {
     } catch (const core::NumericalError& e) {
         setRunning(false);
         numericalError(std::string(e.what()));
-        publish(true);  // the state the error left, unless it cannot be shown either (m_failed)
+        publish(true, false);  // the state the error left, if it can be shown (one dialog, not two)
         return;
     } catch (const std::exception& e) {
         setRunning(false);
@@ -340,7 +340,7 @@ void SimulationWorker::publishNow() {
     publish(true);
 }
 
-void SimulationWorker::publish(bool force) {
+void SimulationWorker::publish(bool force, bool reportErrors) {
     if (!force && (m_mailbox->frameWaiting() || !m_dirtySincePublish)) return;
     if (m_abort.load() || m_failed) return;
     std::shared_ptr<const core::Frame> frame;
@@ -357,7 +357,7 @@ void SimulationWorker::publish(bool force) {
         m_failed = true;
         setRunning(false);
         busy({});
-        numericalError(std::string(e.what()));
+        if (reportErrors) numericalError(std::string(e.what()));
         return;
     }
     record(*frame);
@@ -395,10 +395,10 @@ void SimulationWorker::setRecording(int everySteps) {
     m_recordGeneration = m_mailbox->startRecording();
     resetSpeedReference();  // time spent waiting for the recorder is not caught up afterwards
     try {
-        emitRecordFrameIfDue();
+        emitRecordFrameIfDue();  // the first frame shows the state recording started from
     } catch (const core::NumericalError& e) {
         numericalError(std::string(e.what()));
-    }  // the first frame shows the state recording started from
+    }
 }
 
 void SimulationWorker::emitRecordFrameIfDue() {

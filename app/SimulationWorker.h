@@ -171,7 +171,7 @@ private:
     void busy(const std::string& what);
 
     void runBatch();
-    void publish(bool force);
+    void publish(bool force, bool reportErrors = true);
     void rebuild(bool recordReset = true);
     void resetSpeedReference();
     bool atEnd() const;
