@@ -58,7 +58,7 @@ SimulationController::~SimulationController() {
 void SimulationController::shutdown() {
     if (m_shutDown) return;
     m_shutDown = true;
-    m_worker->abortFlag().store(true);
+    m_worker->requestShutdown();
     m_thread.quit();
     m_thread.wait();
     m_mailbox->workerDone();
@@ -75,26 +75,33 @@ void SimulationController::post(F&& f) {
     QMetaObject::invokeMethod(m_worker, "drainCommands", Qt::QueuedConnection);
 }
 
+template <typename F>
+void SimulationController::postNow(F&& f) {
+    if (m_shutDown) return;
+    m_worker->interrupt();
+    post(std::forward<F>(f));
+}
+
 void SimulationController::play() {
     post([](SimulationWorker& w) { w.play(); });
 }
 void SimulationController::pause() {
-    post([](SimulationWorker& w) { w.pause(); });
+    postNow([](SimulationWorker& w) { w.pause(); });
 }
 void SimulationController::togglePlay() {
     m_running ? pause() : play();
 }
 void SimulationController::stepOnce() {
-    post([](SimulationWorker& w) { w.stepOnce(); });
+    postNow([](SimulationWorker& w) { w.stepOnce(); });
 }
 void SimulationController::reset() {
-    post([](SimulationWorker& w) { w.reset(); });
+    postNow([](SimulationWorker& w) { w.reset(); });
 }
 void SimulationController::setScenario(const core::Scenario& scenario) {
-    post([scenario](SimulationWorker& w) { w.setScenario(scenario); });
+    postNow([scenario](SimulationWorker& w) { w.setScenario(scenario); });
 }
 void SimulationController::applyEdit(const core::Scenario& scenario) {
-    post([scenario](SimulationWorker& w) { w.applyEdit(scenario); });
+    postNow([scenario](SimulationWorker& w) { w.applyEdit(scenario); });
 }
 void SimulationController::setSpeed(double simulatedPerSecond) {
     m_speed = simulatedPerSecond;

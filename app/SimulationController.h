@@ -76,6 +76,9 @@ private:
     void onRecordFrame(std::shared_ptr<const core::Frame> frame, int generation);
     template <typename F>
     void post(F&& f);
+    // For commands the user waits for: the step in progress is abandoned (state unchanged) first.
+    template <typename F>
+    void postNow(F&& f);
 
     std::shared_ptr<ThreadMailbox> m_mailbox = std::make_shared<ThreadMailbox>();
     QThread m_thread;

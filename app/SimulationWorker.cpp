@@ -56,7 +56,11 @@ SimulationWorker::SimulationWorker(const core::Scenario& scenario, std::shared_p
 SimulationWorker::~SimulationWorker() = default;
 
 void SimulationWorker::drainCommands() {
+    // An interrupt has done its work once the commands run: stepping may go on (not after shutdown).
+    if (!m_shutdown.load()) m_abort.store(false);
     for (auto& command : m_mailbox->takeCommands()) command(*this);
+    // A batch ended by the interrupt scheduled nothing.
+    if (m_running && !m_timer->isActive()) scheduleNext(0);
 }
 
 void SimulationWorker::notify(ThreadMailbox::Event e) {

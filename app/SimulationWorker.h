@@ -2,7 +2,8 @@
 // Runs a core::Simulation on its own thread (design.md §3). The worker owns the simulation; nothing
 // else touches it. Commands arrive through the ThreadMailbox and are applied between steps; frames
 // leave as immutable std::shared_ptr<const Frame>, at most one waiting for the GUI (latest wins).
-// Lives in the thread SimulationController moves it to; only abortFlag() is touched from outside.
+// Lives in the thread SimulationController moves it to; only requestShutdown() and interrupt() are called
+// from outside (they set atomics).
 #include "core/Frame.h"
 #include "core/Scenario.h"
 #include "core/Session.h"
@@ -120,7 +121,13 @@ public:
     // Stops stepping; called in the worker's thread as it ends (the timer belongs to that thread).
     void stopTimer() { m_timer->stop(); }
     // Raised by the controller on shutdown: a step in progress stops promptly (core::Aborted).
-    std::atomic<bool>& abortFlag() { return m_abort; }
+    void requestShutdown() {
+        m_shutdown.store(true);
+        m_abort.store(true);
+    }
+    // A user command is waiting (pause, edit, reset, new scenario): a step in progress is abandoned, state
+    // unchanged, so the command applies now rather than after a step of possibly many seconds.
+    void interrupt() { m_abort.store(true); }
 
     static constexpr double kMaxPublishHz = 60.0;
     // The worker stops stepping while this many record frames wait, so video time follows simulated
@@ -183,7 +190,8 @@ private:
     core::Scenario m_scenario;
     std::unique_ptr<core::Simulation> m_sim;
     core::SessionLog m_session;
-    std::atomic<bool> m_abort{false};
+    std::atomic<bool> m_abort{false};     // shutdown or interrupt: the step in progress ends
+    std::atomic<bool> m_shutdown{false};  // m_abort stays raised
     std::shared_ptr<ThreadMailbox> m_mailbox;
     QObject* m_receiver;
     int m_recordEvery = 0;

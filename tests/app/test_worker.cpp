@@ -310,6 +310,47 @@ private slots:
         QVERIFY(busy.last().at(0).toString().isEmpty());
     }
 
+    // An edit, a pause or a new scenario does not wait for a step of many seconds (n = 5000, H = 8 sat for
+    // seconds): the step is abandoned, state unchanged, and the command applies at once.
+    void commandsDoNotWaitForALongStep() {
+        core::Scenario s = smallScenario();
+#if defined(__SANITIZE_THREAD__)
+        s.n = 1500;
+#else
+        s.n = 6000;  // one RK4 step with 4 heads: seconds on this machine
+#endif
+        s.heads.count = 4;
+        app::SimulationController c(s);
+        QSignalSpy changed(&c, &app::SimulationController::scenarioChanged);
+        QSignalSpy frames(&c, &app::SimulationController::frameAvailable);
+        QTRY_VERIFY_WITH_TIMEOUT(c.latestFrame(), 60000);
+        c.setSpeed(0);
+        c.play();
+        QTRY_VERIFY(c.isRunning());
+        QTest::qWait(300);  // now inside the first step
+        QElapsedTimer timer;
+        timer.start();
+        c.pause();
+        QTRY_VERIFY_WITH_TIMEOUT(!c.isRunning(), 60000);
+        const qint64 pauseMs = timer.elapsed();
+        QTRY_VERIFY_WITH_TIMEOUT(frames.count() >= 2, 60000);  // the frame the pause publishes
+        QCOMPARE(c.latestFrame()->step, std::int64_t(0));      // the abandoned step left no trace
+        c.play();
+        QTRY_VERIFY(c.isRunning());
+        QTest::qWait(300);
+        timer.restart();
+        core::Scenario edited = s;
+        edited.beta = 2;
+        c.applyEdit(edited);
+        QTRY_VERIFY_WITH_TIMEOUT(changed.count() == 1, 60000);
+        const qint64 editMs = timer.elapsed();
+        c.pause();
+        QVERIFY2(editMs < 800 && pauseMs < 800,
+                 qPrintable(
+                     QStringLiteral("edit applied after %1 ms, pause after %2 ms").arg(editMs).arg(pauseMs)));
+        QCOMPARE(c.scenario().beta, 2.0);
+    }
+
     void shutdownInterruptsALongStep() {
         core::Scenario s = smallScenario();
 #if defined(__SANITIZE_THREAD__)
