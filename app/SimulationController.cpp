@@ -1,11 +1,19 @@
 #include "app/SimulationController.h"
 
+#include <algorithm>
+#include <cmath>
+
 namespace attnsphere::app {
 
 SimulationController::SimulationController(const core::Scenario& scenario, QObject* parent)
     : QObject(parent), m_worker(new SimulationWorker(scenario, m_mailbox, this)), m_scenario(scenario) {
     m_thread.setObjectName(QStringLiteral("simulation"));
     m_worker->moveToThread(&m_thread);
+    // Emitted in the worker thread as it ends: its timer stops in the thread it belongs to (stopping it
+    // from the GUI thread in the destructor printed "Timers cannot be stopped from another thread").
+    connect(
+        &m_thread, &QThread::finished, m_worker, [worker = m_worker] { worker->stopTimer(); },
+        Qt::DirectConnection);
     connect(&m_thread, &QThread::finished, [mailbox = m_mailbox] { mailbox->markWorkerDone(); });
     m_thread.start();
     post([](SimulationWorker& w) { w.publishNow(); });
@@ -25,6 +33,19 @@ void SimulationController::onRunningChanged(bool running) {
     emit runningChanged(running);
 }
 
+void SimulationController::onRecordFrame(std::shared_ptr<const core::Frame> frame, int generation) {
+    if (generation != m_mailbox->recordGeneration()) return;
+    m_recordDelivered.push_back(generation);
+    emit recordFrame(std::move(frame));
+}
+
+double SimulationController::playbackSpeed(const core::Scenario& scenario) {
+    const double speed = scenario.tEnd / kPlaybackSeconds;
+    // Two significant digits, as the speed box shows it.
+    const double unit = std::pow(10.0, std::floor(std::log10(speed)) - 1);
+    return std::clamp(std::round(speed / unit) * unit, 0.01, 1000.0);
+}
+
 void SimulationController::onScenarioChanged(const core::Scenario& scenario) {
     m_scenario = scenario;
     emit scenarioChanged(scenario);
@@ -37,7 +58,7 @@ SimulationController::~SimulationController() {
 void SimulationController::shutdown() {
     if (m_shutDown) return;
     m_shutDown = true;
-    m_worker->abortFlag().store(true);
+    m_worker->requestShutdown();
     m_thread.quit();
     m_thread.wait();
     m_mailbox->workerDone();
@@ -54,30 +75,41 @@ void SimulationController::post(F&& f) {
     QMetaObject::invokeMethod(m_worker, "drainCommands", Qt::QueuedConnection);
 }
 
+template <typename F>
+void SimulationController::postNow(F&& f) {
+    if (m_shutDown) return;
+    m_worker->interrupt();
+    post(std::forward<F>(f));
+}
+
 void SimulationController::play() {
     post([](SimulationWorker& w) { w.play(); });
 }
 void SimulationController::pause() {
-    post([](SimulationWorker& w) { w.pause(); });
+    postNow([](SimulationWorker& w) { w.pause(); });
 }
 void SimulationController::togglePlay() {
     m_running ? pause() : play();
 }
 void SimulationController::stepOnce() {
-    post([](SimulationWorker& w) { w.stepOnce(); });
+    postNow([](SimulationWorker& w) { w.stepOnce(); });
 }
 void SimulationController::reset() {
-    post([](SimulationWorker& w) { w.reset(); });
+    postNow([](SimulationWorker& w) { w.reset(); });
 }
 void SimulationController::setScenario(const core::Scenario& scenario) {
-    post([scenario](SimulationWorker& w) { w.setScenario(scenario); });
+    postNow([scenario](SimulationWorker& w) { w.setScenario(scenario); });
 }
 void SimulationController::applyEdit(const core::Scenario& scenario) {
-    post([scenario](SimulationWorker& w) { w.applyEdit(scenario); });
+    postNow([scenario](SimulationWorker& w) { w.applyEdit(scenario); });
 }
 void SimulationController::setSpeed(double simulatedPerSecond) {
     m_speed = simulatedPerSecond;
     post([simulatedPerSecond](SimulationWorker& w) { w.setSpeed(simulatedPerSecond); });
+}
+void SimulationController::setLoop(bool loop) {
+    m_loop = loop;
+    post([loop](SimulationWorker& w) { w.setLoop(loop); });
 }
 void SimulationController::setThreads(int threads) {
     post([threads](SimulationWorker& w) { w.setThreads(threads); });
@@ -96,7 +128,9 @@ void SimulationController::setRecording(int everySteps) {
     post([everySteps](SimulationWorker& w) { w.setRecording(everySteps); });
 }
 void SimulationController::recordFrameConsumed() {
-    m_mailbox->recordPending.fetch_sub(1);
+    if (m_recordDelivered.empty()) return;
+    m_mailbox->recordConsumed(m_recordDelivered.front());
+    m_recordDelivered.pop_front();
 }
 
 void SimulationController::recordCamera(const core::SessionCamera& camera) {

@@ -7,6 +7,7 @@
 #include <QObject>
 #include <QThread>
 
+#include <deque>
 #include <memory>
 
 namespace attnsphere::app {
@@ -24,6 +25,11 @@ public:
     const core::Scenario& scenario() const { return m_scenario; }  // as last confirmed by the worker
     std::shared_ptr<const core::Frame> latestFrame() const { return m_latest; }
     double speed() const { return m_speed; }
+    bool loops() const { return m_loop; }
+    // A playback speed (simulated time per wall-clock second) that shows a scenario's whole run,
+    // 0 … t_end, in about kPlaybackSeconds: a preset's own pace rather than the previous one's.
+    static constexpr double kPlaybackSeconds = 30;
+    static double playbackSpeed(const core::Scenario& scenario);
 
 public slots:
     void play();
@@ -34,6 +40,7 @@ public slots:
     void setScenario(const attnsphere::core::Scenario& scenario);
     void applyEdit(const attnsphere::core::Scenario& scenario);
     void setSpeed(double simulatedPerSecond);  // <= 0: as fast as possible
+    void setLoop(bool loop);                   // at t_end: pause (false) or start again from t = 0
     void setThreads(int threads);
     void exportData(const QString& directory, const QString& commandLine);
     void recordCamera(const attnsphere::core::SessionCamera& camera);
@@ -51,6 +58,9 @@ signals:
     void statsUpdated(double stepsPerSecond, double simulatedPerSecond);
     void exportFinished(bool ok, const QString& message);
     void sessionSaved(bool ok, const QString& message);
+    void endReached(double tEnd);  // the run paused at the scenario's t_end
+    // Long work in progress on the worker (building a simulation, the first frame); empty when done.
+    void busy(const QString& what);
     // Lockstep recording frames, in step order, none dropped (the worker waits for the recorder).
     void recordFrame(std::shared_ptr<const attnsphere::core::Frame> frame);
 
@@ -62,8 +72,13 @@ private:
     friend class SimulationWorker;  // its notifications call the handlers below on the GUI thread
     void onRunningChanged(bool running);
     void onScenarioChanged(const core::Scenario& scenario);
+    // Frames of an earlier recording (a generation since restarted or stopped) are dropped.
+    void onRecordFrame(std::shared_ptr<const core::Frame> frame, int generation);
     template <typename F>
     void post(F&& f);
+    // For commands the user waits for: the step in progress is abandoned (state unchanged) first.
+    template <typename F>
+    void postNow(F&& f);
 
     std::shared_ptr<ThreadMailbox> m_mailbox = std::make_shared<ThreadMailbox>();
     QThread m_thread;
@@ -72,7 +87,9 @@ private:
     std::shared_ptr<const core::Frame> m_latest;
     bool m_running = false;
     double m_speed = 1.0;
+    bool m_loop = false;
     bool m_shutDown = false;
+    std::deque<int> m_recordDelivered;  // generations of the record frames not yet consumed
 };
 
 }  // namespace attnsphere::app

@@ -56,7 +56,11 @@ SimulationWorker::SimulationWorker(const core::Scenario& scenario, std::shared_p
 SimulationWorker::~SimulationWorker() = default;
 
 void SimulationWorker::drainCommands() {
+    // An interrupt has done its work once the commands run: stepping may go on (not after shutdown).
+    if (!m_shutdown.load()) m_abort.store(false);
     for (auto& command : m_mailbox->takeCommands()) command(*this);
+    // A batch ended by the interrupt scheduled nothing.
+    if (m_running && !m_timer->isActive()) scheduleNext(0);
 }
 
 void SimulationWorker::notify(ThreadMailbox::Event e) {
@@ -68,9 +72,16 @@ void SimulationWorker::runningChanged(bool running) {
     notify([running](SimulationController& c) { c.onRunningChanged(running); });
 }
 void SimulationWorker::numericalError(const std::string& message) {
-    notify([message](SimulationController& c) { emit c.numericalError(QString::fromStdString(message)); });
+    // Where the run stopped, said once here for every source of the error (step, frame, record frame).
+    char where[160];
+    std::snprintf(where, sizeof where, "\n\nStopped at step %lld (t = %.6g).",
+                  static_cast<long long>(m_sim->stepCount()), m_sim->time());
+    notify([text = message + where](SimulationController& c) {
+        emit c.numericalError(QString::fromStdString(text));
+    });
 }
 void SimulationWorker::editRejected(const std::string& message) {
+    busy({});
     notify([message](SimulationController& c) { emit c.editRejected(QString::fromStdString(message)); });
 }
 void SimulationWorker::scenarioChanged(const core::Scenario& scenario) {
@@ -89,8 +100,20 @@ void SimulationWorker::sessionSaved(bool ok, const std::string& message) {
         [ok, message](SimulationController& c) { emit c.sessionSaved(ok, QString::fromStdString(message)); });
 }
 
+void SimulationWorker::endReached(double tEnd) {
+    notify([tEnd](SimulationController& c) { emit c.endReached(tEnd); });
+}
+void SimulationWorker::busy(const std::string& what) {
+    if (what.empty() && !m_busy) return;
+    m_busy = !what.empty();
+    notify([what](SimulationController& c) { emit c.busy(QString::fromStdString(what)); });
+}
+
 void SimulationWorker::rebuild(bool recordReset) {
+    busy("Building n = " + std::to_string(m_scenario.n) + ", d = " + std::to_string(m_scenario.d) +
+         ", H = " + std::to_string(m_scenario.heads.count) + " …");
     auto sim = std::make_unique<core::Simulation>(m_scenario);
+    busy("Computing the first frame …");
     if (m_sim && recordReset) m_session.recordReset(m_sim->stepCount(), m_scenario);
     m_sim = std::move(sim);
     m_recordFrom = 0;
@@ -100,17 +123,39 @@ void SimulationWorker::rebuild(bool recordReset) {
     m_historyBytes = 0;
     m_historyStride = 1;
     m_publishedCount = 0;
-    m_wall.restart();
-    m_wallStartSim = 0;
+    m_failed = false;
     m_dirtySincePublish = true;
+    resetSpeedReference();
+    // Rates are measured from the new run's step 0 (a reference from the old run gave negative steps/s).
+    m_statsClock.restart();
+    m_statsSteps = 0;
+    m_statsSim = 0;
+}
+
+void SimulationWorker::resetSpeedReference() {
+    m_wall.restart();
+    m_wallStartSim = m_sim->time();
+}
+
+bool SimulationWorker::atEnd() const {
+    return m_sim->time() >= m_scenario.tEnd * (1 - 1e-12);
 }
 
 void SimulationWorker::setRunning(bool running) {
     if (running == m_running) return;
+    if (running && atEnd()) {
+        // Play at t_end starts the run again, as a media player does.
+        try {
+            rebuild();
+        } catch (const std::exception& e) {
+            editRejected(std::string(e.what()));
+            return;
+        }
+        publish(true);
+    }
     m_running = running;
     if (running) {
-        m_wall.start();
-        m_wallStartSim = m_sim->time();
+        resetSpeedReference();
         m_statsClock.start();
         m_statsSteps = m_sim->stepCount();
         m_statsSim = m_sim->time();
@@ -156,10 +201,6 @@ void SimulationWorker::reset() {
         editRejected(std::string(e.what()));
         return;
     }
-    if (m_running) {
-        m_wall.restart();
-        m_wallStartSim = 0;
-    }
     publish(true);
 }
 
@@ -176,10 +217,6 @@ void SimulationWorker::setScenario(const core::Scenario& scenario) {
         return;
     }
     scenarioChanged(m_scenario);
-    if (m_running) {
-        m_wall.restart();
-        m_wallStartSim = 0;
-    }
     publish(true);
 }
 
@@ -196,12 +233,14 @@ void SimulationWorker::applyEdit(const core::Scenario& edited) {
     };
     const bool reinit = edited.n != m_scenario.n || edited.d != m_scenario.d ||
                         edited.seed != m_scenario.seed || changed("init");
+    const core::Scenario previous = m_scenario;
     try {
         if (reinit) {
             m_scenario = edited;
             rebuild();
         } else {
             const core::Model model = edited.buildModel();
+            m_failed = false;
             m_sim->setModel(model);
             m_session.recordModel(m_sim->stepCount(), model);
             if (edited.dt != m_scenario.dt) {
@@ -215,22 +254,24 @@ void SimulationWorker::applyEdit(const core::Scenario& edited) {
             m_scenario = edited;
         }
     } catch (const std::exception& e) {
+        // The running simulation is unchanged: so is the scenario it runs (as in setScenario).
+        m_scenario = previous;
         editRejected(std::string(e.what()));
         return;
     }
     m_dirtySincePublish = true;
     scenarioChanged(m_scenario);
-    if (m_running) {
-        m_wall.restart();
-        m_wallStartSim = m_sim->time();
-    }
+    resetSpeedReference();
     publish(true);
 }
 
 void SimulationWorker::setSpeed(double simulatedPerSecond) {
     m_speed = simulatedPerSecond;
-    m_wall.restart();
-    m_wallStartSim = m_sim->time();
+    resetSpeedReference();
+}
+
+void SimulationWorker::setLoop(bool loop) {
+    m_loop = loop;
 }
 
 void SimulationWorker::setThreads(int threads) {
@@ -245,15 +286,27 @@ void SimulationWorker::runBatch() {
     int delay = 0;
     try {
         while (batch.elapsed() < kBatchBudgetMs) {
-            if (m_recordEvery > 0 && m_mailbox->recordPending.load() >= kMaxRecordPending) {
+            if (atEnd()) {
+                if (!m_loop) {
+                    setRunning(false);
+                    publish(true);
+                    endReached(m_scenario.tEnd);
+                    return;
+                }
+                rebuild();
+                publish(true);
+                continue;
+            }
+            if (m_recordEvery > 0 && m_mailbox->recordPending() >= kMaxRecordPending) {
                 delay = 2;  // the recorder is behind: wait for it rather than drop frames
                 break;
             }
             if (m_speed > 0) {
                 const double target = m_wallStartSim + m_speed * m_wall.nsecsElapsed() * 1e-9;
-                // Too slow to keep up: do not build an ever-growing lag.
-                if (target - m_sim->time() > 0.25 * m_speed)
-                    m_wallStartSim += target - m_sim->time() - 0.25 * m_speed;
+                // Too slow to keep up (slow steps, a waiting recorder): move the reference forward so the
+                // lag stays bounded and the run does not race to catch up afterwards.
+                const double lag = target - m_sim->time();
+                if (lag > 0.25 * m_speed) m_wallStartSim -= lag - 0.25 * m_speed;
                 if (m_sim->time() >= target) {
                     const double ahead = (m_sim->time() - target) / m_speed;
                     delay = std::clamp(static_cast<int>(ahead * 1000), 1, 10);
@@ -269,6 +322,11 @@ void SimulationWorker::runBatch() {
     } catch (const core::NumericalError& e) {
         setRunning(false);
         numericalError(std::string(e.what()));
+        publish(true, false);  // the state the error left, if it can be shown (one dialog, not two)
+        return;
+    } catch (const std::exception& e) {
+        setRunning(false);
+        editRejected(std::string(e.what()));
         return;
     }
     if (m_sincePublish.isValid() ? m_sincePublish.elapsed() >= 1000.0 / kMaxPublishHz : true) publish(false);
@@ -286,9 +344,9 @@ void SimulationWorker::publishNow() {
     publish(true);
 }
 
-void SimulationWorker::publish(bool force) {
+void SimulationWorker::publish(bool force, bool reportErrors) {
     if (!force && (m_mailbox->frameWaiting() || !m_dirtySincePublish)) return;
-    if (m_abort.load()) return;
+    if (m_abort.load() || m_failed) return;
     std::shared_ptr<const core::Frame> frame;
     // Heatmaps refresh at most kMaxAttentionHz; forced frames (pause, step, edits) always carry them.
     const bool attention =
@@ -299,8 +357,11 @@ void SimulationWorker::publish(bool force) {
     } catch (const core::Aborted&) {
         return;
     } catch (const std::exception& e) {
+        // Reported once: later publishes of the same state would fail the same way.
+        m_failed = true;
         setRunning(false);
-        numericalError(std::string(e.what()));
+        busy({});
+        if (reportErrors) numericalError(std::string(e.what()));
         return;
     }
     record(*frame);
@@ -308,6 +369,7 @@ void SimulationWorker::publish(bool force) {
     m_sincePublish.start();
     m_mailbox->putFrame(std::move(frame));
     QMetaObject::invokeMethod(m_receiver, "drainMailbox", Qt::QueuedConnection);
+    busy({});
 }
 
 void SimulationWorker::record(const core::Frame& frame) {
@@ -334,16 +396,23 @@ void SimulationWorker::record(const core::Frame& frame) {
 void SimulationWorker::setRecording(int everySteps) {
     m_recordEvery = std::max(0, everySteps);
     m_recordFrom = m_sim->stepCount();
-    m_mailbox->recordPending.store(0);
-    emitRecordFrameIfDue();  // the first frame shows the state recording started from
+    m_recordGeneration = m_mailbox->startRecording();
+    resetSpeedReference();  // time spent waiting for the recorder is not caught up afterwards
+    try {
+        emitRecordFrameIfDue();  // the first frame shows the state recording started from
+    } catch (const core::NumericalError& e) {
+        numericalError(std::string(e.what()));
+    }
 }
 
 void SimulationWorker::emitRecordFrameIfDue() {
     if (m_recordEvery <= 0 || (m_sim->stepCount() - m_recordFrom) % m_recordEvery != 0) return;
     std::shared_ptr<const core::Frame> frame =
         std::make_shared<const core::Frame>(m_sim->makeFrame(publishOptions(false)));
-    m_mailbox->recordPending.fetch_add(1);
-    notify([frame](SimulationController& c) { emit c.recordFrame(frame); });
+    m_mailbox->recordSent();
+    notify([frame, generation = m_recordGeneration](SimulationController& c) {
+        c.onRecordFrame(frame, generation);
+    });
 }
 
 void SimulationWorker::recordCamera(const core::SessionCamera& camera) {

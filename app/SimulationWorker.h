@@ -2,7 +2,8 @@
 // Runs a core::Simulation on its own thread (design.md §3). The worker owns the simulation; nothing
 // else touches it. Commands arrive through the ThreadMailbox and are applied between steps; frames
 // leave as immutable std::shared_ptr<const Frame>, at most one waiting for the GUI (latest wins).
-// Lives in the thread SimulationController moves it to; only abortFlag() is touched from outside.
+// Lives in the thread SimulationController moves it to; only requestShutdown() and interrupt() are called
+// from outside (they set atomics).
 #include "core/Frame.h"
 #include "core/Scenario.h"
 #include "core/Session.h"
@@ -74,8 +75,29 @@ public:
         std::lock_guard lock(m_mutex);
         return m_workerDone;
     }
-    // Recording: frames sent through recordFrame and not yet consumed by the recorder.
-    std::atomic<int> recordPending{0};
+    // Recording: frames sent through recordFrame and not yet consumed by the recorder, counted per
+    // recording (generation), so frames of an earlier recording consumed late never count against a new one.
+    int startRecording() {
+        std::lock_guard lock(m_mutex);
+        m_recordPending = 0;
+        return ++m_recordGeneration;
+    }
+    void recordSent() {
+        std::lock_guard lock(m_mutex);
+        ++m_recordPending;
+    }
+    void recordConsumed(int generation) {
+        std::lock_guard lock(m_mutex);
+        if (generation == m_recordGeneration && m_recordPending > 0) --m_recordPending;
+    }
+    int recordPending() const {
+        std::lock_guard lock(m_mutex);
+        return m_recordPending;
+    }
+    int recordGeneration() const {
+        std::lock_guard lock(m_mutex);
+        return m_recordGeneration;
+    }
 
 private:
     mutable std::mutex m_mutex;
@@ -83,6 +105,8 @@ private:
     std::vector<Event> m_events;
     std::shared_ptr<const core::Frame> m_frame;
     bool m_workerDone = false;
+    int m_recordPending = 0;
+    int m_recordGeneration = 0;
 };
 
 class SimulationWorker : public QObject {
@@ -94,8 +118,16 @@ public:
                      QObject* receiver);
     ~SimulationWorker() override;
 
+    // Stops stepping; called in the worker's thread as it ends (the timer belongs to that thread).
+    void stopTimer() { m_timer->stop(); }
     // Raised by the controller on shutdown: a step in progress stops promptly (core::Aborted).
-    std::atomic<bool>& abortFlag() { return m_abort; }
+    void requestShutdown() {
+        m_shutdown.store(true);
+        m_abort.store(true);
+    }
+    // A user command is waiting (pause, edit, reset, new scenario): a step in progress is abandoned, state
+    // unchanged, so the command applies now rather than after a step of possibly many seconds.
+    void interrupt() { m_abort.store(true); }
 
     static constexpr double kMaxPublishHz = 60.0;
     // The worker stops stepping while this many record frames wait, so video time follows simulated
@@ -118,6 +150,8 @@ public:
     void applyEdit(const attnsphere::core::Scenario& scenario);
     // Simulated time per wall-clock second; <= 0 runs as fast as possible.
     void setSpeed(double simulatedPerSecond);
+    // At the scenario's t_end a run pauses, or (looping) starts again from t = 0.
+    void setLoop(bool loop);
     void setThreads(int threads);
     // Writes series.csv, positions.npy and metadata.json of the frames published so far.
     void exportData(const std::string& directory, const std::string& commandLine);
@@ -139,10 +173,15 @@ private:
     void statsUpdated(double stepsPerSecond, double simulatedPerSecond);
     void exportFinished(bool ok, const std::string& message);
     void sessionSaved(bool ok, const std::string& message);
+    void endReached(double tEnd);
+    // Long work in progress (building, first frame), empty when done: the GUI shows a busy indicator.
+    void busy(const std::string& what);
 
     void runBatch();
-    void publish(bool force);
+    void publish(bool force, bool reportErrors = true);
     void rebuild(bool recordReset = true);
+    void resetSpeedReference();
+    bool atEnd() const;
     void setRunning(bool running);
     void record(const core::Frame& frame);
     void scheduleNext(int delayMs);
@@ -151,12 +190,17 @@ private:
     core::Scenario m_scenario;
     std::unique_ptr<core::Simulation> m_sim;
     core::SessionLog m_session;
-    std::atomic<bool> m_abort{false};
+    std::atomic<bool> m_abort{false};     // shutdown or interrupt: the step in progress ends
+    std::atomic<bool> m_shutdown{false};  // m_abort stays raised
     std::shared_ptr<ThreadMailbox> m_mailbox;
     QObject* m_receiver;
     int m_recordEvery = 0;
+    int m_recordGeneration = 0;
     std::int64_t m_recordFrom = 0;  // step count when recording started (or the segment restarted)
     bool m_running = false;
+    bool m_loop = false;
+    bool m_busy = false;
+    bool m_failed = false;  // the current state raised a NumericalError: no frame until it changes
     double m_speed = 1.0;
     int m_threads = 0;
     QTimer* m_timer;

@@ -9,12 +9,20 @@
 
 #include <QApplication>
 #include <QCommandLineParser>
+#include <QDir>
 #include <QElapsedTimer>
 #include <QFileInfo>
 #include <QPalette>
 #include <QSettings>
 #include <QStyleFactory>
 #include <QTimer>
+
+#ifdef Q_OS_LINUX
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#endif
 
 #include <algorithm>
 #include <cstdio>
@@ -71,6 +79,18 @@ int usage(const QString& message) {
 }  // namespace
 
 int runGui(int argc, char** argv) {
+#ifdef Q_OS_LINUX
+    // Without XDG_RUNTIME_DIR (root shells, containers, xvfb-run) Qt takes /tmp/runtime-<user> and says so
+    // on stderr; take an equivalent private directory quietly, so a clean run prints nothing.
+    if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {
+        const QByteArray dir =
+            QDir::tempPath().toLocal8Bit() + "/attnsphere-runtime-" + QByteArray::number(getuid());
+        if ((::mkdir(dir.constData(), 0700) == 0 || errno == EEXIST) && ::chmod(dir.constData(), 0700) == 0) {
+            struct stat st {};
+            if (::stat(dir.constData(), &st) == 0 && st.st_uid == getuid()) qputenv("XDG_RUNTIME_DIR", dir);
+        }
+    }
+#endif
     SphereView::prepareOpenGl();  // before the QApplication exists (design.md §4)
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("attnsphere"));
@@ -195,6 +215,9 @@ int runGui(int argc, char** argv) {
         const QString out = parser.value(screenshotOpt);
         int code = 0;
         QTimer::singleShot(static_cast<int>(after * 1000), &window, [&] {
+            // One state everywhere: paused, with the view, panels and status bar at the same frame.
+            if (!window.settle())
+                std::fprintf(stderr, "attnsphere: --screenshot: the simulation did not pause within 10 s\n");
             if (select >= 0) window.selectToken(select);
             QImage image = window.grabWindow();
             // Facts for tests and documentation, stored as PNG text chunks.

@@ -11,6 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <QAbstractSpinBox>
 #include <QAction>
 #include <QApplication>
 #include <QCloseEvent>
@@ -18,10 +19,14 @@
 #include <QDockWidget>
 #include <QFile>
 #include <QFileDialog>
+#include <QFileInfo>
+#include <QKeyEvent>
 #include <QLabel>
+#include <QLineEdit>
 #include <QMenuBar>
 #include <QMessageBox>
 #include <QPainter>
+#include <QProgressBar>
 #include <QScrollArea>
 #include <QSettings>
 #include <QStatusBar>
@@ -31,10 +36,23 @@
 #include <cstdio>
 
 namespace attnsphere::ui {
+namespace {
+
+// Widgets in which a key press types text (a spin box's inner line edit counts as the spin box).
+QWidget* textField(QObject* o) {
+    auto* w = qobject_cast<QWidget*>(o);
+    if (!w) return nullptr;
+    if (qobject_cast<QAbstractSpinBox*>(w->parentWidget())) w = w->parentWidget();
+    if (qobject_cast<QAbstractSpinBox*>(w)) return w;
+    if (auto* edit = qobject_cast<QLineEdit*>(w); edit && !edit->isReadOnly()) return w;
+    return nullptr;
+}
+
+}  // namespace
 
 MainWindow::MainWindow(const core::Scenario& scenario, const QString& scenarioSource, const Options& options)
     : m_options(options), m_scenarioSource(scenarioSource) {
-    setWindowTitle(tr("attnsphere — %1").arg(QString::fromStdString(scenario.name)));
+    updateTitle();
     m_controller = std::make_unique<app::SimulationController>(scenario);
     // Leave a core to the GUI thread and the software rasteriser (measured on 2 cores: two simulation
     // threads halve the view's frame rate).
@@ -54,16 +72,47 @@ MainWindow::MainWindow(const core::Scenario& scenario, const QString& scenarioSo
     m_fpsLabel = new QLabel(status);
     m_sizeLabel = new QLabel(status);
     m_kernelLabel = new QLabel(status);
+    m_healthLabel = new QLabel(status);
+    m_tLabel->setObjectName(QStringLiteral("status.t"));
+    m_rateLabel->setObjectName(QStringLiteral("status.rate"));
+    m_healthLabel->setObjectName(QStringLiteral("status.health"));
+    m_healthLabel->setToolTip(
+        tr("Integration health: the largest angle a token moves in one step (max_i |dx_i/dt|·dt). Above\n"
+           "%1 rad the integration jumps across the sphere; the suggested dt brings it back to the bound.")
+            .arg(core::kStepAngleBound));
     m_tLabel->setToolTip(tr("Simulated time t."));
     m_stepLabel->setToolTip(tr("Integration steps taken since the last reset."));
     m_rateLabel->setToolTip(tr("Integration steps per second of wall-clock time (simulation thread)."));
     m_fpsLabel->setToolTip(tr("Repaints of the 3D view per second (capped at %1).").arg(options.viewFps));
     m_sizeLabel->setToolTip(tr("n tokens, dimension d, H heads."));
     m_kernelLabel->setToolTip(tr("Attention kernel, geometry and integrator."));
-    for (QLabel* l : {m_tLabel, m_stepLabel, m_rateLabel, m_fpsLabel, m_sizeLabel, m_kernelLabel}) {
+    m_busyBar = new QProgressBar(status);
+    m_busyBar->setRange(0, 0);  // busy: no known end
+    m_busyBar->setMaximumWidth(120);
+    m_busyBar->setObjectName(QStringLiteral("status.busy"));
+    m_busyBar->hide();
+    m_busyLabel = new QLabel(status);
+    m_busyLabel->setObjectName(QStringLiteral("status.busyText"));
+    m_busyLabel->hide();
+    m_statusGap = new QWidget(status);  // keeps temporary messages clear of the fields to its right
+    m_statusGap->setFixedWidth(12);
+    status->addPermanentWidget(m_statusGap);
+    status->addPermanentWidget(m_busyLabel);
+    status->addPermanentWidget(m_busyBar);
+    for (QLabel* l :
+         {m_healthLabel, m_tLabel, m_stepLabel, m_rateLabel, m_fpsLabel, m_sizeLabel, m_kernelLabel}) {
         l->setMinimumWidth(90);
         status->addPermanentWidget(l);
     }
+    m_staleOverlay = new QLabel(m_view);
+    m_staleOverlay->setObjectName(QStringLiteral("staleOverlay"));
+    // Native, so that it stacks above the view's native GL window (a plain child is drawn beneath it).
+    m_staleOverlay->setAttribute(Qt::WA_DontCreateNativeAncestors);
+    m_staleOverlay->setAttribute(Qt::WA_NativeWindow);
+    m_staleOverlay->setStyleSheet(
+        QStringLiteral("color: white; background: #3a2f14; border: 1px solid #f0a030; padding: 8px 14px; "
+                       "font-weight: bold;"));
+    m_staleOverlay->hide();
     m_recLabel = new QLabel(status);
     m_recLabel->setStyleSheet(
         QStringLiteral("color: white; background: #c0262d; padding: 1px 6px; font-weight: bold"));
@@ -77,41 +126,58 @@ MainWindow::MainWindow(const core::Scenario& scenario, const QString& scenarioSo
     connect(m_controller.get(), &app::SimulationController::sessionSaved, this,
             [this](bool ok, const QString& message) {
                 if (ok)
-                    statusBar()->showMessage(message, 10000);
+                    showMessage(message, 10000);
                 else
                     reportError(tr("Saving the session failed"), message);
             });
 
     connect(m_controller.get(), &app::SimulationController::frameAvailable, this, &MainWindow::onFrame);
     connect(m_controller.get(), &app::SimulationController::runningChanged, this, [this](bool running) {
+        // The action names what it does next; it is not a check box (a checked "Pause" read as paused).
         m_playAction->setText(running ? tr("Pause") : tr("Play"));
-        m_playAction->setChecked(running);
+        m_running = running;
+        m_sinceFrame.restart();
+        updateStatus();
+    });
+    connect(m_controller.get(), &app::SimulationController::busy, this, &MainWindow::setBusy);
+    connect(m_controller.get(), &app::SimulationController::endReached, this, [this](double tEnd) {
+        showMessage(tr("Reached t_end = %1: paused. Play starts again from t = 0 (Simulation › "
+                       "Loop at t_end repeats the run).")
+                        .arg(tEnd),
+                    10000);
     });
     connect(m_controller.get(), &app::SimulationController::statsUpdated, this,
             [this](double stepsPerSecond, double) { m_stepsPerSecond = stepsPerSecond; });
-    connect(m_controller.get(), &app::SimulationController::numericalError, this,
-            [this](const QString& message) {
-                reportError(tr("Numerical error — simulation paused"),
-                            tr("%1\n\nThe state before the failed step is kept. Lower β or dt, or choose a "
-                               "normalised kernel.")
-                                .arg(message));
-            });
+    connect(
+        m_controller.get(), &app::SimulationController::numericalError, this, [this](const QString& message) {
+            reportError(tr("Numerical error — simulation paused"),
+                        tr("%1 The view shows the last state that could be computed.\n\nRemedy: lower β "
+                           "or dt (or the score matrices), or choose a normalised kernel such as softmax.")
+                            .arg(message));
+        });
     connect(m_controller.get(), &app::SimulationController::editRejected, this,
             [this](const QString& message) {
+                // The fields return to what runs, and the reason shows at once.
+                m_parameters->setScenario(m_controller->scenario());
                 m_parameters->showError(tr("Refused: %1").arg(message));
-                statusBar()->showMessage(tr("Refused: %1").arg(message), 8000);
+                showMessage(tr("Refused: %1").arg(message), 8000);
             });
     connect(m_controller.get(), &app::SimulationController::scenarioChanged, this,
             [this](const core::Scenario& s) {
                 m_parameters->setScenario(s);
                 m_view->setFlatGeometry(s.geometry == core::Geometry::Flat);
-                setWindowTitle(tr("attnsphere — %1").arg(QString::fromStdString(s.name)));
+                updateTitle();
             });
     connect(m_controller.get(), &app::SimulationController::exportFinished, this,
             [this](bool ok, const QString& message) {
                 if (ok) {
-                    statusBar()->showMessage(message, 10000);
-                    if (m_options.interactive) QMessageBox::information(this, tr("Export finished"), message);
+                    showMessage(message, 10000);
+                    if (m_options.interactive) {
+                        auto* box = new QMessageBox(QMessageBox::Information, tr("Export finished"), message,
+                                                    QMessageBox::Ok, this);
+                        box->setAttribute(Qt::WA_DeleteOnClose);
+                        box->open();
+                    }
                 } else {
                     reportError(tr("Export failed"), message);
                 }
@@ -122,7 +188,13 @@ MainWindow::MainWindow(const core::Scenario& scenario, const QString& scenarioSo
     connect(m_parameters, &ParameterPanel::speedChanged, m_controller.get(),
             &app::SimulationController::setSpeed);
     connect(m_parameters, &ParameterPanel::styleChanged, m_view, &SphereView::setStyle);
+    // The panel's own message may be scrolled out of view: the status bar always says why.
+    connect(m_parameters, &ParameterPanel::refused, this,
+            [this](const QString& message) { showMessage(message, 10000); });
     m_parameters->setScenario(scenario);
+    m_parameters->setSpeed(app::SimulationController::playbackSpeed(scenario));
+    qApp->installEventFilter(this);
+    connect(qApp, &QApplication::focusChanged, this, [this] { m_typingIn = nullptr; });
 
     m_panelTimer.setTimerType(Qt::PreciseTimer);
     m_panelTimer.setInterval(static_cast<int>(1000.0 / options.panelHz));
@@ -200,9 +272,15 @@ void MainWindow::buildMenus() {
     auto* open = file->addAction(tr("&Open scenario…"), this, &MainWindow::openScenario);
     open->setShortcut(QKeySequence(QStringLiteral("Ctrl+O")));
     open->setToolTip(tr("Load a scenario JSON file (doc/SCENARIOS.md)."));
-    auto* save = file->addAction(tr("&Save scenario…"), this, &MainWindow::saveScenario);
+    auto* save = file->addAction(tr("&Save scenario…"), this, [this] { saveScenario(false); });
     save->setShortcut(QKeySequence(QStringLiteral("Ctrl+S")));
-    save->setToolTip(tr("Save the current parameters as a scenario JSON file."));
+    save->setToolTip(tr("Save the current parameters (with their initial conditions) as a scenario file."));
+    auto* saveState =
+        file->addAction(tr("Save current state as &start…"), this, [this] { saveScenario(true); });
+    saveState->setShortcut(QKeySequence(QStringLiteral("Ctrl+Shift+S")));
+    saveState->setToolTip(
+        tr("Save the current parameters with the positions shown now as the start "
+           "(init \"points\"), to continue the run later."));
     auto* exportAction = file->addAction(tr("&Export data…"), this, &MainWindow::exportData);
     exportAction->setShortcut(QKeySequence(QStringLiteral("Ctrl+E")));
     exportAction->setToolTip(tr("series.csv, positions.npy, metadata.json of the frames shown so far."));
@@ -232,10 +310,10 @@ void MainWindow::buildMenus() {
     quit->setShortcut(QKeySequence::Quit);
 
     auto* sim = menuBar()->addMenu(tr("&Simulation"));
-    m_playAction = sim->addAction(tr("Pause"), m_controller.get(), &app::SimulationController::togglePlay);
-    m_playAction->setCheckable(true);
+    m_playAction = sim->addAction(tr("Play"), m_controller.get(), &app::SimulationController::togglePlay);
     m_playAction->setShortcut(QKeySequence(Qt::Key_Space));
     m_playAction->setToolTip(tr("Play / pause the simulation (Space)."));
+    m_playAction->setWhatsThis(tr("Play / pause"));
     auto* step = sim->addAction(tr("&Step"), m_controller.get(), &app::SimulationController::stepOnce);
     step->setShortcut(QKeySequence(Qt::Key_S));
     step->setToolTip(tr("One integration step, then pause (S)."));
@@ -245,6 +323,11 @@ void MainWindow::buildMenus() {
     });
     reset->setShortcut(QKeySequence(Qt::Key_R));
     reset->setToolTip(tr("Back to t = 0 with the same scenario and seed (R)."));
+    sim->addSeparator();
+    m_loopAction =
+        sim->addAction(tr("&Loop at t_end"), m_controller.get(), &app::SimulationController::setLoop);
+    m_loopAction->setCheckable(true);
+    m_loopAction->setToolTip(tr("At the scenario's t_end start again from t = 0 instead of pausing."));
 
     auto* presets = menuBar()->addMenu(tr("&Presets"));
     presets->setToolTipsVisible(true);
@@ -275,6 +358,7 @@ void MainWindow::buildMenus() {
                                        [this] { isFullScreen() ? showNormal() : showFullScreen(); });
     full->setShortcut(QKeySequence(Qt::Key_F));
     full->setToolTip(tr("Full screen on / off (F)."));
+    m_keyActions = {m_playAction, step, reset, full};
     m_viewMenu->addAction(tr("Reset camera"), m_view, &SphereView::resetCamera);
     for (auto [label, preset] :
          {std::pair{tr("Front view"), ViewPreset::Front}, std::pair{tr("Top view"), ViewPreset::Top},
@@ -288,11 +372,10 @@ void MainWindow::buildMenus() {
 
     auto* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("Keyboard shortcuts"), this, [this] {
-        QMessageBox::information(
-            this, tr("Keyboard shortcuts"),
-            tr("Space  play / pause\nS  single step\nR  reset\nF  full screen\nCtrl+O  open scenario\n"
-               "Ctrl+S  save scenario\nCtrl+E  export data\n\nView: drag to rotate, right-drag or wheel "
-               "to zoom, middle-drag to pan, double-click to reset the camera, click a token to select it."));
+        auto* box = new QMessageBox(QMessageBox::Information, tr("Keyboard shortcuts"), shortcutsText(),
+                                    QMessageBox::Ok, this);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->open();
     });
     help->addAction(tr("About attnsphere"), this, [this] {
         QMessageBox::about(
@@ -324,7 +407,7 @@ void MainWindow::selectToken(int index) {
         p->setSelectedToken(index);
         p->refresh();
     }
-    if (index >= 0 && m_latest) statusBar()->showMessage(tr("Selected token %1").arg(index), 5000);
+    if (index >= 0 && m_latest) showMessage(tr("Selected token %1").arg(index), 5000);
 }
 
 void MainWindow::setSceneStyle(const SceneStyle& style) {
@@ -334,7 +417,17 @@ void MainWindow::setSceneStyle(const SceneStyle& style) {
 
 void MainWindow::onFrame(std::shared_ptr<const core::Frame> frame) {
     if (m_selected >= frame->n) selectToken(-1);
+    if (m_latest && frame->t < m_latest->t) m_view->resetTrails();  // a reset, a loop or a new scenario
+    const bool wasTooLarge = m_latest && m_latest->maxStepAngle > core::kStepAngleBound;
     m_latest = frame;
+    m_sinceFrame.restart();
+    if (!wasTooLarge && frame->maxStepAngle > core::kStepAngleBound)
+        showMessage(tr("Warning: dt too large, use dt ≤ %3: a step moves a token %1 rad (bound %2), the "
+                       "integration jumps across the sphere.")
+                        .arg(frame->maxStepAngle, 0, 'g', 3)
+                        .arg(core::kStepAngleBound)
+                        .arg(frame->suggestedDt, 0, 'g', 3),
+                    15000);
     m_view->showFrame(frame);
     trackCamera();
     for (PlotPanel* p : m_panels) p->addFrame(*frame);
@@ -369,7 +462,41 @@ void MainWindow::updateStatus() {
     const core::Scenario& s = m_controller->scenario();
     m_tLabel->setText(tr("t = %1").arg(m_latest ? m_latest->t : 0.0, 0, 'f', 3));
     m_stepLabel->setText(tr("step %1").arg(m_latest ? m_latest->step : 0));
-    m_rateLabel->setText(tr("%1 steps/s").arg(m_stepsPerSecond, 0, 'f', 1));
+    // A step slower than this leaves the view without a new frame: say so rather than show a frozen run.
+    constexpr qint64 kSlowFrameMs = 1500;
+    const bool slow = m_running && m_sinceFrame.isValid() && m_sinceFrame.elapsed() > kSlowFrameMs;
+    const QString busy =
+        !m_busy.isEmpty() ? m_busy
+        : slow ? tr("Computing the next step … (no new frame for %1 s)").arg(m_sinceFrame.elapsed() / 1000)
+               : QString();
+    m_busyLabel->setText(busy);
+    m_busyLabel->setVisible(!busy.isEmpty());
+    m_busyBar->setVisible(!busy.isEmpty());
+    if (!m_busy.isEmpty()) {
+        m_staleOverlay->setText(tr("%1\nThe view shows the previous state.").arg(m_busy));
+        m_staleOverlay->adjustSize();
+        m_staleOverlay->move((m_view->width() - m_staleOverlay->width()) / 2, 12);
+        m_staleOverlay->raise();
+    }
+    m_staleOverlay->setVisible(!m_busy.isEmpty());
+    if (!busy.isEmpty() || !m_running)
+        m_rateLabel->setText(m_running ? tr("— steps/s") : tr("paused"));
+    else
+        m_rateLabel->setText(tr("%1 steps/s").arg(m_stepsPerSecond, 0, 'f', 1));
+    if (m_latest && !m_latest->finite) {
+        m_healthLabel->setText(tr("⚠ positions not finite"));
+        m_healthLabel->setStyleSheet(QStringLiteral("color: #ff7850; font-weight: bold"));
+    } else if (m_latest && m_latest->maxStepAngle > core::kStepAngleBound) {
+        m_healthLabel->setText(tr("⚠ move/step %1 rad > %2: dt ≤ %3")
+                                   .arg(m_latest->maxStepAngle, 0, 'g', 3)
+                                   .arg(core::kStepAngleBound)
+                                   .arg(m_latest->suggestedDt, 0, 'g', 3));
+        m_healthLabel->setStyleSheet(QStringLiteral("color: #f0a030; font-weight: bold"));
+    } else {
+        m_healthLabel->setText(m_latest ? tr("move/step %1 rad").arg(m_latest->maxStepAngle, 0, 'f', 3)
+                                        : QString());
+        m_healthLabel->setStyleSheet(QString());
+    }
     m_fpsLabel->setText(tr("%1 fps").arg(m_fps, 0, 'f', 1));
     m_sizeLabel->setText(tr("n = %1  d = %2  H = %3").arg(s.n).arg(s.d).arg(s.heads.count));
     const auto kernel = core::toString(s.kernel);
@@ -386,7 +513,110 @@ void MainWindow::loadScenario(const core::Scenario& s, const QString& source) {
     m_scenarioSource = source;
     m_view->resetTrails();
     m_controller->setScenario(s);
+    // Each scenario plays at its own pace: the speed chosen for the previous one does not carry over.
+    const double speed = app::SimulationController::playbackSpeed(s);
+    m_parameters->setSpeed(speed);
+    showMessage(tr("Loaded %1: runs to t_end = %2 at %3 t per second").arg(source).arg(s.tEnd).arg(speed),
+                8000);
+    updateTitle();
     if (m_options.restoreLayout) QSettings().setValue(QStringLiteral("scenario/last"), source);
+}
+
+void MainWindow::showMessage(const QString& message, int timeoutMs) {
+    // Elided to the room left of the permanent fields, with a gap, so a long message never runs into
+    // (and seems to overwrite) the t field; the full text stays in the tooltip.
+    QStatusBar* bar = statusBar();
+    const int room = m_statusGap->isVisible() ? m_statusGap->x() - 12 : bar->width() / 2;
+    bar->setToolTip(message);
+    bar->showMessage(bar->fontMetrics().elidedText(message, Qt::ElideRight, std::max(room, 80)), timeoutMs);
+}
+
+void MainWindow::updateTitle() {
+    const QFileInfo file(m_scenarioSource);
+    const QString name = file.isFile() ? file.fileName() : m_scenarioSource;
+    setWindowTitle(tr("attnsphere — %1").arg(name));
+}
+
+void MainWindow::setBusy(const QString& what) {
+    m_busy = what;
+    updateStatus();
+}
+
+QString MainWindow::shortcutsText() const {
+    // Generated from the actions themselves, so the list cannot drift from what the keys do.
+    QStringList lines;
+    for (const QMenu* menu : menuBar()->findChildren<QMenu*>()) {
+        for (const QAction* a : menu->actions()) {
+            if (a->shortcut().isEmpty()) continue;
+            // An action whose text follows its state (Play/Pause) describes itself in whatsThis.
+            QString text = a->whatsThis().isEmpty() ? a->text() : a->whatsThis();
+            text.remove(QLatin1Char('&'));
+            const QString line =
+                QStringLiteral("%1  %2").arg(a->shortcut().toString(QKeySequence::NativeText), text);
+            if (!lines.contains(line)) lines << line;
+        }
+    }
+    return lines.join(QLatin1Char('\n')) +
+           tr("\n\nSpace, S, R and F work wherever the focus is, except while typing in a field (Enter "
+              "applies, Escape leaves it).\n\nView: drag to rotate, right-drag or wheel to zoom, middle-drag "
+              "to pan, double-click to reset the camera, click a token to select it.");
+}
+
+bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
+    const QEvent::Type type = event->type();
+    if (type != QEvent::ShortcutOverride && type != QEvent::KeyPress)
+        return QMainWindow::eventFilter(watched, event);
+    QWidget* field = textField(watched);
+    if (!field || field->window() != this) return QMainWindow::eventFilter(watched, event);
+    const auto* key = static_cast<QKeyEvent*>(event);
+    if (type == QEvent::KeyPress) {
+        if (key->key() == Qt::Key_Escape) {
+            // Leave the field without applying what was typed.
+            if (m_parameters->isAncestorOf(field)) m_parameters->revertEditing();
+            m_typingIn = nullptr;
+            field->clearFocus();
+            return true;
+        }
+        if (key->key() == Qt::Key_Return || key->key() == Qt::Key_Enter)
+            m_typingIn = nullptr;
+        else if (key->key() == Qt::Key_Backspace || key->key() == Qt::Key_Delete ||
+                 (!key->text().isEmpty() && key->text().at(0).isPrint()))
+            m_typingIn = field;
+        return QMainWindow::eventFilter(watched, event);
+    }
+    // ShortcutOverride: a text field claims printable keys. Unless the user is typing there, the
+    // single-key shortcuts win (the event is left unaccepted, so the shortcut map triggers the action).
+    if (m_typingIn == field || (key->modifiers() & ~Qt::KeypadModifier) != Qt::NoModifier)
+        return QMainWindow::eventFilter(watched, event);
+    for (const QAction* a : m_keyActions)
+        if (a->isEnabled() && a->shortcut() == QKeySequence(key->key())) {
+            event->ignore();
+            return true;
+        }
+    return QMainWindow::eventFilter(watched, event);
+}
+
+bool MainWindow::settle(int timeoutMs) {
+    QElapsedTimer clock, quiet;
+    clock.start();
+    quiet.start();
+    m_controller->pause();
+    auto last = m_latest;
+    while (clock.elapsed() < timeoutMs) {
+        QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+        if (m_latest != last) {
+            last = m_latest;
+            quiet.restart();
+        }
+        // Paused, nothing being built, and the frame the pause published has arrived (none since).
+        if (!m_controller->isRunning() && m_busy.isEmpty() && m_latest && quiet.elapsed() >= 150) {
+            refreshPanels();
+            updateStatus();
+            QCoreApplication::processEvents();
+            return true;
+        }
+    }
+    return false;
 }
 
 void MainWindow::openScenario() {
@@ -400,18 +630,46 @@ void MainWindow::openScenario() {
     }
 }
 
-void MainWindow::saveScenario() {
+void MainWindow::saveScenario(bool currentState) {
     const QString path = QFileDialog::getSaveFileName(
-        this, tr("Save scenario"), QStringLiteral("scenario.json"), tr("Scenario (*.json)"));
-    if (path.isEmpty()) return;
+        this, currentState ? tr("Save current state as start") : tr("Save scenario"),
+        QStringLiteral("scenario.json"), tr("Scenario (*.json)"));
+    if (!path.isEmpty()) saveScenarioTo(path, currentState);
+}
+
+bool MainWindow::saveScenarioTo(const QString& path, bool currentState) {
+    core::Scenario s = m_controller->scenario();
+    std::string text;
+    try {
+        if (currentState) {
+            if (!m_latest || m_latest->n != s.n || m_latest->d != s.d)
+                throw std::runtime_error("no frame of the running scenario has been shown yet");
+            s.init = core::InitSpec{};
+            s.init.kind = core::InitKind::Points;
+            s.init.points = m_latest->positions;
+            s.description = "Continues " + s.name + " from t = " + std::to_string(m_latest->t) + " (step " +
+                            std::to_string(m_latest->step) + ")." +
+                            (s.description.empty() ? "" : " " + s.description);
+            s.validate();
+        }
+        text = s.toJson().dump(2) + "\n";
+    } catch (const std::exception& e) {
+        reportError(tr("Cannot save scenario"), QString::fromStdString(e.what()));
+        return false;
+    }
     QFile file(path);
-    const std::string text = m_controller->scenario().toJson().dump(2) + "\n";
     if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
         file.write(text.data(), static_cast<qint64>(text.size())) != static_cast<qint64>(text.size())) {
         reportError(tr("Cannot save scenario"), tr("%1: %2").arg(path, file.errorString()));
-        return;
+        return false;
     }
-    statusBar()->showMessage(tr("Saved %1").arg(path), 5000);
+    if (!currentState) {
+        // The window now shows this file; a saved state is a new start, loaded when the user opens it.
+        m_scenarioSource = path;
+        updateTitle();
+    }
+    showMessage(tr("Saved %1").arg(path), 5000);
+    return true;
 }
 
 void MainWindow::exportData() {
@@ -431,10 +689,14 @@ void MainWindow::exportData() {
 }
 
 void MainWindow::reportError(const QString& title, const QString& message) {
-    statusBar()->showMessage(title + QStringLiteral(": ") + message, 10000);
-    if (m_options.interactive)
-        QMessageBox::warning(this, title, message);
-    else
+    showMessage(title + QStringLiteral(": ") + message, 10000);
+    if (m_options.interactive) {
+        // Non-blocking: the window (and a test or script driving it) keeps running while it is shown.
+        auto* box = new QMessageBox(QMessageBox::Warning, title, message, QMessageBox::Ok, this);
+        box->setAttribute(Qt::WA_DeleteOnClose);
+        box->setObjectName(QStringLiteral("errorDialog"));
+        box->open();
+    } else
         std::fprintf(stderr, "attnsphere: %s: %s\n", qPrintable(title), qPrintable(message));
 }
 
@@ -504,7 +766,7 @@ QString MainWindow::stopRecording() {
     const int frames = m_recorder->frameCount();
     try {
         const QString path = m_recorder->stop();
-        statusBar()->showMessage(tr("Recorded %1 frames to %2").arg(frames).arg(path), 10000);
+        showMessage(tr("Recorded %1 frames to %2").arg(frames).arg(path), 10000);
         return path;
     } catch (const std::exception& e) {
         reportError(tr("Recording failed"), QString::fromStdString(e.what()));
@@ -545,8 +807,7 @@ void MainWindow::saveViewScreenshot() {
             renderViewImage(*m_latest, m_view->camera(), m_view->style(), s.size, s.transparent,
                             m_controller->scenario().geometry == core::Geometry::Flat);
         if (!image.save(s.path)) throw std::runtime_error("cannot write " + s.path.toStdString());
-        statusBar()->showMessage(tr("Saved %1 (%2×%3)").arg(s.path).arg(s.size.width()).arg(s.size.height()),
-                                 8000);
+        showMessage(tr("Saved %1 (%2×%3)").arg(s.path).arg(s.size.width()).arg(s.size.height()), 8000);
     } catch (const std::exception& e) {
         reportError(tr("Screenshot failed"), QString::fromStdString(e.what()));
     }

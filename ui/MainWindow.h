@@ -18,6 +18,7 @@
 class QLabel;
 class QDockWidget;
 class QAction;
+class QProgressBar;
 
 namespace attnsphere::ui {
 
@@ -58,9 +59,24 @@ public:
     QString stopRecording();  // finalises; returns the file, empty on failure (reported)
     bool isRecording() const { return m_recorder && m_recorder->isRecording(); }
     int recordedFrames() const { return m_recorder ? m_recorder->frameCount() : 0; }
+    // Loads a scenario as File > Open and the Presets menu do: its own playback speed and t_end apply,
+    // and the window title names `source` (a file's name or a preset).
+    void loadScenario(const core::Scenario& s, const QString& source);
+    // Writes the running scenario; with `currentState` its start is the shown positions (init "points"),
+    // so a run can be continued later. Returns false after reporting the failure.
+    bool saveScenarioTo(const QString& path, bool currentState);
+    // Pauses, waits for the frame the pause publishes and brings the view, panels and status bar to it:
+    // a screenshot then shows one consistent state.
+    bool settle(int timeoutMs = 10000);
+    // A status message and, interactive, a non-blocking dialog; stderr otherwise.
+    void reportError(const QString& title, const QString& message);
+    // The keyboard shortcuts of the window's actions, as the Help dialog lists them.
+    QString shortcutsText() const;
 
 protected:
     void closeEvent(QCloseEvent* e) override;
+    // Space, S, R, F reach their actions wherever the focus is, unless the user is typing in a text field.
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
     void buildDocks();
@@ -69,15 +85,17 @@ private:
     void refreshPanels();
     void updateStatus();
     void openScenario();
-    void saveScenario();
     void exportData();
     void recordFromDialog();
     void onRecordFrame(std::shared_ptr<const core::Frame> frame);
     void saveViewScreenshot();
     void saveSession();
     void trackCamera();
-    void loadScenario(const core::Scenario& s, const QString& source);
-    void reportError(const QString& title, const QString& message);
+    void saveScenario(bool currentState);
+    void setBusy(const QString& what);
+    void showMessage(const QString& message, int timeoutMs);  // temporary status message
+    void updateTitle();
+
     QDockWidget* addDock(QWidget* w, const QString& title, const QString& name, Qt::DockWidgetArea area);
 
     Options m_options;
@@ -92,8 +110,18 @@ private:
     std::vector<QDockWidget*> m_docks;
     QMenu* m_viewMenu = nullptr;
     QAction* m_playAction = nullptr;
+    QAction* m_loopAction = nullptr;
+    std::vector<QAction*> m_keyActions;  // single-key shortcuts (Space, S, R, F)
+    QObject* m_typingIn = nullptr;       // the text field the user is typing in (keys go there)
     QTimer m_panelTimer, m_statusTimer;
-    QLabel *m_tLabel, *m_stepLabel, *m_rateLabel, *m_fpsLabel, *m_sizeLabel, *m_kernelLabel;
+    QLabel *m_tLabel, *m_stepLabel, *m_rateLabel, *m_fpsLabel, *m_sizeLabel, *m_kernelLabel, *m_healthLabel;
+    QLabel* m_busyLabel = nullptr;
+    QWidget* m_statusGap = nullptr;
+    QLabel* m_staleOverlay = nullptr;
+    QProgressBar* m_busyBar = nullptr;
+    QString m_busy;              // what the worker reported it is busy with
+    QElapsedTimer m_sinceFrame;  // wall time since the last frame (a slow step shows as busy)
+    bool m_running = false;
     std::shared_ptr<const core::Frame> m_latest;
     QString m_scenarioSource;
     double m_stepsPerSecond = 0;

@@ -39,6 +39,7 @@ MatrixEditorDialog::MatrixEditorDialog(const core::Matrix& M, int head, QWidget*
     for (int a = 0; a < d; ++a)
         for (int b = 0; b < d; ++b)
             m_table->setItem(a, b, new QTableWidgetItem(QString::number(M(a, b), 'g', 6)));
+    m_accepted = M;
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     layout->addWidget(m_table, 1);
     m_symmetric =
@@ -59,10 +60,11 @@ MatrixEditorDialog::MatrixEditorDialog(const core::Matrix& M, int head, QWidget*
     connect(m_table, &QTableWidget::cellChanged, this, &MatrixEditorDialog::cellEdited);
     connect(m_symmetric, &QCheckBox::toggled, this, [this](bool on) {
         if (!on) return;
-        const core::Matrix S = 0.5 * (matrix() + matrix().transpose());
+        const core::Matrix S = 0.5 * (m_accepted + m_accepted.transpose());
         m_updating = true;
         for (int a = 0; a < S.rows(); ++a)
             for (int b = 0; b < S.cols(); ++b) m_table->item(a, b)->setText(QString::number(S(a, b), 'g', 6));
+        m_accepted = S;
         m_updating = false;
         updateSpectrum();
     });
@@ -71,11 +73,7 @@ MatrixEditorDialog::MatrixEditorDialog(const core::Matrix& M, int head, QWidget*
 }
 
 core::Matrix MatrixEditorDialog::matrix() const {
-    const int d = m_table->rowCount();
-    core::Matrix M(d, d);
-    for (int a = 0; a < d; ++a)
-        for (int b = 0; b < d; ++b) M(a, b) = m_table->item(a, b)->text().toDouble();
-    return M;
+    return m_accepted;
 }
 
 void MatrixEditorDialog::cellEdited(int row, int column) {
@@ -86,16 +84,24 @@ void MatrixEditorDialog::cellEdited(int row, int column) {
     const double v = item->text().toDouble(&ok);
     // Refused in place: the cell is reset and the reason shown.
     if (!ok || !std::isfinite(v) || std::abs(v) > 1000) {
-        item->setText(QStringLiteral("0"));
+        // Refused in place: the entry returns to its previous value (not 0) and the reason is shown.
+        const QString previous = QString::number(m_accepted(row, column), 'g', 17);
+        item->setText(previous);
         item->setToolTip(tr("must be a number in [−1000, 1000]"));
         m_spectrum->setText(
-            tr("<span style='color:#e69f00'>M(%1, %2) must be a number in [−1000, 1000]; reset to 0.</span>")
+            tr("<span style='color:#e69f00'>M(%1, %2) must be a number in [−1000, 1000]; kept "
+               "%3.</span>")
                 .arg(row + 1)
-                .arg(column + 1));
+                .arg(column + 1)
+                .arg(previous));
         m_updating = false;
         return;
     }
-    if (m_symmetric->isChecked() && row != column) m_table->item(column, row)->setText(item->text());
+    m_accepted(row, column) = v;
+    if (m_symmetric->isChecked() && row != column) {
+        m_table->item(column, row)->setText(item->text());
+        m_accepted(column, row) = v;
+    }
     m_updating = false;
     updateSpectrum();
 }

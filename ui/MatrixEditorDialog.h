@@ -28,6 +28,9 @@ private:
     QCheckBox* m_symmetric;
     QLabel* m_spectrum;
     bool m_updating = false;
+    // The matrix as accepted so far, at full precision (the cells show 6 digits; an untouched entry keeps
+    // its exact value and a refused edit returns to it).
+    core::Matrix m_accepted;
 };
 
 }  // namespace attnsphere::ui

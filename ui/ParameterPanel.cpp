@@ -2,19 +2,26 @@
 
 #include "ui/MatrixEditorDialog.h"
 
+#include <QAbstractScrollArea>
 #include <QCheckBox>
 #include <QComboBox>
+#include <QCoreApplication>
 #include <QDoubleSpinBox>
+#include <QEvent>
 #include <QFormLayout>
 #include <QGroupBox>
 #include <QHeaderView>
 #include <QLabel>
+#include <QLineEdit>
 #include <QPushButton>
+#include <QRegularExpressionValidator>
+#include <QScrollBar>
 #include <QSpinBox>
 #include <QTableWidget>
 #include <QVBoxLayout>
 
 #include <limits>
+#include <stdexcept>
 
 namespace attnsphere::ui {
 namespace {
@@ -92,8 +99,11 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
     m_integrator->setToolTip(
         tr("Euler, RK4 (both renormalised onto the sphere) or adaptive Dormand–Prince 5(4)."));
     m_dt = realBox(tokens, 0.0001, 10, 4, 0.01, tr("dt: time step (initial step for Dormand–Prince)."));
-    m_seed = intBox(tokens, 0, std::numeric_limits<int>::max(),
-                    tr("Seed of the random heads and initial positions."));
+    m_seed = new QLineEdit(tokens);
+    m_seed->setValidator(
+        new QRegularExpressionValidator(QRegularExpression(QStringLiteral("[0-9]{1,20}")), m_seed));
+    m_seed->setToolTip(tr("Seed of the random heads and initial positions (Enter applies).\nAllowed: 0 … %1.")
+                           .arg(std::numeric_limits<std::uint64_t>::max()));
     m_init = new QComboBox(tokens);
     m_init->addItem(tr("uniform on the sphere"), static_cast<int>(core::InitKind::Uniform));
     m_init->addItem(tr("one hemisphere"), static_cast<int>(core::InitKind::Hemisphere));
@@ -206,6 +216,13 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
     df->addRow(m_grid);
     layout->addWidget(display);
 
+    for (auto [w, name] : {std::pair<QWidget*, const char*>{m_speed, "speed"},
+                           {m_fastest, "fastest"},
+                           {m_colour, "colour"},
+                           {m_trail, "trail"},
+                           {m_pointSize, "pointSize"},
+                           {m_headTable, "headTable"}})
+        w->setObjectName(QString::fromLatin1(name));
     m_error = new QLabel(this);
     m_error->setWordWrap(true);
     m_error->setStyleSheet(QStringLiteral("color: #f0a030; font-weight: bold;"));
@@ -218,12 +235,63 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
     m_debounce.setInterval(250);
     connect(&m_debounce, &QTimer::timeout, this, [this] { emit edited(m_pending); });
 
-    for (QSpinBox* b : {m_n, m_d, m_H, m_seed, m_clusters})
-        connect(b, &QSpinBox::valueChanged, this, &ParameterPanel::collect);
-    for (QDoubleSpinBox* b : {m_beta, m_dt, m_eps, m_rho})
-        connect(b, &QDoubleSpinBox::valueChanged, this, &ParameterPanel::collect);
-    for (QComboBox* b : {m_kernel, m_geometry, m_integrator, m_heads, m_value, m_init})
-        connect(b, &QComboBox::currentIndexChanged, this, &ParameterPanel::collect);
+    // Each control changes its own field only (an edit sends what the user changed, nothing rounded).
+    connect(m_n, &QSpinBox::valueChanged, this, [this](int v) { edit([v](core::Scenario& s) { s.n = v; }); });
+    connect(m_d, &QSpinBox::valueChanged, this, [this](int v) { edit([v](core::Scenario& s) { s.d = v; }); });
+    connect(m_beta, &QDoubleSpinBox::valueChanged, this,
+            [this](double v) { edit([v](core::Scenario& s) { s.beta = v; }); });
+    connect(m_dt, &QDoubleSpinBox::valueChanged, this,
+            [this](double v) { edit([v](core::Scenario& s) { s.dt = v; }); });
+    connect(m_rho, &QDoubleSpinBox::valueChanged, this,
+            [this](double v) { edit([v](core::Scenario& s) { s.init.rho = v; }); });
+    connect(m_clusters, &QSpinBox::valueChanged, this,
+            [this](int v) { edit([v](core::Scenario& s) { s.init.clusters = v; }); });
+    connect(m_eps, &QDoubleSpinBox::valueChanged, this,
+            [this](double v) { edit([v](core::Scenario& s) { s.heads.eps = v; }); });
+    connect(m_kernel, &QComboBox::currentIndexChanged, this, [this] {
+        edit([k = comboValue<core::KernelKind>(m_kernel)](core::Scenario& s) { s.kernel = k; });
+    });
+    connect(m_geometry, &QComboBox::currentIndexChanged, this, [this] {
+        edit([g = comboValue<core::Geometry>(m_geometry)](core::Scenario& s) { s.geometry = g; });
+    });
+    connect(m_integrator, &QComboBox::currentIndexChanged, this, [this] {
+        edit([i = comboValue<core::IntegratorKind>(m_integrator)](core::Scenario& s) { s.integrator = i; });
+    });
+    connect(m_init, &QComboBox::currentIndexChanged, this, [this] {
+        edit([k = comboValue<core::InitKind>(m_init)](core::Scenario& s) { s.init.kind = k; });
+    });
+    connect(m_heads, &QComboBox::currentIndexChanged, this, [this] {
+        edit([k = comboValue<core::HeadsKind>(m_heads)](core::Scenario& s) {
+            s.heads.kind = k;
+            if (k != core::HeadsKind::Explicit) s.heads.explicitM.clear();
+        });
+    });
+    connect(m_value, &QComboBox::currentIndexChanged, this, [this] {
+        edit([v = comboValue<core::ValueKind>(m_value)](core::Scenario& s) {
+            s.heads.value = v;
+            if (v != core::ValueKind::Explicit) s.heads.explicitV.clear();
+        });
+    });
+    connect(m_H, &QSpinBox::valueChanged, this, [this](int H) {
+        edit([H](core::Scenario& s) {
+            const auto count = static_cast<std::size_t>(H);
+            s.heads.count = H;
+            s.heads.alpha.resize(count, 1.0);
+            if (s.heads.scale.size() > 1) s.heads.scale.resize(count, s.heads.scale.back());
+            if (!s.heads.beta.empty()) s.heads.beta.resize(count, s.beta);
+        });
+    });
+    connect(m_seed, &QLineEdit::editingFinished, this, [this] {
+        bool ok = false;
+        const qulonglong seed = m_seed->text().toULongLong(&ok);
+        if (!ok) {
+            showScenario(m_pending);
+            refuse(tr("Not applied: seed: must be an integer in [0, %1]")
+                       .arg(std::numeric_limits<std::uint64_t>::max()));
+            return;
+        }
+        if (seed != m_pending.seed) edit([seed](core::Scenario& s) { s.seed = seed; });
+    });
     auto speed = [this] {
         m_speed->setEnabled(!m_fastest->isChecked());
         emit speedChanged(m_fastest->isChecked() ? 0.0 : m_speed->value());
@@ -240,6 +308,45 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
     m_speed->setValue(1.0);
     m_loading = false;
     setStyle(SceneStyle());
+    for (QWidget* w : findChildren<QAbstractSpinBox*>()) guardWheel(w);
+    for (QWidget* w : findChildren<QComboBox*>()) guardWheel(w);
+}
+
+void ParameterPanel::guardWheel(QWidget* w) {
+    w->setFocusPolicy(Qt::StrongFocus);  // not Qt::WheelFocus: a wheel neither focuses nor changes it
+    w->installEventFilter(this);
+}
+
+bool ParameterPanel::eventFilter(QObject* watched, QEvent* event) {
+    if (event->type() == QEvent::Wheel) {
+        auto* w = qobject_cast<QWidget*>(watched);
+        if (w && !w->hasFocus()) {
+            // The value stays; the nearest enclosing area that can scroll (the head table, the panel's
+            // scroll area) scrolls instead.
+            for (QWidget* p = w->parentWidget(); p; p = p->parentWidget())
+                if (auto* area = qobject_cast<QAbstractScrollArea*>(p);
+                    area && area->verticalScrollBar()->maximum() > 0) {
+                    QCoreApplication::sendEvent(area->verticalScrollBar(), event);
+                    break;
+                }
+            return true;
+        }
+    }
+    return QWidget::eventFilter(watched, event);
+}
+
+void ParameterPanel::setSpeed(double simulatedPerSecond) {
+    {
+        const QSignalBlocker blockSpeed(m_speed), blockFastest(m_fastest);
+        m_fastest->setChecked(false);
+        m_speed->setEnabled(true);
+        m_speed->setValue(simulatedPerSecond);
+    }
+    emit speedChanged(m_speed->value());
+}
+
+void ParameterPanel::revertEditing() {
+    showScenario(m_pending);
 }
 
 void ParameterPanel::setStyle(const SceneStyle& style) {
@@ -264,9 +371,16 @@ void ParameterPanel::emitStyle() {
 }
 
 void ParameterPanel::setScenario(const core::Scenario& s) {
-    m_loading = true;
     m_scenario = s;
-    m_pending = s;
+    // An edit waiting to be sent was made on top of the earlier state: keep it.
+    if (!m_debounce.isActive()) m_pending = s;
+    showScenario(m_pending);
+    showError(QString());
+}
+
+void ParameterPanel::showScenario(const core::Scenario& s) {
+    const bool wasLoading = m_loading;
+    m_loading = true;
     m_n->setValue(s.n);
     m_d->setValue(s.d);
     m_beta->setValue(s.beta);
@@ -274,7 +388,7 @@ void ParameterPanel::setScenario(const core::Scenario& s) {
     setCombo(m_geometry, s.geometry);
     setCombo(m_integrator, s.integrator);
     m_dt->setValue(s.dt);
-    m_seed->setValue(static_cast<int>(std::min<std::uint64_t>(s.seed, std::numeric_limits<int>::max())));
+    m_seed->setText(QString::number(static_cast<qulonglong>(s.seed)));
     setCombo(m_init, s.init.kind);
     m_rho->setValue(s.init.rho);
     m_clusters->setValue(s.init.clusters);
@@ -282,18 +396,39 @@ void ParameterPanel::setScenario(const core::Scenario& s) {
     setCombo(m_heads, s.heads.kind);
     m_eps->setValue(s.heads.eps);
     setCombo(m_value, s.heads.value);
-    m_rho->setEnabled(s.init.kind == core::InitKind::Equiangular);
-    m_clusters->setEnabled(s.init.kind == core::InitKind::Clusters);
-    m_eps->setEnabled(s.heads.kind == core::HeadsKind::ApproxOrthogonalBlocks);
+    updateEnabled();
     rebuildHeadTable();
-    m_loading = false;
-    showError(QString());
+    m_loading = wasLoading;
+}
+
+void ParameterPanel::updateEnabled() {
+    m_rho->setEnabled(m_pending.init.kind == core::InitKind::Equiangular);
+    m_clusters->setEnabled(m_pending.init.kind == core::InitKind::Clusters);
+    m_eps->setEnabled(m_pending.heads.kind == core::HeadsKind::ApproxOrthogonalBlocks);
 }
 
 void ParameterPanel::rebuildHeadTable() {
     const bool wasLoading = m_loading;
     m_loading = true;
     const int H = m_pending.heads.count;
+    const auto& alphas = m_pending.heads.alpha;
+    const auto& scales = m_pending.heads.scale;
+    auto alphaOf = [&](std::size_t h) { return h < alphas.size() ? alphas[h] : 1.0; };
+    auto scaleOf = [&](std::size_t h) {
+        return scales.empty() ? 1.0 : (h < scales.size() ? scales[h] : scales.back());
+    };
+    if (m_headTable->rowCount() == H) {
+        // Same heads: update the values in place (keeps the focus of a box being edited).
+        for (int h = 0; h < H; ++h) {
+            const auto uh = static_cast<std::size_t>(h);
+            if (auto* a = qobject_cast<QDoubleSpinBox*>(m_headTable->cellWidget(h, 1)))
+                a->setValue(alphaOf(uh));
+            if (auto* c = qobject_cast<QDoubleSpinBox*>(m_headTable->cellWidget(h, 2)))
+                c->setValue(scaleOf(uh));
+        }
+        m_loading = wasLoading;
+        return;
+    }
     m_headTable->setRowCount(H);
     for (int h = 0; h < H; ++h) {
         auto* name = new QTableWidgetItem(tr("head %1").arg(h + 1));
@@ -302,69 +437,53 @@ void ParameterPanel::rebuildHeadTable() {
         m_headTable->setItem(h, 0, name);
         const auto uh = static_cast<std::size_t>(h);
         auto* alpha = realBox(m_headTable, 0, 100, 3, 0.1, tr("α_%1: strength of head %1.").arg(h + 1));
-        alpha->setValue(uh < m_pending.heads.alpha.size() ? m_pending.heads.alpha[uh] : 1.0);
+        alpha->setValue(alphaOf(uh));
         auto* scale =
             realBox(m_headTable, 0, 100, 3, 0.1, tr("a_%1: scale of the generated M_%1.").arg(h + 1));
-        const auto& sc = m_pending.heads.scale;
-        scale->setValue(sc.empty() ? 1.0 : (uh < sc.size() ? sc[uh] : sc.back()));
-        auto* edit = new QPushButton(tr("edit…"), m_headTable);
-        edit->setToolTip(
+        scale->setValue(scaleOf(uh));
+        auto* button = new QPushButton(tr("edit…"), m_headTable);
+        button->setToolTip(
             tr("Edit M_%1 entry by entry; shows its eigenvalues, mean and variance.").arg(h + 1));
         m_headTable->setCellWidget(h, 1, alpha);
         m_headTable->setCellWidget(h, 2, scale);
-        m_headTable->setCellWidget(h, 3, edit);
-        connect(alpha, &QDoubleSpinBox::valueChanged, this, &ParameterPanel::collect);
-        connect(scale, &QDoubleSpinBox::valueChanged, this, &ParameterPanel::collect);
-        connect(edit, &QPushButton::clicked, this, [this, h] { editMatrix(h); });
+        m_headTable->setCellWidget(h, 3, button);
+        guardWheel(alpha);
+        guardWheel(scale);
+        connect(alpha, &QDoubleSpinBox::valueChanged, this, [this, uh](double v) {
+            edit([uh, v](core::Scenario& s) {
+                s.heads.alpha.resize(static_cast<std::size_t>(s.heads.count), 1.0);
+                s.heads.alpha[uh] = v;
+            });
+        });
+        connect(scale, &QDoubleSpinBox::valueChanged, this, [this, uh](double v) {
+            edit([uh, v](core::Scenario& s) {
+                const double all = s.heads.scale.empty() ? 1.0 : s.heads.scale.back();
+                if (s.heads.scale.size() <= 1)
+                    s.heads.scale.assign(static_cast<std::size_t>(s.heads.count), all);
+                s.heads.scale.resize(static_cast<std::size_t>(s.heads.count), all);
+                s.heads.scale[uh] = v;
+            });
+        });
+        connect(button, &QPushButton::clicked, this, [this, h] { editMatrix(h); });
     }
     m_loading = wasLoading;
 }
 
-void ParameterPanel::collect() {
+void ParameterPanel::edit(const std::function<void(core::Scenario&)>& change) {
     if (m_loading) return;
     core::Scenario s = m_pending;
-    s.n = m_n->value();
-    s.d = m_d->value();
-    s.beta = m_beta->value();
-    s.kernel = comboValue<core::KernelKind>(m_kernel);
-    s.geometry = comboValue<core::Geometry>(m_geometry);
-    s.integrator = comboValue<core::IntegratorKind>(m_integrator);
-    s.dt = m_dt->value();
-    s.seed = static_cast<std::uint64_t>(m_seed->value());
-    s.init.kind = comboValue<core::InitKind>(m_init);
-    s.init.rho = m_rho->value();
-    s.init.clusters = m_clusters->value();
-    s.heads.kind = comboValue<core::HeadsKind>(m_heads);
-    s.heads.eps = m_eps->value();
-    s.heads.value = comboValue<core::ValueKind>(m_value);
-    const int previousH = s.heads.count;
-    s.heads.count = m_H->value();
-    std::vector<double> alpha, scale;
-    for (int h = 0; h < s.heads.count; ++h) {
-        const bool row = h < previousH && h < m_headTable->rowCount();
-        auto* a = row ? qobject_cast<QDoubleSpinBox*>(m_headTable->cellWidget(h, 1)) : nullptr;
-        auto* c = row ? qobject_cast<QDoubleSpinBox*>(m_headTable->cellWidget(h, 2)) : nullptr;
-        alpha.push_back(a ? a->value() : 1.0);
-        scale.push_back(c ? c->value() : (scale.empty() ? 1.0 : scale.back()));
-    }
-    s.heads.alpha = alpha;
-    s.heads.scale = scale;
-    if (s.heads.beta.size() != static_cast<std::size_t>(s.heads.count)) s.heads.beta.clear();
-    if (s.heads.kind != core::HeadsKind::Explicit) s.heads.explicitM.clear();
-    if (s.heads.value != core::ValueKind::Explicit) s.heads.explicitV.clear();
-    m_rho->setEnabled(s.init.kind == core::InitKind::Equiangular);
-    m_clusters->setEnabled(s.init.kind == core::InitKind::Clusters);
-    m_eps->setEnabled(s.heads.kind == core::HeadsKind::ApproxOrthogonalBlocks);
-    m_pending = s;
-    if (s.heads.count != previousH) rebuildHeadTable();
+    change(s);
     try {
         s.validate();
     } catch (const std::exception& e) {
-        // Refused in place: nothing is sent until the combination is valid.
-        m_debounce.stop();
-        showError(tr("Not applied: %1").arg(QString::fromStdString(e.what())));
+        // Refused at once, saying why; the field returns to its previous value and nothing is sent.
+        showScenario(m_pending);
+        refuse(tr("Not applied: %1").arg(QString::fromStdString(e.what())));
         return;
     }
+    m_pending = s;
+    updateEnabled();
+    rebuildHeadTable();
     showError(QString());
     m_debounce.start();
 }
@@ -395,19 +514,17 @@ void ParameterPanel::editMatrix(int head) {
         s.heads.explicitV.clear();
     s.heads.kind = core::HeadsKind::Explicit;
     s.heads.scale = {1.0};
-    m_loading = true;
-    setCombo(m_heads, s.heads.kind);
-    setCombo(m_value, s.heads.value);
-    m_loading = false;
-    m_pending = s;
     try {
         s.validate();
     } catch (const std::exception& e) {
-        showError(tr("Not applied: %1").arg(QString::fromStdString(e.what())));
+        // Nothing changes (a refused matrix must not wait in the panel for the next unrelated edit).
+        refuse(tr("Not applied: %1").arg(QString::fromStdString(e.what())));
         return;
     }
+    m_pending = s;
+    showScenario(s);
     showError(QString());
-    rebuildHeadTable();
+    m_debounce.stop();
     emit edited(s);
 }
 
@@ -418,6 +535,11 @@ QString ParameterPanel::errorText() const {
 void ParameterPanel::showError(const QString& message) {
     m_error->setText(message);
     m_error->setVisible(!message.isEmpty());
+}
+
+void ParameterPanel::refuse(const QString& message) {
+    showError(message);
+    emit refused(message);
 }
 
 }  // namespace attnsphere::ui

@@ -8,10 +8,13 @@
 #include <QTimer>
 #include <QWidget>
 
+#include <functional>
+
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
+class QLineEdit;
 class QSpinBox;
 class QTableWidget;
 
@@ -23,6 +26,10 @@ public:
     explicit ParameterPanel(QWidget* parent = nullptr);
     // Shows a scenario (e.g. confirmed by the worker) without emitting edited().
     void setScenario(const core::Scenario& scenario);
+    // Shows and emits a playback speed (a loaded scenario's own); unchecks "as fast as possible".
+    void setSpeed(double simulatedPerSecond);
+    // Drops what is being typed: every field shows the value that runs (or is about to be sent) again.
+    void revertEditing();
     const core::Scenario& scenario() const { return m_scenario; }
     void setStyle(const SceneStyle& style);
     void showError(const QString& message);  // empty clears
@@ -32,9 +39,21 @@ signals:
     void edited(const attnsphere::core::Scenario& scenario);
     void speedChanged(double simulatedPerSecond);  // <= 0: as fast as possible
     void styleChanged(const attnsphere::ui::SceneStyle& style);
+    // An edit was refused (the reason, as shown in the panel): for a message where the user looks.
+    void refused(const QString& message);
+
+protected:
+    // A wheel over an unfocused spin box or combo box scrolls the panel instead of changing the value.
+    bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
-    void collect();  // widgets -> m_pending, validate, schedule emission
+    // Applies one user edit to the pending scenario: only the field the user changed is sent. A refused
+    // edit says why at once and the field returns to its previous value.
+    void edit(const std::function<void(core::Scenario&)>& change);
+    void showScenario(const core::Scenario& s);  // widgets <- s, without emitting
+    void updateEnabled();
+    void refuse(const QString& message);  // shows and emits refused()
+    void guardWheel(QWidget* w);
     void rebuildHeadTable();
     void editMatrix(int head);
     void emitStyle();
@@ -44,7 +63,8 @@ private:
     bool m_loading = false;
     QTimer m_debounce;
 
-    QSpinBox *m_n, *m_d, *m_H, *m_seed, *m_clusters, *m_trail;
+    QSpinBox *m_n, *m_d, *m_H, *m_clusters, *m_trail;
+    QLineEdit* m_seed;  // seeds span 0 … 2^64 − 1, beyond a QSpinBox's int
     QDoubleSpinBox *m_beta, *m_dt, *m_eps, *m_rho, *m_speed, *m_pointSize;
     QComboBox *m_kernel, *m_geometry, *m_integrator, *m_heads, *m_value, *m_init, *m_colour;
     QCheckBox *m_fastest, *m_shell, *m_grid;

@@ -42,9 +42,6 @@ void Recorder::start(const RecordSettings& settings, const SceneStyle& style, bo
 
 void Recorder::addFrame(const core::Frame& frame, const CameraState& camera, const OverlayContext& overlay) {
     if (!isRecording()) return;
-    m_renderer->scene().showFrame(frame);
-    m_renderer->scene().setCamera(camera);
-    const QImage view = m_renderer->renderCurrent();
     OverlayValues values;
     values.t = frame.t;
     values.beta = overlay.beta;
@@ -52,11 +49,15 @@ void Recorder::addFrame(const core::Frame& frame, const CameraState& camera, con
     values.d = frame.d;
     values.H = frame.H;
     values.kernel = overlay.kernel;
+    // Any failure (RenderError in the offscreen render too) ends the recording: the encoder is closed
+    // and its partial output removed, so no ffmpeg process or half-written file is left behind.
     try {
+        m_renderer->scene().showFrame(frame);
+        m_renderer->scene().setCamera(camera);
+        const QImage view = m_renderer->renderCurrent();
         m_encoder->addFrame(m_composer->compose(view, frame, values));
     } catch (...) {
-        m_encoder.reset();
-        m_renderer.reset();
+        cancel();
         throw;
     }
 }

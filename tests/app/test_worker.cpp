@@ -27,6 +27,7 @@ core::Scenario smallScenario() {
     s.seed = 3;
     s.heads.count = 2;
     s.heads.kind = core::HeadsKind::Identity;
+    s.tEnd = 1e6;  // runs do not end during a test (runStopsOrLoopsAtTEnd sets its own)
     return s;
 }
 
@@ -191,6 +192,163 @@ private slots:
         QTest::qWait(200);
         QVERIFY(!c.isRunning());
         QVERIFY(!errors.at(0).at(0).toString().isEmpty());
+    }
+
+    // Issue 7 §2: after the worker fell behind (here: a recorder that did not keep up), the run went on at
+    // hundreds of steps per second instead of the chosen speed (the lag correction had the wrong sign).
+    void speedHoldsAfterFallingBehind() {
+        core::Scenario s = smallScenario();
+        s.tEnd = 1e6;
+        app::SimulationController c(s);
+        QTRY_VERIFY(c.latestFrame());
+        c.setSpeed(1.0);  // 20 steps per second at dt = 0.05
+        c.setRecording(1);
+        c.play();  // nobody consumes the record frames: the worker waits after kMaxRecordPending
+        QTRY_VERIFY(c.isRunning());
+        QTest::qWait(1500);
+        c.setRecording(0);
+        QTest::qWait(300);
+        const double t0 = c.latestFrame()->t;
+        QElapsedTimer clock;
+        clock.start();
+        QTest::qWait(1500);
+        const double rate = (c.latestFrame()->t - t0) / (clock.nsecsElapsed() * 1e-9);
+        c.pause();
+        QVERIFY2(rate > 0.5 && rate < 1.5, qPrintable(QStringLiteral("simulated %1 t per second").arg(rate)));
+    }
+
+    // "−10369.0 steps/s" after loading a preset: the rate was measured against the old run's step count.
+    void stepRateIsNeverNegativeAfterANewScenario() {
+        core::Scenario s = smallScenario();
+        s.tEnd = 1e6;
+        app::SimulationController c(s);
+        QSignalSpy stats(&c, &app::SimulationController::statsUpdated);
+        c.setSpeed(0);
+        c.play();
+        QTRY_VERIFY(c.latestFrame() && c.latestFrame()->step > 2000);
+        QTRY_VERIFY(stats.count() >= 1);  // the rate's reference is now a large step count
+        c.setSpeed(1.0);                  // the new run takes fewer steps than the old one had taken
+        c.setScenario(s);
+        QTRY_VERIFY(c.latestFrame()->step < 2000);
+        stats.clear();
+        QTRY_VERIFY(stats.count() >= 2);
+        c.pause();
+        for (const auto& args : stats)
+            QVERIFY2(args.at(0).toDouble() >= 0, qPrintable(args.at(0).toString()));
+    }
+
+    // The run stops at the scenario's t_end (or, looping, starts again from t = 0).
+    void runStopsOrLoopsAtTEnd() {
+        core::Scenario s = smallScenario();
+        s.tEnd = 1;  // 20 steps
+        app::SimulationController c(s);
+        QSignalSpy ends(&c, &app::SimulationController::endReached);
+        c.setSpeed(0);
+        c.play();
+        QTRY_COMPARE(ends.count(), 1);
+        QTRY_VERIFY(!c.isRunning());
+        QTest::qWait(200);
+        QCOMPARE(c.latestFrame()->step, std::int64_t(20));
+        QVERIFY(std::abs(c.latestFrame()->t - 1.0) < 1e-9);
+        // Play at t_end starts again from 0 (paced, so that frames on the way are published).
+        c.setSpeed(2);
+        QSignalSpy frames(&c, &app::SimulationController::frameAvailable);
+        c.play();
+        QTRY_COMPARE(ends.count(), 2);
+        bool restarted = false;
+        for (const auto& args : frames) restarted = restarted || args.at(0).value<FramePtr>()->t < 0.9;
+        QVERIFY(restarted);
+        // Looping: t returns to 0 and the run goes on.
+        c.setLoop(true);
+        frames.clear();
+        c.play();
+        QTest::qWait(1200);
+        QVERIFY(c.isRunning());
+        int wraps = 0;
+        for (int k = 1; k < frames.count(); ++k)
+            wraps += frames.at(k).at(0).value<FramePtr>()->t < frames.at(k - 1).at(0).value<FramePtr>()->t;
+        QVERIFY2(wraps >= 1, qPrintable(QString::number(frames.count())));
+        QCOMPARE(ends.count(), 2);
+        c.pause();
+    }
+
+    // A refused edit says why and leaves the worker's scenario as it was: a reset restarts what runs.
+    void refusedEditKeepsTheRunningScenario() {
+        core::Scenario s = smallScenario();
+        s.heads.count = 3;
+        s.heads.kind = core::HeadsKind::OrthogonalBlocks;
+        app::SimulationController c(s);
+        QSignalSpy rejected(&c, &app::SimulationController::editRejected);
+        QTRY_VERIFY(c.latestFrame());
+        core::Scenario bad = s;
+        bad.d = 2;  // three orthogonal blocks do not fit in d = 2
+        c.applyEdit(bad);
+        QTRY_COMPARE(rejected.count(), 1);
+        QVERIFY2(rejected.at(0).at(0).toString().contains(QStringLiteral("heads.count")),
+                 qPrintable(rejected.at(0).at(0).toString()));
+        c.stepOnce();
+        QTRY_COMPARE(c.latestFrame()->step, std::int64_t(1));
+        c.reset();
+        QTRY_COMPARE(c.latestFrame()->step, std::int64_t(0));
+        QCOMPARE(c.latestFrame()->d, 3);
+        QTest::qWait(200);
+        QCOMPARE(rejected.count(), 1);
+    }
+
+    // Long work is announced: building a large simulation sends a busy message, then clears it.
+    void buildingIsAnnounced() {
+        app::SimulationController c(smallScenario());
+        QTRY_VERIFY(c.latestFrame());
+        QSignalSpy busy(&c, &app::SimulationController::busy);
+        core::Scenario big = smallScenario();
+        big.n = 3000;
+        c.setScenario(big);
+        QTRY_VERIFY_WITH_TIMEOUT(c.latestFrame()->n == 3000, 30000);
+        QTRY_VERIFY(busy.count() >= 2);
+        QVERIFY2(busy.at(0).at(0).toString().contains(QStringLiteral("n = 3000")),
+                 qPrintable(busy.at(0).at(0).toString()));
+        QVERIFY(busy.last().at(0).toString().isEmpty());
+    }
+
+    // An edit, a pause or a new scenario does not wait for a step of many seconds (n = 5000, H = 8 sat for
+    // seconds): the step is abandoned, state unchanged, and the command applies at once.
+    void commandsDoNotWaitForALongStep() {
+        core::Scenario s = smallScenario();
+#if defined(__SANITIZE_THREAD__)
+        s.n = 1500;
+#else
+        s.n = 6000;  // one RK4 step with 4 heads: seconds on this machine
+#endif
+        s.heads.count = 4;
+        app::SimulationController c(s);
+        QSignalSpy changed(&c, &app::SimulationController::scenarioChanged);
+        QSignalSpy frames(&c, &app::SimulationController::frameAvailable);
+        QTRY_VERIFY_WITH_TIMEOUT(c.latestFrame(), 60000);
+        c.setSpeed(0);
+        c.play();
+        QTRY_VERIFY(c.isRunning());
+        QTest::qWait(300);  // now inside the first step
+        QElapsedTimer timer;
+        timer.start();
+        c.pause();
+        QTRY_VERIFY_WITH_TIMEOUT(!c.isRunning(), 60000);
+        const qint64 pauseMs = timer.elapsed();
+        QTRY_VERIFY_WITH_TIMEOUT(frames.count() >= 2, 60000);  // the frame the pause publishes
+        QCOMPARE(c.latestFrame()->step, std::int64_t(0));      // the abandoned step left no trace
+        c.play();
+        QTRY_VERIFY(c.isRunning());
+        QTest::qWait(300);
+        timer.restart();
+        core::Scenario edited = s;
+        edited.beta = 2;
+        c.applyEdit(edited);
+        QTRY_VERIFY_WITH_TIMEOUT(changed.count() == 1, 60000);
+        const qint64 editMs = timer.elapsed();
+        c.pause();
+        QVERIFY2(editMs < 800 && pauseMs < 800,
+                 qPrintable(
+                     QStringLiteral("edit applied after %1 ms, pause after %2 ms").arg(editMs).arg(pauseMs)));
+        QCOMPARE(c.scenario().beta, 2.0);
     }
 
     void shutdownInterruptsALongStep() {

@@ -101,6 +101,28 @@ private slots:
         for (int i = 0; i < rec.count(); ++i)
             QCOMPARE(rec.at(i).at(0).value<FramePtr>()->step, std::int64_t(2 * i));
     }
+
+    // Frames of an earlier recording consumed after a new one started must not count against it
+    // (recordPending went negative, and the back-pressure bound with it).
+    void lateConsumptionDoesNotBreakBackPressure() {
+        app::SimulationController c(scenario());
+        QSignalSpy rec(&c, &app::SimulationController::recordFrame);
+        QTRY_VERIFY(c.latestFrame());
+        c.setRecording(1);
+        for (int k = 0; k < 3; ++k) c.stepOnce();
+        QTRY_COMPARE(rec.count(), 4);  // the start frame and three steps, none consumed yet
+        c.setRecording(2);             // a new recording: its first frame is the current state
+        QTRY_COMPARE(rec.count(), 5);
+        for (int k = 0; k < 4; ++k) c.recordFrameConsumed();  // the old recording's frames, consumed late
+        rec.clear();
+        c.setSpeed(0);
+        c.play();
+        // One frame of the new recording is pending: at most kMaxRecordPending - 1 more go out.
+        QTRY_COMPARE(rec.count(), app::SimulationWorker::kMaxRecordPending - 1);
+        QTest::qWait(300);
+        QCOMPARE(rec.count(), app::SimulationWorker::kMaxRecordPending - 1);
+        c.pause();
+    }
 };
 
 QTEST_GUILESS_MAIN(TestWorkerRecording)
