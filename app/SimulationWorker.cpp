@@ -443,8 +443,11 @@ void SimulationWorker::exportData(const std::string& directory, const std::strin
         for (const auto& f : m_history) out.addFrame(*f);
         out.commit();
         char text[200];
-        std::snprintf(text, sizeof text, "Exported %d frames (t = %g … %g, every %d. published frame) to ",
-                      out.frameCount(), m_history.front()->t, m_history.back()->t, m_historyStride);
+        std::snprintf(text, sizeof text, "Exported %d frames (t = %g … %g, %s) to ", out.frameCount(),
+                      m_history.front()->t, m_history.back()->t,
+                      m_historyStride == 1
+                          ? "every published frame"
+                          : ("every " + std::to_string(m_historyStride) + "th published frame").c_str());
         exportFinished(true, text + directory);
     } catch (const std::exception& e) {
         exportFinished(false, e.what());

@@ -1,5 +1,7 @@
 #include "app/VideoEncoder.h"
 
+#include "app/AtomicFile.h"
+
 #include "core/Errors.h"
 
 #include <QDir>
@@ -277,22 +279,11 @@ void VideoEncoder::addFrame(const QImage& frame) {
         const QImage image =
             frame.convertToFormat(m_settings.transparent ? QImage::Format_RGBA8888 : QImage::Format_RGB888);
         const QString name = m_tempPath + QLatin1Char('/') + formatFrameName(m_frames);
-        QFile file(name);
-        QImageWriter writer(&file, "png");
-        if (!file.open(QIODevice::WriteOnly) || !writer.write(image) || !file.flush()) {
-            const QString reason =
-                file.error() != QFileDevice::NoError ? file.errorString() : writer.errorString();
-            file.close();
+        try {
+            writePng(image, name);
+        } catch (const FileWriteError& e) {
             cancel();
-            throw VideoError(QStringLiteral("cannot write %1: %2 (disk full or not writable?)")
-                                 .arg(name, reason)
-                                 .toStdString());
-        }
-        file.close();
-        if (file.error() != QFileDevice::NoError) {
-            cancel();
-            throw VideoError(
-                QStringLiteral("cannot write %1: %2").arg(name, file.errorString()).toStdString());
+            throw VideoError(e.what());
         }
         ++m_frames;
         return;

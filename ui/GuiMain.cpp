@@ -1,5 +1,6 @@
 #include "ui/GuiMain.h"
 
+#include "app/AtomicFile.h"
 #include "core/Scenario.h"
 #include "ui/MainWindow.h"
 #include "ui/PlotPanel.h"
@@ -231,8 +232,10 @@ int runGui(int argc, char** argv) {
                 image.setText(QStringLiteral("attnsphere.selected"),
                               QStringLiteral("%1 %2 %3").arg(view->selectedToken()).arg(p.x()).arg(p.y()));
             }
-            if (image.isNull() || !image.save(out)) {
-                std::fprintf(stderr, "attnsphere: cannot write %s\n", qPrintable(out));
+            try {
+                app::writePng(image, out);
+            } catch (const app::FileWriteError& e) {
+                std::fprintf(stderr, "attnsphere: %s\n", e.what());
                 code = 1;
             }
             window.close();

@@ -1,5 +1,6 @@
 #include "ui/MainWindow.h"
 
+#include "app/AtomicFile.h"
 #include "core/Scenario.h"
 #include "ui/AttentionHeatmapPanel.h"
 #include "ui/EnergyPanel.h"
@@ -287,8 +288,12 @@ void MainWindow::buildMenus() {
     file->addAction(tr("Save &window image…"), this, [this] {
         const QString path = QFileDialog::getSaveFileName(this, tr("Save window image"), QString(),
                                                           QStringLiteral("PNG (*.png)"));
-        if (!path.isEmpty() && !grabWindow().save(path))
-            reportError(tr("Save failed"), tr("Cannot write %1").arg(path));
+        if (path.isEmpty()) return;
+        try {
+            app::writePng(grabWindow(), path);
+        } catch (const app::FileWriteError& e) {
+            reportError(tr("Save failed"), QString::fromStdString(e.what()));
+        }
     });
     file->addAction(tr("Screenshot of the 3D &view…"), this, &MainWindow::saveViewScreenshot)
         ->setToolTip(tr("The 3D view alone at any resolution up to 3840×2160, optionally transparent."));
@@ -657,10 +662,10 @@ bool MainWindow::saveScenarioTo(const QString& path, bool currentState) {
         reportError(tr("Cannot save scenario"), QString::fromStdString(e.what()));
         return false;
     }
-    QFile file(path);
-    if (!file.open(QIODevice::WriteOnly | QIODevice::Truncate) ||
-        file.write(text.data(), static_cast<qint64>(text.size())) != static_cast<qint64>(text.size())) {
-        reportError(tr("Cannot save scenario"), tr("%1: %2").arg(path, file.errorString()));
+    try {
+        app::writeFile(path, QByteArray::fromStdString(text));
+    } catch (const app::FileWriteError& e) {
+        reportError(tr("Cannot save scenario"), QString::fromStdString(e.what()));
         return false;
     }
     if (!currentState) {
@@ -803,10 +808,8 @@ void MainWindow::saveViewScreenshot() {
     if (dialog.exec() != QDialog::Accepted) return;
     const RecordSettings s = dialog.settings();
     try {
-        const QImage image =
-            renderViewImage(*m_latest, m_view->camera(), m_view->style(), s.size, s.transparent,
-                            m_controller->scenario().geometry == core::Geometry::Flat);
-        if (!image.save(s.path)) throw std::runtime_error("cannot write " + s.path.toStdString());
+        // The view's own image: its camera, trails and selection, at the requested size.
+        app::writePng(m_view->renderImage(s.size, s.transparent), s.path);
         showMessage(tr("Saved %1 (%2×%3)").arg(s.path).arg(s.size.width()).arg(s.size.height()), 8000);
     } catch (const std::exception& e) {
         reportError(tr("Screenshot failed"), QString::fromStdString(e.what()));

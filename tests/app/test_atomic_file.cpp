@@ -1,0 +1,128 @@
+// writeFile/writePng: complete files only, and a failure names the system's reason (a full disk used to be
+// reported as "Unknown error"). A file-size limit (RLIMIT_FSIZE) stands in for a full disk: the write
+// fails inside the PNG encoder exactly as on a full device, without root or a special mount.
+#include "app/AtomicFile.h"
+#include "app/VideoEncoder.h"
+
+#include <QDir>
+#include <QFile>
+#include <QTemporaryDir>
+#include <QtTest>
+
+#include <sys/resource.h>
+
+#include <csignal>
+#include <cstring>
+
+using attnsphere::app::FileWriteError;
+using attnsphere::app::writePng;
+
+namespace {
+
+QImage noiseImage(int w, int h) {
+    // Incompressible content, so the PNG is far larger than the size limit below.
+    QImage img(w, h, QImage::Format_RGBA8888);
+    quint32 state = 12345;
+    for (int y = 0; y < h; ++y) {
+        uchar* row = img.scanLine(y);
+        for (int x = 0; x < 4 * w; ++x) {
+            state = state * 1664525u + 1013904223u;
+            row[x] = static_cast<uchar>(state >> 24);
+        }
+    }
+    return img;
+}
+
+// Limits the size of files this process may write; restores the previous limit when destroyed.
+class FileSizeLimit {
+public:
+    explicit FileSizeLimit(rlim_t bytes) {
+        getrlimit(RLIMIT_FSIZE, &m_previous);
+        rlimit limit = m_previous;
+        limit.rlim_cur = bytes;
+        setrlimit(RLIMIT_FSIZE, &limit);
+    }
+    ~FileSizeLimit() { setrlimit(RLIMIT_FSIZE, &m_previous); }
+
+private:
+    rlimit m_previous{};
+};
+
+}  // namespace
+
+class TestAtomicFile : public QObject {
+    Q_OBJECT
+private slots:
+    void initTestCase() { std::signal(SIGXFSZ, SIG_IGN); }  // a failed write, not a dead process
+
+    void writesAReadablePng() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("a.png"));
+        const QImage image = noiseImage(64, 32);
+        writePng(image, path);
+        QImage back(path);
+        QCOMPARE(back.size(), image.size());
+        QCOMPARE(back.convertToFormat(QImage::Format_RGBA8888), image);
+    }
+
+    void fullDiskSaysWhyAndLeavesNothing() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("big.png"));
+        QString message;
+        {
+            FileSizeLimit limit(4096);
+            try {
+                writePng(noiseImage(512, 512), path);
+            } catch (const FileWriteError& e) {
+                message = QString::fromUtf8(e.what());
+            }
+        }
+        QVERIFY2(!message.isEmpty(), "writing past the size limit must fail");
+        QVERIFY2(message.contains(path), qPrintable(message));
+        QVERIFY2(message.contains(QString::fromUtf8(std::strerror(EFBIG))), qPrintable(message));
+        QVERIFY2(!message.contains(QStringLiteral("Unknown error")), qPrintable(message));
+        QVERIFY(!QFile::exists(path));
+        QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).size(), 0);
+    }
+
+    void fullDiskKeepsTheEarlierFile() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("scenario.json"));
+        attnsphere::app::writeFile(path, QByteArray("{\"n\": 8}\n"));
+        bool failed = false;
+        {
+            FileSizeLimit limit(4096);
+            try {
+                attnsphere::app::writeFile(path, QByteArray(100000, 'x'));
+            } catch (const FileWriteError& e) {
+                failed = QString::fromUtf8(e.what()).contains(QString::fromUtf8(std::strerror(EFBIG)));
+            }
+        }
+        QVERIFY(failed);
+        QFile back(path);
+        QVERIFY(back.open(QIODevice::ReadOnly));
+        QCOMPARE(back.readAll(), QByteArray("{\"n\": 8}\n"));
+    }
+
+    void pngSequenceFullDiskSaysWhy() {
+        QTemporaryDir dir;
+        const QString out = dir.filePath(QStringLiteral("frames"));
+        attnsphere::app::VideoEncoder encoder;
+        encoder.open({out, 512, 512, 30, false, -1});
+        QString message;
+        {
+            FileSizeLimit limit(4096);
+            try {
+                encoder.addFrame(noiseImage(512, 512));
+            } catch (const attnsphere::app::VideoError& e) {
+                message = QString::fromUtf8(e.what());
+            }
+        }
+        QVERIFY2(message.contains(QString::fromUtf8(std::strerror(EFBIG))), qPrintable(message));
+        QVERIFY2(!message.contains(QStringLiteral("Unknown error")), qPrintable(message));
+        QVERIFY(!QFile::exists(out));
+    }
+};
+
+QTEST_GUILESS_MAIN(TestAtomicFile)
+#include "test_atomic_file.moc"
