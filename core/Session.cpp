@@ -75,9 +75,28 @@ double number(const json& j, const std::string& path) {
     return j.get<double>();
 }
 
+// An integer in [0, max] without a narrowing conversion (nlohmann holds it as signed or unsigned).
+bool integerIn(const json& j, std::uint64_t max) {
+    if (j.is_number_unsigned()) return j.get<std::uint64_t>() <= max;
+    return j.is_number_integer() && j.get<std::int64_t>() >= 0 &&
+           static_cast<std::uint64_t>(j.get<std::int64_t>()) <= max;
+}
+
+// Steps beyond the run cap could never be replayed.
 std::int64_t stepFromJson(const json& j, const std::string& path) {
-    if (!j.is_number_integer() || j.get<std::int64_t>() < 0) fail(path, "expected an integer step >= 0");
+    if (!integerIn(j, static_cast<std::uint64_t>(Limits::runStepsMax)))
+        fail(path, "expected an integer step in [0, " + std::to_string(Limits::runStepsMax) + "]");
     return j.get<std::int64_t>();
+}
+
+// A scenario inside a session: the scenario's own parser and rules, its paths prefixed by where it is.
+Scenario scenarioFromJson(const json& j, const std::string& path) {
+    try {
+        return Scenario::fromJson(j);
+    } catch (const ValidationError& e) {
+        throw ValidationError(e.path().empty() ? path : path + "." + e.path(),
+                              std::string(e.what()).substr(e.path().empty() ? 0 : e.path().size() + 2));
+    }
 }
 
 json modelToJson(const Model& m) {
@@ -134,6 +153,7 @@ Model modelFromJson(const json& j, const std::string& path) {
         }
         m.heads.push_back(std::move(head));
     }
+    validateModel(m, path);  // the ranges a scenario file has (beta, alpha, entries, ...)
     return m;
 }
 
@@ -214,15 +234,31 @@ json Session::toJson() const {
                 {"timeline", std::move(timelineJson)}};
 }
 
+static Session parseSession(const json& j);
+
 Session Session::fromJson(const json& j) {
+    try {
+        return parseSession(j);
+    } catch (const json::exception& e) {
+        // Every access is checked first; this keeps a library message from ever reaching the user raw.
+        std::string what = e.what();
+        if (const auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);
+        throw ValidationError("", "invalid session: " + what);
+    }
+}
+
+static Session parseSession(const json& j) {
     checkKeys(j, "", {"format", "version", "scenario", "endStep", "timeline"});
     const json& format = require(j, "format", "");
     if (!format.is_string() || format.get<std::string>() != kFormat)
         fail("format", std::string("expected \"") + kFormat + "\"");
     const json& version = require(j, "version", "");
-    if (!version.is_number_integer() || version.get<int>() != kVersion) fail("version", "expected 1");
+    // Compared without a narrowing conversion: 4294967297 is not 1.
+    if (!integerIn(version, kVersion) || version.get<std::int64_t>() != kVersion)
+        fail("version", "expected " + std::to_string(kVersion) + " (the only version this program reads)");
     Session s;
-    s.scenario = Scenario::fromJson(require(j, "scenario", ""));
+    s.scenario = scenarioFromJson(require(j, "scenario", ""), "scenario");
+    Geometry geometry = s.scenario.geometry;
     s.endStep = stepFromJson(require(j, "endStep", ""), "endStep");
     const json& tl = require(j, "timeline", "");
     if (!tl.is_array()) fail("timeline", "expected an array");
@@ -242,6 +278,7 @@ Session Session::fromJson(const json& j) {
             e.model = modelFromJson(require(je, "model", p), p + ".model");
             if (e.model.dim() != d)
                 fail(p + ".model", "heads must be " + std::to_string(d) + "x" + std::to_string(d));
+            geometry = e.model.geometry;
         } else if (k == "positions") {
             checkKeys(je, p, {"step", "kind", "positions"});
             e.kind = SessionEventKind::Positions;
@@ -249,11 +286,12 @@ Session Session::fromJson(const json& j) {
             if (e.positions.rows() != d || e.positions.cols() != n)
                 fail(p + ".positions",
                      "expected " + std::to_string(n) + " rows of " + std::to_string(d) + " numbers");
+            validatePositions(e.positions, geometry, p + ".positions");
         } else if (k == "dt") {
             checkKeys(je, p, {"step", "kind", "dt"});
             e.kind = SessionEventKind::Dt;
             e.value = number(require(je, "dt", p), p + ".dt");
-            if (!(e.value > 0 && e.value <= 10)) fail(p + ".dt", "must be in (0, 10]");
+            validateDt(e.value, p + ".dt");
         } else if (k == "integrator") {
             checkKeys(je, p, {"step", "kind", "integrator"});
             e.kind = SessionEventKind::Integrator;
@@ -268,9 +306,10 @@ Session Session::fromJson(const json& j) {
         } else if (k == "reset") {
             checkKeys(je, p, {"step", "kind", "scenario"});
             e.kind = SessionEventKind::Reset;
-            e.scenario = Scenario::fromJson(require(je, "scenario", p));
+            e.scenario = scenarioFromJson(require(je, "scenario", p), p + ".scenario");
             d = e.scenario.d;
             n = e.scenario.n;
+            geometry = e.scenario.geometry;
         } else if (k == "camera") {
             checkKeys(je, p, {"step", "kind", "camera"});
             e.kind = SessionEventKind::Camera;
@@ -293,16 +332,10 @@ Session Session::fromFile(const std::string& path) {
     if (!in) throw ValidationError("--session", "cannot open " + path);
     std::stringstream text;
     text << in.rdbuf();
-    json j;
     try {
-        j = json::parse(text.str());
-    } catch (const json::parse_error& e) {
-        throw ValidationError(path, std::string("invalid JSON: ") + e.what());
-    }
-    try {
-        return fromJson(j);
+        return fromJson(parseJsonText(text.str()));
     } catch (const ValidationError& e) {
-        throw ValidationError(path + ": " + e.path(),
+        throw ValidationError(e.path().empty() ? path : path + ": " + e.path(),
                               std::string(e.what()).substr(e.path().empty() ? 0 : e.path().size() + 2));
     }
 }
