@@ -121,7 +121,19 @@ void requireObject(const json& v, const std::string& path, const std::vector<std
         if (std::find(allowed.begin(), allowed.end(), item.key()) == allowed.end()) {
             std::string list;
             for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-            throw ValidationError(child(path, item.key()),
+            // A key that is not a plain name ("", "heads ", control characters) is quoted in the
+            // message and the path stops at its object.
+            const std::string& key = item.key();
+            const bool plain =
+                !key.empty() && key.size() <= 60 && std::all_of(key.begin(), key.end(), [](char c) {
+                    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+                });
+            if (!plain)
+                throw ValidationError(
+                    path, "unknown key " + describe(json(key)) + " (allowed " +
+                              (path.empty() ? std::string("at the top level") : "in " + path) + ": " + list +
+                              ")");
+            throw ValidationError(child(path, key),
                                   "unknown key (allowed " +
                                       (path.empty() ? std::string("at the top level") : "in " + path) + ": " +
                                       list + ")");

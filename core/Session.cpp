@@ -5,6 +5,8 @@
 #include <nlohmann/json.hpp>
 
 #include <unistd.h>
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <fstream>
@@ -61,7 +63,18 @@ void checkKeys(const json& j, const std::string& path, std::initializer_list<con
     for (auto it = j.begin(); it != j.end(); ++it) {
         bool known = false;
         for (const char* a : allowed) known = known || it.key() == a;
-        if (!known) fail(path.empty() ? it.key() : path + "." + it.key(), "unknown key");
+        if (known) continue;
+        const std::string& key = it.key();
+        const bool plain =
+            !key.empty() && key.size() <= 60 && std::all_of(key.begin(), key.end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+            });
+        // A key that is not a plain name ("", "step ", control characters) is quoted; the path stops at
+        // its object.
+        if (!plain)
+            fail(path, "unknown key " +
+                           json(key.substr(0, 60)).dump(-1, ' ', false, json::error_handler_t::replace));
+        fail(path.empty() ? key : path + "." + key, "unknown key");
     }
 }
 

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <fstream>
 #include <set>
 
@@ -410,6 +411,20 @@ void TestScenario::unknownKeyNamesKeyAndAllowedKeys() {
     } catch (const ValidationError& e) {
         QCOMPARE(e.path(), std::string("betta"));
         QVERIFY(std::string(e.what()).find("allowed at the top level") != std::string::npos);
+    }
+    // Keys that are no plain name (found by the fuzzer: the message named nothing) are quoted.
+    for (const auto& [text, path, key] : std::vector<std::array<std::string, 3>>{
+             {R"({"": 1})", "", R"(unknown key "" (allowed at the top level)"},
+             {R"({"heads ": 1})", "", R"(unknown key "heads " (allowed at the top level)"},
+             {R"({"integrator": {"m\u0000": 1}})", "integrator",
+              R"(integrator: unknown key "m\u0000" (allowed in integrator)"}}) {
+        try {
+            Scenario::fromJsonText(text);
+            QFAIL(text.c_str());
+        } catch (const ValidationError& e) {
+            QCOMPARE(e.path(), path);
+            QVERIFY2(std::string(e.what()).find(key) != std::string::npos, e.what());
+        }
     }
 }
 

@@ -157,6 +157,8 @@ private slots:
         QTest::addColumn<QString>("expect");
         QTest::newRow("unknown key") << "extra"
                                      << "extra: unknown key";
+        QTest::newRow("unknown key with a space") << "spaced"
+                                                  << "timeline[0]: unknown key \"step \"";
         QTest::newRow("format") << "format"
                                 << "format:";
         QTest::newRow("decreasing") << "decreasing"
@@ -200,6 +202,7 @@ private slots:
         s.endStep = 10;
         nlohmann::json j = s.toJson();
         if (mutation == "extra") j["extra"] = 1;
+        if (mutation == "spaced") j["timeline"] = {{{"step", 1}, {"step ", 1}, {"kind", "dt"}, {"dt", 0.1}}};
         if (mutation == "format") j["format"] = "something";
         if (mutation == "decreasing")
             j["timeline"] = {{{"step", 5}, {"kind", "dt"}, {"dt", 0.1}},
