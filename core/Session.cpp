@@ -184,11 +184,20 @@ SessionCamera cameraFromJson(const json& j, const std::string& path) {
         const json& v = require(j, key, path);
         const std::string p = path + "." + key;
         if (!v.is_array() || v.size() != 3) fail(p, "expected 3 numbers");
-        for (std::size_t i = 0; i < 3; ++i) out[i] = number(v[i], p + "[" + std::to_string(i) + "]");
+        for (std::size_t i = 0; i < 3; ++i) {
+            const std::string pi = p + "[" + std::to_string(i) + "]";
+            out[i] = number(v[i], pi);
+            // The scene is the unit sphere: a camera further out than this sees nothing, and VTK's
+            // clipping range degenerates with values near the double range.
+            if (std::abs(out[i]) > Limits::entryMax)
+                fail(pi, "must be in [-1000000, 1000000], got " + json(out[i]).dump());
+        }
     };
     vec3("position", c.position);
     vec3("focalPoint", c.focalPoint);
     vec3("viewUp", c.viewUp);
+    if (c.position == c.focalPoint) fail(path + ".position", "must differ from focalPoint");
+    if (c.viewUp == std::array<double, 3>{0, 0, 0}) fail(path + ".viewUp", "must not be the zero vector");
     c.viewAngle = number(require(j, "viewAngle", path), path + ".viewAngle");
     if (!(c.viewAngle > 0 && c.viewAngle < 180)) fail(path + ".viewAngle", "must be in (0, 180) degrees");
     return c;

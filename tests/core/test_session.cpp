@@ -190,6 +190,11 @@ private slots:
                                      << "timeline[0].model.heads[0].alpha: must be in [0, 100], got 1e+308";
         QTest::newRow("model entry") << "model entry"
                                      << "timeline[0].model.heads[0].V[2][1]: must be in [-1000000, 1000000]";
+        QTest::newRow("camera far")
+            << "camera far"
+            << "timeline[0].camera.position[2]: must be in [-1000000, 1000000], got 1e+300";
+        QTest::newRow("camera degenerate") << "camera degenerate"
+                                           << "timeline[0].camera.position: must differ from focalPoint";
         QTest::newRow("positions entry")
             << "positions entry"
             << "timeline[0].positions[3][0]: must be in [-1000000, 1000000], got 1e+200";
@@ -231,6 +236,14 @@ private slots:
             if (mutation == "model alpha") model["heads"][0]["alpha"] = 1e308;
             if (mutation == "model entry") model["heads"][0]["V"][2][1] = -2e6;
             j["timeline"] = {{{"step", 1}, {"kind", "model"}, {"model", model}}};
+        }
+        if (mutation.startsWith("camera")) {
+            SessionCamera cam;
+            if (mutation == "camera far") cam.position = {0, 0, 1e300};
+            if (mutation == "camera degenerate") cam.position = cam.focalPoint;
+            SessionLog log(s.scenario);
+            log.recordCamera(1, cam);
+            j["timeline"] = log.session().toJson()["timeline"];
         }
         if (mutation == "positions entry") {
             nlohmann::json rows = nlohmann::json::array();
