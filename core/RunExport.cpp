@@ -123,14 +123,16 @@ RunExport::RunExport(std::string dir, const Scenario& scenario, const RunInfo& i
         if (p == p.parent_path()) break;
     }
     fs::create_directories(m_dir, ec);
-    if (ec) throw std::runtime_error("cannot create directory '" + m_dir + "': " + ec.message());
-
+    if (ec) {
+        abandon();  // the levels created before the failure
+        throw std::runtime_error("cannot create directory '" + m_dir + "': " + ec.message());
+    }
+    // The destructor does not run when the constructor throws: abandon() here.
     const std::string csv = path(m_dir, kCsv, true), npy = path(m_dir, kNpy, true);
     m_csv = std::fopen(csv.c_str(), "wb");
-    if (!m_csv) throw ioError("cannot create", csv);
-    m_npy = std::fopen(npy.c_str(), "wb");
+    m_npy = m_csv ? std::fopen(npy.c_str(), "wb") : nullptr;
     if (!m_npy) {
-        const auto error = ioError("cannot create", npy);
+        const auto error = ioError("cannot create", m_csv ? npy : csv);
         abandon();
         throw error;
     }

@@ -11,6 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include <sys/resource.h>
+#include <unistd.h>
 
 #include <csignal>
 #include <cstring>
@@ -106,6 +107,7 @@ private slots:
     void simulationFramesRoundTrip();
     void metadataHasOneSchema();
     void failedWriteLeavesNoDirectory();
+    void failedCreateLeavesNoDirectory();
 };
 
 void TestExport::csvHeaderColumns() {
@@ -318,6 +320,29 @@ void TestExport::failedWriteLeavesNoDirectory() {
     QVERIFY2(message.contains("File too large"), qPrintable(message));
     QVERIFY(!QFileInfo::exists(tmp.path() + "/new"));
     QVERIFY(QDir(tmp.path()).isEmpty());
+}
+
+// The constructor fails after creating the directories (no file descriptor left for the CSV): they go too.
+void TestExport::failedCreateLeavesNoDirectory() {
+    QTemporaryDir tmp;
+    const QString dir = tmp.path() + "/new/nested";
+    const int lowestFree = ::dup(0);  // a new descriptor gets the lowest free number
+    ::close(lowestFree);
+    struct rlimit old {};
+    QCOMPARE(getrlimit(RLIMIT_NOFILE, &old), 0);
+    struct rlimit few = old;
+    few.rlim_cur = static_cast<rlim_t>(lowestFree);  // the next fopen would need a descriptor >= the limit
+    QCOMPARE(setrlimit(RLIMIT_NOFILE, &few), 0);
+    QString message;
+    try {
+        RunExport exporter(dir.toStdString(), Scenario{});
+    } catch (const std::runtime_error& e) {
+        message = e.what();
+    }
+    setrlimit(RLIMIT_NOFILE, &old);
+    QVERIFY2(message.contains("cannot create") && message.contains("Too many open files"),
+             qPrintable(message));
+    QVERIFY(!QFileInfo::exists(tmp.path() + "/new"));
 }
 
 QTEST_GUILESS_MAIN(TestExport)
