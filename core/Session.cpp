@@ -7,8 +7,10 @@
 #include <unistd.h>
 #include <algorithm>
 #include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -364,18 +366,23 @@ Session Session::fromFile(const std::string& path) {
 
 void Session::save(const std::string& path) const {
     const std::string tmp = path + ".partial-" + std::to_string(::getpid());
-    {
-        std::ofstream out(tmp);
-        out << toJson().dump(1) << '\n';
-        out.flush();
-        if (!out) {
-            std::remove(tmp.c_str());
-            throw std::runtime_error("cannot write " + path + " (disk full or not writable?)");
-        }
+    const std::string text = toJson().dump(1) + "\n";
+    // stdio rather than a stream: the system's reason (e.g. "No space left on device") reaches the user.
+    std::FILE* out = std::fopen(tmp.c_str(), "wb");
+    bool ok = out && std::fwrite(text.data(), 1, text.size(), out) == text.size() && std::fflush(out) == 0;
+    int error = errno;
+    if (out && std::fclose(out) != 0 && ok) {
+        ok = false;
+        error = errno;
+    }
+    if (!ok) {
+        std::remove(tmp.c_str());
+        throw std::runtime_error("cannot write " + path + ": " + std::strerror(error));
     }
     if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+        error = errno;
         std::remove(tmp.c_str());
-        throw std::runtime_error("cannot rename the session file to " + path);
+        throw std::runtime_error("cannot rename the session file to " + path + ": " + std::strerror(error));
     }
 }
 

@@ -5,6 +5,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/resource.h>
+
+#include <csignal>
+
+#include <QDir>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -256,6 +261,30 @@ private slots:
         } catch (const ValidationError& e) {
             QVERIFY2(QString(e.what()).contains(expect), e.what());
         }
+    }
+
+    // A full disk: the reason is reported and neither the file nor its temporary is left
+    // (RLIMIT_FSIZE stands in for the full disk).
+    void saveReportsWhyItFailed() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("s.json");
+        const Session s = liveRun().session;
+        struct rlimit old {};
+        QCOMPARE(getrlimit(RLIMIT_FSIZE, &old), 0);
+        const auto previous = std::signal(SIGXFSZ, SIG_IGN);
+        struct rlimit small = old;
+        small.rlim_cur = 1024;
+        QCOMPARE(setrlimit(RLIMIT_FSIZE, &small), 0);
+        QString message;
+        try {
+            s.save(path.toStdString());
+        } catch (const std::runtime_error& e) {
+            message = e.what();
+        }
+        setrlimit(RLIMIT_FSIZE, &old);
+        std::signal(SIGXFSZ, previous);
+        QVERIFY2(message.contains("File too large"), qPrintable(message));
+        QVERIFY(QDir(dir.path()).isEmpty());
     }
 
     // Hostile files: deep nesting (a segfault in the error message once), numbers beyond a double.
