@@ -162,6 +162,7 @@ def mutate(base, rng):
             doc = put(doc, path, "@@LITERAL@@")
         elif op == "extreme":
             key, value = rng.choice(EXTREMES)
+            ops[-1] = "extreme:%s=%s" % (key, json.dumps(value)[:50])
             target = doc.get("scenario", doc) if isinstance(doc, dict) else None
             if isinstance(target, dict):
                 target[key] = copy.deepcopy(value)
