@@ -192,7 +192,9 @@ SessionCamera cameraFromJson(const json& j, const std::string& path) {
             // The scene is the unit sphere: a camera further out than this sees nothing, and VTK's
             // clipping range degenerates with values near the double range.
             if (std::abs(out[i]) > Limits::entryMax)
-                fail(pi, "must be in [-1000000, 1000000], got " + json(out[i]).dump());
+                fail(pi, "must be in [-" + std::to_string(static_cast<long long>(Limits::entryMax)) + ", " +
+                             std::to_string(static_cast<long long>(Limits::entryMax)) + "], got " +
+                             json(out[i]).dump());
         }
     };
     vec3("position", c.position);
