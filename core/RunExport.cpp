@@ -95,7 +95,9 @@ RunInfo infoFromJson(const nlohmann::json& extra) {
         } else if (key == "source") {
             info.note = v.get<std::string>() + info.note;
         } else if (key == "frame_stride") {
-            info.note += "; every " + std::to_string(v.get<long long>()) + ". published frame kept";
+            const auto stride = v.get<long long>();
+            info.note += stride == 1 ? std::string("; every published frame kept")
+                                     : "; one published frame in " + std::to_string(stride) + " kept";
         } else if (key == "fps") {
             info.fps = v.get<double>();
         } else if (key == "steps_per_frame") {
