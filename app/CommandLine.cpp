@@ -562,8 +562,13 @@ int theoryRates(const std::vector<std::string>& args) {
     std::printf("%-20s %16s\n", "kernel", "lambda");
     for (KernelKind k : kernels) {
         s.kernel = k;
-        std::printf("%-20s %16.6f\n", std::string(core::toString(k)).c_str(),
-                    core::equiangular::linearRateAtOne(s));
+        const double lambda = core::equiangular::linearRateAtOne(s);
+        // e^{beta a_h} beyond the double range: say so instead of printing "inf" as if it were a rate.
+        if (std::isfinite(lambda))
+            std::printf("%-20s %16.6f\n", std::string(core::toString(k)).c_str(), lambda);
+        else
+            std::printf("%-20s %16s  (beyond the range of a double: beta a_h too large)\n",
+                        std::string(core::toString(k)).c_str(), "overflow");
     }
     return kExitOk;
 }

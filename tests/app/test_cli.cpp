@@ -553,7 +553,14 @@ void TestCli::theoryOtherTables() {
     const Result rates = runCli({"theory", "rates", "--beta", "1.5", "--heads", "1:1,0.5:2"});
     QCOMPARE(rates.exitCode, 0);
     QCOMPARE(tableRow(rates.out, "softmax"), std::vector<double>{6.0});  // 2 sum b_h
-    const std::vector<double> usaRate = tableRow(rates.out, "exp");      // 2 sum b_h e^{beta a_h}
+    // e^{1000 * 100} is no double: the table says so rather than printing inf.
+    const Result huge =
+        runCli({"theory", "rates", "--beta", "1000", "--heads", "100:100", "--kernel", "exp"});
+    QCOMPARE(huge.exitCode, 0);
+    QVERIFY2(huge.out.contains(QRegularExpression("\\nexp +overflow  \\(beyond the range of a double")),
+             qPrintable(huge.out));
+    QVERIFY2(!huge.out.contains("inf"), qPrintable(huge.out));
+    const std::vector<double> usaRate = tableRow(rates.out, "exp");  // 2 sum b_h e^{beta a_h}
     QCOMPARE(usaRate.size(), std::size_t(1));
     QVERIFY(std::abs(usaRate[0] - 2 * (std::exp(1.5) + 2 * std::exp(0.75))) < 1e-6);
 
