@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -32,7 +33,9 @@ namespace {
 
 using core::KernelKind;
 
-constexpr int kExitOk = 0, kExitFailure = 1, kExitUsage = 2, kExitInterrupted = 130;
+// A run stopped by a signal exits 128 + the signal (130 SIGINT, 143 SIGTERM, 129 SIGHUP), as a shell reports
+// it.
+constexpr int kExitOk = 0, kExitFailure = 1, kExitUsage = 2, kExitSignalBase = 128;
 
 // Bad command-line input: reported as "attnsphere <command>: <message>", exit code 2.
 class UsageError : public std::runtime_error {
@@ -41,11 +44,36 @@ public:
 };
 
 std::atomic<bool> g_interrupted{false};
-static_assert(std::atomic<bool>::is_always_lock_free, "the SIGINT handler needs a lock-free flag");
+volatile std::sig_atomic_t g_signal = 0;
+static_assert(std::atomic<bool>::is_always_lock_free, "the signal handler needs a lock-free flag");
 
-extern "C" void onInterrupt(int) {
+extern "C" void onInterrupt(int sig) {
+    g_signal = sig;
     g_interrupted.store(true);
 }
+
+// SIGINT, SIGTERM and SIGHUP raise the simulation's abort flag (a long step stops within its next row
+// block) for as long as this object lives; the previous handlers come back afterwards.
+class InterruptHandlers {
+public:
+    InterruptHandlers() {
+        g_interrupted.store(false);
+        g_signal = 0;
+        struct sigaction action {};
+        action.sa_handler = onInterrupt;
+        sigemptyset(&action.sa_mask);
+        for (std::size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &action, &m_previous[i]);
+    }
+    ~InterruptHandlers() {
+        for (std::size_t i = 0; i < kSignals.size(); ++i) sigaction(kSignals[i], &m_previous[i], nullptr);
+    }
+    InterruptHandlers(const InterruptHandlers&) = delete;
+    InterruptHandlers& operator=(const InterruptHandlers&) = delete;
+
+private:
+    static constexpr std::array<int, 3> kSignals{SIGINT, SIGTERM, SIGHUP};
+    std::array<struct sigaction, 3> m_previous{};
+};
 
 const char* const kHelp = R"(attnsphere - transformer self-attention as particles on the unit sphere
 
@@ -71,7 +99,8 @@ run: simulate a scenario without a window and write, in DIR,
     positions.npy   float64 array (frames, n, d): numpy.load("DIR/positions.npy")
     metadata.json   the full scenario, program version, seed, command line, frame count, columns
   Files are written under temporary names and renamed at the end: an interrupted or failed run
-  leaves no file that looks complete.
+  leaves no file that looks complete (and no directory it created). A run needing more steps or
+  frames than the caps (the message names them) is refused with exit 2.
   --out DIR        output directory (created if needed)                         required
   --t-end T        simulated end time, T in (0, 1000000]          default: the scenario's t_end
   --every K        publish a frame every K steps, K in [1, 1000000000]
@@ -111,8 +140,10 @@ theory: predictions of the equiangular model (math.md §5-§7): all tokens at pa
   Ranges: N in [2, 1000000], beta in (0, 1000], rho0 in [-1/(n-1), 1), rho1 in (rho0, 1),
   head strengths A, B in [0, 100], gamma in (0, 100].
 
-Exit codes: 0 success, 1 runtime failure, 2 invalid input (the message names the option or the
-scenario field and its allowed range), 130 interrupted (Ctrl-C).
+Exit codes: 0 success, 1 runtime failure (e.g. a numerical overflow: the message names the quantity),
+2 invalid input (the message names the option or the scenario field and its allowed range, or the line
+and column of a malformed file), 128 + signal when stopped by a signal: 130 SIGINT (Ctrl-C),
+143 SIGTERM, 129 SIGHUP (run leaves no output; render finalises the frames rendered so far).
 )";
 
 // ---- option parsing --------------------------------------------------------------------------
@@ -300,12 +331,21 @@ int runCommand(const std::vector<std::string>& args, const std::vector<std::stri
         throw UsageError("--out: '" + out + "' exists and is not a directory");
 
     const std::string& source = p.positional.front();
+    // From here on a signal stops the run cleanly, also while the scenario is being built.
+    const InterruptHandlers handlers;
+    const auto interrupted = [&](double t) {
+        const int sig = g_signal;
+        const char* name = sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "SIGHUP";
+        std::fprintf(stderr, "attnsphere run: interrupted (%s) at t = %g; no output written\n", name, t);
+        return kExitSignalBase + static_cast<int>(g_signal);
+    };
     core::Scenario scenario;
     try {
         scenario = core::Scenario::load(source);
         if (tEnd) scenario.tEnd = *tEnd;
         if (every) scenario.publishEvery = *every;
         scenario.validate();
+        core::checkRunSize(scenario);
     } catch (const core::ValidationError& e) {
         throw UsageError(source + ": " + e.what());
     }
@@ -318,32 +358,15 @@ int runCommand(const std::vector<std::string>& args, const std::vector<std::stri
         throw UsageError(source + ": " + e.what());
     }
     if (threads) sim->setThreads(*threads);
-    g_interrupted.store(false);
     sim->setAbortFlag(&g_interrupted);
-    struct sigaction action {};
-    action.sa_handler = onInterrupt;
-    sigemptyset(&action.sa_mask);
-    struct sigaction previousInt {
-    }, previousTerm{};
-    sigaction(SIGINT, &action, &previousInt);
-    sigaction(SIGTERM, &action, &previousTerm);
-    struct RestoreSignals {
-        struct sigaction *i, *t;
-        ~RestoreSignals() {
-            sigaction(SIGINT, i, nullptr);
-            sigaction(SIGTERM, t, nullptr);
-        }
-    } restore{&previousInt, &previousTerm};
+    if (g_interrupted.load()) return interrupted(0);
 
-    nlohmann::json extra;
-    extra["command_line"] = commandLine;
-    extra["threads"] = threads ? *threads : 0;
-    // A directory this run creates is removed again if the run produces nothing.
-    const bool createdDir = !std::filesystem::exists(out, ec);
-    auto removeCreatedDir = [&] {
-        if (createdDir) std::filesystem::remove(out, ec);  // only removes it while empty
-    };
-    core::RunExport exporter(out, scenario, extra);
+    core::RunInfo info;
+    info.writer = "run";
+    info.commandLine = commandLine;
+    info.threads = threads.value_or(0);
+    info.stepsPerFrame = scenario.publishEvery;
+    core::RunExport exporter(out, scenario, info);
     core::FrameOptions options;
     options.attention = false;
     ProgressBar bar(!quiet && isatty(STDERR_FILENO));
@@ -364,13 +387,10 @@ int runCommand(const std::vector<std::string>& args, const std::vector<std::stri
     } catch (const core::Aborted&) {
         bar.finish();
         exporter.abandon();
-        removeCreatedDir();
-        std::fprintf(stderr, "attnsphere run: interrupted at t = %g; no output written\n", sim->time());
-        return kExitInterrupted;
+        return interrupted(sim->time());
     } catch (...) {
         bar.finish();
         exporter.abandon();
-        removeCreatedDir();
         throw;
     }
     if (!quiet)
@@ -542,8 +562,13 @@ int theoryRates(const std::vector<std::string>& args) {
     std::printf("%-20s %16s\n", "kernel", "lambda");
     for (KernelKind k : kernels) {
         s.kernel = k;
-        std::printf("%-20s %16.6f\n", std::string(core::toString(k)).c_str(),
-                    core::equiangular::linearRateAtOne(s));
+        const double lambda = core::equiangular::linearRateAtOne(s);
+        // e^{beta a_h} beyond the double range: say so instead of printing "inf" as if it were a rate.
+        if (std::isfinite(lambda))
+            std::printf("%-20s %16.6f\n", std::string(core::toString(k)).c_str(), lambda);
+        else
+            std::printf("%-20s %16s  (beyond the range of a double: beta a_h too large)\n",
+                        std::string(core::toString(k)).c_str(), "overflow");
     }
     return kExitOk;
 }
@@ -638,7 +663,8 @@ int theoryCommand(const std::vector<std::string>& args) {
 }
 
 bool isGuiOption(std::string_view arg) {
-    for (std::string_view gui : {"--scenario", "--screenshot", "--after", "--select", "--colour", "--bench", "--trail"})
+    for (std::string_view gui :
+         {"--scenario", "--screenshot", "--after", "--select", "--colour", "--bench", "--trail"})
         if (arg == gui ||
             (arg.size() > gui.size() && arg.substr(0, gui.size()) == gui && arg[gui.size()] == '='))
             return true;

@@ -8,7 +8,6 @@
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <stdexcept>
 
 namespace attnsphere::core {
@@ -81,26 +80,61 @@ nlohmann::json columnDescriptions(int H) {
     return c;
 }
 
+RunInfo infoFromJson(const nlohmann::json& extra) {
+    RunInfo info;
+    info.writer = "gui";
+    if (!extra.is_object()) return info;
+    for (const auto& [key, v] : extra.items()) {
+        if (key == "command_line" && v.is_string()) {
+            // Already joined with spaces (arguments with spaces cannot be told apart): one item.
+            info.commandLine.push_back(v.get<std::string>());
+        } else if (key == "command_line" && v.is_array()) {
+            for (const auto& a : v) info.commandLine.push_back(a.get<std::string>());
+        } else if (key == "threads") {
+            info.threads = v.get<int>();
+        } else if (key == "source") {
+            info.note = v.get<std::string>() + info.note;
+        } else if (key == "frame_stride") {
+            const auto stride = v.get<long long>();
+            info.note += stride == 1 ? std::string("; every published frame kept")
+                                     : "; one published frame in " + std::to_string(stride) + " kept";
+        } else if (key == "fps") {
+            info.fps = v.get<double>();
+        } else if (key == "steps_per_frame") {
+            info.stepsPerFrame = v.get<long long>();
+        } else if (key == "writer") {
+            info.writer = v.get<std::string>();
+        } else {
+            throw std::invalid_argument("RunExport: metadata key '" + key + "' is not in the schema");
+        }
+    }
+    return info;
+}
+
 }  // namespace
 
-RunExport::RunExport(std::string dir, const Scenario& scenario, nlohmann::json extra)
-    : m_dir(std::move(dir)) {
-    std::error_code ec;
-    fs::create_directories(m_dir, ec);
-    if (ec) throw std::runtime_error("cannot create directory '" + m_dir + "': " + ec.message());
-    m_metadata = nlohmann::json::object();
-    m_metadata["format"] = "attnsphere-run";
-    m_metadata["attnsphere_version"] = ATTNSPHERE_VERSION;
-    m_metadata["scenario"] = scenario.toJson();
-    m_metadata["seed"] = scenario.seed;
-    if (extra.is_object()) m_metadata.update(extra);
+RunExport::RunExport(std::string dir, const Scenario& scenario, const nlohmann::json& extra)
+    : RunExport(std::move(dir), scenario, infoFromJson(extra)) {}
 
+RunExport::RunExport(std::string dir, const Scenario& scenario, const RunInfo& info)
+    : m_dir(std::move(dir)), m_scenario(scenario), m_info(info) {
+    std::error_code ec;
+    // Remember the levels this export creates: abandon() removes them again (when still empty).
+    for (fs::path p = fs::absolute(m_dir, ec); !p.empty() && !fs::exists(p, ec); p = p.parent_path()) {
+        m_createdDirs.push_back(p.string());
+        if (p == p.parent_path()) break;
+    }
+    fs::create_directories(m_dir, ec);
+    if (ec) {
+        abandon();  // the levels created before the failure
+        throw std::runtime_error("cannot create directory '" + m_dir + "': " + ec.message());
+    }
+    // The destructor does not run when the constructor throws: abandon() here.
     const std::string csv = path(m_dir, kCsv, true), npy = path(m_dir, kNpy, true);
     m_csv = std::fopen(csv.c_str(), "wb");
-    if (!m_csv) throw ioError("cannot create", csv);
-    m_npy = std::fopen(npy.c_str(), "wb");
+    m_npy = m_csv ? std::fopen(npy.c_str(), "wb") : nullptr;
     if (!m_npy) {
-        const auto error = ioError("cannot create", npy);
+        const auto error = ioError("cannot create", m_csv ? npy : csv);
         abandon();
         throw error;
     }
@@ -191,19 +225,19 @@ void RunExport::commit() {
         throw error;
     }
 
-    m_metadata["frames"] = m_frames;
-    m_metadata["n"] = m_n;
-    m_metadata["d"] = m_d;
-    m_metadata["H"] = m_H;
-    m_metadata["files"] = {{kCsv, "one row per published frame; columns described in 'columns'"},
-                           {kNpy, "float64 array (frames, n, d): token positions of each published frame"}};
-    m_metadata["columns"] = columnDescriptions(m_H);
     {
-        std::ofstream out(path(m_dir, kMetadata, true), std::ios::binary);
-        out << m_metadata.dump(2) << "\n";
-        if (!out) {
+        const std::string file = path(m_dir, kMetadata, true);
+        const std::string text = metadata(m_scenario, m_info, m_frames, m_n, m_d, m_H).dump(2) + "\n";
+        std::FILE* out = std::fopen(file.c_str(), "wb");
+        const bool written =
+            out && std::fwrite(text.data(), 1, text.size(), out) == text.size() && std::fflush(out) == 0;
+        const int writeErrno = errno;
+        const bool closed = out && std::fclose(out) == 0;
+        if (!written || !closed) {
+            errno = written ? errno : writeErrno;
+            const auto error = ioError("cannot write", file);
             abandon();
-            throw ioError("cannot write", path(m_dir, kMetadata, true));
+            throw error;
         }
     }
     std::error_code ec;
@@ -224,7 +258,31 @@ void RunExport::abandon() {
     m_csv = m_npy = nullptr;
     std::error_code ec;
     for (const char* name : {kCsv, kNpy, kMetadata}) fs::remove(path(m_dir, name, true), ec);
+    for (const auto& dir : m_createdDirs) fs::remove(dir, ec);  // removes only empty directories
     m_done = true;
+}
+
+nlohmann::json RunExport::metadata(const Scenario& scenario, const RunInfo& info, int frames, int n, int d,
+                                   int H) {
+    nlohmann::json m = nlohmann::json::object();
+    m["format"] = "attnsphere-run";
+    m["attnsphere_version"] = ATTNSPHERE_VERSION;
+    m["writer"] = info.writer;
+    m["command_line"] = info.commandLine;
+    m["threads"] = info.threads;
+    m["steps_per_frame"] = info.stepsPerFrame ? nlohmann::json(*info.stepsPerFrame) : nlohmann::json();
+    m["fps"] = info.fps ? nlohmann::json(*info.fps) : nlohmann::json();
+    m["note"] = info.note;
+    m["scenario"] = scenario.toJson();
+    m["seed"] = scenario.seed;
+    m["frames"] = frames;
+    m["n"] = n;
+    m["d"] = d;
+    m["H"] = H;
+    m["files"] = {{kCsv, "one row per published frame; columns described in 'columns'"},
+                  {kNpy, "float64 array (frames, n, d): token positions of each published frame"}};
+    m["columns"] = columnDescriptions(H);
+    return m;
 }
 
 }  // namespace attnsphere::core

@@ -9,14 +9,30 @@
 #include <nlohmann/json.hpp>
 
 #include <cstdio>
+#include <optional>
 #include <string>
+#include <vector>
 
 namespace attnsphere::core {
 
+// How a run was made: the fields of metadata.json beside the scenario. `run`, `render --export` and the
+// GUI's export write the same keys (snake_case, as the scenario format), null where one does not apply.
+struct RunInfo {
+    std::string writer;                      // "run", "render" or "gui"
+    std::vector<std::string> commandLine;    // the program's arguments, argv[0] first
+    int threads = 0;                         // simulation threads (0: all cores)
+    std::optional<long long> stepsPerFrame;  // integrator steps between published frames, if constant
+    std::optional<double> fps;               // video frames per second (render)
+    std::string note;                        // free text, e.g. which frames the GUI kept
+};
+
 class RunExport {
 public:
-    // Creates `dir` if needed. `extra` is merged into metadata.json (e.g. the command line).
-    RunExport(std::string dir, const Scenario& scenario, nlohmann::json extra = {});
+    // Creates `dir` if needed (and removes what it created if the export is abandoned).
+    RunExport(std::string dir, const Scenario& scenario, const RunInfo& info = {});
+    // Older callers: `extra` may hold command_line (string or array), threads, source, frame_stride,
+    // fps, steps_per_frame, writer; they are mapped onto RunInfo (anything else is a logic error).
+    RunExport(std::string dir, const Scenario& scenario, const nlohmann::json& extra);
     ~RunExport();
     RunExport(const RunExport&) = delete;
     RunExport& operator=(const RunExport&) = delete;
@@ -26,12 +42,17 @@ public:
     void abandon();
     int frameCount() const { return m_frames; }
 
+    // metadata.json of a run: the one place its schema is defined.
+    static nlohmann::json metadata(const Scenario& scenario, const RunInfo& info, int frames, int n, int d,
+                                   int H);
     static std::string csvHeader(int H);
     static std::string csvRow(const Frame& frame);
 
 private:
     std::string m_dir;
-    nlohmann::json m_metadata;
+    std::vector<std::string> m_createdDirs;  // deepest first
+    Scenario m_scenario;
+    RunInfo m_info;
     std::FILE* m_csv = nullptr;
     std::FILE* m_npy = nullptr;
     int m_frames = 0, m_n = 0, m_d = 0, m_H = -1;

@@ -12,6 +12,26 @@
 
 namespace attnsphere::core {
 
+// Allowed ranges of scenario values: the one definition that scenario files, session files (model
+// edits, dt, positions) and the command line check against (doc/SCENARIOS.md lists them).
+struct Limits {
+    static constexpr int nMin = 2, nMax = 20000;
+    static constexpr int dMin = 2, dMax = 4096;
+    static constexpr int headsMin = 1, headsMax = 64;
+    static constexpr double betaMax = 1000;        // beta and per-head beta in (0, betaMax]
+    static constexpr double sigmoidBiasMax = 100;  // sigmoid_bias in [-max, max]
+    // dt in [dtMin, dtMax]: below dtMin a run needs more steps than it could ever take.
+    static constexpr double dtMin = 1e-6, dtMax = 10;
+    static constexpr double toleranceMin = 1e-14, toleranceMax = 1e-2;
+    static constexpr double tEndMax = 1e6;
+    static constexpr int publishEveryMax = 1000000000;
+    static constexpr double scaleMax = 100, alphaMax = 100, epsMax = 10, spreadMax = 10;
+    static constexpr double entryMax = 1e6;  // |entries| of explicit matrices and points
+    // A run (`run`, `render`) refuses a scenario needing more integrator steps or published frames.
+    static constexpr long long runStepsMax = 100000000, runFramesMax = 1000000;
+    static constexpr int jsonDepthMax = 64;  // nesting of arrays/objects in scenario and session files
+};
+
 enum class HeadsKind {
     Identity,                // M = I
     Scalar,                  // M_h = a_h I
@@ -76,6 +96,21 @@ struct Scenario {
     Model buildModel() const;       // deterministic in seed
     Matrix buildPositions() const;  // d × n, deterministic in seed
 };
+
+// Parses JSON text of a scenario or session file. Nesting deeper than Limits::jsonDepthMax, numbers
+// beyond the range of a double and syntax errors are ValidationErrors with line and column.
+nlohmann::json parseJsonText(const std::string& text);
+
+// The range checks validate() applies to the model part of a scenario, for a resolved Model (session
+// edits). `path` prefixes the JSON paths in messages (e.g. "timeline[3].model").
+void validateModel(const Model& model, const std::string& path);
+// dt and explicit positions (d × n) under the scenario's rules.
+void validateDt(double dt, const std::string& path);
+void validatePositions(const Matrix& positions, Geometry geometry, const std::string& path);
+
+// Throws ValidationError, naming the numbers, when running `scenario` to its t_end with fixed steps
+// of dt would take more than Limits::runStepsMax steps or publish more than Limits::runFramesMax frames.
+void checkRunSize(const Scenario& scenario);
 
 struct PresetInfo {
     std::string name, description, citation;

@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -81,9 +82,22 @@ std::string fmt(double v) {
     return buf;
 }
 
+// A short description of a value for messages. Containers are summarised, never dumped: a value can be
+// arbitrarily large or (when built in code) deeply nested.
 std::string describe(const json& v) {
-    std::string text = v.dump();
-    if (text.size() > 40) text = text.substr(0, 37) + "...";
+    constexpr std::size_t kMax = 60;
+    if (v.is_array()) return "an array of " + std::to_string(v.size()) + (v.size() == 1 ? " item" : " items");
+    if (v.is_object())
+        return "an object with " + std::to_string(v.size()) + (v.size() == 1 ? " key" : " keys");
+    std::string text;
+    if (v.is_string()) {
+        const auto& str = v.get_ref<const std::string&>();
+        text = json(str.size() > kMax ? str.substr(0, kMax) : str)
+                   .dump(-1, ' ', false, json::error_handler_t::replace);
+        if (str.size() > kMax) text.insert(text.size() - 1, "...");
+    } else {
+        text = v.dump();
+    }
     return text;
 }
 
@@ -107,7 +121,19 @@ void requireObject(const json& v, const std::string& path, const std::vector<std
         if (std::find(allowed.begin(), allowed.end(), item.key()) == allowed.end()) {
             std::string list;
             for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-            throw ValidationError(child(path, item.key()),
+            // A key that is not a plain name ("", "heads ", control characters) is quoted in the
+            // message and the path stops at its object.
+            const std::string& key = item.key();
+            const bool plain =
+                !key.empty() && key.size() <= 60 && std::all_of(key.begin(), key.end(), [](char c) {
+                    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
+                });
+            if (!plain)
+                throw ValidationError(
+                    path, "unknown key " + describe(json(key)) + " (allowed " +
+                              (path.empty() ? std::string("at the top level") : "in " + path) + ": " + list +
+                              ")");
+            throw ValidationError(child(path, key),
                                   "unknown key (allowed " +
                                       (path.empty() ? std::string("at the top level") : "in " + path) + ": " +
                                       list + ")");
@@ -132,16 +158,24 @@ long long integer(const json& v, const std::string& path) {
     if (v.is_number_integer()) return v.get<long long>();
     if (v.is_number_float()) {
         const double x = v.get<double>();
+        // Integral doubles below 2^53 are exact; larger ones may have lost digits in the file.
         if (std::isfinite(x) && std::floor(x) == x && std::abs(x) < 9e15) return static_cast<long long>(x);
     }
     throw ValidationError(path, "must be an integer, got " + describe(v));
 }
 
-// Integers that must fit an int: range errors are reported by validate(), so clamp far outside instead.
-int smallInteger(const json& v, const std::string& path) {
+void checkIntRange(long long v, const std::string& path, long long lo, long long hi) {
+    if (v < lo || v > hi)
+        throw ValidationError(path, "must be an integer in [" + std::to_string(lo) + ", " +
+                                        std::to_string(hi) + "], got " + std::to_string(v));
+}
+
+// Integers stored in an int: the range is checked on the value as written, so that nothing wraps or is
+// clamped before the message names it.
+int smallInteger(const json& v, const std::string& path, long long lo, long long hi) {
     const long long x = integer(v, path);
-    return static_cast<int>(
-        std::clamp<long long>(x, std::numeric_limits<int>::min(), std::numeric_limits<int>::max()));
+    checkIntRange(x, path, lo, hi);
+    return static_cast<int>(x);
 }
 
 std::string string(const json& v, const std::string& path) {
@@ -208,12 +242,6 @@ void checkRange(double v, const std::string& path, double lo, double hi, bool lo
         throw ValidationError(path, "must be in " + interval(lo, hi, loOpen, hiOpen) + ", got " + fmt(v));
 }
 
-void checkIntRange(long long v, const std::string& path, long long lo, long long hi) {
-    if (v < lo || v > hi)
-        throw ValidationError(path, "must be an integer in [" + std::to_string(lo) + ", " +
-                                        std::to_string(hi) + "], got " + std::to_string(v));
-}
-
 // Explicit matrices: d × d, finite, bounded (the exp kernels overflow long before 1e6 anyway).
 void checkSquare(const Matrix& m, const std::string& path, int d) {
     if (m.rows() != d || m.cols() != d)
@@ -222,14 +250,66 @@ void checkSquare(const Matrix& m, const std::string& path, int d) {
     for (Eigen::Index i = 0; i < d; ++i)
         for (Eigen::Index j = 0; j < d; ++j)
             checkRange(m(i, j), index(index(path, static_cast<std::size_t>(i)), static_cast<std::size_t>(j)),
-                       -1e6, 1e6);
+                       -Limits::entryMax, Limits::entryMax);
+}
+
+void checkBeta(double v, const std::string& path) {
+    checkRange(v, path, 0, Limits::betaMax, true, false);
+}
+void checkAlpha(double v, const std::string& path) {
+    checkRange(v, path, 0, Limits::alphaMax);
+}
+void checkSigmoidBias(double v, const std::string& path) {
+    checkRange(v, path, -Limits::sigmoidBiasMax, Limits::sigmoidBiasMax);
+}
+
+// What nlohmann's parser accepts but we must not: nesting deep enough to exhaust the stack of any
+// recursive walk over the value (dump, comparison, destruction in older versions), and numbers beyond
+// the range of a double (the parser reports those without a position). Both with line and column.
+void checkJsonShape(const std::string& text) {
+    int depth = 0;
+    std::size_t line = 1, lineStart = 0;
+    auto where = [&](std::size_t i) {
+        return "at line " + std::to_string(line) + ", column " + std::to_string(i - lineStart + 1) + ": ";
+    };
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const char c = text[i];
+        if (c == '\n') {
+            ++line;
+            lineStart = i + 1;
+        } else if (c == '"') {
+            for (++i; i < text.size() && text[i] != '"' && text[i] != '\n'; ++i)
+                if (text[i] == '\\') ++i;
+            if (i < text.size() && text[i] == '\n') --i;  // unterminated: the parser reports it
+        } else if (c == '[' || c == '{') {
+            if (++depth > Limits::jsonDepthMax)
+                throw ValidationError("", "invalid JSON " + where(i) +
+                                              "arrays and objects nested deeper than " +
+                                              std::to_string(Limits::jsonDepthMax) + " levels");
+        } else if (c == ']' || c == '}') {
+            depth = std::max(0, depth - 1);
+        } else if (c == '-' || (c >= '0' && c <= '9')) {
+            std::size_t end = i + 1;
+            while (end < text.size() &&
+                   (std::isdigit(static_cast<unsigned char>(text[end])) || text[end] == '.' ||
+                    text[end] == 'e' || text[end] == 'E' || text[end] == '+' || text[end] == '-'))
+                ++end;
+            const std::string token = text.substr(i, end - i);
+            if (std::isinf(std::strtod(token.c_str(), nullptr)))
+                throw ValidationError("", "invalid JSON " + where(i) + "the number " +
+                                              (token.size() > 40 ? token.substr(0, 40) + "..." : token) +
+                                              " is beyond the range of a double (magnitude at most 1.8e308)");
+            i = end - 1;
+        }
+    }
 }
 
 void parseHeads(const json& j, HeadsSpec& h) {
     const std::string p = "heads";
     requireObject(j, p, {"kind", "count", "scale", "eps", "value", "alpha", "beta", "matrices"});
     if (j.contains("kind")) h.kind = enumValue(j["kind"], child(p, "kind"), kHeadsNames);
-    if (j.contains("count")) h.count = smallInteger(j["count"], child(p, "count"));
+    if (j.contains("count"))
+        h.count = smallInteger(j["count"], child(p, "count"), Limits::headsMin, Limits::headsMax);
     if (j.contains("scale")) {
         const json& s = j["scale"];
         h.scale = s.is_array() ? numberList(s, child(p, "scale"))
@@ -268,7 +348,7 @@ void parseHeads(const json& j, HeadsSpec& h) {
     }
 }
 
-void parseInit(const json& j, InitSpec& init) {
+void parseInit(const json& j, InitSpec& init, int n) {
     const std::string p = "init";
     requireObject(j, p, {"kind", "rho", "clusters", "spread", "points"});
     if (j.contains("kind")) init.kind = enumValue(j["kind"], child(p, "kind"), kInitNames);
@@ -283,7 +363,7 @@ void parseInit(const json& j, InitSpec& init) {
     onlyFor("clusters", InitKind::Clusters);
     onlyFor("spread", InitKind::Clusters);
     if (j.contains("rho")) init.rho = number(j["rho"], child(p, "rho"));
-    if (j.contains("clusters")) init.clusters = smallInteger(j["clusters"], child(p, "clusters"));
+    if (j.contains("clusters")) init.clusters = smallInteger(j["clusters"], child(p, "clusters"), 1, n);
     if (j.contains("spread")) init.spread = number(j["spread"], child(p, "spread"));
     if (j.contains("points")) init.points = rowsToMatrix(j["points"], child(p, "points")).transpose();
     if (init.kind == InitKind::Points && !j.contains("points"))
@@ -303,9 +383,7 @@ void parseIntegrator(const json& j, Scenario& s) {
     if (j.contains("tolerance")) s.tolerance = number(j["tolerance"], child(p, "tolerance"));
 }
 
-}  // namespace
-
-Scenario Scenario::fromJson(const json& j) {
+Scenario parseScenario(const json& j) {
     requireObject(
         j, "",
         {"format", "version", "name", "description", "citation", "n", "d", "beta", "kernel", "sigmoid_bias",
@@ -324,8 +402,8 @@ Scenario Scenario::fromJson(const json& j) {
     if (j.contains("name")) s.name = string(j["name"], "name");
     if (j.contains("description")) s.description = string(j["description"], "description");
     if (j.contains("citation")) s.citation = string(j["citation"], "citation");
-    if (j.contains("n")) s.n = smallInteger(j["n"], "n");
-    if (j.contains("d")) s.d = smallInteger(j["d"], "d");
+    if (j.contains("n")) s.n = smallInteger(j["n"], "n", Limits::nMin, Limits::nMax);
+    if (j.contains("d")) s.d = smallInteger(j["d"], "d", Limits::dMin, Limits::dMax);
     if (j.contains("beta")) s.beta = number(j["beta"], "beta");
     if (j.contains("kernel")) s.kernel = enumValue(j["kernel"], "kernel", kKernelNames);
     if (j.contains("sigmoid_bias")) {
@@ -335,7 +413,8 @@ Scenario Scenario::fromJson(const json& j) {
     if (j.contains("geometry")) s.geometry = enumValue(j["geometry"], "geometry", kGeometryNames);
     if (j.contains("integrator")) parseIntegrator(j["integrator"], s);
     if (j.contains("t_end")) s.tEnd = number(j["t_end"], "t_end");
-    if (j.contains("publish_every")) s.publishEvery = smallInteger(j["publish_every"], "publish_every");
+    if (j.contains("publish_every"))
+        s.publishEvery = smallInteger(j["publish_every"], "publish_every", 1, Limits::publishEveryMax);
     if (j.contains("seed")) {
         const json& v = j["seed"];
         if (v.is_number_unsigned())
@@ -349,23 +428,43 @@ Scenario Scenario::fromJson(const json& j) {
         }
     }
     if (j.contains("heads")) parseHeads(j["heads"], s.heads);
-    if (j.contains("init")) parseInit(j["init"], s.init);
+    if (j.contains("init")) parseInit(j["init"], s.init, s.n);
     s.validate();
     return s;
 }
 
-Scenario Scenario::fromJsonText(const std::string& text) {
-    json j;
+}  // namespace
+
+Scenario Scenario::fromJson(const json& j) {
     try {
-        j = json::parse(text);
-    } catch (const json::parse_error& e) {
-        // nlohmann's message carries the line and column; drop its "[json.exception...]" prefix.
+        return parseScenario(j);
+    } catch (const json::exception& e) {
+        // Every access is checked first; this keeps a library message from ever reaching the user raw.
         std::string what = e.what();
-        const auto pos = what.find("] ");
-        throw ValidationError("",
-                              "invalid JSON: " + (pos == std::string::npos ? what : what.substr(pos + 2)));
+        if (const auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);
+        throw ValidationError("", "invalid scenario: " + what);
     }
-    return fromJson(j);
+}
+
+json parseJsonText(const std::string& text) {
+    checkJsonShape(text);
+    try {
+        return json::parse(text);
+    } catch (const json::exception& e) {
+        // nlohmann's parse errors say "parse error at line L, column C: ..."; keep that, drop its
+        // "[json.exception...]" prefix, and keep bytes of the file out of the terminal.
+        std::string what = e.what();
+        if (const auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);
+        if (what.rfind("parse error ", 0) == 0) what = what.substr(12);
+        if (what.size() > 200) what = what.substr(0, 200) + "...";
+        for (char& c : what)
+            if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+        throw ValidationError("", "invalid JSON " + what);
+    }
+}
+
+Scenario Scenario::fromJsonText(const std::string& text) {
+    return fromJson(parseJsonText(text));
 }
 
 Scenario Scenario::fromFile(const std::string& path) {
@@ -451,17 +550,17 @@ json Scenario::toJson() const {
 }
 
 void Scenario::validate() const {
-    checkIntRange(n, "n", 2, 20000);
-    checkIntRange(d, "d", 2, 4096);
-    checkRange(beta, "beta", 0, 1000, true, false);
-    if (sigmoidBiasSet) checkRange(sigmoidBias, "sigmoid_bias", -100, 100);
-    checkRange(dt, "integrator.dt", 0, 10, true, false);
-    checkRange(tolerance, "integrator.tolerance", 1e-14, 1e-2);
-    checkRange(tEnd, "t_end", 0, 1e6, true, false);
-    checkIntRange(publishEvery, "publish_every", 1, 1000000000);
+    checkIntRange(n, "n", Limits::nMin, Limits::nMax);
+    checkIntRange(d, "d", Limits::dMin, Limits::dMax);
+    checkBeta(beta, "beta");
+    if (sigmoidBiasSet) checkSigmoidBias(sigmoidBias, "sigmoid_bias");
+    validateDt(dt, "integrator.dt");
+    checkRange(tolerance, "integrator.tolerance", Limits::toleranceMin, Limits::toleranceMax);
+    checkRange(tEnd, "t_end", 0, Limits::tEndMax, true, false);
+    checkIntRange(publishEvery, "publish_every", 1, Limits::publishEveryMax);
 
     const int H = heads.count;
-    checkIntRange(H, "heads.count", 1, 64);
+    checkIntRange(H, "heads.count", Limits::headsMin, Limits::headsMax);
     const std::string countText = std::to_string(H);
     if (heads.scale.size() != 1 && heads.scale.size() != static_cast<std::size_t>(H))
         throw ValidationError("heads.scale", "must be one number or an array of heads.count = " + countText +
@@ -469,19 +568,17 @@ void Scenario::validate() const {
                                                  " numbers");
     for (std::size_t k = 0; k < heads.scale.size(); ++k) {
         const std::string path = heads.scale.size() == 1 ? "heads.scale" : index("heads.scale", k);
-        checkRange(heads.scale[k], path, 0, 100);
+        checkRange(heads.scale[k], path, 0, Limits::scaleMax);
     }
-    checkRange(heads.eps, "heads.eps", 0, 10);
+    checkRange(heads.eps, "heads.eps", 0, Limits::epsMax);
     if (!heads.alpha.empty() && heads.alpha.size() != static_cast<std::size_t>(H))
         throw ValidationError("heads.alpha", "must have heads.count = " + countText + " numbers, got " +
                                                  std::to_string(heads.alpha.size()));
-    for (std::size_t k = 0; k < heads.alpha.size(); ++k)
-        checkRange(heads.alpha[k], index("heads.alpha", k), 0, 100);
+    for (std::size_t k = 0; k < heads.alpha.size(); ++k) checkAlpha(heads.alpha[k], index("heads.alpha", k));
     if (!heads.beta.empty() && heads.beta.size() != static_cast<std::size_t>(H))
         throw ValidationError("heads.beta", "must have heads.count = " + countText + " numbers, got " +
                                                 std::to_string(heads.beta.size()));
-    for (std::size_t k = 0; k < heads.beta.size(); ++k)
-        checkRange(heads.beta[k], index("heads.beta", k), 0, 1000, true, false);
+    for (std::size_t k = 0; k < heads.beta.size(); ++k) checkBeta(heads.beta[k], index("heads.beta", k));
     if ((heads.kind == HeadsKind::OrthogonalBlocks || heads.kind == HeadsKind::ApproxOrthogonalBlocks) &&
         d < H)
         throw ValidationError("d", "must be >= heads.count = " + countText + " for heads.kind \"" +
@@ -524,7 +621,7 @@ void Scenario::validate() const {
         }
         case InitKind::Clusters:
             checkIntRange(init.clusters, "init.clusters", 1, n);
-            checkRange(init.spread, "init.spread", 0, 10);
+            checkRange(init.spread, "init.spread", 0, Limits::spreadMax);
             break;
         case InitKind::Points: {
             if (init.points.cols() != n || init.points.rows() != d)
@@ -532,22 +629,67 @@ void Scenario::validate() const {
                     "init.points", "must be n = " + std::to_string(n) + " rows of d = " + std::to_string(d) +
                                        " numbers, got " + std::to_string(init.points.cols()) + " rows of " +
                                        std::to_string(init.points.rows()) + " numbers");
-            for (Eigen::Index i = 0; i < n; ++i) {
-                const std::string row = index("init.points", static_cast<std::size_t>(i));
-                for (Eigen::Index c = 0; c < d; ++c)
-                    checkRange(init.points(c, i), index(row, static_cast<std::size_t>(c)), -1e6, 1e6);
-                if (geometry == Geometry::Sphere && !(init.points.col(i).norm() > 1e-12))
-                    throw ValidationError(
-                        row,
-                        "must be a nonzero vector on the sphere (points are normalised), got "
-                        "the zero vector");
-            }
+            validatePositions(init.points, geometry, "init.points");
             break;
         }
         case InitKind::Uniform:
         case InitKind::Hemisphere:
             break;
     }
+}
+
+void validateModel(const Model& model, const std::string& path) {
+    const std::string p = path.empty() ? path : path + ".";
+    checkBeta(model.beta, p + "beta");
+    checkSigmoidBias(model.sigmoidBias, p + "sigmoidBias");
+    const auto H = static_cast<long long>(model.heads.size());
+    if (H < Limits::headsMin || H > Limits::headsMax)
+        throw ValidationError(p + "heads", "must have between " + std::to_string(Limits::headsMin) + " and " +
+                                               std::to_string(Limits::headsMax) + " heads, got " +
+                                               std::to_string(H));
+    const Eigen::Index d = model.heads.front().M.rows();
+    checkIntRange(d, p + "heads[0].M", Limits::dMin, Limits::dMax);
+    for (std::size_t h = 0; h < model.heads.size(); ++h) {
+        const Head& head = model.heads[h];
+        const std::string hp = index(p + "heads", h);
+        checkSquare(head.M, hp + ".M", static_cast<int>(d));
+        checkSquare(head.V, hp + ".V", static_cast<int>(d));
+        checkAlpha(head.alpha, hp + ".alpha");
+        if (!std::isnan(head.beta)) checkBeta(head.beta, hp + ".beta");
+    }
+}
+
+void validateDt(double dt, const std::string& path) {
+    checkRange(dt, path, Limits::dtMin, Limits::dtMax);
+}
+
+void validatePositions(const Matrix& positions, Geometry geometry, const std::string& path) {
+    for (Eigen::Index i = 0; i < positions.cols(); ++i) {
+        const std::string row = index(path, static_cast<std::size_t>(i));
+        for (Eigen::Index c = 0; c < positions.rows(); ++c)
+            checkRange(positions(c, i), index(row, static_cast<std::size_t>(c)), -Limits::entryMax,
+                       Limits::entryMax);
+        if (geometry == Geometry::Sphere && !(positions.col(i).norm() > 1e-12))
+            throw ValidationError(
+                row, "must be a nonzero vector on the sphere (points are normalised), got the zero vector");
+    }
+}
+
+void checkRunSize(const Scenario& s) {
+    // Adaptive steps (dopri5) grow beyond dt; their count is not known in advance.
+    if (s.integrator == IntegratorKind::DormandPrince) return;
+    const double steps = std::ceil(s.tEnd / s.dt - 1e-9);
+    const double frames = std::floor(steps / s.publishEvery) + 2;  // step 0, every K steps, the last
+    if (steps > static_cast<double>(Limits::runStepsMax))
+        throw ValidationError("t_end", "t_end = " + fmt(s.tEnd) + " with integrator.dt = " + fmt(s.dt) +
+                                           " needs " + fmt(steps) + " steps; at most " +
+                                           std::to_string(Limits::runStepsMax) +
+                                           " (use a larger dt or a smaller t_end)");
+    if (frames > static_cast<double>(Limits::runFramesMax))
+        throw ValidationError("publish_every",
+                              fmt(steps) + " steps published every " + std::to_string(s.publishEvery) +
+                                  " make " + fmt(frames) + " frames; at most " +
+                                  std::to_string(Limits::runFramesMax) + " (publish less often)");
 }
 
 std::vector<PresetInfo> presetList() {

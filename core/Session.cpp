@@ -5,8 +5,12 @@
 #include <nlohmann/json.hpp>
 
 #include <unistd.h>
+#include <algorithm>
+#include <cctype>
+#include <cerrno>
 #include <cmath>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <sstream>
 
@@ -61,7 +65,18 @@ void checkKeys(const json& j, const std::string& path, std::initializer_list<con
     for (auto it = j.begin(); it != j.end(); ++it) {
         bool known = false;
         for (const char* a : allowed) known = known || it.key() == a;
-        if (!known) fail(path.empty() ? it.key() : path + "." + it.key(), "unknown key");
+        if (known) continue;
+        const std::string& key = it.key();
+        const bool plain =
+            !key.empty() && key.size() <= 60 && std::all_of(key.begin(), key.end(), [](char c) {
+                return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
+            });
+        // A key that is not a plain name ("", "step ", control characters) is quoted; the path stops at
+        // its object.
+        if (!plain)
+            fail(path, "unknown key " +
+                           json(key.substr(0, 60)).dump(-1, ' ', false, json::error_handler_t::replace));
+        fail(path.empty() ? key : path + "." + key, "unknown key");
     }
 }
 
@@ -75,9 +90,28 @@ double number(const json& j, const std::string& path) {
     return j.get<double>();
 }
 
+// An integer in [0, max] without a narrowing conversion (nlohmann holds it as signed or unsigned).
+bool integerIn(const json& j, std::uint64_t max) {
+    if (j.is_number_unsigned()) return j.get<std::uint64_t>() <= max;
+    return j.is_number_integer() && j.get<std::int64_t>() >= 0 &&
+           static_cast<std::uint64_t>(j.get<std::int64_t>()) <= max;
+}
+
+// Steps beyond the run cap could never be replayed.
 std::int64_t stepFromJson(const json& j, const std::string& path) {
-    if (!j.is_number_integer() || j.get<std::int64_t>() < 0) fail(path, "expected an integer step >= 0");
+    if (!integerIn(j, static_cast<std::uint64_t>(Limits::runStepsMax)))
+        fail(path, "expected an integer step in [0, " + std::to_string(Limits::runStepsMax) + "]");
     return j.get<std::int64_t>();
+}
+
+// A scenario inside a session: the scenario's own parser and rules, its paths prefixed by where it is.
+Scenario scenarioFromJson(const json& j, const std::string& path) {
+    try {
+        return Scenario::fromJson(j);
+    } catch (const ValidationError& e) {
+        throw ValidationError(e.path().empty() ? path : path + "." + e.path(),
+                              std::string(e.what()).substr(e.path().empty() ? 0 : e.path().size() + 2));
+    }
 }
 
 json modelToJson(const Model& m) {
@@ -134,6 +168,7 @@ Model modelFromJson(const json& j, const std::string& path) {
         }
         m.heads.push_back(std::move(head));
     }
+    validateModel(m, path);  // the ranges a scenario file has (beta, alpha, entries, ...)
     return m;
 }
 
@@ -151,11 +186,22 @@ SessionCamera cameraFromJson(const json& j, const std::string& path) {
         const json& v = require(j, key, path);
         const std::string p = path + "." + key;
         if (!v.is_array() || v.size() != 3) fail(p, "expected 3 numbers");
-        for (std::size_t i = 0; i < 3; ++i) out[i] = number(v[i], p + "[" + std::to_string(i) + "]");
+        for (std::size_t i = 0; i < 3; ++i) {
+            const std::string pi = p + "[" + std::to_string(i) + "]";
+            out[i] = number(v[i], pi);
+            // The scene is the unit sphere: a camera further out than this sees nothing, and VTK's
+            // clipping range degenerates with values near the double range.
+            if (std::abs(out[i]) > Limits::entryMax)
+                fail(pi, "must be in [-" + std::to_string(static_cast<long long>(Limits::entryMax)) + ", " +
+                             std::to_string(static_cast<long long>(Limits::entryMax)) + "], got " +
+                             json(out[i]).dump());
+        }
     };
     vec3("position", c.position);
     vec3("focalPoint", c.focalPoint);
     vec3("viewUp", c.viewUp);
+    if (c.position == c.focalPoint) fail(path + ".position", "must differ from focalPoint");
+    if (c.viewUp == std::array<double, 3>{0, 0, 0}) fail(path + ".viewUp", "must not be the zero vector");
     c.viewAngle = number(require(j, "viewAngle", path), path + ".viewAngle");
     if (!(c.viewAngle > 0 && c.viewAngle < 180)) fail(path + ".viewAngle", "must be in (0, 180) degrees");
     return c;
@@ -214,15 +260,31 @@ json Session::toJson() const {
                 {"timeline", std::move(timelineJson)}};
 }
 
+static Session parseSession(const json& j);
+
 Session Session::fromJson(const json& j) {
+    try {
+        return parseSession(j);
+    } catch (const json::exception& e) {
+        // Every access is checked first; this keeps a library message from ever reaching the user raw.
+        std::string what = e.what();
+        if (const auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);
+        throw ValidationError("", "invalid session: " + what);
+    }
+}
+
+static Session parseSession(const json& j) {
     checkKeys(j, "", {"format", "version", "scenario", "endStep", "timeline"});
     const json& format = require(j, "format", "");
     if (!format.is_string() || format.get<std::string>() != kFormat)
         fail("format", std::string("expected \"") + kFormat + "\"");
     const json& version = require(j, "version", "");
-    if (!version.is_number_integer() || version.get<int>() != kVersion) fail("version", "expected 1");
+    // Compared without a narrowing conversion: 4294967297 is not 1.
+    if (!integerIn(version, kVersion) || version.get<std::int64_t>() != kVersion)
+        fail("version", "expected " + std::to_string(kVersion) + " (the only version this program reads)");
     Session s;
-    s.scenario = Scenario::fromJson(require(j, "scenario", ""));
+    s.scenario = scenarioFromJson(require(j, "scenario", ""), "scenario");
+    Geometry geometry = s.scenario.geometry;
     s.endStep = stepFromJson(require(j, "endStep", ""), "endStep");
     const json& tl = require(j, "timeline", "");
     if (!tl.is_array()) fail("timeline", "expected an array");
@@ -242,6 +304,7 @@ Session Session::fromJson(const json& j) {
             e.model = modelFromJson(require(je, "model", p), p + ".model");
             if (e.model.dim() != d)
                 fail(p + ".model", "heads must be " + std::to_string(d) + "x" + std::to_string(d));
+            geometry = e.model.geometry;
         } else if (k == "positions") {
             checkKeys(je, p, {"step", "kind", "positions"});
             e.kind = SessionEventKind::Positions;
@@ -249,11 +312,12 @@ Session Session::fromJson(const json& j) {
             if (e.positions.rows() != d || e.positions.cols() != n)
                 fail(p + ".positions",
                      "expected " + std::to_string(n) + " rows of " + std::to_string(d) + " numbers");
+            validatePositions(e.positions, geometry, p + ".positions");
         } else if (k == "dt") {
             checkKeys(je, p, {"step", "kind", "dt"});
             e.kind = SessionEventKind::Dt;
             e.value = number(require(je, "dt", p), p + ".dt");
-            if (!(e.value > 0 && e.value <= 10)) fail(p + ".dt", "must be in (0, 10]");
+            validateDt(e.value, p + ".dt");
         } else if (k == "integrator") {
             checkKeys(je, p, {"step", "kind", "integrator"});
             e.kind = SessionEventKind::Integrator;
@@ -268,9 +332,10 @@ Session Session::fromJson(const json& j) {
         } else if (k == "reset") {
             checkKeys(je, p, {"step", "kind", "scenario"});
             e.kind = SessionEventKind::Reset;
-            e.scenario = Scenario::fromJson(require(je, "scenario", p));
+            e.scenario = scenarioFromJson(require(je, "scenario", p), p + ".scenario");
             d = e.scenario.d;
             n = e.scenario.n;
+            geometry = e.scenario.geometry;
         } else if (k == "camera") {
             checkKeys(je, p, {"step", "kind", "camera"});
             e.kind = SessionEventKind::Camera;
@@ -293,34 +358,33 @@ Session Session::fromFile(const std::string& path) {
     if (!in) throw ValidationError("--session", "cannot open " + path);
     std::stringstream text;
     text << in.rdbuf();
-    json j;
     try {
-        j = json::parse(text.str());
-    } catch (const json::parse_error& e) {
-        throw ValidationError(path, std::string("invalid JSON: ") + e.what());
-    }
-    try {
-        return fromJson(j);
+        return fromJson(parseJsonText(text.str()));
     } catch (const ValidationError& e) {
-        throw ValidationError(path + ": " + e.path(),
+        throw ValidationError(e.path().empty() ? path : path + ": " + e.path(),
                               std::string(e.what()).substr(e.path().empty() ? 0 : e.path().size() + 2));
     }
 }
 
 void Session::save(const std::string& path) const {
     const std::string tmp = path + ".partial-" + std::to_string(::getpid());
-    {
-        std::ofstream out(tmp);
-        out << toJson().dump(1) << '\n';
-        out.flush();
-        if (!out) {
-            std::remove(tmp.c_str());
-            throw std::runtime_error("cannot write " + path + " (disk full or not writable?)");
-        }
+    const std::string text = toJson().dump(1) + "\n";
+    // stdio rather than a stream: the system's reason (e.g. "No space left on device") reaches the user.
+    std::FILE* out = std::fopen(tmp.c_str(), "wb");
+    bool ok = out && std::fwrite(text.data(), 1, text.size(), out) == text.size() && std::fflush(out) == 0;
+    int error = errno;
+    if (out && std::fclose(out) != 0 && ok) {
+        ok = false;
+        error = errno;
+    }
+    if (!ok) {
+        std::remove(tmp.c_str());
+        throw std::runtime_error("cannot write " + path + ": " + std::strerror(error));
     }
     if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+        error = errno;
         std::remove(tmp.c_str());
-        throw std::runtime_error("cannot rename the session file to " + path);
+        throw std::runtime_error("cannot rename the session file to " + path + ": " + std::strerror(error));
     }
 }
 

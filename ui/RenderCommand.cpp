@@ -77,7 +77,7 @@ struct RenderOptions {
     int crf = -1;
     int threads = 0;
     QString exportDir;
-    QString commandLine;  // for metadata.json
+    std::vector<std::string> commandLine;  // for metadata.json
 };
 
 double parseNumber(const QString& text, const char* option) {
@@ -133,8 +133,9 @@ const char* kHelpText =
     "  --export DIR               also write the rendered frames' data: series.csv, positions.npy,\n"
     "                             metadata.json (as `attnsphere run`)\n"
     "\n"
-    "Exit codes: 0 done, 1 runtime failure, 2 bad input, 130 interrupted (Ctrl-C: the frames rendered so\n"
-    "far are finalised into a valid shorter file; nothing incomplete is left under the final name).\n";
+    "Exit codes: 0 done, 1 runtime failure, 2 bad input, 128 + signal when interrupted (130 Ctrl-C,\n"
+    "143 SIGTERM, 129 SIGHUP: the frames rendered so far are finalised into a valid shorter file;\n"
+    "nothing incomplete is left under the final name).\n";
 
 // Returns nullopt after printing help.
 std::optional<RenderOptions> parseOptions(const QStringList& args) {
@@ -439,9 +440,14 @@ int render(const RenderOptions& o) {
 
     std::unique_ptr<core::RunExport> data;
     if (!o.exportDir.isEmpty()) {
-        data = std::make_unique<core::RunExport>(
-            o.exportDir.toStdString(), scenario,
-            nlohmann::json{{"command", o.commandLine.toStdString()}, {"fps", o.fps}, {"stepsPerFrame", K}});
+        core::RunInfo info;
+        info.writer = "render";
+        info.commandLine = o.commandLine;
+        info.threads = o.threads;
+        if (!(adaptive && frameTime > 0)) info.stepsPerFrame = K;
+        info.fps = o.fps;
+        if (player) info.note = "session " + o.session.toStdString();
+        data = std::make_unique<core::RunExport>(o.exportDir.toStdString(), scenario, info);
     }
     app::VideoEncoder encoder;
     encoder.open({o.out, o.size.width(), o.size.height(), o.fps, o.transparent, o.crf});
@@ -532,7 +538,7 @@ int render(const RenderOptions& o) {
             std::fprintf(stderr, "interrupted: the %ld frames rendered so far were written to %s\n", done,
                          qPrintable(outName));
         }
-        return g_signal == SIGTERM ? 143 : 130;
+        return 128 + static_cast<int>(g_signal);  // 130 SIGINT, 143 SIGTERM, 129 SIGHUP
     }
     encoder.finish();
     if (data) data->commit();
@@ -563,16 +569,13 @@ int runRenderCommand(int argc, char** argv) {
     sa.sa_handler = onRenderInterrupt;
     sigemptyset(&sa.sa_mask);
     sa.sa_flags = SA_RESTART;
-    sigaction(SIGINT, &sa, nullptr);
-    sigaction(SIGTERM, &sa, nullptr);
+    for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
 
     PrivateXServer xserver;
     try {
         auto options = parseOptions(args);
         if (!options) return 0;
-        QStringList all;
-        for (int i = 0; i < argc; ++i) all << QString::fromLocal8Bit(argv[i]);
-        options->commandLine = all.join(QLatin1Char(' '));
+        options->commandLine.assign(argv, argv + argc);
         if (!displayAvailable()) xserver.start();
         return render(*options);
     } catch (const core::ValidationError& e) {

@@ -2,12 +2,15 @@
 // in-process run, bad input exits 2 with the option/field and its range and leaves no files, runs are
 // deterministic, Ctrl-C leaves nothing behind, and the theory tables come out.
 #include "app/CommandLine.h"
+#include "app/SimulationController.h"
 #include "core/RunExport.h"
 #include "core/Simulation.h"
 
 #include <QDir>
+#include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
+#include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -115,7 +118,13 @@ private slots:
     void badOptions();
     void sameScenarioTwiceIsBitIdentical();
     void oneAndTwoThreadsAgree();
+    void interruptLeavesNoFiles_data();
     void interruptLeavesNoFiles();
+    void signalStopsALongStep_data();
+    void signalStopsALongStep();
+    void hostileScenarioFiles_data();
+    void hostileScenarioFiles();
+    void metadataAgreesBetweenWriters();
     void runtimeFailureExits1WithoutFiles();
     void theoryClusteringTimeTable();
     void theoryOtherTables();
@@ -336,21 +345,146 @@ void TestCli::oneAndTwoThreadsAgree() {
     QVERIFY2(maxDiff <= 1e-12, qPrintable(QString::number(maxDiff)));
 }
 
+// Exit code 128 + signal, as a shell reports a process killed by it; SIGHUP (a closed terminal) too.
+void TestCli::interruptLeavesNoFiles_data() {
+    QTest::addColumn<int>("sig");
+    QTest::addColumn<QString>("name");
+    QTest::newRow("SIGINT") << int(SIGINT) << "SIGINT";
+    QTest::newRow("SIGTERM") << int(SIGTERM) << "SIGTERM";
+    QTest::newRow("SIGHUP") << int(SIGHUP) << "SIGHUP";
+}
+
 void TestCli::interruptLeavesNoFiles() {
-    const QString out = m_tmp.path() + "/interrupted";
+    QFETCH(int, sig);
+    QFETCH(QString, name);
+    const QString out = m_tmp.path() + "/interrupted-" + name;
     QProcess p;
-    p.start(ATTNSPHERE_EXE, {"run", "sphere-movie", "--out", out, "--t-end", "1000000", "--threads", "1"});
+    p.start(ATTNSPHERE_EXE,
+            {"run", "sphere-movie", "--out", out, "--t-end", "100000", "--every", "10", "--threads", "1"});
     QVERIFY(p.waitForStarted());
-    // Wait until the run is under way (its temporary files exist), then Ctrl-C.
+    // Wait until the run is under way (its temporary files exist), then send the signal.
     QTRY_VERIFY_WITH_TIMEOUT(filesIn(out).contains("series.csv.partial"), 30000);
     QTest::qWait(200);
-    QCOMPARE(::kill(static_cast<pid_t>(p.processId()), SIGINT), 0);
+    QCOMPARE(::kill(static_cast<pid_t>(p.processId()), sig), 0);
     QVERIFY(p.waitForFinished(30000));
     QCOMPARE(p.exitStatus(), QProcess::NormalExit);
-    QCOMPARE(p.exitCode(), 130);
-    QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains("interrupted"));
+    QCOMPARE(p.exitCode(), 128 + sig);
+    const QString err = QString::fromUtf8(p.readAllStandardError());
+    QVERIFY2(err.contains("interrupted (" + name + ")"), qPrintable(err));
     QVERIFY2(filesIn(out).isEmpty(), qPrintable(filesIn(out).join(", ")));
     QVERIFY(!QDir(out).exists());  // the run created it, so it removed it again
+}
+
+// A step of n = 20000, d = 256 takes many seconds: the signal must stop it within the step, not after.
+void TestCli::signalStopsALongStep_data() {
+    interruptLeavesNoFiles_data();
+}
+
+void TestCli::signalStopsALongStep() {
+    QFETCH(int, sig);
+    QFETCH(QString, name);
+    const QString scenario = m_tmp.path() + "/big.json";
+    {
+        QFile f(scenario);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"n": 20000, "d": 256, "t_end": 10})");
+    }
+    const QString out = m_tmp.path() + "/big-" + name;
+    QProcess p;
+    p.start(ATTNSPHERE_EXE, {"run", scenario, "--out", out, "--threads", "2", "--quiet"});
+    QVERIFY(p.waitForStarted());
+    QTRY_VERIFY_WITH_TIMEOUT(filesIn(out).contains("series.csv.partial"), 30000);
+    QTest::qWait(1000);
+    QCOMPARE(p.state(), QProcess::Running);
+    QElapsedTimer clock;
+    clock.start();
+    QCOMPARE(::kill(static_cast<pid_t>(p.processId()), sig), 0);
+    const bool finished = p.waitForFinished(3000);
+    const qint64 ms = clock.elapsed();
+    if (!finished) {
+        p.kill();
+        p.waitForFinished();
+    }
+    QVERIFY2(finished, qPrintable(QString("still running %1 ms after %2").arg(ms).arg(name)));
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(p.exitCode(), 128 + sig);
+    QVERIFY2(filesIn(out).isEmpty(), qPrintable(filesIn(out).join(", ")));
+    QVERIFY(!QDir(out).exists());
+}
+
+// Files a fuzzer found: each is refused with exit 2 and a message naming the field or line and column,
+// without a crash, a library message or a file written.
+void TestCli::hostileScenarioFiles_data() {
+    QTest::addColumn<QByteArray>("text");
+    QTest::addColumn<QString>("expected");
+    QTest::newRow("deep nesting")
+        << QByteArray(100000, '[') + QByteArray(100000, ']')
+        << "invalid JSON at line 1, column 65: arrays and objects nested deeper than 64";
+    QTest::newRow("beta 1e400") << QByteArray("{\"beta\": 1e400}")
+                                << "invalid JSON at line 1, column 10: the number 1e400 is beyond the range";
+    QTest::newRow("dt 1e-12") << QByteArray(R"({"integrator": {"dt": 1e-12}, "t_end": 1})")
+                              << "integrator.dt: must be in [1e-06, 10], got 1e-12";
+    QTest::newRow("dt 5e-324") << QByteArray(R"({"integrator": {"dt": 5e-324}, "t_end": 1})")
+                               << "integrator.dt: must be in [1e-06, 10]";
+    QTest::newRow("too many steps") << QByteArray(R"({"n": 2, "integrator": {"dt": 1e-6}, "t_end": 1000})")
+                                    << "needs 1000000000 steps; at most 100000000";
+    QTest::newRow("too many frames") << QByteArray(R"({"n": 2, "integrator": {"dt": 0.001}, "t_end": 10000})")
+                                     << "10000002 frames; at most 1000000";
+    QTest::newRow("n 2^32+64") << QByteArray(R"({"n": 4294967360})")
+                               << "n: must be an integer in [2, 20000], got 4294967360";
+    QTest::newRow("garbage") << QByteArray("\x00\xff\xfe{", 4) << "invalid JSON at line 1, column 1";
+}
+
+void TestCli::hostileScenarioFiles() {
+    QFETCH(QByteArray, text);
+    QFETCH(QString, expected);
+    const QString scenario = m_tmp.path() + "/hostile.json";
+    {
+        QFile f(scenario);
+        QVERIFY(f.open(QIODevice::WriteOnly | QIODevice::Truncate));
+        f.write(text);
+    }
+    const QString out = m_tmp.path() + "/hostile-out";
+    const Result r = runCli({"run", scenario, "--out", out}, 60000);
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.startsWith("attnsphere run: " + scenario + ": "), qPrintable(r.err));
+    QVERIFY2(r.err.contains(expected), qPrintable(r.err));
+    QVERIFY2(!r.err.contains("json.exception") && r.err.size() < 400, qPrintable(r.err.left(400)));
+    QVERIFY(!QDir(out).exists());
+}
+
+// `run`, `render --export` and the GUI's export write metadata.json with the same keys.
+void TestCli::metadataAgreesBetweenWriters() {
+    const QString run = m_tmp.path() + "/meta-run", render = m_tmp.path() + "/meta-render",
+                  gui = m_tmp.path() + "/meta-gui";
+    QCOMPARE(runCli({"run", "default", "--out", run, "--t-end", "0.2", "--quiet"}).exitCode, 0);
+    const Result r = runCli({"render", "default", "--out", m_tmp.path() + "/meta-frames", "--size", "64x36",
+                             "--duration", "0.1", "--fps", "10", "--export", render});
+    QVERIFY2(r.exitCode == 0, qPrintable(r.err));
+    {
+        core::Scenario scenario = core::Scenario::load("default");
+        app::SimulationController c(scenario);
+        QTRY_VERIFY(c.latestFrame());
+        c.stepOnce();
+        QTRY_COMPARE(c.latestFrame()->step, 1);
+        QSignalSpy done(&c, &app::SimulationController::exportFinished);
+        c.exportData(gui, QStringLiteral("attnsphere --scenario default"));
+        QTRY_COMPARE(done.count(), 1);
+        QVERIFY2(done.at(0).at(0).toBool(), qPrintable(done.at(0).at(1).toString()));
+    }
+    std::vector<std::vector<std::string>> keys;
+    std::vector<std::string> writers;
+    for (const QString& dir : {run, render, gui}) {
+        const nlohmann::json meta = nlohmann::json::parse(readAll(dir + "/metadata.json").toStdString());
+        std::vector<std::string> k;
+        for (const auto& [key, v] : meta.items()) k.push_back(key);
+        keys.push_back(k);
+        writers.push_back(meta["writer"].get<std::string>());
+        QVERIFY(meta["command_line"].is_array());
+    }
+    QCOMPARE(keys[1], keys[0]);
+    QCOMPARE(keys[2], keys[0]);
+    QCOMPARE(writers, std::vector<std::string>({"run", "render", "gui"}));
 }
 
 void TestCli::runtimeFailureExits1WithoutFiles() {
@@ -419,7 +553,14 @@ void TestCli::theoryOtherTables() {
     const Result rates = runCli({"theory", "rates", "--beta", "1.5", "--heads", "1:1,0.5:2"});
     QCOMPARE(rates.exitCode, 0);
     QCOMPARE(tableRow(rates.out, "softmax"), std::vector<double>{6.0});  // 2 sum b_h
-    const std::vector<double> usaRate = tableRow(rates.out, "exp");      // 2 sum b_h e^{beta a_h}
+    // e^{1000 * 100} is no double: the table says so rather than printing inf.
+    const Result huge =
+        runCli({"theory", "rates", "--beta", "1000", "--heads", "100:100", "--kernel", "exp"});
+    QCOMPARE(huge.exitCode, 0);
+    QVERIFY2(huge.out.contains(QRegularExpression("\\nexp +overflow  \\(beyond the range of a double")),
+             qPrintable(huge.out));
+    QVERIFY2(!huge.out.contains("inf"), qPrintable(huge.out));
+    const std::vector<double> usaRate = tableRow(rates.out, "exp");  // 2 sum b_h e^{beta a_h}
     QCOMPARE(usaRate.size(), std::size_t(1));
     QVERIFY(std::abs(usaRate[0] - 2 * (std::exp(1.5) + 2 * std::exp(0.75))) < 1e-6);
 

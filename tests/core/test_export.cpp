@@ -4,11 +4,16 @@
 #include "core/Simulation.h"
 
 #include <QDir>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
 
 #include <nlohmann/json.hpp>
 
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <csignal>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -100,6 +105,9 @@ private slots:
     void destructorAbandonsUncommittedExport();
     void rejectsInconsistentFrames();
     void simulationFramesRoundTrip();
+    void metadataHasOneSchema();
+    void failedWriteLeavesNoDirectory();
+    void failedCreateLeavesNoDirectory();
 };
 
 void TestExport::csvHeaderColumns() {
@@ -126,7 +134,10 @@ void TestExport::writesCsvNpyAndMetadata() {
     Scenario scenario = Scenario::load("sphere-movie");
     std::vector<Frame> frames;
     {
-        RunExport exporter(dir.toStdString(), scenario, {{"command_line", {"attnsphere", "run"}}});
+        RunInfo info;
+        info.writer = "run";
+        info.commandLine = {"attnsphere", "run"};
+        RunExport exporter(dir.toStdString(), scenario, info);
         for (int k = 0; k < 5; ++k) {
             frames.push_back(fakeFrame(k * 10, 4, 3, 2));
             exporter.addFrame(frames.back());
@@ -241,6 +252,98 @@ void TestExport::simulationFramesRoundTrip() {
                 QCOMPARE(npy.data[static_cast<std::size_t>((k * scenario.n + i) * scenario.d + c)],
                          frames[k].positions(c, i));
     }
+}
+
+// `run`, `render --export` and the GUI describe their runs with the same keys (snake_case as the scenario
+// format; H is the model's name for the head count), also when written through the older JSON form.
+void TestExport::metadataHasOneSchema() {
+    const Scenario scenario;
+    RunInfo run{"run", {"attnsphere", "run", "default", "--out", "o"}, 2, 5, std::nullopt, ""};
+    RunInfo render{"render", {"attnsphere", "render", "default"}, 0, 3, 30.0, ""};
+    const std::vector<nlohmann::json> all = {RunExport::metadata(scenario, run, 4, 3, 2, 1),
+                                             RunExport::metadata(scenario, render, 4, 3, 2, 1)};
+    QTemporaryDir tmp;
+    {
+        RunExport gui(tmp.path().toStdString(), scenario,
+                      nlohmann::json{{"command_line", "attnsphere --scenario default"},
+                                     {"source", "attnsphere GUI: frames published to the display"},
+                                     {"frame_stride", 2}});
+        gui.addFrame(fakeFrame(0, 3, 2, 1));
+        gui.commit();
+    }
+    std::ifstream in((tmp.path() + "/metadata.json").toStdString());
+    const nlohmann::json gui = nlohmann::json::parse(in);
+    QCOMPARE(gui["writer"].get<std::string>(), std::string("gui"));
+    QVERIFY(gui["command_line"].is_array());
+    QVERIFY(gui["note"].get<std::string>().find(
+                "frames published to the display; one published frame in 2 kept") != std::string::npos);
+    const QRegularExpression snake("^([a-z][a-z0-9_]*|H)$");
+    std::vector<std::string> keys;
+    for (const auto& [k, v] : gui.items()) {
+        keys.push_back(k);
+        QVERIFY2(snake.match(QString::fromStdString(k)).hasMatch(), k.c_str());
+    }
+    for (const auto& m : all) {
+        std::vector<std::string> other;
+        for (const auto& [k, v] : m.items()) other.push_back(k);
+        QCOMPARE(other, keys);
+        for (const auto& k : keys)
+            if (!m[k].is_null() && !gui[k].is_null()) QCOMPARE(m[k].type_name(), gui[k].type_name());
+    }
+    QCOMPARE(all[0]["steps_per_frame"].get<int>(), 5);
+    QCOMPARE(all[1]["fps"].get<double>(), 30.0);
+    QVERIFY(all[0]["fps"].is_null());
+    QVERIFY_THROWS_EXCEPTION(std::invalid_argument, RunExport(tmp.path().toStdString(), scenario,
+                                                              nlohmann::json{{"stepsPerFrame", 1}}));
+}
+
+// A disk that fills up: the export fails with the system's reason and leaves neither files nor the
+// directories it created (RLIMIT_FSIZE stands in for a full disk: writes fail with EFBIG).
+void TestExport::failedWriteLeavesNoDirectory() {
+    QTemporaryDir tmp;
+    const QString dir = tmp.path() + "/new/nested";
+    struct rlimit old {};
+    QCOMPARE(getrlimit(RLIMIT_FSIZE, &old), 0);
+    const auto previous = std::signal(SIGXFSZ, SIG_IGN);
+    struct rlimit small = old;
+    small.rlim_cur = 4096;
+    QCOMPARE(setrlimit(RLIMIT_FSIZE, &small), 0);
+    QString message;
+    try {
+        RunExport exporter(dir.toStdString(), Scenario{});
+        for (int k = 0; k < 200; ++k) exporter.addFrame(fakeFrame(k, 20, 3, 1));
+        exporter.commit();
+    } catch (const std::runtime_error& e) {
+        message = e.what();
+    }
+    setrlimit(RLIMIT_FSIZE, &old);
+    std::signal(SIGXFSZ, previous);
+    QVERIFY2(message.contains("File too large"), qPrintable(message));
+    QVERIFY(!QFileInfo::exists(tmp.path() + "/new"));
+    QVERIFY(QDir(tmp.path()).isEmpty());
+}
+
+// The constructor fails after creating the directories (no file descriptor left for the CSV): they go too.
+void TestExport::failedCreateLeavesNoDirectory() {
+    QTemporaryDir tmp;
+    const QString dir = tmp.path() + "/new/nested";
+    const int lowestFree = ::dup(0);  // a new descriptor gets the lowest free number
+    ::close(lowestFree);
+    struct rlimit old {};
+    QCOMPARE(getrlimit(RLIMIT_NOFILE, &old), 0);
+    struct rlimit few = old;
+    few.rlim_cur = static_cast<rlim_t>(lowestFree);  // the next fopen would need a descriptor >= the limit
+    QCOMPARE(setrlimit(RLIMIT_NOFILE, &few), 0);
+    QString message;
+    try {
+        RunExport exporter(dir.toStdString(), Scenario{});
+    } catch (const std::runtime_error& e) {
+        message = e.what();
+    }
+    setrlimit(RLIMIT_NOFILE, &old);
+    QVERIFY2(message.contains("cannot create") && message.contains("Too many open files"),
+             qPrintable(message));
+    QVERIFY(!QFileInfo::exists(tmp.path() + "/new"));
 }
 
 QTEST_GUILESS_MAIN(TestExport)

@@ -8,6 +8,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include <array>
 #include <fstream>
 #include <set>
 
@@ -30,6 +31,8 @@ private slots:
     void presetParametersFollowTheSources();
     void loadResolvesFilesAndPresets();
     void documentationExamplesLoad();
+    void runSizeIsCapped();
+    void modelValidationUsesTheScenarioRanges();
 };
 
 void TestScenario::defaultsForOmittedFields() {
@@ -110,10 +113,47 @@ void TestScenario::validationErrors_data() {
                                   << "[-100, 100], got 200";
     QTest::newRow("dt zero") << R"({"integrator": {"dt": 0}})"
                              << "integrator.dt"
-                             << "(0, 10], got 0";
+                             << "[1e-06, 10], got 0";
     QTest::newRow("dt too large") << R"({"integrator": {"dt": 11}})"
                                   << "integrator.dt"
-                                  << "(0, 10], got 11";
+                                  << "[1e-06, 10], got 11";
+    QTest::newRow("dt 1e-12") << R"({"integrator": {"dt": 1e-12}})"
+                              << "integrator.dt"
+                              << "[1e-06, 10], got 1e-12";
+    QTest::newRow("dt denormal") << R"({"integrator": {"dt": 5e-324}})"
+                                 << "integrator.dt"
+                                 << "[1e-06, 10], got 4.94066e-324";
+    // Integers are range-checked as written: nothing wraps at 2^32 or is clamped to INT_MAX.
+    QTest::newRow("n 2^32+64") << R"({"n": 4294967360})"
+                               << "n"
+                               << "[2, 20000], got 4294967360";
+    QTest::newRow("n -2^32+64") << R"({"n": -4294967232})"
+                                << "n"
+                                << "[2, 20000], got -4294967232";
+    QTest::newRow("d 2^32+3") << R"({"d": 4294967299})"
+                              << "d"
+                              << "[2, 4096], got 4294967299";
+    QTest::newRow("heads.count 2^32+1") << R"({"heads": {"count": 4294967297}})"
+                                        << "heads.count"
+                                        << "[1, 64], got 4294967297";
+    QTest::newRow("publish_every 2^32+1") << R"({"publish_every": 4294967297})"
+                                          << "publish_every"
+                                          << "[1, 1000000000], got 4294967297";
+    QTest::newRow("clusters 2^32+2") << R"({"n": 8, "init": {"kind": "clusters", "clusters": 4294967298}})"
+                                     << "init.clusters"
+                                     << "got 4294967298";
+    QTest::newRow("version 2^32+1") << R"({"version": 4294967297})"
+                                    << "version"
+                                    << "got 4294967297";
+    QTest::newRow("n 2^64") << R"({"n": 18446744073709551616})"
+                            << "n"
+                            << "must be an integer, got 1.8446744073709552e+19";
+    QTest::newRow("seed 2^64") << R"({"seed": 18446744073709551616})"
+                               << "seed"
+                               << "must be an integer";
+    QTest::newRow("seed negative") << R"({"seed": -1})"
+                                   << "seed"
+                                   << "[0, 18446744073709551615], got -1";
     QTest::newRow("method unknown") << R"({"integrator": {"method": "rk5"}})"
                                     << "integrator.method"
                                     << R"("euler", "rk4", "dopri5")";
@@ -305,7 +345,35 @@ void TestScenario::validationErrors_data() {
                                    << "must be a JSON object";
     QTest::newRow("invalid json") << R"({"n": })"
                                   << ""
-                                  << "invalid JSON";
+                                  << "invalid JSON at line 1, column 7";
+    QTest::newRow("NaN literal") << "{\n  \"beta\": NaN}"
+                                 << ""
+                                 << "invalid JSON at line 2, column";
+    // nlohmann reports this as out_of_range.406 without a position; we give line and column.
+    QTest::newRow("number overflow")
+        << "{\"n\": 8,\n   \"beta\": 1e400}"
+        << ""
+        << "invalid JSON at line 2, column 12: the number 1e400 is beyond the range";
+    QTest::newRow("negative overflow") << R"({"beta": -1e400})"
+                                       << ""
+                                       << "at line 1, column 10: the number -1e400";
+    QTest::newRow("long integer overflow") << QString("{\"n\": 1") + QString(400, '0') + "}"
+                                           << ""
+                                           << "at line 1, column 7: the number 1000";
+    QTest::newRow("deep nesting") << QString(100000, '[') + QString(100000, ']') << ""
+                                  << "at line 1, column 65: arrays and objects nested deeper than 64 levels";
+    QTest::newRow("deep nesting in a value") << "{\"heads\": " + QString(70, '{') + QString(70, '}') + "}"
+                                             << ""
+                                             << "column 74: arrays and objects nested deeper than 64";
+    QTest::newRow("brackets in strings do not count") << "{\"name\": \"" + QString(100, '[') + "\", \"n\": 1}"
+                                                      << "n"
+                                                      << "got 1";
+    QTest::newRow("long string value described briefly") << "{\"n\": \"" + QString(5000, 'x') + "\"}"
+                                                         << "n"
+                                                         << "must be an integer, got \"xxxxxxxxxx";
+    QTest::newRow("array value summarised") << R"({"beta": [1, 2, 3]})"
+                                            << "beta"
+                                            << "must be a number, got an array of 3 items";
 }
 
 void TestScenario::validationErrors() {
@@ -317,6 +385,8 @@ void TestScenario::validationErrors() {
         QFAIL("no ValidationError");
     } catch (const ValidationError& e) {
         const QString what = QString::fromStdString(e.what());
+        QVERIFY2(what.size() < 400, qPrintable(what.left(400)));  // no value is dumped whole
+        QVERIFY2(!what.contains("json.exception"), qPrintable(what));
         QCOMPARE(QString::fromStdString(e.path()), path);
         if (!path.isEmpty()) QVERIFY2(what.startsWith(path + ": "), qPrintable(what));
         QVERIFY2(what.contains(expected), qPrintable(what + "  [expected: " + expected + "]"));
@@ -341,6 +411,20 @@ void TestScenario::unknownKeyNamesKeyAndAllowedKeys() {
     } catch (const ValidationError& e) {
         QCOMPARE(e.path(), std::string("betta"));
         QVERIFY(std::string(e.what()).find("allowed at the top level") != std::string::npos);
+    }
+    // Keys that are no plain name (found by the fuzzer: the message named nothing) are quoted.
+    for (const auto& [text, path, key] : std::vector<std::array<std::string, 3>>{
+             {R"({"": 1})", "", R"(unknown key "" (allowed at the top level)"},
+             {R"({"heads ": 1})", "", R"(unknown key "heads " (allowed at the top level)"},
+             {R"({"integrator": {"m\u0000": 1}})", "integrator",
+              R"(integrator: unknown key "m\u0000" (allowed in integrator)"}}) {
+        try {
+            Scenario::fromJsonText(text);
+            QFAIL(text.c_str());
+        } catch (const ValidationError& e) {
+            QCOMPARE(e.path(), path);
+            QVERIFY2(std::string(e.what()).find(key) != std::string::npos, e.what());
+        }
     }
 }
 
@@ -560,3 +644,61 @@ void TestScenario::documentationExamplesLoad() {
 
 QTEST_GUILESS_MAIN(TestScenario)
 #include "test_scenario.moc"
+
+void TestScenario::runSizeIsCapped() {
+    Scenario s;
+    s.dt = Limits::dtMin;
+    s.tEnd = 1e6;
+    try {
+        checkRunSize(s);
+        QFAIL("no ValidationError for 1e12 steps");
+    } catch (const ValidationError& e) {
+        const QString what = e.what();
+        QVERIFY2(what.contains("needs 1000000000000 steps; at most 100000000"), qPrintable(what));
+    }
+    s.dt = 0.001;
+    s.tEnd = 1000;  // 1e6 steps, each published: 1000002 frames
+    try {
+        checkRunSize(s);
+        QFAIL("no ValidationError for 1000002 frames");
+    } catch (const ValidationError& e) {
+        QCOMPARE(QString::fromStdString(e.path()), QString("publish_every"));
+        QVERIFY2(QString(e.what()).contains("1000002 frames; at most 1000000"), e.what());
+    }
+    s.publishEvery = 2;
+    checkRunSize(s);  // 500002 frames
+    for (const auto& p : presetList()) checkRunSize(Scenario::load(p.name));
+}
+
+void TestScenario::modelValidationUsesTheScenarioRanges() {
+    Scenario s;
+    s.n = 5;
+    s.heads.count = 2;
+    s.heads.alpha = {1, 2};
+    Model m = s.buildModel();
+    validateModel(m, "model");
+    auto refused = [&](const Model& bad, const QString& path, const QString& range) {
+        try {
+            validateModel(bad, "model");
+            QFAIL(qPrintable("accepted: " + path));
+        } catch (const ValidationError& e) {
+            QCOMPARE(QString::fromStdString(e.path()), path);
+            QVERIFY2(QString(e.what()).contains(range), e.what());
+        }
+    };
+    Model bad = m;
+    bad.beta = 1e300;
+    refused(bad, "model.beta", "(0, 1000], got 1e+300");
+    bad = m;
+    bad.heads[1].alpha = 1e308;
+    refused(bad, "model.heads[1].alpha", "[0, 100], got 1e+308");
+    bad = m;
+    bad.heads[0].beta = 2000;
+    refused(bad, "model.heads[0].beta", "(0, 1000], got 2000");
+    bad = m;
+    bad.heads[0].M(1, 2) = 1e7;
+    refused(bad, "model.heads[0].M[1][2]", "[-1000000, 1000000], got 10000000");
+    bad = m;
+    bad.sigmoidBias = -101;
+    refused(bad, "model.sigmoidBias", "[-100, 100], got -101");
+}

@@ -5,6 +5,11 @@
 
 #include <nlohmann/json.hpp>
 
+#include <sys/resource.h>
+
+#include <csignal>
+
+#include <QDir>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -157,6 +162,8 @@ private slots:
         QTest::addColumn<QString>("expect");
         QTest::newRow("unknown key") << "extra"
                                      << "extra: unknown key";
+        QTest::newRow("unknown key with a space") << "spaced"
+                                                  << "timeline[0]: unknown key \"step \"";
         QTest::newRow("format") << "format"
                                 << "format:";
         QTest::newRow("decreasing") << "decreasing"
@@ -166,7 +173,36 @@ private slots:
         QTest::newRow("kind") << "kind"
                               << "timeline[0].kind";
         QTest::newRow("dt range") << "dt"
-                                  << "timeline[0].dt: must be in (0, 10]";
+                                  << "timeline[0].dt: must be in [1e-06, 10], got -1";
+        QTest::newRow("dt tiny") << "dt tiny"
+                                 << "timeline[0].dt: must be in [1e-06, 10], got 1e-12";
+        // 2^32 + 1 used to be read through an int: accepted as version 1.
+        QTest::newRow("version 2^32+1") << "version"
+                                        << "version: expected 1";
+        QTest::newRow("version 1.5") << "version float"
+                                     << "version: expected 1";
+        QTest::newRow("step 2^64-1") << "huge step"
+                                     << "timeline[0].step: expected an integer step in [0, 100000000]";
+        // The scenario's own rules, with the path inside the session.
+        QTest::newRow("scenario beta") << "scenario beta"
+                                       << "scenario.beta: must be in (0, 1000], got 1e+300";
+        QTest::newRow("reset scenario n")
+            << "reset n"
+            << "timeline[0].scenario.n: must be an integer in [2, 20000], got 4294967297";
+        QTest::newRow("model beta") << "model beta"
+                                    << "timeline[0].model.beta: must be in (0, 1000], got 1e+300";
+        QTest::newRow("model alpha") << "model alpha"
+                                     << "timeline[0].model.heads[0].alpha: must be in [0, 100], got 1e+308";
+        QTest::newRow("model entry") << "model entry"
+                                     << "timeline[0].model.heads[0].V[2][1]: must be in [-1000000, 1000000]";
+        QTest::newRow("camera far")
+            << "camera far"
+            << "timeline[0].camera.position[2]: must be in [-1000000, 1000000], got 1e+300";
+        QTest::newRow("camera degenerate") << "camera degenerate"
+                                           << "timeline[0].camera.position: must differ from focalPoint";
+        QTest::newRow("positions entry")
+            << "positions entry"
+            << "timeline[0].positions[3][0]: must be in [-1000000, 1000000], got 1e+200";
     }
     void validationNamesThePath() {
         QFETCH(QString, mutation);
@@ -176,6 +212,7 @@ private slots:
         s.endStep = 10;
         nlohmann::json j = s.toJson();
         if (mutation == "extra") j["extra"] = 1;
+        if (mutation == "spaced") j["timeline"] = {{{"step", 1}, {"step ", 1}, {"kind", "dt"}, {"dt", 0.1}}};
         if (mutation == "format") j["format"] = "something";
         if (mutation == "decreasing")
             j["timeline"] = {{{"step", 5}, {"kind", "dt"}, {"dt", 0.1}},
@@ -184,11 +221,103 @@ private slots:
             j["timeline"] = {{{"step", 1}, {"kind", "positions"}, {"positions", {{1.0, 0.0, 0.0}}}}};
         if (mutation == "kind") j["timeline"] = {{{"step", 1}, {"kind", "teleport"}}};
         if (mutation == "dt") j["timeline"] = {{{"step", 1}, {"kind", "dt"}, {"dt", -1}}};
+        if (mutation == "dt tiny") j["timeline"] = {{{"step", 1}, {"kind", "dt"}, {"dt", 1e-12}}};
+        if (mutation == "version") j["version"] = 4294967297ull;
+        if (mutation == "version float") j["version"] = 1.5;
+        if (mutation == "huge step")
+            j["timeline"] = {{{"step", 18446744073709551615ull}, {"kind", "dt"}, {"dt", 0.1}}};
+        if (mutation == "scenario beta") j["scenario"]["beta"] = 1e300;
+        if (mutation == "reset n") {
+            nlohmann::json scenario = s.scenario.toJson();
+            scenario["n"] = 4294967297ull;
+            j["timeline"] = {{{"step", 1}, {"kind", "reset"}, {"scenario", scenario}}};
+        }
+        if (mutation.startsWith("model")) {
+            Simulation sim(s.scenario);
+            SessionLog log(s.scenario);
+            log.recordModel(1, sim.model());
+            nlohmann::json model = log.session().toJson()["timeline"][0]["model"];
+            if (mutation == "model beta") model["beta"] = 1e300;
+            if (mutation == "model alpha") model["heads"][0]["alpha"] = 1e308;
+            if (mutation == "model entry") model["heads"][0]["V"][2][1] = -2e6;
+            j["timeline"] = {{{"step", 1}, {"kind", "model"}, {"model", model}}};
+        }
+        if (mutation.startsWith("camera")) {
+            SessionCamera cam;
+            if (mutation == "camera far") cam.position = {0, 0, 1e300};
+            if (mutation == "camera degenerate") cam.position = cam.focalPoint;
+            SessionLog log(s.scenario);
+            log.recordCamera(1, cam);
+            j["timeline"] = log.session().toJson()["timeline"];
+        }
+        if (mutation == "positions entry") {
+            nlohmann::json rows = nlohmann::json::array();
+            for (int i = 0; i < 4; ++i) rows.push_back({i == 3 ? 1e200 : 1.0, 0.0, 0.0});
+            j["timeline"] = {{{"step", 1}, {"kind", "positions"}, {"positions", rows}}};
+        }
         try {
             Session::fromJson(j);
             QFAIL("no error");
         } catch (const ValidationError& e) {
             QVERIFY2(QString(e.what()).contains(expect), e.what());
+        }
+    }
+
+    // A full disk: the reason is reported and neither the file nor its temporary is left
+    // (RLIMIT_FSIZE stands in for the full disk).
+    void saveReportsWhyItFailed() {
+        QTemporaryDir dir;
+        const QString path = dir.filePath("s.json");
+        const Session s = liveRun().session;
+        struct rlimit old {};
+        QCOMPARE(getrlimit(RLIMIT_FSIZE, &old), 0);
+        const auto previous = std::signal(SIGXFSZ, SIG_IGN);
+        struct rlimit small = old;
+        small.rlim_cur = 1024;
+        QCOMPARE(setrlimit(RLIMIT_FSIZE, &small), 0);
+        QString message;
+        try {
+            s.save(path.toStdString());
+        } catch (const std::runtime_error& e) {
+            message = e.what();
+        }
+        setrlimit(RLIMIT_FSIZE, &old);
+        std::signal(SIGXFSZ, previous);
+        QVERIFY2(message.contains("File too large"), qPrintable(message));
+        QVERIFY(QDir(dir.path()).isEmpty());
+    }
+
+    // Hostile files: deep nesting (a segfault in the error message once), numbers beyond a double.
+    void hostileFilesAreRefusedWithLineAndColumn_data() {
+        QTest::addColumn<QByteArray>("text");
+        QTest::addColumn<QString>("expect");
+        QTest::newRow("deep nesting")
+            << QByteArray(100000, '[') + QByteArray(100000, ']')
+            << "invalid JSON at line 1, column 65: arrays and objects nested deeper";
+        QTest::newRow("deep scenario") << R"({"format": "attnsphere-session", "version": 1, "scenario": )" +
+                                              QByteArray(100000, '[') + QByteArray(100000, ']') + "}"
+                                       << "arrays and objects nested deeper than 64";
+        QTest::newRow("beta 1e400") << QByteArray(R"({"format": "attnsphere-session", "version": 1,
+ "scenario": {"beta": 1e400}})") << "invalid JSON at line 2, column 23: the number 1e400 is beyond the range";
+        QTest::newRow("garbage") << QByteArray("\x93NUMPY\x01\x00") << "invalid JSON at line 1, column 1";
+    }
+    void hostileFilesAreRefusedWithLineAndColumn() {
+        QFETCH(QByteArray, text);
+        QFETCH(QString, expect);
+        QTemporaryDir dir;
+        const QString path = dir.filePath("s.json");
+        QFile f(path);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(text);
+        f.close();
+        try {
+            Session::fromFile(path.toStdString());
+            QFAIL("no error");
+        } catch (const ValidationError& e) {
+            const QString what = e.what();
+            QVERIFY2(what.startsWith(path + ": "), e.what());
+            QVERIFY2(what.contains(expect), e.what());
+            QVERIFY2(!what.contains("json.exception") && what.size() < 400, e.what());
         }
     }
 };

@@ -1,0 +1,347 @@
+#!/usr/bin/env python3
+"""Fuzzer for scenario and session files, driving the built `attnsphere` binary.
+
+Mutates the built-in presets (and sessions built from them): type changes, NaN/Infinity literals,
+numbers beyond a double, huge integers, values just inside and outside the documented limits, deep
+nesting, garbage bytes, truncation, huge arrays, missing and unknown keys. Every case must end in one
+of these ways, or the fuzzer fails:
+  exit 0  every output file is complete and holds only finite numbers;
+  exit 1  a runtime failure with a numerical message on stderr (overflow, non-finite, NaN, ...);
+  exit 2  a refusal whose stderr names a field (a JSON path) or a line and column;
+  128+s   only after the fuzzer itself sent signal s (a case over its time limit gets SIGINT).
+No crash, no library message ("json.exception", "terminate called"), no output left by a failed run.
+
+Usage: fuzz_files.py --exe PATH [--seed N] [--budget SECONDS] [--case-timeout SECONDS] [--keep DIR]
+The seed fixes the sequence of cases; the budget bounds the wall time (the number of cases varies
+with the machine). Sessions go through `attnsphere render --session`, which needs an X display or Xvfb.
+"""
+import argparse
+import copy
+import glob
+import json
+import math
+import os
+import random
+import re
+import shutil
+import signal
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+# Values near the documented limits (doc/SCENARIOS.md, core/Scenario.h Limits) and classic trouble.
+EDGE_NUMBERS = [0, -0.0, 1, -1, 2, 1e-6, 9.99e-7, 1e-12, 5e-324, 10, 10.000001, 64, 65, 100, 100.5, 1000,
+                1000.0001, 4096, 4097, 20000, 20001, 1e6, 1e6 + 1, 1e9, 1e300, -1e300, 0.5, 2.5, 1e-300,
+                2**31 - 1, 2**31, 2**32, 2**32 + 1, 2**53 + 1, 2**63 - 1, 2**63, 2**64 - 1, -2**31, -2**63]
+# Spelled as text so that the JSON carries them verbatim.
+EDGE_LITERALS = ["NaN", "Infinity", "-Infinity", "nan", "inf", "1e400", "-1e400", "1e-400",
+                 "18446744073709551616", "-9223372036854775809", "1" + "0" * 400, "4294967297",
+                 "0x10", "1.", ".5", "01", "+1", "1e", "-"]
+# Valid but extreme settings (top-level key, value): the run must then finish with finite numbers or
+# report a numerical failure (exit 1).
+EXTREMES = [("beta", 1000), ("beta", 300), ("kernel", "exp"), ("kernel", "linear"), ("kernel", "sigmoid"),
+            ("kernel", "relu-unnormalised"), ("geometry", "flat"), ("sigmoid_bias", 100),
+            ("integrator", {"method": "euler", "dt": 10}), ("integrator", {"method": "rk4", "dt": 5}),
+            ("integrator", {"method": "dopri5", "dt": 1, "tolerance": 0.01}),
+            ("heads", {"kind": "scalar", "count": 2, "scale": 100}),
+            ("heads", {"kind": "gaussian", "count": 3, "scale": 100, "alpha": [100, 0, 50]}),
+            ("heads", {"kind": "identity", "count": 1, "value": "-M"}),
+            ("heads", {"kind": "goe", "count": 2, "scale": 50, "beta": [1000, 0.001]}),
+            ("init", {"kind": "clusters", "clusters": 1, "spread": 0})]
+
+
+def load_presets():
+    presets = {}
+    for path in sorted(glob.glob(os.path.join(ROOT, "resources", "presets", "*.json"))):
+        with open(path) as f:
+            presets[os.path.basename(path)[:-5]] = json.load(f)
+    return presets
+
+
+def small(scenario):
+    """Keeps a case cheap: few tokens, low dimension (explicit points and matrices follow n and d)."""
+    s = copy.deepcopy(scenario)
+    init = s.get("init", {})
+    heads = s.get("heads", {})
+    if init.get("kind") != "points" and heads.get("kind") != "explicit" and heads.get("value") != "explicit":
+        s["n"] = min(s.get("n", 64), 24)
+        if init.get("kind") == "equiangular":
+            s["d"] = max(s["n"] + 1, min(s.get("d", 3), s["n"] + 1))
+    return s
+
+
+def identity(d):
+    return [[1.0 if i == j else 0.0 for j in range(d)] for i in range(d)]
+
+
+def session_of(scenario, rng):
+    """A valid session around a scenario: dt, integrator, camera, model and positions events, a reset."""
+    s = small(scenario)
+    n, d = s.get("n", 64), s.get("d", 3)
+    h = s.get("heads", {}).get("count", 1)
+    camera = {"position": [0, 0, 4], "focalPoint": [0, 0, 0], "viewUp": [0, 1, 0], "viewAngle": 30}
+    model = {"kernel": s.get("kernel", "softmax"), "beta": 2.0, "sigmoidBias": -1.0,
+             "geometry": s.get("geometry", "sphere"),
+             "heads": [{"M": identity(d), "V": identity(d), "alpha": 1.0, "beta": None} for _ in range(h)]}
+    points = [[1.0 if c == i % d else 0.1 for c in range(d)] for i in range(n)]
+    timeline = [{"step": 0, "kind": "camera", "camera": camera},
+                {"step": 1, "kind": "dt", "dt": 0.05},
+                {"step": 1, "kind": "integrator", "integrator": "euler"},
+                {"step": 2, "kind": "model", "model": model},
+                {"step": 2, "kind": "positions", "positions": points},
+                {"step": 3, "kind": "reset", "scenario": s}]
+    rng.shuffle(timeline[1:3])
+    return {"format": "attnsphere-session", "version": 1, "scenario": s, "endStep": 2, "timeline": timeline}
+
+
+def paths(value, prefix=()):
+    """Every path into a JSON value (dict keys and list indices), the root included."""
+    out = [prefix]
+    if isinstance(value, dict):
+        for k, v in value.items():
+            out += paths(v, prefix + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value[:8]):  # a few items of long arrays are enough
+            out += paths(v, prefix + (i,))
+    return out
+
+
+def get(value, path):
+    for p in path:
+        value = value[p]
+    return value
+
+
+def put(value, path, new):
+    if not path:
+        return new
+    get(value, path[:-1])[path[-1]] = new
+    return value
+
+
+def random_value(rng, depth=0):
+    kind = rng.randrange(8 if depth < 2 else 5)
+    if kind == 0:
+        return rng.choice(EDGE_NUMBERS)
+    if kind == 1:
+        return rng.choice(["", "x", "softmax", "explicit", "points", "\u00e9\u6f22", "a" * 1000, "rk4"])
+    if kind == 2:
+        return rng.choice([True, False])
+    if kind == 3:
+        return None
+    if kind == 4:
+        return rng.randint(-3, 30)
+    if kind == 5:
+        return [random_value(rng, depth + 1) for _ in range(rng.randrange(4))]
+    if kind == 6:
+        return {rng.choice(["n", "d", "kind", "M", "x"]): random_value(rng, depth + 1)}
+    return [[random_value(rng, depth + 1) for _ in range(3)] for _ in range(rng.randrange(1, 4))]
+
+
+def mutate(base, rng):
+    """Returns (bytes, description) of one mutated file."""
+    doc = copy.deepcopy(base)
+    raw_literal = None
+    ops = []
+    for _ in range(rng.choice([1, 1, 1, 2, 3])):
+        all_paths = paths(doc)
+        path = rng.choice(all_paths[1:] or all_paths)
+        op = rng.choice(["type", "edge", "edge", "literal", "literal", "delete", "extra", "nest", "huge",
+                         "garbage", "truncate", "duplicate", "extreme", "extreme", "extreme"])
+        ops.append(op + ":" + ".".join(map(str, path)))
+        if op == "type":
+            doc = put(doc, path, random_value(rng))
+        elif op == "edge":
+            doc = put(doc, path, rng.choice(EDGE_NUMBERS))
+        elif op == "literal":
+            raw_literal = rng.choice(EDGE_LITERALS)
+            doc = put(doc, path, "@@LITERAL@@")
+        elif op == "extreme":
+            key, value = rng.choice(EXTREMES)
+            ops[-1] = "extreme:%s=%s" % (key, json.dumps(value)[:50])
+            target = doc.get("scenario", doc) if isinstance(doc, dict) else None
+            if isinstance(target, dict):
+                target[key] = copy.deepcopy(value)
+        elif op == "delete" and path:
+            parent = get(doc, path[:-1])
+            del parent[path[-1]]
+        elif op == "extra":
+            target = get(doc, path[:-1]) if path else doc
+            if isinstance(target, dict):
+                target[rng.choice(["extra", "N", "Beta", "t_End", "heads ", ""])] = random_value(rng)
+        elif op == "nest":
+            k = rng.choice([63, 64, 65, 200, 5000, 100000])
+            raw_literal = "[" * k + "]" * k if rng.random() < 0.7 else '{"a":' * k + "1" + "}" * k
+            doc = put(doc, path, "@@LITERAL@@")
+        elif op == "huge":
+            size = rng.choice([1000, 20001, 200000])
+            doc = put(doc, path, [rng.random() for _ in range(size)] if rng.random() < 0.5
+                      else [[0.5] * 3 for _ in range(size)])
+    text = json.dumps(doc, allow_nan=True)
+    if raw_literal is not None:
+        text = text.replace('"@@LITERAL@@"', raw_literal, 1)
+    if "duplicate" in " ".join(ops) and text.startswith("{"):
+        text = '{"n": 5, ' + text[1:]
+    data = bytearray(text.encode("utf-8"))
+    if any(o.startswith("garbage") for o in ops):
+        for _ in range(rng.randrange(1, 6)):
+            i = rng.randrange(len(data) + 1)
+            choice = rng.random()
+            if choice < 0.4:
+                data[i:i] = bytes([rng.randrange(256)])
+            elif choice < 0.7 and i < len(data):
+                data[i] = rng.randrange(256)
+            elif i < len(data):
+                del data[i]
+    if any(o.startswith("truncate") for o in ops):
+        data = data[:rng.randrange(len(data) + 1)]
+    return bytes(data), " ".join(ops)
+
+
+class Failure(Exception):
+    pass
+
+
+def strict_json(text):
+    def refuse(name):
+        raise Failure("metadata.json holds " + name)
+    return json.loads(text, parse_constant=refuse)
+
+
+def check_outputs(directory):
+    names = sorted(os.listdir(directory))
+    if names != ["metadata.json", "positions.npy", "series.csv"]:
+        raise Failure("output files " + str(names))
+    with open(os.path.join(directory, "series.csv")) as f:
+        lines = f.read().splitlines()
+    if len(lines) < 2:
+        raise Failure("series.csv has no rows")
+    for row in lines[1:]:
+        for cell in row.split(","):
+            if not math.isfinite(float(cell)):
+                raise Failure("series.csv holds " + cell + " in row " + row[:60])
+    with open(os.path.join(directory, "positions.npy"), "rb") as f:
+        data = f.read()
+    if data[:6] != b"\x93NUMPY":
+        raise Failure("positions.npy is not an npy file")
+    length = struct.unpack("<H", data[8:10])[0]
+    body = data[10 + length:]
+    count = len(body) // 8
+    for value in struct.unpack("<%dd" % count, body[:count * 8]):
+        if not math.isfinite(value):
+            raise Failure("positions.npy holds %r" % value)
+    with open(os.path.join(directory, "metadata.json")) as f:
+        strict_json(f.read())
+
+
+FIELD_OR_POSITION = re.compile(r"(at line \d+, column \d+)|(: [A-Za-z_\-]+(\.[A-Za-z_]+|\[\d+\])*: )|"
+                               r"(--[a-z-]+: )|(cannot open)|(unknown key \")")
+NUMERICAL = re.compile(r"overflow|non-finite|not finite|NaN|nan|inf|numerical|Numerical", re.I)
+
+
+def run_case(exe, kind, data, work, timeout):
+    """Runs one case; returns (exit code, stderr, signal we sent or 0). Raises Failure on a violation."""
+    path = os.path.join(work, "case.json")
+    with open(path, "wb") as f:
+        f.write(data)
+    out = os.path.join(work, "out")
+    if kind == "scenario":
+        args = [exe, "run", path, "--out", out, "--quiet", "--threads", "1"]
+        if random.random() < 0.7:
+            args += ["--t-end", "0.3"]
+    else:
+        args = [exe, "render", "--session", path, "--out", os.path.join(work, "frames"), "--size", "32x18",
+                "--fps", "10", "--duration", "0.3", "--threads", "1", "--export", out]
+    proc = subprocess.Popen(args, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    sent = 0
+    try:
+        _, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        sent = signal.SIGINT
+        proc.send_signal(sent)
+        try:
+            _, err = proc.communicate(timeout=5)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.communicate()
+            raise Failure("still running 5 s after SIGINT (case over %g s)" % timeout)
+    err = err.decode("utf-8", "replace")
+    code = proc.returncode
+    if code < 0:
+        raise Failure("killed by signal %d" % -code)
+    if "json.exception" in err or "terminate called" in err or "Assertion" in err:
+        raise Failure("library message on stderr")
+    if sent:
+        if code != 128 + sent:
+            raise Failure("exit %d after signal %d" % (code, sent))
+    elif code == 0:
+        check_outputs(out)
+    elif code == 2:
+        if not err.strip():
+            raise Failure("exit 2 without a message")
+        if not FIELD_OR_POSITION.search(err):
+            raise Failure("exit 2 message names no field or position")
+    elif code == 1:
+        if not NUMERICAL.search(err):
+            raise Failure("exit 1 without a numerical message")
+    else:
+        raise Failure("exit code %d" % code)
+    if code != 0 and os.path.exists(out) and kind == "scenario":
+        raise Failure("a failed run left " + str(os.listdir(out)))
+    return code, err, sent
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--exe", required=True)
+    parser.add_argument("--seed", type=int, default=20261201)
+    parser.add_argument("--budget", type=float, default=150, help="wall-time budget in seconds")
+    parser.add_argument("--case-timeout", type=float, default=10)
+    parser.add_argument("--sessions", type=float, default=0.25, help="fraction of session cases")
+    parser.add_argument("--keep", help="directory to copy failing cases into")
+    args = parser.parse_args()
+
+    rng = random.Random(args.seed)
+    random.seed(args.seed + 1)
+    presets = load_presets()
+    names = sorted(presets)
+    start = time.monotonic()
+    counts = {}
+    failures = []
+    cases = 0
+    while time.monotonic() - start < args.budget:
+        cases += 1
+        name = rng.choice(names)
+        kind = "session" if rng.random() < args.sessions else "scenario"
+        base = session_of(presets[name], rng) if kind == "session" else small(presets[name])
+        data, what = mutate(base, rng)
+        work = tempfile.mkdtemp(prefix="attnsphere-fuzz-")
+        try:
+            code, err, sent = run_case(args.exe, kind, data, work, args.case_timeout)
+            key = "%s exit %d%s" % (kind, code, " (after SIGINT)" if sent else "")
+            counts[key] = counts.get(key, 0) + 1
+        except Failure as e:
+            failures.append((cases, kind, name, what, str(e)))
+            print("FAIL case %d (%s from %s; %s): %s" % (cases, kind, name, what[:120], e), flush=True)
+            if args.keep:
+                os.makedirs(args.keep, exist_ok=True)
+                with open(os.path.join(args.keep, "case%04d-%s.json" % (cases, kind)), "wb") as f:
+                    f.write(data)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+    print("fuzz_files: seed %d, %d cases in %.0f s" % (args.seed, cases, time.monotonic() - start))
+    for key in sorted(counts):
+        print("  %-32s %d" % (key, counts[key]))
+    if failures:
+        print("fuzz_files: %d failing cases" % len(failures))
+        return 1
+    print("fuzz_files: no failures")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
