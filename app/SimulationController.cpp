@@ -114,10 +114,10 @@ void SimulationController::setLoop(bool loop) {
 void SimulationController::setThreads(int threads) {
     post([threads](SimulationWorker& w) { w.setThreads(threads); });
 }
-void SimulationController::exportData(const QString& directory, const QString& commandLine) {
-    post([d = directory.toStdString(), c = commandLine.toStdString()](SimulationWorker& w) {
-        w.exportData(d, c);
-    });
+void SimulationController::exportData(const QString& directory, const QStringList& arguments) {
+    std::vector<std::string> args;
+    for (const QString& a : arguments) args.push_back(a.toStdString());
+    post([d = directory.toStdString(), c = std::move(args)](SimulationWorker& w) { w.exportData(d, c); });
 }
 
 }  // namespace attnsphere::app

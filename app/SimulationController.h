@@ -42,7 +42,7 @@ public slots:
     void setSpeed(double simulatedPerSecond);  // <= 0: as fast as possible
     void setLoop(bool loop);                   // at t_end: pause (false) or start again from t = 0
     void setThreads(int threads);
-    void exportData(const QString& directory, const QString& commandLine);
+    void exportData(const QString& directory, const QStringList& arguments);
     void recordCamera(const attnsphere::core::SessionCamera& camera);
     void saveSession(const QString& path);
     void setRecording(int everySteps);  // 0 stops; see SimulationWorker::setRecording

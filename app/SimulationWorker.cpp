@@ -432,22 +432,23 @@ void SimulationWorker::saveSession(const std::string& path) {
     }
 }
 
-void SimulationWorker::exportData(const std::string& directory, const std::string& commandLine) {
+void SimulationWorker::exportData(const std::string& directory, const std::vector<std::string>& commandLine) {
     try {
         if (m_history.empty()) throw std::runtime_error("no frames have been published yet");
-        nlohmann::json extra;
-        extra["command_line"] = commandLine;
-        extra["source"] = "attnsphere GUI: frames published to the display";
-        extra["frame_stride"] = m_historyStride;
-        core::RunExport out(directory, m_scenario, extra);
+        const std::string kept = m_historyStride == 1
+                                     ? "every published frame"
+                                     : "one published frame in " + std::to_string(m_historyStride);
+        core::RunInfo info;
+        info.writer = "gui";
+        info.commandLine = commandLine;
+        info.threads = m_threads;
+        info.note = "frames published to the display (" + kept + ")";
+        core::RunExport out(directory, m_scenario, info);
         for (const auto& f : m_history) out.addFrame(*f);
         out.commit();
         char text[200];
         std::snprintf(text, sizeof text, "Exported %d frames (t = %g … %g, %s) to ", out.frameCount(),
-                      m_history.front()->t, m_history.back()->t,
-                      m_historyStride == 1
-                          ? "every published frame"
-                          : ("every " + std::to_string(m_historyStride) + "th published frame").c_str());
+                      m_history.front()->t, m_history.back()->t, kept.c_str());
         exportFinished(true, text + directory);
     } catch (const std::exception& e) {
         exportFinished(false, e.what());

@@ -154,7 +154,7 @@ public:
     void setLoop(bool loop);
     void setThreads(int threads);
     // Writes series.csv, positions.npy and metadata.json of the frames published so far.
-    void exportData(const std::string& directory, const std::string& commandLine);
+    void exportData(const std::string& directory, const std::vector<std::string>& commandLine);
     void publishNow();
     // Lockstep recording: every `everySteps` steps (from now) a frame without attention matrices goes to
     // SimulationController::recordFrame; 0 stops.

@@ -80,41 +80,7 @@ nlohmann::json columnDescriptions(int H) {
     return c;
 }
 
-RunInfo infoFromJson(const nlohmann::json& extra) {
-    RunInfo info;
-    info.writer = "gui";
-    if (!extra.is_object()) return info;
-    for (const auto& [key, v] : extra.items()) {
-        if (key == "command_line" && v.is_string()) {
-            // Already joined with spaces (arguments with spaces cannot be told apart): one item.
-            info.commandLine.push_back(v.get<std::string>());
-        } else if (key == "command_line" && v.is_array()) {
-            for (const auto& a : v) info.commandLine.push_back(a.get<std::string>());
-        } else if (key == "threads") {
-            info.threads = v.get<int>();
-        } else if (key == "source") {
-            info.note = v.get<std::string>() + info.note;
-        } else if (key == "frame_stride") {
-            const auto stride = v.get<long long>();
-            info.note += stride == 1 ? std::string("; every published frame kept")
-                                     : "; one published frame in " + std::to_string(stride) + " kept";
-        } else if (key == "fps") {
-            info.fps = v.get<double>();
-        } else if (key == "steps_per_frame") {
-            info.stepsPerFrame = v.get<long long>();
-        } else if (key == "writer") {
-            info.writer = v.get<std::string>();
-        } else {
-            throw std::invalid_argument("RunExport: metadata key '" + key + "' is not in the schema");
-        }
-    }
-    return info;
-}
-
 }  // namespace
-
-RunExport::RunExport(std::string dir, const Scenario& scenario, const nlohmann::json& extra)
-    : RunExport(std::move(dir), scenario, infoFromJson(extra)) {}
 
 RunExport::RunExport(std::string dir, const Scenario& scenario, const RunInfo& info)
     : m_dir(std::move(dir)), m_scenario(scenario), m_info(info) {

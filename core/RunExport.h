@@ -30,9 +30,6 @@ class RunExport {
 public:
     // Creates `dir` if needed (and removes what it created if the export is abandoned).
     RunExport(std::string dir, const Scenario& scenario, const RunInfo& info = {});
-    // Older callers: `extra` may hold command_line (string or array), threads, source, frame_stride,
-    // fps, steps_per_frame, writer; they are mapped onto RunInfo (anything else is a logic error).
-    RunExport(std::string dir, const Scenario& scenario, const nlohmann::json& extra);
     ~RunExport();
     RunExport(const RunExport&) = delete;
     RunExport& operator=(const RunExport&) = delete;

@@ -690,7 +690,7 @@ void MainWindow::exportData() {
                                                  "scenario use `attnsphere run`.\n\nExport to %1?")
                                                   .arg(dir));
     if (answer != QMessageBox::Yes) return;
-    m_controller->exportData(dir, QCoreApplication::arguments().join(QLatin1Char(' ')));
+    m_controller->exportData(dir, QCoreApplication::arguments());
 }
 
 void MainWindow::reportError(const QString& title, const QString& message) {

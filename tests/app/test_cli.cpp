@@ -468,7 +468,8 @@ void TestCli::metadataAgreesBetweenWriters() {
         c.stepOnce();
         QTRY_COMPARE(c.latestFrame()->step, 1);
         QSignalSpy done(&c, &app::SimulationController::exportFinished);
-        c.exportData(gui, QStringLiteral("attnsphere --scenario default"));
+        c.exportData(gui,
+                     {QStringLiteral("attnsphere"), QStringLiteral("--scenario"), QStringLiteral("default")});
         QTRY_COMPARE(done.count(), 1);
         QVERIFY2(done.at(0).at(0).toBool(), qPrintable(done.at(0).at(1).toString()));
     }

@@ -7,6 +7,8 @@
 // (one OpenMP thread: libgomp is uninstrumented; setarch -R: this kernel's ASLR breaks GCC 12's TSan.)
 #include "app/SimulationController.h"
 
+#include <nlohmann/json.hpp>
+
 #include <QElapsedTimer>
 #include <QSignalSpy>
 #include <QTemporaryDir>
@@ -133,7 +135,7 @@ private slots:
         }
         QTemporaryDir dir;
         QSignalSpy done(&c, &app::SimulationController::exportFinished);
-        c.exportData(dir.path(), QStringLiteral("attnsphere --test"));
+        c.exportData(dir.path(), {QStringLiteral("attnsphere"), QStringLiteral("--test")});
         QTRY_COMPARE(done.count(), 1);
         QVERIFY2(done.at(0).at(0).toBool(), qPrintable(done.at(0).at(1).toString()));
         QFile csv(dir.filePath(QStringLiteral("series.csv")));
@@ -143,7 +145,9 @@ private slots:
         QVERIFY(QFile::exists(dir.filePath(QStringLiteral("positions.npy"))));
         QFile meta(dir.filePath(QStringLiteral("metadata.json")));
         QVERIFY(meta.open(QIODevice::ReadOnly));
-        QVERIFY(meta.readAll().contains("attnsphere --test"));
+        const auto metadata = nlohmann::json::parse(meta.readAll().toStdString());
+        QCOMPARE(metadata["writer"].get<std::string>(), std::string("gui"));
+        QCOMPARE(metadata["command_line"], (nlohmann::json{"attnsphere", "--test"}));
     }
 
     void sessionReplaysTheLiveRun() {
