@@ -23,6 +23,19 @@ int resolveThreads(int threads, double pairWork, int items) {
     return std::max(1, std::min(t, items));
 }
 
+std::string numericalRemedy(const Model& model, const Matrix& X) {
+    // Flat tokens this far beyond any initial position (entries <= 1e6) have run away: shadows ~ |x|^2 and
+    // margins ~ |x|^4 overflow next, and the remedy is the horizon, not beta.
+    constexpr double kFlatRunaway = 1e20;
+    if (model.geometry == Geometry::Flat && X.allFinite() && X.cwiseAbs().maxCoeff() > kFlatRunaway)
+        return "the flat geometry's norms grow without bound; shorten t_end, weaken V or beta, or use the "
+               "sphere geometry";
+    if (model.kernel == KernelKind::Softmax || model.kernel == KernelKind::Exp)
+        return "the weights e^{s_ij} exceed the double range; reduce beta or the score matrix entries "
+               "(s_ij = beta <x_i, M x_j> beyond about 700 overflows)";
+    return "reduce beta, the matrix entries or dt";
+}
+
 void projectTangent(const Matrix& X, Matrix& V) {
     const Eigen::RowVectorXd radial = (X.array() * V.array()).colwise().sum();
     V -= X * radial.asDiagonal();
@@ -40,9 +53,7 @@ void VelocityField::evaluate(const Model& model, const Matrix& X, Matrix& out,
     out.swap(outs[0]);
     if (model.geometry == Geometry::Sphere) projectTangent(X, out);
     if (!out.allFinite())
-        throw NumericalError(
-            "the velocity is not finite (NaN or infinity): lower beta or dt, or use the "
-            "softmax kernel");
+        throw NumericalError("the velocity is not finite (NaN or infinity): " + numericalRemedy(model, X));
 }
 
 void VelocityField::headOutputs(const Model& model, const Matrix& X, std::vector<Matrix>& U,

@@ -5,6 +5,7 @@
 #include "core/Model.h"
 
 #include <atomic>
+#include <string>
 #include <vector>
 
 namespace attnsphere::core {
@@ -41,6 +42,8 @@ private:
 void projectTangent(const Matrix& X, Matrix& V);
 // Normalise every column to unit length.
 void normaliseColumns(Matrix& X);
+// What to change when a number computed for this model and state is not finite (for error messages).
+std::string numericalRemedy(const Model& model, const Matrix& X);
 // Thread count for a requested value (0 = OpenMP's default count), reduced to 1 when the work (about
 // `pairWork` flops) is too small to pay for waking a team, and never above the number of work items.
 int resolveThreads(int threads, double pairWork = 1e300, int items = 1 << 30);

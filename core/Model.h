@@ -41,6 +41,9 @@ struct Model {
 };
 
 bool isNormalised(KernelKind k);
+// The kernel can give negative weights (linear): attention shown is then the positive part,
+// renormalised, beside the signed weights (doc/MODEL.md).
+bool isSigned(KernelKind k);
 // kappa(s) and its antiderivative Phi(s) (energy density, math.md "Decisions").
 double kernelValue(KernelKind k, double s, double sigmoidBias);
 double kernelPotential(KernelKind k, double s, double sigmoidBias);
