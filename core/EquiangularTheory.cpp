@@ -220,9 +220,9 @@ double entropy(const EquiangularSetup& s, int head, double rho) {
         const double q = std::exp(x * (rho - 1.0)), z = 1.0 + (n - 1) * q;
         return std::log(z) - x * (n - 1) * q * (rho - 1.0) / z;
     }
-    const double self = kernelValue(s.kernel, x, s.sigmoidBias),
-                 other = kernelValue(s.kernel, x * rho, s.sigmoidBias);
-    if (self < 0 || other < 0) return std::numeric_limits<double>::quiet_NaN();  // signed weights: no entropy
+    // Signed kernels: the attention row is the positive part of the weights, renormalised (doc/MODEL.md §7).
+    const double self = std::max(0.0, kernelValue(s.kernel, x, s.sigmoidBias)),
+                 other = std::max(0.0, kernelValue(s.kernel, x * rho, s.sigmoidBias));
     const double z = self + (n - 1) * other;
     if (z <= 0) return 0.0;
     auto term = [](double p) { return p > 0 ? -p * std::log(p) : 0.0; };
@@ -238,10 +238,9 @@ double entropySlope(const EquiangularSetup& s, int head, double rho) {
         return x * x * p * (1.0 - p) * (1.0 - rho);
     }
     // dS/drho = -p' log(p/q) with p = kappa(x)/Z, q = kappa(x rho)/Z (derivative of -sum p log p).
-    const double self = kernelValue(s.kernel, x, s.sigmoidBias),
-                 other = kernelValue(s.kernel, x * rho, s.sigmoidBias);
-    if (self < 0 || other < 0) return std::numeric_limits<double>::quiet_NaN();
-    if (self <= 0 || other <= 0) return 0.0;
+    const double self = std::max(0.0, kernelValue(s.kernel, x, s.sigmoidBias)),
+                 other = std::max(0.0, kernelValue(s.kernel, x * rho, s.sigmoidBias));
+    if (self <= 0 || other <= 0) return 0.0;  // one side carries all the positive weight: S is constant
     const double z = self + (n - 1) * other;
     const double dOther = x * kappaDerivative(s.kernel, x * rho, s.sigmoidBias);
     const double dp = -self * (n - 1) * dOther / (z * z);

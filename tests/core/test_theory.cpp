@@ -2,6 +2,7 @@
 // table values within half a unit of their last digit).
 #include "core/EquiangularTheory.h"
 #include "core/Errors.h"
+#include "core/Simulation.h"
 
 #include <QtTest>
 
@@ -33,6 +34,7 @@ private slots:
     void fact4LinearRates();
     void fact5bEntropySlope();
     void entropyRisesToLogN();
+    void signedKernelEntropyMatchesTheFrame();
     void fact6SuperAdditivity_data();
     void fact6SuperAdditivity();
     void fact7ReluClosedForm();
@@ -155,6 +157,36 @@ void TestTheory::entropyRisesToLogN() {
         previous = current;
     }
     QVERIFY(std::abs(entropy(s, 0, 1.0) - std::log(10.0)) < 1e-12);  // clustered: uniform rows (fact 5a)
+}
+
+void TestTheory::signedKernelEntropyMatchesTheFrame() {
+    // Linear kernel: the entropy of the positive part of the weights (doc/MODEL.md), never NaN, and the
+    // same as the simulator's observables on the realised configuration.
+    const int n = 6;
+    for (double a : {1.0, -1.0}) {
+        for (double rho : {-0.15, 0.0, 0.3, 0.8}) {
+            const auto s = setup(n, 2.0, KernelKind::Linear, {{a, 1.0}});
+            const double theory = entropy(s, 0, rho);
+            QVERIFY(theory >= 0 && theory <= std::log(double(n)));
+            QVERIFY(std::isfinite(entropySlope(s, 0, rho)));
+            Model m;
+            m.kernel = KernelKind::Linear;
+            m.beta = 2.0;
+            Head head;
+            head.M = a * Matrix::Identity(n + 1, n + 1);
+            head.V = Matrix::Identity(n + 1, n + 1);
+            m.heads = {head};
+            FrameOptions o;
+            o.attention = false;
+            const Frame f = computeFrame(m, configuration(n, n + 1, rho), 0, 0, o);
+            QVERIFY2(std::abs(f.heads[0].entropy(0) - theory) < 1e-12,
+                     qPrintable(QString("a %1, rho %2: %3 vs %4")
+                                    .arg(a)
+                                    .arg(rho)
+                                    .arg(f.heads[0].entropy(0))
+                                    .arg(theory)));
+        }
+    }
 }
 
 void TestTheory::fact6SuperAdditivity_data() {
