@@ -36,6 +36,19 @@ std::string numericalRemedy(const Model& model, const Matrix& X) {
     return "reduce beta, the matrix entries or dt";
 }
 
+void transformTokens(const Matrix& A, const Matrix& X, Matrix& out, const std::atomic<bool>* abort) {
+    const Eigen::Index n = X.cols();
+    out.resize(n, A.rows());
+    // About 1e8 flops (tens of milliseconds) per slice; small d is a single product as before.
+    const double perToken = std::max(1.0, double(X.rows()) * double(A.rows()));
+    const Eigen::Index slice = std::max<Eigen::Index>(64, static_cast<Eigen::Index>(1e8 / perToken));
+    for (Eigen::Index i0 = 0; i0 < n; i0 += slice) {
+        if (abort && abort->load(std::memory_order_relaxed)) throw Aborted();
+        const Eigen::Index len = std::min(slice, n - i0);
+        out.middleRows(i0, len).noalias() = X.middleCols(i0, len).transpose() * A.transpose();
+    }
+}
+
 void projectTangent(const Matrix& X, Matrix& V) {
     const Eigen::RowVectorXd radial = (X.array() * V.array()).colwise().sum();
     V -= X * radial.asDiagonal();
@@ -76,8 +89,8 @@ void VelocityField::accumulate(const Model& model, const Matrix& X, std::vector<
     for (int h = 0; h < H; ++h) {
         const Head& head = model.heads[static_cast<std::size_t>(h)];
         m_scoreMatrices[h] = model.headBeta(h) * head.M;
-        m_keys[h].noalias() = X.transpose() * m_scoreMatrices[h].transpose();
-        m_values[h].noalias() = X.transpose() * ((head.alpha * invN) * head.V.transpose());
+        transformTokens(m_scoreMatrices[h], X, m_keys[h], abort);
+        transformTokens((head.alpha * invN) * head.V, X, m_values[h], abort);
         ops[h] = {m_keys[h].data(), m_values[h].data(), m_scoreMatrices[h].data(), maxNorm, n, d,
                   model.kernel,     model.sigmoidBias};
     }
