@@ -1,7 +1,7 @@
 #pragma once
-// The velocity field of math.md §2.1: dx_i/dt = Pi_i( sum_h alpha_h (1/N_i^h) sum_j kappa(s_ij^h) V_h x_j ).
-// Evaluated blocked over query rows, vectorised (SIMD loops) and multithreaded (WorkerPool); stores no
-// n × n × H array. Not thread-safe per instance (it owns scratch buffers): one per thread of use.
+// The velocity field of doc/MODEL.md §2: dx_i/dt = Pi_i( sum_h alpha_h (1/N_i^h) sum_j kappa(s_ij^h) V_h x_j
+// ). Evaluated blocked over query rows, vectorised (SIMD loops) and multithreaded (WorkerPool); stores no n ×
+// n × H array. Not thread-safe per instance (it owns scratch buffers): one per thread of use.
 #include "core/Model.h"
 
 #include <atomic>

@@ -1,4 +1,4 @@
-// Equiangular theory (math.md §5–§7, fact 14). The kernel is evaluated here directly rather than through
+// Equiangular theory (doc/MODEL.md §8). The kernel is evaluated here directly rather than through
 // the dynamics code so that tests comparing simulations against these predictions compare two
 // independent implementations.
 #include "core/EquiangularTheory.h"
@@ -124,7 +124,7 @@ double rate(const EquiangularSetup& s, double rho) {
         else
             sum += h.b * kernelValue(s.kernel, s.beta * h.a * rho, s.sigmoidBias);
     }
-    // N = Z (normalised), n (exp, ReLU, sigmoid) or 1 (linear, math.md §2.1).
+    // N = Z (normalised), n (exp, ReLU, sigmoid) or 1 (linear, doc/MODEL.md §2).
     const bool divideByN = !isNormalised(s.kernel) && s.kernel != KernelKind::Linear;
     return (divideByN ? 2.0 / s.n : 2.0) * geometric * sum;
 }
@@ -216,7 +216,7 @@ double entropy(const EquiangularSetup& s, int head, double rho) {
     const double a = s.heads.at(static_cast<std::size_t>(head)).a, x = s.beta * a;
     const int n = s.n;
     if (s.kernel == KernelKind::Softmax || s.kernel == KernelKind::Exp) {
-        // Rows are normalised for entropy (math.md "Decisions"); stable form with q = e^{beta a (rho - 1)}.
+        // Rows are normalised for entropy (doc/MODEL.md §5); stable form with q = e^{beta a (rho - 1)}.
         const double q = std::exp(x * (rho - 1.0)), z = 1.0 + (n - 1) * q;
         return std::log(z) - x * (n - 1) * q * (rho - 1.0) / z;
     }
@@ -287,7 +287,7 @@ Matrix configuration(int n, int d, double rho) {
                                        std::to_string(d));
     Matrix X = Matrix::Zero(d, n);
     if (rho >= 0) {
-        // x_i = sqrt(rho) e_0 + sqrt(1 - rho) e_{i+1} (math.md §5).
+        // x_i = sqrt(rho) e_0 + sqrt(1 - rho) e_{i+1} (doc/MODEL.md §8).
         X.row(0).setConstant(std::sqrt(rho));
         for (int i = 0; i < n; ++i) X(i + 1, i) = std::sqrt(1.0 - rho);
     } else {

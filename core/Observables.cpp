@@ -1,4 +1,4 @@
-// computeFrame: the observables of math.md §8 and its "Decisions", computed blocked over query rows
+// computeFrame: the observables of doc/MODEL.md §3–§7, computed blocked over query rows
 // like the velocity (no n × n × H storage beyond the optional, downsampled attention matrices).
 #include "core/AttentionKernel.h"
 #include "core/Dynamics.h"
