@@ -1,5 +1,5 @@
 #pragma once
-// Plain, loop-by-loop reference implementations of math.md §2–§3 for the core tests. Deliberately
+// Plain, loop-by-loop reference implementations of doc/MODEL.md §2–§3 for the core tests. Deliberately
 // naive (no blocking, no vectorisation, no shared code with core's kernels) so they check core.
 #include "core/Initialisation.h"
 #include "core/Model.h"
@@ -56,7 +56,7 @@ inline double bilinear(const Matrix& M, const Matrix& X, int i, int j) {
     return s;
 }
 
-// Head output u_i^h (before projection), straight from the table of math.md §2.1.
+// Head output u_i^h (before projection), straight from the table of doc/MODEL.md §2.
 inline Matrix referenceHeadOutput(const Model& m, const Matrix& X, int h) {
     const int d = static_cast<int>(X.rows()), n = static_cast<int>(X.cols());
     const core::Head& head = m.heads[h];

@@ -1,4 +1,6 @@
-// Observables of math.md §8 / "Decisions" and the checkable facts 1, 2, 5a, 5c, 8, 10, 15 of §9.
+// Observables of doc/MODEL.md §3–§7: energy monotonicity and dissipation (gradient case), entropy at a
+// cluster and its production identity, radial shadows, the order parameter, signed kernels, finiteness of
+// every published number, the step-size check, strict and display clusters, the abort flag.
 #include "ReferenceModel.h"
 #include "core/Errors.h"
 #include "core/Frame.h"
@@ -326,7 +328,8 @@ void TestObservables::radialShadowIdentity() {
         QVERIFY(sum >= -1e-14);
     }
     QCOMPARE(configurations, 80);
-    QVERIFY2(negativeHeads > 0, "expected some heads whose energy falls (math.md §4: 12/80)");
+    QVERIFY2(negativeHeads > 0,
+             "expected some heads whose energy falls (12 of 80 when the model was derived)");
 }
 
 void TestObservables::multiHeadSoftmaxCanDecreaseEnergy() {
@@ -358,7 +361,8 @@ void TestObservables::multiHeadSoftmaxCanDecreaseEnergy() {
             QVERIFY(std::abs(fd - f.energyTotalRate) < 1e-6 * std::max(1e-3, std::abs(fd)));
         }
     }
-    QVERIFY2(negative > 0, "multi-head softmax should show some negative dE/dt (math.md §3: 5/300)");
+    QVERIFY2(negative > 0,
+             "multi-head softmax should show some negative dE/dt (5 of 300 when the model was derived)");
 }
 
 void TestObservables::orderParameterIdentity() {
