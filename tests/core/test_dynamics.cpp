@@ -200,6 +200,7 @@ void TestDynamics::expOverflowIsAClearError() {
         const QString msg = e.what();
         QVERIFY2(msg.contains("beta = 800") && msg.contains("800") && msg.contains("score"), e.what());
         QVERIFY2(msg.startsWith("step 1, t = 0: "), e.what());  // where the run failed
+        QVERIFY2(msg.contains("head 1 "), e.what());            // heads are numbered from 1, as in exports
     }
     QVERIFY(sim.positions() == before);
     QVERIFY(sim.positions().allFinite());
