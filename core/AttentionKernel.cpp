@@ -1,5 +1,6 @@
 #include "core/AttentionKernel.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
@@ -501,7 +502,7 @@ void attendTileSymmetric(const HeadOperands& op, const double* X, int i0, int iC
 
 ATTNSPHERE_CLONES
 RowObservables observeQuery(const ObserveOperands& op, const double* x, const double* xdot, double* scratch,
-                            double* P) {
+                            double* P, double* signedP) {
     const int n = op.n, d = op.d;
     double* s = scratch;
     double* c = scratch + n;
@@ -520,7 +521,8 @@ RowObservables observeQuery(const ObserveOperands& op, const double* x, const do
     }
     RowObservables out;
     if (op.kernel == KernelKind::Softmax || op.kernel == KernelKind::Exp) {
-        // e_j = e^{s_j - m}: P = e/z, S = log z - sum P (s - m); kappa = Phi = e^m e_j (may overflow).
+        // e_j = e^{s_j - m}: P = e/z, S = log z - sum P (s - m); kappa = Phi = e^m e_j, reported as
+        // e_j sums with logScale m so that the caller decides whether e^m fits.
         const double m = rowMax(s, n);
         double z = 0, weighted = 0, rated = 0;
 #pragma omp simd reduction(+ : z, weighted, rated)
@@ -532,10 +534,10 @@ RowObservables observeQuery(const ObserveOperands& op, const double* x, const do
             weighted += e * t;
             rated += e * c[j];
         }
-        const double scale = std::exp(m);
-        out.potential = scale * z;
-        out.rate = scale * rated;
-        out.entropy = std::log(z) - weighted / z;
+        out.logScale = m;
+        out.potential = z;
+        out.rate = rated;
+        out.entropy = std::clamp(std::log(z) - weighted / z, 0.0, std::log(double(n)));  // rounding
         if (P) {
             const double inv = 1.0 / z;
 #pragma omp simd
@@ -543,29 +545,34 @@ RowObservables observeQuery(const ObserveOperands& op, const double* x, const do
         }
         return out;
     }
-    double potential = 0, z = 0, rated = 0;
+    // Signed kernels (linear): the dynamics use kappa as it is; the attention shown is its positive part.
+    double potential = 0, positive = 0, absolute = 0, rated = 0;
     for (int j = 0; j < n; ++j) {
         const double K = kernelValue(op.kernel, s[j], op.sigmoidBias);
         potential += kernelPotential(op.kernel, s[j], op.sigmoidBias);
-        z += K;
+        positive += K > 0 ? K : 0.0;
+        absolute += std::abs(K);
         rated += K * c[j];
         s[j] = K;
     }
     out.potential = potential;
     out.rate = rated;
-    if (z == 0.0) {
+    if (signedP) {
+        const double inv = absolute > 0 ? 1.0 / absolute : 0.0;
+        for (int j = 0; j < n; ++j) signedP[j] = s[j] * inv;
+    }
+    if (!(positive > 0)) {
         if (P)
             for (int j = 0; j < n; ++j) P[j] = 0.0;
         return out;
     }
-    // Linear scores can be negative: only positive weights enter the entropy.
     double entropy = 0;
     for (int j = 0; j < n; ++j) {
-        const double p = s[j] / z;
+        const double p = s[j] > 0 ? s[j] / positive : 0.0;
         if (P) P[j] = p;
         if (p > 0) entropy -= p * std::log(p);
     }
-    out.entropy = entropy;
+    out.entropy = std::clamp(entropy, 0.0, std::log(double(n)));  // rounding only
     return out;
 }
 

@@ -72,15 +72,19 @@ struct ObserveOperands {
     double sigmoidBias = 0;
 };
 
-// Per query i, what the observables need from its row of scores.
+// Per query i, what the observables need from its row of scores. The sums are scaled by e^{-logScale}
+// (the row maximum for the exp kernels, 0 otherwise) so that e^{s_ij} beyond the double range still
+// adds up to an energy that may be representable after the 1/(2 beta n^2) factor.
 struct RowObservables {
-    double potential = 0;  // sum_j Phi(s_ij)
-    double entropy = 0;    // of the row-normalised P (0 for a row with no mass)
-    double rate = 0;       // sum_j kappa(s_ij) (<xdot_i, M x_j> + <x_i, M xdot_j>)
+    double logScale = 0;
+    double potential = 0;  // e^{-logScale} sum_j Phi(s_ij)
+    double rate = 0;       // e^{-logScale} sum_j kappa(s_ij) (<xdot_i, M x_j> + <x_i, M xdot_j>)
+    double entropy = 0;    // of the attention row P (0 for a row with no positive weight)
 };
 // x, xdot: the query's position and velocity (d each). scratch: 2n doubles. P (n, or nullptr when not
-// wanted) receives the row-normalised attention P_ij.
+// wanted) receives the attention row P_ij = max(0, kappa_ij) / sum_k max(0, kappa_ik) (all zero when no
+// weight is positive); signedP (n, or nullptr) receives kappa_ij / sum_k |kappa_ik|.
 RowObservables observeQuery(const ObserveOperands& op, const double* x, const double* xdot, double* scratch,
-                            double* P);
+                            double* P, double* signedP = nullptr);
 
 }  // namespace attnsphere::core::detail

@@ -1,10 +1,11 @@
 #pragma once
-// The velocity field of math.md §2.1: dx_i/dt = Pi_i( sum_h alpha_h (1/N_i^h) sum_j kappa(s_ij^h) V_h x_j ).
-// Evaluated blocked over query rows, vectorised (SIMD loops) and multithreaded (WorkerPool); stores no
-// n × n × H array. Not thread-safe per instance (it owns scratch buffers): one per thread of use.
+// The velocity field of doc/MODEL.md §2: dx_i/dt = Pi_i( sum_h alpha_h (1/N_i^h) sum_j kappa(s_ij^h) V_h x_j
+// ). Evaluated blocked over query rows, vectorised (SIMD loops) and multithreaded (WorkerPool); stores no n ×
+// n × H array. Not thread-safe per instance (it owns scratch buffers): one per thread of use.
 #include "core/Model.h"
 
 #include <atomic>
+#include <string>
 #include <vector>
 
 namespace attnsphere::core {
@@ -41,6 +42,11 @@ private:
 void projectTangent(const Matrix& X, Matrix& V);
 // Normalise every column to unit length.
 void normaliseColumns(Matrix& X);
+// out = X^T A^T (n × rows(A): row i is A x_i) in slices of tokens, with the abort flag checked between
+// slices (Aborted): at n = 20000, d = 4096 one such product takes minutes.
+void transformTokens(const Matrix& A, const Matrix& X, Matrix& out, const std::atomic<bool>* abort = nullptr);
+// What to change when a number computed for this model and state is not finite (for error messages).
+std::string numericalRemedy(const Model& model, const Matrix& X);
 // Thread count for a requested value (0 = OpenMP's default count), reduced to 1 when the work (about
 // `pairWork` flops) is too small to pay for waking a team, and never above the number of work items.
 int resolveThreads(int threads, double pairWork = 1e300, int items = 1 << 30);

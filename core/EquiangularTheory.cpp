@@ -1,4 +1,4 @@
-// Equiangular theory (math.md §5–§7, fact 14). The kernel is evaluated here directly rather than through
+// Equiangular theory (doc/MODEL.md §8). The kernel is evaluated here directly rather than through
 // the dynamics code so that tests comparing simulations against these predictions compare two
 // independent implementations.
 #include "core/EquiangularTheory.h"
@@ -124,7 +124,7 @@ double rate(const EquiangularSetup& s, double rho) {
         else
             sum += h.b * kernelValue(s.kernel, s.beta * h.a * rho, s.sigmoidBias);
     }
-    // N = Z (normalised), n (exp, ReLU, sigmoid) or 1 (linear, math.md §2.1).
+    // N = Z (normalised), n (exp, ReLU, sigmoid) or 1 (linear, doc/MODEL.md §2).
     const bool divideByN = !isNormalised(s.kernel) && s.kernel != KernelKind::Linear;
     return (divideByN ? 2.0 / s.n : 2.0) * geometric * sum;
 }
@@ -216,13 +216,13 @@ double entropy(const EquiangularSetup& s, int head, double rho) {
     const double a = s.heads.at(static_cast<std::size_t>(head)).a, x = s.beta * a;
     const int n = s.n;
     if (s.kernel == KernelKind::Softmax || s.kernel == KernelKind::Exp) {
-        // Rows are normalised for entropy (math.md "Decisions"); stable form with q = e^{beta a (rho - 1)}.
+        // Rows are normalised for entropy (doc/MODEL.md §5); stable form with q = e^{beta a (rho - 1)}.
         const double q = std::exp(x * (rho - 1.0)), z = 1.0 + (n - 1) * q;
         return std::log(z) - x * (n - 1) * q * (rho - 1.0) / z;
     }
-    const double self = kernelValue(s.kernel, x, s.sigmoidBias),
-                 other = kernelValue(s.kernel, x * rho, s.sigmoidBias);
-    if (self < 0 || other < 0) return std::numeric_limits<double>::quiet_NaN();  // signed weights: no entropy
+    // Signed kernels: the attention row is the positive part of the weights, renormalised (doc/MODEL.md §7).
+    const double self = std::max(0.0, kernelValue(s.kernel, x, s.sigmoidBias)),
+                 other = std::max(0.0, kernelValue(s.kernel, x * rho, s.sigmoidBias));
     const double z = self + (n - 1) * other;
     if (z <= 0) return 0.0;
     auto term = [](double p) { return p > 0 ? -p * std::log(p) : 0.0; };
@@ -238,10 +238,9 @@ double entropySlope(const EquiangularSetup& s, int head, double rho) {
         return x * x * p * (1.0 - p) * (1.0 - rho);
     }
     // dS/drho = -p' log(p/q) with p = kappa(x)/Z, q = kappa(x rho)/Z (derivative of -sum p log p).
-    const double self = kernelValue(s.kernel, x, s.sigmoidBias),
-                 other = kernelValue(s.kernel, x * rho, s.sigmoidBias);
-    if (self < 0 || other < 0) return std::numeric_limits<double>::quiet_NaN();
-    if (self <= 0 || other <= 0) return 0.0;
+    const double self = std::max(0.0, kernelValue(s.kernel, x, s.sigmoidBias)),
+                 other = std::max(0.0, kernelValue(s.kernel, x * rho, s.sigmoidBias));
+    if (self <= 0 || other <= 0) return 0.0;  // one side carries all the positive weight: S is constant
     const double z = self + (n - 1) * other;
     const double dOther = x * kappaDerivative(s.kernel, x * rho, s.sigmoidBias);
     const double dp = -self * (n - 1) * dOther / (z * z);
@@ -288,7 +287,7 @@ Matrix configuration(int n, int d, double rho) {
                                        std::to_string(d));
     Matrix X = Matrix::Zero(d, n);
     if (rho >= 0) {
-        // x_i = sqrt(rho) e_0 + sqrt(1 - rho) e_{i+1} (math.md §5).
+        // x_i = sqrt(rho) e_0 + sqrt(1 - rho) e_{i+1} (doc/MODEL.md §8).
         X.row(0).setConstant(std::sqrt(rho));
         for (int i = 0; i < n; ++i) X(i + 1, i) = std::sqrt(1.0 - rho);
     } else {

@@ -1,5 +1,5 @@
 #pragma once
-// Equiangular configurations (math.md §5–§7): exact ODE for rho(t), clustering times, linear rates,
+// Equiangular configurations (doc/MODEL.md §8): exact ODE for rho(t), clustering times, linear rates,
 // super-additivity, normalised-ReLU closed form, entropy along the flow, long-context limit, thresholds.
 #include "core/Model.h"
 
@@ -31,7 +31,7 @@ double superAdditivityRatio(const EquiangularSetup& s, double rho0, double rho1)
 double reluNormalisedTime(double rho0, double rho1);              // (1/2) ln[rho1(1-rho0)/(rho0(1-rho1))]
 double entropy(const EquiangularSetup& s, int head, double rho);  // S(rho) of one scalar head (softmax)
 double entropySlope(const EquiangularSetup& s, int head, double rho);  // dS/drho
-// Output cosine after one SA layer at beta = gamma log n (math.md §9 fact 14), single scalar head a=b=1.
+// Output cosine after one SA layer at beta = gamma log n (doc/MODEL.md §8), single scalar head a=b=1.
 double longContextCosine(int n, double gamma, double rho);
 // Smallest beta in [lo, hi] with T(rho0 -> rho1) >= target (bisection; numerical threshold).
 double betaForClusteringTime(EquiangularSetup s, double rho0, double rho1, double target, double lo,

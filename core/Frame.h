@@ -1,5 +1,5 @@
 #pragma once
-// An immutable snapshot of the simulation for the GUI, exporters and recorder (design.md §1).
+// An immutable snapshot of the simulation for the GUI, exporters and recorder (doc/ARCHITECTURE.md).
 // Produced on the worker thread, then shared read-only as std::shared_ptr<const Frame>.
 #include "core/Model.h"
 
@@ -9,23 +9,24 @@
 namespace attnsphere::core {
 
 // Display and health bounds, defined once for core, GUI, CLI and docs (doc/MODEL.md).
-inline constexpr double kStepAngleBound = 0.5;        // rad: a step moving a token further is flagged
+inline constexpr double kStepAngleBound = 0.5;         // rad: a step moving a token further is flagged
 inline constexpr double kDisplayClusterCosine = 0.99;  // display clusters: single linkage at cos >= this
 inline constexpr double kPlottableMagnitude = 1e300;   // finite values beyond this are not plotted
 
 struct HeadObservables {
     double energy = 0;           // E_h = 1/(2 beta_h n^2) sum_ij Phi(s_ij^h)
     double energyRate = 0;       // dE_h/dt along the current velocity (exact, not a difference)
-    Vector entropy;              // S_i^h per token (of the row-normalised P^h), length n
+    Vector entropy;              // S_i^h per token (of P^h below), in [0, log n], length n
     double entropyMean = 0;      // mean_i S_i^h
     double entropyMin = 0;       // min_i S_i^h
     Vector radial;               // r_i^h = <x_i, u_i^h>, length n
     Vector tangential;           // |P_{x_i}^perp u_i^h|, length n
     double radialMeanAbs = 0;    // mean_i |r_i^h|
     double radialMaxAbs = 0;     // max_i |r_i^h|
-    double dominanceMargin = 0;  // D_h (math.md "Decisions")
-    // Row-normalised attention P^h (queries × keys). Empty unless requested; when n exceeds
-    // FrameOptions::maxAttentionSize it is block-averaged to that size (attentionStride tokens per cell).
+    double dominanceMargin = 0;  // D_h (doc/MODEL.md §4)
+    // Attention P^h (queries × keys): max(0, kappa) renormalised per row (doc/MODEL.md §5). Empty unless
+    // requested; when n exceeds FrameOptions::maxAttentionSize it is block-averaged to that size
+    // (attentionStride tokens per cell).
     Eigen::MatrixXf attention;
     // Signed kernels only (linear): kappa(s_ij) / sum_k |kappa(s_ik)|, in [-1, 1], same size and stride
     // as `attention`; empty for kernels with nonnegative weights.
@@ -60,14 +61,14 @@ struct Frame {
     // directions at cos >= kDisplayClusterCosine. clusterCount above keeps the strict tau (data column).
     int displayClusterCount = 0;
     std::vector<int> displayClusterLabels;
-    int effectiveDimension = 0;      // # eigenvalues of G above 1e-3
-    double maxNormDrift = 0;         // max_i | |x_i| - 1 | (sphere geometry; 0 for flat)
-    double maxRadialVelocity = 0;    // max_i |<x_i, dx_i/dt>|
-    bool finite = true;              // no NaN/Inf in positions
-    bool signedKernel = false;       // the kernel has negative weights (attention = positive part)
-    // Step-size check: max_i |dx_i/dt| * dt for the simulation's current dt (radians on the sphere);
-    // above kStepAngleBound the integration jumps across the sphere. suggestedDt brings it to the
-    // bound (0 when the current dt is fine).
+    int effectiveDimension = 0;    // # eigenvalues of G above 1e-3
+    double maxNormDrift = 0;       // max_i | |x_i| - 1 | (sphere geometry; 0 for flat)
+    double maxRadialVelocity = 0;  // max_i |<x_i, dx_i/dt>|
+    bool finite = true;            // no NaN/Inf in positions
+    bool signedKernel = false;     // the kernel has negative weights (attention = positive part)
+    // Step-size check: max_i |dx_i/dt| * dt for the step the simulation uses (radians on the sphere; flat
+    // geometry: relative to |x_i|); above kStepAngleBound the integration jumps across the sphere.
+    // suggestedDt brings it to the bound (0 when the current dt is fine). Filled by Simulation::makeFrame.
     double maxStepAngle = 0;
     double suggestedDt = 0;
 };

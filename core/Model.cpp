@@ -56,6 +56,10 @@ bool isNormalised(KernelKind k) {
     return k == KernelKind::Softmax || k == KernelKind::ReluNormalised;
 }
 
+bool isSigned(KernelKind k) {
+    return k == KernelKind::Linear;
+}
+
 double kernelValue(KernelKind k, double s, double sigmoidBias) {
     switch (k) {
         case KernelKind::Softmax:

@@ -1,5 +1,5 @@
 #pragma once
-// The model of spec/math.md §1–§2: heads, kernel, geometry. Plain data, no behaviour beyond
+// The model of doc/MODEL.md §1–§2: heads, kernel, geometry. Plain data, no behaviour beyond
 // small queries; safe to copy between threads (the worker copies it when the GUI edits it).
 #include <Eigen/Core>
 
@@ -14,7 +14,7 @@ namespace attnsphere::core {
 using Matrix = Eigen::MatrixXd;  // positions are d × n: column i is token x_i (npy (n,d) C-order)
 using Vector = Eigen::VectorXd;
 
-// Attention kernels of math.md §2.1. "Normalised" kernels divide by the row sum Z_i, the others by n
+// Attention kernels of doc/MODEL.md §2. "Normalised" kernels divide by the row sum Z_i, the others by n
 // (Linear: no normalisation at all, N = 1, as in lightning attention).
 enum class KernelKind { Softmax, Exp, ReluNormalised, Relu, Linear, Sigmoid };
 enum class Geometry { Sphere, Flat };
@@ -41,7 +41,10 @@ struct Model {
 };
 
 bool isNormalised(KernelKind k);
-// kappa(s) and its antiderivative Phi(s) (energy density, math.md "Decisions").
+// The kernel can give negative weights (linear): attention shown is then the positive part,
+// renormalised, beside the signed weights (doc/MODEL.md).
+bool isSigned(KernelKind k);
+// kappa(s) and its antiderivative Phi(s) (energy density, doc/MODEL.md §3).
 double kernelValue(KernelKind k, double s, double sigmoidBias);
 double kernelPotential(KernelKind k, double s, double sigmoidBias);
 

@@ -5,16 +5,58 @@
 #include <algorithm>
 #include <cmath>
 #include <sstream>
+#include <string>
 
 namespace attnsphere::core {
 
 namespace {
 constexpr double kMinDt = 1e-9;
 
-void requireFinite(const Matrix& X) {
-    if (!X.allFinite())
-        throw NumericalError(
-            "positions became NaN or infinite: lower dt or beta, or use an adaptive integrator");
+std::string where(std::int64_t step, double t) {
+    std::ostringstream out;
+    out << "step " << step << ", t = " << t;
+    return out.str();
+}
+
+// Every number a frame publishes is finite, or the run stops here with the quantity named.
+void requireFiniteFrame(const Frame& f, const Model& model) {
+    auto check = [&](bool finite, const std::string& quantity, double value) {
+        if (finite) return;
+        std::ostringstream msg;
+        msg << quantity << " is " << value << " at " << where(f.step, f.t) << ": "
+            << numericalRemedy(model, f.positions);
+        throw NumericalError(msg.str());
+    };
+    auto firstBad = [](const auto& a) {
+        for (Eigen::Index k = 0; k < a.size(); ++k)
+            if (!std::isfinite(a.data()[k])) return static_cast<double>(a.data()[k]);
+        return 0.0;
+    };
+    check(f.positions.allFinite(), "a token position", firstBad(f.positions));
+    for (std::size_t h = 0; h < f.heads.size(); ++h) {
+        const HeadObservables& o = f.heads[h];
+        const std::string head = " of head " + std::to_string(h + 1);
+        check(std::isfinite(o.energy), "the energy E_h" + head, o.energy);
+        check(std::isfinite(o.energyRate), "the energy rate dE_h/dt" + head, o.energyRate);
+        check(o.entropy.allFinite(), "the attention entropy S_i" + head, firstBad(o.entropy));
+        check(o.radial.allFinite(), "the radial shadow r_i" + head, firstBad(o.radial));
+        check(o.tangential.allFinite(), "the tangential head output" + head, firstBad(o.tangential));
+        check(std::isfinite(o.dominanceMargin), "the dominance margin D_h" + head, o.dominanceMargin);
+        check(o.attention.allFinite(), "the attention matrix" + head, firstBad(o.attention));
+        check(o.signedAttention.allFinite(), "the signed attention matrix" + head,
+              firstBad(o.signedAttention));
+    }
+    if (!f.hasObservables) return;
+    check(std::isfinite(f.energyTotal), "the total energy E_total", f.energyTotal);
+    check(std::isfinite(f.energyTotalRate), "the energy rate dE_total/dt", f.energyTotalRate);
+    check(std::isfinite(f.entropyMean), "the mean attention entropy", f.entropyMean);
+    check(std::isfinite(f.meanCosine), "the mean cosine", f.meanCosine);
+    check(std::isfinite(f.orderParameter), "the order parameter R", f.orderParameter);
+    check(std::isfinite(f.clusteredPairFraction), "the clustered-pair fraction", f.clusteredPairFraction);
+    check(std::isfinite(f.maxNormDrift), "the norm drift", f.maxNormDrift);
+    check(std::isfinite(f.maxRadialVelocity), "the radial velocity", f.maxRadialVelocity);
+    check(std::isfinite(f.maxStepAngle), "the step angle max |dx_i/dt| dt", f.maxStepAngle);
+    check(std::isfinite(f.suggestedDt), "the suggested dt", f.suggestedDt);
 }
 }  // namespace
 
@@ -23,6 +65,7 @@ Simulation::Simulation(const Scenario& scenario)
       m_model(scenario.buildModel()),
       m_X(scenario.buildPositions()),
       m_dt(scenario.dt),
+      m_stepDt(scenario.dt),
       m_integrator(scenario.integrator) {
     if (!(m_dt > 0)) throw ValidationError("dt", "must be > 0");
 }
@@ -57,10 +100,12 @@ void Simulation::setPositions(const Matrix& X) {
 void Simulation::setDt(double dt) {
     if (!(dt > 0) || !std::isfinite(dt)) throw ValidationError("dt", "must be a finite number > 0");
     m_dt = dt;
+    m_stepDt = dt;
 }
 
 void Simulation::setIntegrator(IntegratorKind k) {
     m_integrator = k;
+    if (k != IntegratorKind::DormandPrince) m_stepDt = m_dt;
 }
 
 void Simulation::setThreads(int threads) {
@@ -75,6 +120,14 @@ Matrix Simulation::velocity() {
 }
 
 void Simulation::step() {
+    try {
+        advance();
+    } catch (const NumericalError& e) {
+        throw NumericalError(where(m_step + 1, m_t) + ": " + e.what());
+    }
+}
+
+void Simulation::advance() {
     const bool sphere = m_model.geometry == Geometry::Sphere;
     auto f = [&](const Matrix& X, Matrix& out) { m_field.evaluate(m_model, X, out, m_abort); };
     double taken = m_dt;
@@ -122,7 +175,9 @@ void Simulation::step() {
                                         (17253.0 / 339200) * m_k5 + (22.0 / 525) * m_k6 - (1.0 / 40) * m_k7);
                 const Eigen::ArrayXXd scale = tol * (1.0 + m_X.array().abs().max(next.array().abs()));
                 const double ratio = (err.array().abs() / scale).maxCoeff();
-                if (!std::isfinite(ratio)) throw NumericalError("adaptive step produced NaN or infinity");
+                if (!std::isfinite(ratio))
+                    throw NumericalError("the adaptive step's error estimate is not finite: " +
+                                         numericalRemedy(m_model, m_X));
                 const double factor =
                     ratio == 0 ? 5.0 : std::clamp(0.9 * std::pow(ratio, -1.0 / 5.0), 0.2, 5.0);
                 if (ratio <= 1.0 || h <= kMinDt) {
@@ -136,9 +191,12 @@ void Simulation::step() {
         }
     }
     if (sphere) normaliseColumns(next);
-    requireFinite(next);
+    if (!next.allFinite())
+        throw NumericalError("a token position became NaN or infinite: " + numericalRemedy(m_model, m_X) +
+                             ", or use an adaptive integrator");
     m_X = std::move(next);
     m_t += taken;
+    m_stepDt = taken;
     ++m_step;
 }
 
@@ -147,7 +205,14 @@ void Simulation::stepUntil(double t) {
 }
 
 Frame Simulation::makeFrame(const FrameOptions& options) {
-    return computeFrame(m_model, m_X, m_t, m_step, options, m_threads);
+    Frame f;
+    try {
+        f = computeFrame(m_model, m_X, m_t, m_step, options, m_threads, m_stepDt, m_abort);
+    } catch (const NumericalError& e) {
+        throw NumericalError(where(m_step, m_t) + ": " + e.what());
+    }
+    requireFiniteFrame(f, m_model);
+    return f;
 }
 
 }  // namespace attnsphere::core

@@ -1,6 +1,6 @@
 #pragma once
 // Owns the state (positions, time, model, integrator) and advances it. Not thread-safe: in the GUI the
-// SimulationWorker owns it and nothing else touches it (design.md §3).
+// SimulationWorker owns it and nothing else touches it (doc/ARCHITECTURE.md).
 #include "core/Dynamics.h"
 #include "core/Frame.h"
 #include "core/Scenario.h"
@@ -26,6 +26,8 @@ public:
     const Model& model() const { return m_model; }
     const Scenario& scenario() const { return m_scenario; }
     double dt() const { return m_dt; }
+    // The step size the last step used (for Dormand–Prince the last accepted one; dt() before any step).
+    double stepDt() const { return m_stepDt; }
     IntegratorKind integrator() const { return m_integrator; }
 
     // Edits applied between steps. setModel keeps positions (d must match, else ValidationError).
@@ -34,20 +36,26 @@ public:
     void setDt(double dt);
     void setIntegrator(IntegratorKind k);
     void setThreads(int threads);  // OpenMP threads for this simulation's evaluations (0 = default)
+    // Raised, it stops step() and makeFrame() with Aborted within one block of rows.
     void setAbortFlag(const std::atomic<bool>* abort) { m_abort = abort; }
 
     // Current velocity dx/dt (projected); recomputed on each call.
     Matrix velocity();
-    // Snapshot with observables computed now (costs about one velocity evaluation).
+    // Snapshot with observables computed now (costs about one velocity evaluation), including the
+    // step-size check for stepDt(). Throws NumericalError naming the quantity, step and time when any
+    // published number is NaN or infinite, Aborted when the abort flag is raised.
     Frame makeFrame(const FrameOptions& options = {});
 
 private:
+    void advance();  // step() without the step and time added to its errors
+
     Scenario m_scenario;
     Model m_model;
     Matrix m_X;
     double m_t = 0;
     std::int64_t m_step = 0;
     double m_dt = 0.1;
+    double m_stepDt = 0.1;
     IntegratorKind m_integrator = IntegratorKind::RK4;
     int m_threads = 0;
     const std::atomic<bool>* m_abort = nullptr;
@@ -55,9 +63,12 @@ private:
     Matrix m_k1, m_k2, m_k3, m_k4, m_k5, m_k6, m_k7, m_tmp;
 };
 
-// Observables of math.md §8 and "Decisions" for a given state; used by Simulation::makeFrame.
-// threads: OpenMP threads (0 = default); results agree across thread counts to rounding.
+// Observables of doc/MODEL.md for a given state; used by Simulation::makeFrame.
+// threads: worker threads (0 = default); results agree across thread counts to rounding. dt > 0 fills
+// the step-size check (maxStepAngle, suggestedDt). Throws Aborted when abort is raised. Does not check
+// finiteness (Simulation::makeFrame does); positions that are not finite give a frame without observables.
 Frame computeFrame(const Model& model, const Matrix& X, double t, std::int64_t step,
-                   const FrameOptions& options, int threads = 0);
+                   const FrameOptions& options, int threads = 0, double dt = 0,
+                   const std::atomic<bool>* abort = nullptr);
 
 }  // namespace attnsphere::core

@@ -1,5 +1,5 @@
 #pragma once
-// Plain, loop-by-loop reference implementations of math.md §2–§3 for the core tests. Deliberately
+// Plain, loop-by-loop reference implementations of doc/MODEL.md §2–§3 for the core tests. Deliberately
 // naive (no blocking, no vectorisation, no shared code with core's kernels) so they check core.
 #include "core/Initialisation.h"
 #include "core/Model.h"
@@ -56,7 +56,7 @@ inline double bilinear(const Matrix& M, const Matrix& X, int i, int j) {
     return s;
 }
 
-// Head output u_i^h (before projection), straight from the table of math.md §2.1.
+// Head output u_i^h (before projection), straight from the table of doc/MODEL.md §2.
 inline Matrix referenceHeadOutput(const Model& m, const Matrix& X, int h) {
     const int d = static_cast<int>(X.rows()), n = static_cast<int>(X.cols());
     const core::Head& head = m.heads[h];
@@ -120,7 +120,8 @@ inline double referenceEnergyTotal(const Model& m, const Matrix& X) {
     return e;
 }
 
-// Row-normalised attention entropy S_i^h.
+// Attention entropy S_i^h of the row P_ij = max(0, kappa_ij) / sum_k max(0, kappa_ik) (doc/MODEL.md:
+// signed kernels show the positive part); 0 for a row without positive weight.
 inline double referenceEntropy(const Model& m, const Matrix& X, int h, int i) {
     const int n = static_cast<int>(X.cols());
     const core::Head& head = m.heads[h];
@@ -128,15 +129,12 @@ inline double referenceEntropy(const Model& m, const Matrix& X, int h, int i) {
     std::vector<double> w(n);
     double z = 0;
     for (int j = 0; j < n; ++j) {
-        w[j] = referenceKappa(m.kernel, beta * bilinear(head.M, X, i, j), m.sigmoidBias);
+        w[j] = std::max(0.0, referenceKappa(m.kernel, beta * bilinear(head.M, X, i, j), m.sigmoidBias));
         z += w[j];
     }
     double s = 0;
-    // Linear scores may be negative: only positive row-normalised weights enter (core's convention).
-    for (int j = 0; j < n; ++j) {
-        const double p = w[j] / z;
-        if (p > 0) s -= p * std::log(p);
-    }
+    for (int j = 0; j < n; ++j)
+        if (w[j] > 0) s -= w[j] / z * std::log(w[j] / z);
     return s;
 }
 

@@ -1,5 +1,5 @@
 // Velocity field: every kernel against the plain reference, threads, determinism, error paths, flat
-// geometry, per-head beta, the ReLU facts (math.md §9 fact 7) and the Kuramoto reduction (fact 13).
+// geometry, per-head beta, the ReLU facts (doc/MODEL.md §8) and the Kuramoto reduction on the circle [Rig].
 #include "ReferenceModel.h"
 #include "core/Dynamics.h"
 #include "core/Errors.h"
@@ -199,6 +199,8 @@ void TestDynamics::expOverflowIsAClearError() {
     } catch (const NumericalError& e) {
         const QString msg = e.what();
         QVERIFY2(msg.contains("beta = 800") && msg.contains("800") && msg.contains("score"), e.what());
+        QVERIFY2(msg.startsWith("step 1, t = 0: "), e.what());  // where the run failed
+        QVERIFY2(msg.contains("head 1 "), e.what());            // heads are numbered from 1, as in exports
     }
     QVERIFY(sim.positions() == before);
     QVERIFY(sim.positions().allFinite());
@@ -276,7 +278,7 @@ void TestDynamics::projectionIsTangent() {
 }
 
 void TestDynamics::normalisedReluEquiangularRate() {
-    // math.md §6: normalised ReLU, M = a I, V = I, equiangular rho > 0: drho/dt = 2 rho (1 - rho).
+    // doc/MODEL.md §8: normalised ReLU, M = a I, V = I, equiangular rho > 0: drho/dt = 2 rho (1 - rho).
     for (double rho : {0.05, 0.3, 0.8}) {
         Scenario s = equiangularScenario(9, 10, rho, KernelKind::ReluNormalised, 3.0);
         s.heads.scale = {2.0};
@@ -308,7 +310,7 @@ void TestDynamics::reluOrthogonalStartIsStationary() {
 }
 
 void TestDynamics::kuramotoReduction() {
-    // math.md §2.2: d = 2, USA, M = V = I: dtheta_i/dt = -(1/n) sum_j e^{beta cos(ti - tj)} sin(ti - tj).
+    // [Rig]: d = 2, USA, M = V = I: dtheta_i/dt = -(1/n) sum_j e^{beta cos(ti - tj)} sin(ti - tj).
     const int n = 5;
     const double beta = 1.3;
     auto angleField = [&](const std::vector<double>& th) {

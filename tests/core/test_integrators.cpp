@@ -1,5 +1,6 @@
-// Integrators and long-time behaviour: math.md §9 facts 3, 4, 9, 11, 12; Dormand–Prince vs RK4; the
-// papers' Euler scheme; edits between steps.
+// Integrators and long-time behaviour: the equiangular ODE and rates (doc/MODEL.md §8), the sphere
+// constraint, global clustering and hemisphere collapse [Rig]; Dormand–Prince vs RK4; the papers' Euler
+// scheme; edits between steps.
 #include "ReferenceModel.h"
 #include "core/Errors.h"
 #include "core/Simulation.h"
@@ -13,7 +14,7 @@ using namespace attnsphere::core;
 using namespace attnsphere::test;
 
 namespace {
-// Two scalar heads M_h = a_h I, V_h = b_h I with a = b (math.md §5).
+// Two scalar heads M_h = a_h I, V_h = b_h I with a = b (doc/MODEL.md §8).
 Scenario scalarHeads(KernelKind kernel, std::vector<double> a, double beta, double rho0, int n = 6) {
     Scenario s;
     s.n = n;
@@ -29,7 +30,7 @@ Scenario scalarHeads(KernelKind kernel, std::vector<double> a, double beta, doub
     return s;
 }
 
-// drho/dt of math.md §5 (SA when normalised, USA otherwise), scalar heads with a = b.
+// drho/dt of doc/MODEL.md §8 (SA when normalised, USA otherwise), scalar heads with a = b.
 double rhoRate(bool sa, const std::vector<double>& a, double beta, int n, double rho) {
     double sum = 0;
     for (double ah : a) {
@@ -106,7 +107,7 @@ void TestIntegrators::equiangularInvarianceAndOde_data() {
     QTest::addColumn<int>("kernel");
     QTest::addColumn<int>("integrator");
     QTest::addColumn<double>("expected");
-    // math.md §9 fact 3: rho(1) for rho0 = 0.1, n = 6, heads (1, 0.5), beta = 2.
+    // Equiangular ODE: rho(1) for rho0 = 0.1, n = 6, heads (1, 0.5), beta = 2.
     QTest::newRow("USA rk4") << int(KernelKind::Exp) << int(IntegratorKind::RK4) << 0.99998163;
     QTest::newRow("SA rk4") << int(KernelKind::Softmax) << int(IntegratorKind::RK4) << 0.72315571;
     QTest::newRow("USA dopri5") << int(KernelKind::Exp) << int(IntegratorKind::DormandPrince) << 0.99998163;
@@ -149,7 +150,7 @@ void TestIntegrators::linearRatesNearOne_data() {
     QTest::addColumn<QList<double>>("heads");
     QTest::addColumn<double>("beta");
     QTest::addColumn<double>("rate");
-    // math.md §5: SA lambda = 2 sum b_h, USA lambda = 2 sum b_h e^{beta a_h}.
+    // doc/MODEL.md §8: SA lambda = 2 sum b_h, USA lambda = 2 sum b_h e^{beta a_h}.
     QTest::newRow("SA H=1") << int(KernelKind::Softmax) << QList<double>{1.0} << 1.0 << 2.0;
     QTest::newRow("USA H=1") << int(KernelKind::Exp) << QList<double>{1.0} << 1.0 << 2.0 * std::exp(1.0);
     QTest::newRow("SA H=2") << int(KernelKind::Softmax) << QList<double>{1.0, 0.5} << 2.0 << 3.0;

@@ -1,10 +1,15 @@
-// Observables of math.md §8 / "Decisions" and the checkable facts 1, 2, 5a, 5c, 8, 10, 15 of §9.
+// Observables of doc/MODEL.md §3–§7: energy monotonicity and dissipation (gradient case), entropy at a
+// cluster and its production identity, radial shadows, the order parameter, signed kernels, finiteness of
+// every published number, the step-size check, strict and display clusters, the abort flag.
 #include "ReferenceModel.h"
 #include "core/Errors.h"
+#include "core/Frame.h"
 #include "core/Simulation.h"
 
 #include <QtTest>
 
+#include <atomic>
+#include <chrono>
 #include <cmath>
 
 using namespace attnsphere;
@@ -34,6 +39,60 @@ double energyAt(const Model& m, const Matrix& X) {
     return computeFrame(m, X, 0, 0, o).energyTotal;
 }
 
+// The attention of a frame is a set of distributions: every row of P sums to 1 (or is all zero when no
+// weight is positive), every entropy lies in [0, log n], and for a signed kernel every row of the signed
+// view has sum_j |.| = 1. Returns the number of zero rows.
+int checkAttentionRows(const Frame& f) {
+    const double logN = std::log(double(f.n));
+    int zeroRows = 0;
+    for (const HeadObservables& o : f.heads) {
+        for (int i = 0; i < f.n; ++i) {
+            const double s = o.entropy(i);
+            if (!(s >= 0 && s <= logN)) {
+                qWarning("entropy %g outside [0, log n = %g] at token %d", s, logN, i);
+                return -1;
+            }
+        }
+        for (Eigen::Index i = 0; i < o.attention.rows(); ++i) {
+            const double sum = o.attention.row(i).cast<double>().sum();
+            if ((o.attention.row(i).array() < 0).any()) return -1;
+            if (sum == 0) {
+                ++zeroRows;
+                if (o.entropy(i) != 0) return -1;
+            } else if (std::abs(sum - 1) > 1e-5) {
+                qWarning("attention row %d sums to %g", int(i), sum);
+                return -1;
+            }
+        }
+        if (f.signedKernel) {
+            if (o.signedAttention.rows() != o.attention.rows()) return -1;
+            for (Eigen::Index i = 0; i < o.signedAttention.rows(); ++i) {
+                const double sum = o.signedAttention.row(i).cast<double>().cwiseAbs().sum();
+                if (std::abs(sum - 1) > 1e-5 || o.signedAttention.row(i).cwiseAbs().maxCoeff() > 1.0f) {
+                    qWarning("signed attention row %d has sum |.| = %g", int(i), sum);
+                    return -1;
+                }
+            }
+        } else if (o.signedAttention.size() != 0) {
+            return -1;
+        }
+    }
+    return zeroRows;
+}
+
+// Every number of a frame that a panel or file shows, finite.
+bool allPublishedFinite(const Frame& f) {
+    bool ok = f.positions.allFinite() && std::isfinite(f.energyTotal) && std::isfinite(f.energyTotalRate) &&
+              std::isfinite(f.entropyMean) && std::isfinite(f.meanCosine) &&
+              std::isfinite(f.orderParameter) && std::isfinite(f.maxRadialVelocity) &&
+              std::isfinite(f.maxNormDrift) && std::isfinite(f.maxStepAngle) && std::isfinite(f.suggestedDt);
+    for (const HeadObservables& o : f.heads)
+        ok = ok && std::isfinite(o.energy) && std::isfinite(o.energyRate) && o.entropy.allFinite() &&
+             o.radial.allFinite() && o.tangential.allFinite() && std::isfinite(o.dominanceMargin) &&
+             std::isfinite(o.radialMaxAbs);
+    return ok;
+}
+
 // Symmetric random matrix supported on coordinates [start, start + size).
 Matrix blockSymmetric(GaussianSource& rng, int d, int start, int size) {
     Matrix m = Matrix::Zero(d, d);
@@ -60,6 +119,15 @@ private slots:
     void effectiveDimension();
     void attentionMatrixRowsAndBlockAverage();
     void healthObservables();
+    void signedKernelAttentionIsPositivePart();
+    void lightningPresetAttentionIsADistribution();
+    void expEnergyBeyondExpRangeStaysFinite();
+    void overflowingFramesAreNumericalErrors_data();
+    void overflowingFramesAreNumericalErrors();
+    void flatRunawayEndsInNumericalError();
+    void stepSizeCheck();
+    void displayClustersAreLooserThanStrictOnes();
+    void abortFlagStopsMakeFrame();
 };
 
 void TestObservables::observablesMatchReference_data() {
@@ -260,7 +328,8 @@ void TestObservables::radialShadowIdentity() {
         QVERIFY(sum >= -1e-14);
     }
     QCOMPARE(configurations, 80);
-    QVERIFY2(negativeHeads > 0, "expected some heads whose energy falls (math.md §4: 12/80)");
+    QVERIFY2(negativeHeads > 0,
+             "expected some heads whose energy falls (12 of 80 when the model was derived)");
 }
 
 void TestObservables::multiHeadSoftmaxCanDecreaseEnergy() {
@@ -292,7 +361,8 @@ void TestObservables::multiHeadSoftmaxCanDecreaseEnergy() {
             QVERIFY(std::abs(fd - f.energyTotalRate) < 1e-6 * std::max(1e-3, std::abs(fd)));
         }
     }
-    QVERIFY2(negative > 0, "multi-head softmax should show some negative dE/dt (math.md §3: 5/300)");
+    QVERIFY2(negative > 0,
+             "multi-head softmax should show some negative dE/dt (5 of 300 when the model was derived)");
 }
 
 void TestObservables::orderParameterIdentity() {
@@ -398,6 +468,251 @@ void TestObservables::healthObservables() {
     const Frame bad = computeFrame(m, X, 0, 0, FrameOptions{});
     QVERIFY(!bad.finite);
     QVERIFY(!bad.hasObservables);
+}
+
+void TestObservables::signedKernelAttentionIsPositivePart() {
+    // Random linear-kernel configurations: P is the positive part of kappa, renormalised per row; the signed
+    // view is kappa / sum |kappa|; both against a plain reference, at full size and block-averaged.
+    for (std::uint64_t seed : {11u, 12u, 13u, 14u}) {
+        const Model m = randomModel(4, 3, KernelKind::Linear, 1.3, seed);
+        const int n = 17;
+        const Matrix X = randomSpherePoints(n, 4, seed + 50);
+        const Frame f = computeFrame(m, X, 0, 0, FrameOptions{});
+        QVERIFY(f.signedKernel);
+        QVERIFY(checkAttentionRows(f) >= 0);
+        for (int h = 0; h < 3; ++h) {
+            const HeadObservables& o = f.heads[h];
+            QCOMPARE(o.signedAttention.rows(), Eigen::Index(n));
+            for (int i = 0; i < n; ++i) {
+                std::vector<double> kappa(n);
+                double positive = 0, absolute = 0;
+                for (int j = 0; j < n; ++j) {
+                    kappa[j] = m.beta * X.col(i).dot(m.heads[h].M * X.col(j));
+                    positive += std::max(0.0, kappa[j]);
+                    absolute += std::abs(kappa[j]);
+                }
+                for (int j = 0; j < n; ++j) {
+                    const double p = positive > 0 ? std::max(0.0, kappa[j]) / positive : 0.0;
+                    QVERIFY(std::abs(o.attention(i, j) - p) < 1e-6);
+                    QVERIFY(std::abs(o.signedAttention(i, j) - kappa[j] / absolute) < 1e-6);
+                }
+                QVERIFY(std::abs(o.entropy(i) - referenceEntropy(m, X, h, i)) < 1e-12);
+            }
+            // Rows differ: P is not one distribution repeated.
+            QVERIFY((o.attention.rowwise() - o.attention.row(0)).cwiseAbs().maxCoeff() > 0.05f);
+        }
+        FrameOptions o;
+        o.maxAttentionSize = 6;  // stride 3: block means, like the attention
+        const Frame small = computeFrame(m, X, 0, 0, o);
+        const Eigen::MatrixXf& S = small.heads[1].signedAttention;
+        QCOMPARE(S.rows(), small.heads[1].attention.rows());
+        QVERIFY(std::abs(S(1, 2) - f.heads[1].signedAttention.block(3, 6, 3, 3).mean()) < 1e-6f);
+    }
+    // Rows without positive weight (M = -I, all tokens equal: every score is -1): P = 0, entropy 0.
+    Model m;
+    m.kernel = KernelKind::Linear;
+    m.beta = 1.0;
+    Head head;
+    head.M = -Matrix::Identity(3, 3);
+    head.V = Matrix::Identity(3, 3);
+    m.heads = {head};
+    Matrix X = Matrix::Zero(3, 3);
+    X(0, 0) = X(0, 1) = X(0, 2) = 1.0;  // all tokens equal: every score is -1
+    const Frame f = computeFrame(m, X, 0, 0, FrameOptions{});
+    QCOMPARE(checkAttentionRows(f), 3);
+    QCOMPARE(f.heads[0].entropyMean, 0.0);
+    QCOMPARE(f.heads[0].signedAttention(0, 1), -1.0f / 3.0f);
+    // Kernels without negative weights have no signed view.
+    const Frame soft = computeFrame(randomModel(4, 2, KernelKind::Softmax, 1.0, 3),
+                                    randomSpherePoints(9, 4, 4), 0, 0, FrameOptions{});
+    QVERIFY(!soft.signedKernel);
+    QVERIFY(checkAttentionRows(soft) == 0);
+    for (KernelKind k : {KernelKind::Softmax, KernelKind::Exp, KernelKind::ReluNormalised, KernelKind::Relu,
+                         KernelKind::Sigmoid})
+        QVERIFY(!isSigned(k));
+    QVERIFY(isSigned(KernelKind::Linear));
+}
+
+void TestObservables::lightningPresetAttentionIsADistribution() {
+    // The preset of issue 7: entropy fell to -125000 and every heatmap row was the same.
+    const Scenario s = Scenario::load("lightning-antipodal");
+    Simulation sim(s);
+    Frame f = sim.makeFrame();
+    QVERIFY(checkAttentionRows(f) >= 0);
+    sim.stepUntil(s.tEnd);
+    f = sim.makeFrame();
+    QVERIFY(f.signedKernel);
+    QVERIFY(checkAttentionRows(f) >= 0);
+    // Two antipodal clusters: a token attends (positive part) to its own cluster only, uniformly.
+    const HeadObservables& o = f.heads[0];
+    const int i = 0;
+    int j = 1;
+    while (j < f.n && f.positions.col(i).dot(f.positions.col(j)) > 0) ++j;
+    QVERIFY(j < f.n);  // a token of the other cluster
+    QVERIFY((o.attention.row(i) - o.attention.row(j)).cwiseAbs().maxCoeff() > 0.01f);
+    QVERIFY(std::abs(o.attention(i, j)) < 1e-6f);
+    QVERIFY(o.signedAttention(i, j) < 0);
+    int own = 0;
+    for (int k = 0; k < f.n; ++k) own += f.positions.col(i).dot(f.positions.col(k)) > 0;
+    QVERIFY(std::abs(o.entropy(i) - std::log(double(own))) < 1e-3);
+}
+
+void TestObservables::expEnergyBeyondExpRangeStaysFinite() {
+    // Softmax at beta = 712 on a cluster: e^{s_ij} = e^712 overflows a double, the energy
+    // n^2 e^712 / (2 beta n^2) = e^712 / 1424 ~ 7e305 does not.
+    Model m;
+    m.kernel = KernelKind::Softmax;
+    m.beta = 712;
+    Head head;
+    head.M = Matrix::Identity(3, 3);
+    head.V = Matrix::Identity(3, 3);
+    m.heads = {head};
+    Matrix X = Matrix::Zero(3, 5);
+    X.row(2).setOnes();
+    const Frame f = computeFrame(m, X, 0, 0, FrameOptions{});
+    QVERIFY(std::isfinite(f.energyTotal));
+    const double expected = 712 - std::log(2.0 * 712);
+    QVERIFY2(std::abs(std::log(f.energyTotal) - expected) < 1e-12 * expected,
+             qPrintable(QString::number(f.energyTotal)));
+    QCOMPARE(f.energyTotalRate, 0.0);  // a cluster does not move
+}
+
+void TestObservables::overflowingFramesAreNumericalErrors_data() {
+    QTest::addColumn<QString>("which");
+    QTest::newRow("beta 1000") << "beta";
+    QTest::newRow("M = 1e6 I") << "matrix";
+    QTest::newRow("dt 10, beta 1000") << "dt";
+}
+
+void TestObservables::overflowingFramesAreNumericalErrors() {
+    // Issue 7's cases: each ran with E_total = inf, dE_total/dt = NaN in every published row.
+    QFETCH(QString, which);
+    Scenario s;
+    s.tEnd = 1;
+    if (which == "beta") s.beta = 1000;
+    if (which == "matrix") {
+        s.heads.kind = HeadsKind::Explicit;
+        s.heads.explicitM = {1e6 * Matrix::Identity(3, 3)};
+        s.heads.value = ValueKind::Identity;
+    }
+    if (which == "dt") {
+        s.beta = 1000;
+        s.dt = 10;
+    }
+    Simulation sim(s);
+    for (int k = 0; k < 3; ++k) {
+        try {
+            const Frame f = sim.makeFrame();
+            QFAIL(qPrintable(QString("step %1: a frame with E_total = %2").arg(k).arg(f.energyTotal)));
+        } catch (const NumericalError& e) {
+            const QString msg = e.what();
+            const QString where = QString("step %1, t = %2").arg(k).arg(sim.time());
+            QVERIFY2(msg.contains("energy") && msg.contains(where) && msg.contains("reduce beta"), e.what());
+        }
+        sim.step();  // the softmax dynamics themselves stay finite
+    }
+}
+
+void TestObservables::flatRunawayEndsInNumericalError() {
+    // Flat geometry, sigmoid kernel (energy ~ |x|^2, no early exp overflow), V = 100 I: norms grow like
+    // e^{100 t} until margins (~ |x|^4) and shadows overflow. Frames stay finite until the run stops with a
+    // NumericalError that names the step and suggests the sphere geometry.
+    Scenario s;
+    s.n = 8;
+    s.kernel = KernelKind::Sigmoid;
+    s.geometry = Geometry::Flat;
+    s.heads.kind = HeadsKind::Explicit;
+    s.heads.explicitM = {Matrix::Identity(3, 3)};
+    s.heads.value = ValueKind::Explicit;
+    s.heads.explicitV = {100 * Matrix::Identity(3, 3)};
+    s.dt = 0.01;
+    Simulation sim(s);
+    double largest = 0;
+    QString error;
+    for (int k = 0; k < 10000 && error.isEmpty(); ++k) {
+        try {
+            const Frame f = sim.makeFrame();
+            QVERIFY2(allPublishedFinite(f), qPrintable(QString("step %1").arg(k)));
+            largest = std::max(largest, f.positions.cwiseAbs().maxCoeff());
+            sim.step();
+        } catch (const NumericalError& e) {
+            error = e.what();
+        }
+    }
+    QVERIFY2(!error.isEmpty(), qPrintable(QString::number(largest)));
+    QVERIFY2(largest > 1e40, qPrintable(QString::number(largest)));
+    QVERIFY2(error.contains("step ") && error.contains("sphere geometry"), qPrintable(error));
+}
+
+void TestObservables::stepSizeCheck() {
+    // A step that moves a token further than kStepAngleBound (rad) is flagged with the dt that fixes it.
+    auto maxSpeed = [](Simulation& sim) { return sim.velocity().colwise().norm().maxCoeff(); };
+    Scenario entry;  // identity scores, value matrix entry 1000
+    entry.heads.kind = HeadsKind::Explicit;
+    entry.heads.explicitM = {Matrix::Identity(3, 3)};
+    entry.heads.value = ValueKind::Explicit;
+    entry.heads.explicitV = {1000 * Matrix::Identity(3, 3)};
+    Scenario bigDt;
+    bigDt.dt = 10;
+    for (const Scenario& s : {entry, bigDt}) {
+        Simulation sim(s);
+        const Frame f = sim.makeFrame();
+        const double v = maxSpeed(sim);
+        QVERIFY2(f.maxStepAngle > kStepAngleBound, qPrintable(QString::number(f.maxStepAngle)));
+        QVERIFY(std::abs(f.maxStepAngle - v * s.dt) < 1e-12 * f.maxStepAngle);
+        QVERIFY(f.suggestedDt > 0 && f.suggestedDt < s.dt);
+        QVERIFY(std::abs(f.suggestedDt * v - kStepAngleBound) < 1e-12);
+    }
+    Simulation fine{Scenario{}};
+    Frame f = fine.makeFrame();
+    QVERIFY(f.maxStepAngle > 0 && f.maxStepAngle < kStepAngleBound);
+    QCOMPARE(f.suggestedDt, 0.0);
+    // Dormand–Prince: the angle of the last accepted step.
+    Scenario adaptive;
+    adaptive.integrator = IntegratorKind::DormandPrince;
+    Simulation dp(adaptive);
+    for (int k = 0; k < 5; ++k) dp.step();
+    f = dp.makeFrame();
+    QVERIFY(dp.stepDt() > 0 && dp.stepDt() != dp.dt());
+    QVERIFY(std::abs(f.maxStepAngle - maxSpeed(dp) * dp.stepDt()) < 1e-12);
+}
+
+void TestObservables::displayClustersAreLooserThanStrictOnes() {
+    // Two tight clusters (angular spread ~0.05 rad) around orthogonal centres: a person sees 2, the strict
+    // tau = 1e-4 (about 0.014 rad) splits them.
+    GaussianSource rng(77);
+    const int n = 40;
+    Matrix X(3, n);
+    for (int i = 0; i < n; ++i) {
+        Vector c = Vector::Zero(3);
+        c(i % 2) = 1.0;
+        X.col(i) = (c + 0.035 * rng.normalMatrix(3, 1)).normalized();
+    }
+    const Model m = randomModel(3, 1, KernelKind::Softmax, 1.0, 1);
+    const Frame f = computeFrame(m, X, 0, 0, FrameOptions{});
+    QCOMPARE(f.displayClusterCount, 2);
+    QVERIFY2(f.clusterCount > 2, qPrintable(QString::number(f.clusterCount)));
+    QCOMPARE(f.displayClusterLabels.size(), std::size_t(n));
+    for (int i = 0; i < n; ++i) QCOMPARE(f.displayClusterLabels[i], i % 2);
+    // The strict partition refines the display one.
+    for (int i = 0; i < n; ++i)
+        for (int j = 0; j < n; ++j)
+            if (f.clusterLabels[i] == f.clusterLabels[j])
+                QCOMPARE(f.displayClusterLabels[i], f.displayClusterLabels[j]);
+}
+
+void TestObservables::abortFlagStopsMakeFrame() {
+    Scenario s;
+    s.n = 4000;
+    Simulation sim(s);
+    std::atomic<bool> abort{true};
+    sim.setAbortFlag(&abort);
+    const auto start = std::chrono::steady_clock::now();
+    QVERIFY_THROWS_EXCEPTION(Aborted, sim.makeFrame());
+    const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    QVERIFY2(seconds < 0.5, qPrintable(QString::number(seconds)));
+    abort = false;
+    QCOMPARE(sim.makeFrame().n, 4000);  // and the simulation is usable afterwards
 }
 
 QTEST_APPLESS_MAIN(TestObservables)

@@ -1,5 +1,6 @@
 // The presets show what their descriptions promise: each is simulated and checked against the
-// behaviour it is meant to demonstrate (and, for equiangular starts, against the exact ODE of math.md §5).
+// behaviour it is meant to demonstrate (and, for equiangular starts, against the exact ODE of doc/MODEL.md
+// §8).
 #include "core/EquiangularTheory.h"
 #include "core/Simulation.h"
 
@@ -49,7 +50,7 @@ void TestPresets::orthogonalHeadsShadowsHeadEnergyFallsWhileTotalRises() {
     const Scenario s = Scenario::load("orthogonal-heads-shadows");
     QCOMPARE(frames.back().t, s.tEnd);
     const double scale = frames.back().energyTotal;
-    for (std::size_t k = 1; k < frames.size(); ++k)  // math.md §9 fact 1 (gradient case: USA, V = M)
+    for (std::size_t k = 1; k < frames.size(); ++k)  // gradient case: USA, V = M (doc/MODEL.md §3)
         QVERIFY2(frames[k].energyTotal - frames[k - 1].energyTotal >= -1e-12 * scale,
                  qPrintable(QString::number(k)));
     QVERIFY(frames.back().energyTotal > frames.front().energyTotal + 0.5);
@@ -63,7 +64,7 @@ void TestPresets::orthogonalHeadsShadowsHeadEnergyFallsWhileTotalRises() {
         if (end < start - 0.005 && fallsWhileTotalRises) ++falling;
     }
     QVERIFY(falling >= 1);
-    // Its radial-dominance margin is negative somewhere (math.md §4: RD_h fails for a falling head).
+    // Its radial-dominance margin is negative somewhere (doc/MODEL.md §4: RD_h fails for a falling head).
     bool negativeMargin = false;
     for (const Frame& f : frames)
         for (const auto& h : f.heads) negativeMargin = negativeMargin || h.dominanceMargin < 0;
@@ -142,7 +143,7 @@ void TestPresets::circleMetastabilityHasAPlateauThenMerges() {
     int atHalf = -1;
     for (const Frame& f : frames)
         if (std::abs(f.t - 200) < 1e-6) atHalf = f.clusterCount;
-    QCOMPARE(atHalf, 2);  // a long two-cluster plateau (math.md §10.3)
+    QCOMPARE(atHalf, 2);  // a long two-cluster plateau (the metastability experiment of [Rig])
     QCOMPARE(frames.back().clusterCount, 1);
 }
 

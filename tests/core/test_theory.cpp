@@ -1,7 +1,8 @@
-// Equiangular theory against math.md §5–§7 and §9 facts 3, 4, 5b, 6, 7, 14 (tolerances of §9; 4-digit
-// table values within half a unit of their last digit).
+// Equiangular theory against doc/MODEL.md §8 (values derived independently when the model was written;
+// 4-digit table values within half a unit of their last digit).
 #include "core/EquiangularTheory.h"
 #include "core/Errors.h"
+#include "core/Simulation.h"
 
 #include <QtTest>
 
@@ -33,6 +34,7 @@ private slots:
     void fact4LinearRates();
     void fact5bEntropySlope();
     void entropyRisesToLogN();
+    void signedKernelEntropyMatchesTheFrame();
     void fact6SuperAdditivity_data();
     void fact6SuperAdditivity();
     void fact7ReluClosedForm();
@@ -46,7 +48,7 @@ private slots:
 };
 
 void TestTheory::rateFormulas() {
-    // SA and USA right-hand sides of math.md §5 written out for one head at a generic point.
+    // SA and USA right-hand sides of doc/MODEL.md §8 written out for one head at a generic point.
     const int n = 7;
     const double beta = 1.7, rho = 0.35, a = 1.3, b = 0.6;
     const double geometric = (1 - rho) * (1 + (n - 1) * rho);
@@ -55,7 +57,7 @@ void TestTheory::rateFormulas() {
     const double usa = 2.0 / n * geometric * b * std::exp(beta * a * rho);
     QVERIFY(std::abs(rate(setup(n, beta, KernelKind::Softmax, {{a, b}}), rho) - sa) < 1e-14);
     QVERIFY(std::abs(rate(setup(n, beta, KernelKind::Exp, {{a, b}}), rho) - usa) < 1e-14);
-    // Unnormalised ReLU: (2 beta a b / n) rho (1-rho)(1+(n-1)rho) (math.md §6).
+    // Unnormalised ReLU: (2 beta a b / n) rho (1-rho)(1+(n-1)rho) (doc/MODEL.md §8).
     QVERIFY(std::abs(rate(setup(n, beta, KernelKind::Relu, {{a, b}}), rho) -
                      2 * beta * a * b / n * rho * geometric) < 1e-14);
     // Linear (lightning, N = 1): 2 (1-rho)(1+(n-1)rho) b beta a rho.
@@ -75,7 +77,7 @@ void TestTheory::clusteringTimeTable_data() {
     QTest::addColumn<double>("tSA");
     QTest::addColumn<double>("tUSA");
     QTest::addColumn<double>("tolSA");
-    // math.md §5, single head, n = 32, rho: 0 -> 0.999.
+    // doc/MODEL.md §8, single head, n = 32, rho: 0 -> 0.999.
     QTest::newRow("0.5") << 0.5 << 5.220 << 3.805 << 5e-4;
     QTest::newRow("1") << 1.0 << 5.270 << 2.897 << 5e-4;
     QTest::newRow("2") << 2.0 << 5.458 << 1.880 << 5e-4;
@@ -117,7 +119,7 @@ void TestTheory::fact4LinearRates() {
             1e-12);
     const double usa = 2 * (std::exp(beta) + 2 * std::exp(0.5 * beta) + 0.25 * std::exp(2 * beta));
     QVERIFY(std::abs(linearRateAtOne(setup(10, beta, KernelKind::Exp, heads)) - usa) < 1e-12 * usa);
-    // The rate is the slope of log(1 - rho) of the ODE solution near rho = 1 (tolerance 1%, math.md §9).
+    // The rate is the slope of log(1 - rho) of the ODE solution near rho = 1 (tolerance 1%).
     for (KernelKind k : {KernelKind::Softmax, KernelKind::Exp}) {
         const auto s = setup(10, beta, k, heads);
         const double lambda = linearRateAtOne(s);
@@ -157,12 +159,43 @@ void TestTheory::entropyRisesToLogN() {
     QVERIFY(std::abs(entropy(s, 0, 1.0) - std::log(10.0)) < 1e-12);  // clustered: uniform rows (fact 5a)
 }
 
+void TestTheory::signedKernelEntropyMatchesTheFrame() {
+    // Linear kernel: the entropy of the positive part of the weights (doc/MODEL.md), never NaN, and the
+    // same as the simulator's observables on the realised configuration.
+    const int n = 6;
+    for (double a : {1.0, -1.0}) {
+        for (double rho : {-0.15, 0.0, 0.3, 0.8}) {
+            const auto s = setup(n, 2.0, KernelKind::Linear, {{a, 1.0}});
+            const double theory = entropy(s, 0, rho);
+            QVERIFY(theory >= 0 && theory <= std::log(double(n)));
+            QVERIFY(std::isfinite(entropySlope(s, 0, rho)));
+            Model m;
+            m.kernel = KernelKind::Linear;
+            m.beta = 2.0;
+            Head head;
+            head.M = a * Matrix::Identity(n + 1, n + 1);
+            head.V = Matrix::Identity(n + 1, n + 1);
+            m.heads = {head};
+            FrameOptions o;
+            o.attention = false;
+            const Frame f = computeFrame(m, configuration(n, n + 1, rho), 0, 0, o);
+            QVERIFY2(std::abs(f.heads[0].entropy(0) - theory) < 1e-12,
+                     qPrintable(QString("a %1, rho %2: %3 vs %4")
+                                    .arg(a)
+                                    .arg(rho)
+                                    .arg(f.heads[0].entropy(0))
+                                    .arg(theory)));
+        }
+    }
+}
+
 void TestTheory::fact6SuperAdditivity_data() {
     QTest::addColumn<double>("a1");
     QTest::addColumn<double>("a2");
     QTest::addColumn<double>("sa");
     QTest::addColumn<double>("usa");
-    // math.md §5.1: n = 16, beta = 3, rho 0 -> 0.99, gradient-case scalar heads (b = a).
+    // doc/MODEL.md §8 (super-additivity): n = 16, beta = 3, rho 0 -> 0.99, gradient-case scalar heads (b =
+    // a).
     QTest::newRow("(1,1)") << 1.0 << 1.0 << 1.0000 << 1.0000;
     QTest::newRow("(1,0.5)") << 1.0 << 0.5 << 1.0103 << 1.0383;
     QTest::newRow("(1,2)") << 1.0 << 2.0 << 1.2190 << 1.0533;
@@ -218,7 +251,7 @@ void TestTheory::fact7ReluVsSoftmaxTimes_data() {
     QTest::addColumn<double>("rho0");
     QTest::addColumn<double>("relu");
     QTest::addColumn<double>("softmax");
-    // math.md §6: n = 10, beta = 3, rho -> 0.99.
+    // doc/MODEL.md §8: n = 10, beta = 3, rho -> 0.99.
     QTest::newRow("1e-1") << 1e-1 << 3.396 << 3.902;
     QTest::newRow("1e-3") << 1e-3 << 5.751 << 4.881;
     QTest::newRow("1e-6") << 1e-6 << 9.205 << 4.895;
@@ -285,7 +318,7 @@ void TestTheory::betaForClusteringTimeInvertsT() {
     auto at = s;
     at.beta = beta;
     QVERIFY(std::abs(clusteringTime(at, 0, 0.999) - 15.0) < 1e-6);
-    QVERIFY(beta > 4 && beta < 6);  // T_SA(4) = 6.954 < 15 < T_SA(6) = 15.995 (math.md §5)
+    QVERIFY(beta > 4 && beta < 6);  // T_SA(4) = 6.954 < 15 < T_SA(6) = 15.995 (doc/MODEL.md §8)
     QVERIFY(std::isnan(betaForClusteringTime(s, 0, 0.999, 1e6, 0.1, 9)));
 }
 
