@@ -321,7 +321,7 @@ private slots:
 #if defined(__SANITIZE_THREAD__)
         s.n = 1500;
 #else
-        s.n = 6000;  // one RK4 step with 4 heads: seconds on this machine
+        s.n = 16000;  // one RK4 step with 4 heads: seconds on this machine, far beyond the 300 ms waits
 #endif
         s.heads.count = 4;
         app::SimulationController c(s);
@@ -360,7 +360,7 @@ private slots:
 #if defined(__SANITIZE_THREAD__)
         s.n = 1500;  // ThreadSanitizer slows the arithmetic ~20x: still a step of seconds
 #else
-        s.n = 6000;  // one RK4 step with 4 heads: seconds on this machine
+        s.n = 16000;  // one RK4 step with 4 heads: seconds on this machine, far beyond the 300 ms waits
 #endif
         s.heads.count = 4;
         auto c = std::make_unique<app::SimulationController>(s);
