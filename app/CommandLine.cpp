@@ -117,7 +117,7 @@ render: offline video of a scenario (mp4, webm, gif or a PNG directory), identic
 presets: list the built-in scenarios (name and one-line description). A preset name can be used
   wherever a scenario file is accepted.
 
-theory: predictions of the equiangular model (math.md §5-§7): all tokens at pairwise cosine rho,
+theory: predictions of the equiangular model (doc/MODEL.md §8): all tokens at pairwise cosine rho,
   scalar heads M_h = a_h I, V_h = b_h I. Lists are comma-separated; heads are A:B pairs
   (A alone means B = A). Kernels: softmax (SA), exp (USA), relu, relu-unnormalised, linear, sigmoid.
   theory clustering-time  T(rho0 -> rho1) = integral drho / F(rho) for a list of beta
@@ -131,7 +131,7 @@ theory: predictions of the equiangular model (math.md §5-§7): all tokens at pa
       --n N (16)  --beta B (1)  --heads LIST (1:1)  --kernel K|all (all)
   theory entropy          attention entropy S(rho) and dS/drho of one softmax head
       --n N (10)  --beta B (3)  --a A (1)  --rho LIST (0,0.3,0.6,0.9,0.99)
-  theory long-context     output cosine after one softmax layer at beta = gamma log n (fact 14)
+  theory long-context     output cosine after one softmax layer at beta = gamma log n
       --rho R (0.5)  --gamma LIST (1,2,3)  --n LIST (100,1000,10000,100000)
   theory threshold        numerical threshold: smallest beta with T(rho0 -> rho1) >= target (bisection;
                           assumes T grows with beta, as for softmax)
@@ -471,7 +471,8 @@ int theoryClusteringTime(const std::vector<std::string>& args) {
     const auto kernels = parseKernels(p, {KernelKind::Softmax, KernelKind::Exp});
     s.heads = toHeads(parsePairs("--heads", value(p, "--heads", "1:1")));
     s.sigmoidBias = -std::log(static_cast<double>(s.n));
-    std::printf("# equiangular clustering time T(rho0 -> rho1) = integral drho / F(rho)  (math.md §5)\n");
+    std::printf(
+        "# equiangular clustering time T(rho0 -> rho1) = integral drho / F(rho)  (doc/MODEL.md §8)\n");
     std::printf("# n = %d, rho0 = %s, rho1 = %s, heads a:b = %s\n", s.n, fmt(rho0).c_str(), fmt(rho1).c_str(),
                 headsText(s.heads).c_str());
     std::printf("%-22s", "beta");
@@ -499,8 +500,8 @@ int theorySuperadditivity(const std::vector<std::string>& args) {
     const double rho0 = parseRho0(p, s.n, "0"), rho1 = parseRho1(p, rho0, "0.99");
     const auto pairs = parsePairs("--pairs", value(p, "--pairs", "1:1,1:0.5,1:2,0.5:3"));
     std::printf(
-        "# super-additivity ratio kappa_12 / (kappa_1 + kappa_2), kappa = 1/T(rho0 -> rho1)  (math.md "
-        "§5.1)\n");
+        "# super-additivity ratio kappa_12 / (kappa_1 + kappa_2), kappa = 1/T(rho0 -> rho1)  "
+        "(doc/MODEL.md §8)\n");
     std::printf("# n = %d, beta = %s, rho0 = %s, rho1 = %s, heads (a1, a2) with b = a\n", s.n,
                 fmt(s.beta).c_str(), fmt(rho0).c_str(), fmt(rho1).c_str());
     std::printf("%-8s", "heads");
@@ -533,7 +534,7 @@ int theoryReluVsSoftmax(const std::vector<std::string>& args) {
     std::printf(
         "# clustering time rho0 -> %s: normalised ReLU (closed form, drho/dt = 2 rho (1 - rho)) vs softmax\n",
         fmt(rho1).c_str());
-    std::printf("# n = %d, beta = %s, one head a = b = 1  (math.md §6)\n", s.n, fmt(s.beta).c_str());
+    std::printf("# n = %d, beta = %s, one head a = b = 1  (doc/MODEL.md §8)\n", s.n, fmt(s.beta).c_str());
     std::printf("%-12s %12s %12s %12s %12s\n", "rho0", "log(1/rho0)", "T_ReLU", "T_softmax", "ratio");
     for (double rho0 : rho0s) {
         const double relu = core::equiangular::reluNormalisedTime(rho0, rho1);
@@ -555,7 +556,7 @@ int theoryRates(const std::vector<std::string>& args) {
     std::vector<KernelKind> all;
     for (const auto& name : core::kernelNames()) all.push_back(*core::kernelFromString(name));
     const auto kernels = parseKernels(p, all);
-    std::printf("# linear clustering rate at rho = 1: d(1-rho)/dt = -lambda (1-rho)  (math.md §5)\n");
+    std::printf("# linear clustering rate at rho = 1: d(1-rho)/dt = -lambda (1-rho)  (doc/MODEL.md §8)\n");
     std::printf("# SA: lambda = 2 sum_h b_h;  USA: lambda = 2 sum_h b_h e^{beta a_h}\n");
     std::printf("# n = %d, beta = %s, heads a:b = %s\n", s.n, fmt(s.beta).c_str(),
                 headsText(s.heads).c_str());
@@ -583,7 +584,8 @@ int theoryEntropy(const std::vector<std::string>& args) {
     s.heads = {{a, a}};
     const auto rhos = parseNumberList("--rho", value(p, "--rho", "0,0.3,0.6,0.9,0.99"),
                                       {-1.0 / (s.n - 1), 1, false, false});
-    std::printf("# attention entropy of one softmax head on an equiangular configuration  (math.md §7)\n");
+    std::printf(
+        "# attention entropy of one softmax head on an equiangular configuration  (doc/MODEL.md §8)\n");
     std::printf("# n = %d, beta = %s, a = %s, log n = %.9f\n", s.n, fmt(s.beta).c_str(), fmt(a).c_str(),
                 std::log(static_cast<double>(s.n)));
     std::printf("%-12s %16s %16s\n", "rho", "S", "dS/drho");
@@ -601,7 +603,9 @@ int theoryLongContext(const std::vector<std::string>& args) {
     std::vector<int> ns;
     for (const auto& item : splitList("--n", value(p, "--n", "100,1000,10000,100000")))
         ns.push_back(static_cast<int>(parseInteger("--n", item, 2, 1000000000)));
-    std::printf("# one softmax layer at beta = gamma log n on an equiangular input (math.md §9 fact 14)\n");
+    std::printf(
+        "# one softmax layer at beta = gamma log n on an equiangular input "
+        "(doc/MODEL.md §8, long-context limit)\n");
     std::printf("# rho = %s; limits: 1 (gamma < %s), %.6f (gamma = %s), rho (gamma > %s)\n", fmt(rho).c_str(),
                 fmt(1 / (1 - rho)).c_str(), 4 * rho / (1 + 3 * rho), fmt(1 / (1 - rho)).c_str(),
                 fmt(1 / (1 - rho)).c_str());
@@ -632,7 +636,8 @@ int theoryThreshold(const std::vector<std::string>& args) {
     s.sigmoidBias = -std::log(static_cast<double>(s.n));
     const double beta = core::equiangular::betaForClusteringTime(s, rho0, rho1, target, lo, hi);
     std::printf(
-        "# numerical threshold (bisection on the exact equiangular ODE, not a closed form; math.md §5.2):\n");
+        "# numerical threshold (bisection on the exact equiangular ODE, not a closed form; "
+        "doc/MODEL.md §8):\n");
     std::printf("# smallest beta in [%s, %s] with T(%s -> %s) >= %s, kernel %s, n = %d, heads a:b = %s\n",
                 fmt(lo).c_str(), fmt(hi).c_str(), fmt(rho0).c_str(), fmt(rho1).c_str(), fmt(target).c_str(),
                 std::string(core::toString(s.kernel)).c_str(), s.n, headsText(s.heads).c_str());

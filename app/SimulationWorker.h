@@ -1,9 +1,9 @@
 #pragma once
-// Runs a core::Simulation on its own thread (design.md §3). The worker owns the simulation; nothing
-// else touches it. Commands arrive through the ThreadMailbox and are applied between steps; frames
-// leave as immutable std::shared_ptr<const Frame>, at most one waiting for the GUI (latest wins).
-// Lives in the thread SimulationController moves it to; only requestShutdown() and interrupt() are called
-// from outside (they set atomics).
+// Runs a core::Simulation on its own thread (doc/ARCHITECTURE.md, Thread rules). The worker owns the
+// simulation; nothing else touches it. Commands arrive through the ThreadMailbox and are applied between
+// steps; frames leave as immutable std::shared_ptr<const Frame>, at most one waiting for the GUI (latest
+// wins). Lives in the thread SimulationController moves it to; only requestShutdown() and interrupt() are
+// called from outside (they set atomics).
 #include "core/Frame.h"
 #include "core/Scenario.h"
 #include "core/Session.h"

@@ -1,8 +1,8 @@
 #pragma once
-// Turns a sequence of equally sized RGBA images into a video file (design.md §8): raw frames are piped
-// into the `ffmpeg` command-line tool (.mp4 H.264 yuv420p, .webm VP9 with optional alpha, .gif with a
-// generated palette), or written as a PNG sequence into a directory. Output goes to a temporary name
-// next to the target and is renamed into place only by finish(), so a failed or cancelled encode never
+// Turns a sequence of equally sized RGBA images into a video file (doc/ARCHITECTURE.md, Platform facts): raw
+// frames are piped into the `ffmpeg` command-line tool (.mp4 H.264 yuv420p, .webm VP9 with optional alpha,
+// .gif with a generated palette), or written as a PNG sequence into a directory. Output goes to a temporary
+// name next to the target and is renamed into place only by finish(), so a failed or cancelled encode never
 // leaves a file under the final name. Owned and used by one thread; ffmpeg runs as a child process in
 // its own process group (a terminal Ctrl-C reaches only us, and we decide how to finish).
 #include <QImage>

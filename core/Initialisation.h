@@ -25,7 +25,7 @@ private:
 // Independent seeds for independent parts of a scenario (heads, tokens), derived with SplitMix64.
 std::uint64_t deriveSeed(std::uint64_t seed, std::uint64_t stream);
 
-// n points on S^{d-1} with <x_i, x_j> = rho for i != j (math.md §5). rho in [0, 1] with d >= n + 1:
+// n points on S^{d-1} with <x_i, x_j> = rho for i != j (doc/MODEL.md §8). rho in [0, 1] with d >= n + 1:
 // x_i = sqrt(rho) e_0 + sqrt(1 - rho) e_i; otherwise rho in [-1/(n-1), 1] with d >= n: the symmetric
 // square root of (1 - rho) I + rho 11^T. Throws ValidationError("init.rho" / "d") when impossible.
 Matrix equiangularPoints(int n, int d, double rho);

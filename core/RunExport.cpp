@@ -1,4 +1,4 @@
-// series.csv, positions.npy and metadata.json of a run (design.md §10). Numbers are printed with %.17g
+// series.csv, positions.npy and metadata.json of a run (doc/MODEL.md §9). Numbers are printed with %.17g
 // so that the same run gives byte-identical files. The npy header has a fixed width and is rewritten at
 // commit() with the final frame count, which is unknown while the run streams frames.
 #include "core/RunExport.h"
@@ -59,7 +59,7 @@ nlohmann::json columnDescriptions(int H) {
     nlohmann::json c = nlohmann::json::object();
     c["step"] = "integrator step of this frame";
     c["t"] = "simulated time";
-    c["E_total"] = "total energy sum_h alpha_h E_h (math.md §3, 'Decisions')";
+    c["E_total"] = "total energy sum_h alpha_h E_h (doc/MODEL.md §3)";
     c["dE_total_dt"] = "d E_total / dt along the current velocity (exact)";
     for (int h = 1; h <= H; ++h) {
         const std::string s = std::to_string(h);

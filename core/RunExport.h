@@ -1,5 +1,5 @@
 #pragma once
-// Writes a run's data the way Python users load it (design.md §10): series.csv (one row per frame),
+// Writes a run's data the way Python users load it (doc/MODEL.md §9): series.csv (one row per frame),
 // positions.npy (frames × n × d, float64) and metadata.json. Files are written under temporary names
 // and renamed into place by commit(); a run that fails or is interrupted leaves no file that looks
 // complete (abandon() removes the temporaries; the destructor abandons an uncommitted export).

@@ -172,8 +172,8 @@ AttentionHeatmapPanel::AttentionHeatmapPanel(QWidget* parent) : PlotPanel(parent
     m_plot->installEventFilter(this);
 
     setToolTip(
-        tr("Attention P_ij^h = κ(s_ij^h) / Σ_k κ(s_ik^h), rows = queries i, columns = keys j (math.md "
-           "\"Decisions\").\n"
+        tr("Attention P_ij^h = κ(s_ij^h) / Σ_k κ(s_ik^h), rows = queries i, columns = keys j "
+           "(doc/MODEL.md §5).\n"
            "Hover: i, j, P_ij. Click: select token i everywhere. White outline: the selected token's row and "
            "column."));
     connect(m_orderBox, &QComboBox::currentIndexChanged, this,

@@ -16,7 +16,7 @@ const QColor kMarkerColour(213, 94, 0);  // Okabe–Ito vermilion
 const char* kDecreaseText =
     "E_total decreased here. This is not a bug: with several softmax heads (per-head normalisation Z_i^h)\n"
     "the flow is not a gradient flow of sum_h alpha_h E_h, and <sum_h P g^h, sum_h' P g^h' n^2/Z^h'> can be\n"
-    "negative when the Z^h differ (math.md §3). Monotonicity is guaranteed only for symmetric M_h,\n"
+    "negative when the Z^h differ (doc/MODEL.md §3). Monotonicity is guaranteed only for symmetric M_h,\n"
     "V_h = M_h and 1/n normalisation.";
 }  // namespace
 

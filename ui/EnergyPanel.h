@@ -1,6 +1,6 @@
 #pragma once
 // Energy panel: E_total = sum_h alpha_h E_h and every E_h against t, and the exact rates dE/dt.
-// Marks the frames where E_total decreased (allowed for multi-head softmax, math.md §3). GUI thread.
+// Marks the frames where E_total decreased (allowed for multi-head softmax, doc/MODEL.md §3). GUI thread.
 #include "ui/PlotPanel.h"
 
 #include <vector>

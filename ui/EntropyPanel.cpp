@@ -19,8 +19,8 @@ EntropyPanel::EntropyPanel(QWidget* parent) : PlotPanel(parent) {
         tr("Attention entropy S_i^h = -Σ_j P_ij^h log P_ij^h of the row-normalised attention P^h, in [0, log "
            "n].\n"
            "Solid: mean over tokens; dashed: minimum over tokens; grey dashed: log n (uniform attention,\n"
-           "reached when all tokens have clustered). White: the selected token, averaged over heads (math.md "
-           "§7)."));
+           "reached when all tokens have clustered). White: the selected token, averaged over heads "
+           "(doc/MODEL.md §5)."));
     m_plot->setToolTip(toolTip());
     m_logN = new QCPItemStraightLine(m_plot);
     m_logN->setPen(QPen(QColor(150, 155, 165), 1, Qt::DashLine));

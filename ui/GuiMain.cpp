@@ -92,7 +92,7 @@ int runGui(int argc, char** argv) {
         }
     }
 #endif
-    SphereView::prepareOpenGl();  // before the QApplication exists (design.md §4)
+    SphereView::prepareOpenGl();  // before the QApplication exists (doc/ARCHITECTURE.md, Platform facts)
     QApplication app(argc, argv);
     QApplication::setOrganizationName(QStringLiteral("attnsphere"));
     QApplication::setApplicationName(QStringLiteral("attnsphere"));

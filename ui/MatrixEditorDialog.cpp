@@ -43,7 +43,7 @@ MatrixEditorDialog::MatrixEditorDialog(const core::Matrix& M, int head, QWidget*
     m_table->horizontalHeader()->setSectionResizeMode(QHeaderView::ResizeToContents);
     layout->addWidget(m_table, 1);
     m_symmetric =
-        new QCheckBox(tr("symmetric (M = Mᵀ; with V = M this is a gradient flow, math.md §3)"), this);
+        new QCheckBox(tr("symmetric (M = Mᵀ; with V = M this is a gradient flow, doc/MODEL.md §3)"), this);
     m_symmetric->setChecked(M.isApprox(M.transpose()));
     layout->addWidget(m_symmetric);
     m_spectrum = new QLabel(this);

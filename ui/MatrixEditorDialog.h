@@ -1,7 +1,7 @@
 #pragma once
-// Edits one head's score matrix M_h: a d × d table, a symmetric toggle, and the eigenvalues of the
-// symmetric part with their mean mu = tr(M)/d and variance sigma^2 = tr(M_s^2)/d - mu^2 (math.md §8, §11).
-// GUI thread, modal.
+// Edits one head's score matrix M_h: a d × d table, a symmetric toggle, and the QK spectrum of
+// doc/MODEL.md §1 (eigenvalues of the symmetric part M_s, mean mu = tr(M)/d, variance
+// sigma^2 = tr(M_s^2)/d - mu^2). GUI thread, modal.
 #include "core/Model.h"
 
 #include <QDialog>

@@ -1,8 +1,8 @@
 #pragma once
 // Renders the sphere scene of a Frame into a QImage of exactly the requested size, independent of any
-// window (design.md §6, §8): a VTK render window drawing into offscreen framebuffers (needs an X
-// display, e.g. Xvfb), with a SceneRenderer inside. Owns its VTK objects; use from one thread only
-// (the GUI thread in the app, the only thread in `attnsphere render`).
+// window (doc/ARCHITECTURE.md, Platform facts): a VTK render window drawing into offscreen framebuffers
+// (needs an X display, e.g. Xvfb), with a SceneRenderer inside. Owns its VTK objects; use from one thread
+// only (the GUI thread in the app, the only thread in `attnsphere render`).
 #include "core/Frame.h"
 #include "ui/SceneRenderer.h"
 

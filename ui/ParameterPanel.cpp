@@ -85,7 +85,7 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
         m_kernel->setItemData(k, QString::fromUtf8(kernelTips[std::min(k, 5)]), Qt::ToolTipRole);
         ++k;
     }
-    m_kernel->setToolTip(tr("Attention kernel κ and its normalisation N_i (math.md §2.1)."));
+    m_kernel->setToolTip(tr("Attention kernel κ and its normalisation N_i (doc/MODEL.md §2)."));
     m_geometry = new QComboBox(tokens);
     for (auto name : core::geometryNames())
         m_geometry->addItem(QString::fromUtf8(name.data(), static_cast<int>(name.size())),

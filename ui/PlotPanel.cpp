@@ -41,7 +41,7 @@ void SeriesBuffer::assignTo(QCPGraph* graph) const {
 }
 
 QPen plotPen(const QColor& colour, Qt::PenStyle style) {
-    QPen pen(colour, 1);  // 1 px: thick or antialiased lines cost 3-8x (design.md §7)
+    QPen pen(colour, 1);  // 1 px: thick or antialiased lines cost 3-8x (doc/ARCHITECTURE.md, Platform facts)
     pen.setStyle(style);
     pen.setCosmetic(true);
     return pen;

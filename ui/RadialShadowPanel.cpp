@@ -24,7 +24,7 @@ RadialShadowPanel::RadialShadowPanel(QWidget* parent) : PlotPanel(parent) {
         tr("Radial shadow of head h at token i: r_i^h = ⟨x_i, u_i^h⟩, u_i^h = α_h (1/N_i^h) Σ_j κ(s_ij^h) "
            "V_h x_j.\n"
            "It is removed by the projection onto the sphere; for one head it cannot change E_h, for several\n"
-           "heads it couples them (math.md §4)."));
+           "heads it couples them (doc/MODEL.md §4)."));
     m_shadow->setToolTip(tr("Per head: mean_i |r_i^h| (solid) and max_i |r_i^h| (dashed)."));
     m_margin->setToolTip(
         tr("Radial-dominance margin D_h = Σ_i |P⊥ u_i^h|² − Σ_i r_i^h Σ_{h'≠h} r_i^{h'}.\n"

@@ -1,5 +1,5 @@
 #pragma once
-// Radial shadows (math.md "Decisions", §4): per head mean_i |r_i^h| (solid) and max_i |r_i^h| (dashed)
+// Radial shadows (doc/MODEL.md §4): per head mean_i |r_i^h| (solid) and max_i |r_i^h| (dashed)
 // against t; the radial-dominance margins D_h with the zero line, negative stretches shaded; and a bar
 // view of r_i^h per token for the current frame. The selected token: its mean_h |r_i^h| against t (white)
 // and its slot in the bar view outlined. GUI thread.

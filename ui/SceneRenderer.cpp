@@ -39,7 +39,8 @@ namespace attnsphere::ui {
 namespace {
 
 constexpr double kCameraDistance = 4.3;
-constexpr int kMaxTrailVertices = 120000;  // trail budget over all tokens (design.md §5: trails are costly)
+// Trail budget over all tokens: trails are costly (doc/ARCHITECTURE.md, Platform facts).
+constexpr int kMaxTrailVertices = 120000;
 constexpr double kTrailSampleDistance = 0.004;  // decimation: a new trail vertex after this much motion
 constexpr int kMaxLegendEntries = 8;
 // Trail segments on the sphere longer than this angle are drawn along the great circle (a chord would
@@ -100,7 +101,8 @@ struct SceneRenderer::Impl {
     vtkRenderer* renderer;
     SceneStyle style;
 
-    // Tokens: one vertex cell per token, RGB per token, drawn as shaded point sprites (design.md §5).
+    // Tokens: one vertex cell per token, RGB per token, drawn as shaded point sprites (doc/ARCHITECTURE.md,
+    // Platform facts).
     vtkNew<vtkPoints> tokenPoints;
     vtkNew<vtkCellArray> tokenVerts;
     vtkNew<vtkUnsignedCharArray> tokenColours;
@@ -218,7 +220,8 @@ void SceneRenderer::Impl::build() {
     outline.actor->GetProperty()->LightingOff();
 
     // The shell: translucent, but drawn in the opaque pass with back faces culled and added last
-    // (design.md §5: same look as depth peeling, three times faster).
+    // (same look as order-independent transparency, three times faster with point sprites:
+    // doc/ARCHITECTURE.md, Platform facts).
     shellSource->SetRadius(1.0);
     shellSource->SetThetaResolution(96);
     shellSource->SetPhiResolution(64);

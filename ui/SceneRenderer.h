@@ -1,8 +1,8 @@
 #pragma once
-// The VTK scene that shows one Frame: translucent unit shell (drawn in the opaque pass, design.md §5),
-// optional latitude/longitude grid, tokens as point sprites, fading decimated trails, colouring, the
-// selected token's highlight. Shared by SphereView (on screen) and the offline renderer (video).
-// Owns its VTK props, not the renderer. GUI thread (or the render command's only thread) only.
+// The VTK scene that shows one Frame: translucent unit shell (drawn in the opaque pass, doc/ARCHITECTURE.md,
+// Platform facts), optional latitude/longitude grid, tokens as point sprites, fading decimated trails,
+// colouring, the selected token's highlight. Shared by SphereView (on screen) and the offline renderer
+// (video). Owns its VTK props, not the renderer. GUI thread (or the render command's only thread) only.
 // ui-internal header: only ui/*.cpp include it, which is why a VTK type may be forward-declared here.
 #include "core/Frame.h"
 

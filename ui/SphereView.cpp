@@ -80,10 +80,11 @@ SphereView::SphereView(QWidget* parent)
     v.window->AddRenderer(v.renderer);
     v.scene = std::make_unique<SceneRenderer>(v.renderer);
     v.scene->setStyle(m_style);
-    // VTK renders into its own framebuffers; paintGL copies the result into Qt's (design.md §4).
+    // VTK renders into its own framebuffers; paintGL copies the result into Qt's (doc/ARCHITECTURE.md,
+    // Platform facts).
     v.window->SetFrameBlitModeToNoBlit();
-    // No MSAA: VTK defaults to 8 samples, which multiplies llvmpipe's fragment work (design.md §4: samples
-    // 0).
+    // No MSAA: VTK defaults to 8 samples, which multiplies llvmpipe's fragment work (doc/ARCHITECTURE.md,
+    // Platform facts).
     v.window->SetMultiSamples(0);
     v.window->SetOwnContext(0);
     v.window->SetMapped(1);

@@ -1,9 +1,9 @@
 #pragma once
-// The live 3D view: a VTK render window hosted by Qt6 OpenGL (design.md §4) that shows the newest
-// published Frame through a SceneRenderer. The GL surface is a QOpenGLWindow in a window container, so the
-// rest of the main window keeps Qt's raster backing store instead of a full-window GL composition on every
-// panel update (design.md §5). Owns its VTK objects (pimpl: no VTK type in this header).
-// GUI thread only; frames arrive as shared immutable snapshots and only the newest is kept.
+// The live 3D view: a VTK render window hosted by Qt6 OpenGL (doc/ARCHITECTURE.md, Platform facts) that shows
+// the newest published Frame through a SceneRenderer. The GL surface is a QOpenGLWindow in a window
+// container, so the rest of the main window keeps Qt's raster backing store instead of a full-window GL
+// composition on every panel update (doc/ARCHITECTURE.md). Owns its VTK objects (pimpl: no VTK type in this
+// header). GUI thread only; frames arrive as shared immutable snapshots and only the newest is kept.
 #include "core/Frame.h"
 #include "ui/SceneRenderer.h"
 
@@ -27,7 +27,7 @@ public:
     explicit SphereView(QWidget* parent = nullptr);
     ~SphereView() override;
     // Must run before the QApplication exists: OpenGL 3.2 core, depth 24, stencil 8, alpha 8, no MSAA,
-    // shared contexts (design.md §4).
+    // shared contexts (doc/ARCHITECTURE.md, Platform facts).
     static void prepareOpenGl();
 
     // Newest frame wins: an older one still waiting for a repaint is dropped.

@@ -511,7 +511,8 @@ void TestCli::theoryClusteringTimeTable() {
     QCOMPARE(r.exitCode, 0);
     const std::vector<double> sa = tableRow(r.out, "T_SA"), usa = tableRow(r.out, "T_USA");
     const std::vector<double> expectedSA{5.220, 5.270, 5.458, 6.954, 15.995, 178.73};
-    const std::vector<double> expectedUSA{3.805, 2.897, 1.880, 1.131, 0.870, 0.686};  // math.md §5
+    // Clustering times of doc/MODEL.md §8.
+    const std::vector<double> expectedUSA{3.805, 2.897, 1.880, 1.131, 0.870, 0.686};
     QCOMPARE(sa.size(), expectedSA.size());
     QCOMPARE(usa.size(), expectedUSA.size());
     for (std::size_t k = 0; k < sa.size(); ++k) {
@@ -540,10 +541,11 @@ void TestCli::theoryOtherTables() {
 
     const Result rv = runCli({"theory", "relu-vs-softmax"});
     QCOMPARE(rv.exitCode, 0);
+    // doc/MODEL.md §8, normalised ReLU vs softmax.
     const struct {
         const char* rho0;
         double relu, softmax;
-    } rows[] = {{"0.1", 3.396, 3.902}, {"0.001", 5.751, 4.881}, {"1e-06", 9.205, 4.895}};  // math.md §6
+    } rows[] = {{"0.1", 3.396, 3.902}, {"0.001", 5.751, 4.881}, {"1e-06", 9.205, 4.895}};
     for (const auto& row : rows) {
         const std::vector<double> v = tableRow(rv.out, row.rho0);
         QCOMPARE(v.size(), std::size_t(4));
@@ -569,9 +571,9 @@ void TestCli::theoryOtherTables() {
     QCOMPARE(e.exitCode, 0);
     const std::vector<double> entropyRow = tableRow(e.out, "0.3");
     QCOMPARE(entropyRow.size(), std::size_t(2));
-    QVERIFY(std::abs(entropyRow[1] - 1.571283887) < 1e-9);  // math.md §9 fact 5b
+    QVERIFY(std::abs(entropyRow[1] - 1.571283887) < 1e-9);  // doc/MODEL.md §8, equiangular entropy slope
 
-    // T_SA(6) = 15.995 at n = 32 (math.md §5): the numerical threshold for that target is beta = 6.
+    // T_SA(6) = 15.995 at n = 32 (doc/MODEL.md §8): the numerical threshold for that target is beta = 6.
     const Result th = runCli({"theory", "threshold", "--n", "32", "--target", "15.995"});
     QCOMPARE(th.exitCode, 0);
     const std::vector<double> threshold = tableRow(th.out, "beta*");

@@ -563,7 +563,7 @@ void TestScenario::requiredPresetsExist() {
 }
 
 void TestScenario::presetParametersFollowTheSources() {
-    const Scenario movie = Scenario::load("sphere-movie");  // math.md §10.1
+    const Scenario movie = Scenario::load("sphere-movie");  // sphere.py of [GLPR], arXiv 2312.10794
     QCOMPARE(movie.n, 64);
     QCOMPARE(movie.d, 3);
     QCOMPARE(movie.beta, 1.0);
@@ -572,7 +572,7 @@ void TestScenario::presetParametersFollowTheSources() {
     QVERIFY(movie.kernel == KernelKind::Softmax && movie.heads.kind == HeadsKind::Identity);
     QVERIFY(movie.heads.value == ValueKind::SameAsScore && movie.init.kind == InitKind::Uniform);
 
-    const Scenario circle = Scenario::load("circle-metastability");  // math.md §10.3
+    const Scenario circle = Scenario::load("circle-metastability");  // particles.py, dynamic metastability
     QCOMPARE(circle.n, 5);
     QCOMPARE(circle.d, 2);
     QCOMPARE(circle.beta, 4.0);

@@ -224,7 +224,7 @@ void TestScenarioBuild::equiangular() {
                 for (int j = 0; j < 6; ++j) QVERIFY(std::abs(G(i, j) - (i == j ? 1.0 : rho)) < 1e-15);
         }
     }
-    // math.md §5's construction for rho >= 0 in R^{n+1}.
+    // doc/MODEL.md §8's construction for rho >= 0 in R^{n+1}.
     const Matrix X = equiangularPoints(4, 5, 0.25);
     QCOMPARE(X(0, 2), 0.5);
     QCOMPARE(X(3, 2), std::sqrt(0.75));

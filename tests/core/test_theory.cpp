@@ -156,7 +156,8 @@ void TestTheory::entropyRisesToLogN() {
         QVERIFY(current <= std::log(10.0) + 1e-14);
         previous = current;
     }
-    QVERIFY(std::abs(entropy(s, 0, 1.0) - std::log(10.0)) < 1e-12);  // clustered: uniform rows (fact 5a)
+    // Clustered: uniform rows, S = log n (doc/MODEL.md §5).
+    QVERIFY(std::abs(entropy(s, 0, 1.0) - std::log(10.0)) < 1e-12);
 }
 
 void TestTheory::signedKernelEntropyMatchesTheFrame() {
