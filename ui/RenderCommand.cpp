@@ -419,8 +419,17 @@ int render(const RenderOptions& o) {
         const double perFrame = o.simTimePerSecond ? frameTime : sim().dt() * K;
         frames = static_cast<long>(std::floor(scenario.tEnd / perFrame + 1e-9)) + 1;
     }
-    if (frames > 1000000)
-        invalid("--duration", QStringLiteral("would need %1 frames; at most 1000000").arg(frames));
+    // The same caps as `run` (core::Limits), so no render can run for days or fill the disk.
+    const char* lengthOption = o.duration ? "--duration" : "t_end";
+    if (frames > core::Limits::runFramesMax)
+        invalid(
+            lengthOption,
+            QStringLiteral("would need %1 frames; at most %2").arg(frames).arg(core::Limits::runFramesMax));
+    if (!adaptive && static_cast<double>(frames) * K > static_cast<double>(core::Limits::runStepsMax))
+        invalid(lengthOption, QStringLiteral("would need %1 frames × %2 integration steps; at most %3 steps")
+                                  .arg(frames)
+                                  .arg(K)
+                                  .arg(core::Limits::runStepsMax));
 
     FrameComposer composer({o.size, o.panels, o.overlays, o.title, o.transparent});
     OffscreenRenderer renderer(composer.viewRect().width(), composer.viewRect().height());

@@ -175,6 +175,9 @@ private slots:
                                 << "energy, entropy, shadows, heatmap";
         QTest::newRow("overlay") << QStringList{"--overlay", "x"} << "--overlay";
         QTest::newRow("extension") << QStringList{"--out", "v.avi"} << ".mp4, .webm, .gif";
+        QTest::newRow("too many steps")
+            << QStringList{"--duration", "1000", "--fps", "240", "--steps-per-frame", "100000"}
+            << "at most 100000000 steps";
     }
     void badInputExitsTwo() {
         QFETCH(QStringList, args);
@@ -186,6 +189,22 @@ private slots:
         QCOMPARE(r.code, 2);
         QVERIFY2(r.err.contains(expect), qPrintable(r.err));
         QVERIFY(entries(dir.path()).isEmpty());
+    }
+
+    // A scenario's own t_end is capped like `run`'s: frames, and frames x steps.
+    void longScenarioIsRefused() {
+        QTemporaryDir dir;
+        const QString scenario = dir.filePath(QStringLiteral("long.json"));
+        QFile f(scenario);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"format": "attnsphere-scenario", "version": 1, "n": 8, "t_end": 1000000,
+                    "integrator": {"method": "euler", "dt": 0.01}})");
+        f.close();
+        const Run r = runRender({scenario, "--out", dir.filePath(QStringLiteral("v.mp4"))});
+        QCOMPARE(r.code, 2);
+        QVERIFY2(r.err.contains(QStringLiteral("t_end: would need 100000001 frames; at most 1000000")),
+                 qPrintable(r.err));
+        QVERIFY(!QFile::exists(dir.filePath(QStringLiteral("v.mp4"))));
     }
 
     void deterministicAcrossRunsAndDisplays() {
