@@ -453,10 +453,13 @@ std::string rowLabel(KernelKind k) {
     return "T_" + std::string(core::toString(k));
 }
 
-std::string timeText(double t) {
-    if (std::isinf(t)) return "inf";
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.3f", t);
+// A theory value as printed: never "inf" or "nan". A value beyond the double range (a clustering time
+// that is infinite, or too long to represent) reads ">1.8e308"; one that is undefined (inf/inf) "undefined".
+std::string theoryText(double v, int decimals) {
+    if (std::isnan(v)) return "undefined";
+    if (std::isinf(v)) return v > 0 ? ">1.8e308" : "<-1.8e308";
+    char buf[48];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
     return buf;
 }
 
@@ -483,7 +486,7 @@ int theoryClusteringTime(const std::vector<std::string>& args) {
         std::printf("%-22s", rowLabel(k).c_str());
         for (double b : betas) {
             s.beta = b;
-            std::printf(" %10s", timeText(core::equiangular::clusteringTime(s, rho0, rho1)).c_str());
+            std::printf(" %10s", theoryText(core::equiangular::clusteringTime(s, rho0, rho1), 3).c_str());
         }
         std::printf("\n");
     }
@@ -515,7 +518,8 @@ int theorySuperadditivity(const std::vector<std::string>& args) {
         std::printf("%-8s", k == KernelKind::Softmax ? "SA" : "USA");
         for (const auto& [a1, a2] : pairs) {
             s.heads = {{a1, a1}, {a2, a2}};
-            std::printf(" %12.4f", core::equiangular::superAdditivityRatio(s, rho0, rho1));
+            std::printf(" %12s",
+                        theoryText(core::equiangular::superAdditivityRatio(s, rho0, rho1), 4).c_str());
         }
         std::printf("\n");
     }
@@ -539,8 +543,9 @@ int theoryReluVsSoftmax(const std::vector<std::string>& args) {
     for (double rho0 : rho0s) {
         const double relu = core::equiangular::reluNormalisedTime(rho0, rho1);
         const double softmax = core::equiangular::clusteringTime(s, rho0, rho1);
-        std::printf("%-12s %12.3f %12s %12s %12.3f\n", fmt(rho0).c_str(), std::log(1 / rho0),
-                    timeText(relu).c_str(), timeText(softmax).c_str(), relu / softmax);
+        std::printf("%-12s %12s %12s %12s %12s\n", fmt(rho0).c_str(),
+                    theoryText(std::log(1 / rho0), 3).c_str(), theoryText(relu, 3).c_str(),
+                    theoryText(softmax, 3).c_str(), theoryText(relu / softmax, 3).c_str());
     }
     return kExitOk;
 }
@@ -590,8 +595,9 @@ int theoryEntropy(const std::vector<std::string>& args) {
                 std::log(static_cast<double>(s.n)));
     std::printf("%-12s %16s %16s\n", "rho", "S", "dS/drho");
     for (double rho : rhos)
-        std::printf("%-12s %16.9f %16.9f\n", fmt(rho).c_str(), core::equiangular::entropy(s, 0, rho),
-                    core::equiangular::entropySlope(s, 0, rho));
+        std::printf("%-12s %16s %16s\n", fmt(rho).c_str(),
+                    theoryText(core::equiangular::entropy(s, 0, rho), 9).c_str(),
+                    theoryText(core::equiangular::entropySlope(s, 0, rho), 9).c_str());
     return kExitOk;
 }
 
@@ -614,7 +620,8 @@ int theoryLongContext(const std::vector<std::string>& args) {
     std::printf("\n");
     for (double g : gammas) {
         std::printf("%-10s", fmt(g).c_str());
-        for (int n : ns) std::printf(" %12.6f", core::equiangular::longContextCosine(n, g, rho));
+        for (int n : ns)
+            std::printf(" %12s", theoryText(core::equiangular::longContextCosine(n, g, rho), 6).c_str());
         std::printf("\n");
     }
     return kExitOk;
@@ -645,7 +652,8 @@ int theoryThreshold(const std::vector<std::string>& args) {
         std::printf("beta* none (T < %s for every beta in the interval)\n", fmt(target).c_str());
     } else {
         s.beta = beta;
-        std::printf("beta* %.9f\nT %.6f\n", beta, core::equiangular::clusteringTime(s, rho0, rho1));
+        std::printf("beta* %.9f\nT %s\n", beta,
+                    theoryText(core::equiangular::clusteringTime(s, rho0, rho1), 6).c_str());
     }
     return kExitOk;
 }

@@ -128,6 +128,7 @@ private slots:
     void runtimeFailureExits1WithoutFiles();
     void theoryClusteringTimeTable();
     void theoryOtherTables();
+    void theoryNeverPrintsInfOrNan();
 
 private:
     QTemporaryDir m_tmp;
@@ -524,6 +525,22 @@ void TestCli::theoryClusteringTimeTable() {
     QCOMPARE(one.exitCode, 0);
     QVERIFY(tableRow(one.out, "T_SA").empty());
     QCOMPARE(tableRow(one.out, "T_USA").size(), std::size_t(1));
+}
+
+// At n = 1e6, beta = 1000 the softmax clustering time is beyond a double (e^1000) and the
+// super-additivity ratio is inf/inf: the tables say so instead of printing inf or nan.
+void TestCli::theoryNeverPrintsInfOrNan() {
+    for (const char* table : {"clustering-time", "rates", "superadditivity", "relu-vs-softmax", "entropy"}) {
+        const Result r = runCli({"theory", table, "--n", "1000000", "--beta", "1000"});
+        QCOMPARE(r.exitCode, 0);
+        QVERIFY2(
+            !r.out.contains(QRegularExpression("\\b(inf|nan)\\b", QRegularExpression::CaseInsensitiveOption)),
+            qPrintable(QString(table) + ":\n" + r.out));
+    }
+    const Result t = runCli({"theory", "clustering-time", "--n", "1000000", "--beta", "1000"});
+    QVERIFY2(t.out.contains(QRegularExpression("\\nT_SA +>1\\.8e308\\n")), qPrintable(t.out));
+    const Result s = runCli({"theory", "superadditivity", "--n", "1000000", "--beta", "1000"});
+    QVERIFY2(s.out.contains(QRegularExpression("\\nSA +undefined")), qPrintable(s.out));
 }
 
 void TestCli::theoryOtherTables() {
