@@ -1,6 +1,6 @@
 // writeFile/writePng: complete files only, and a failure names the system's reason (a full disk used to be
-// reported as "Unknown error"). A file-size limit (RLIMIT_FSIZE) stands in for a full disk: the write
-// fails inside the PNG encoder exactly as on a full device, without root or a special mount.
+// reported as "Unknown error"). FullDisk (a file-size limit) stands in for a full device.
+#include "FullDisk.h"
 #include "app/AtomicFile.h"
 #include "app/VideoEncoder.h"
 
@@ -9,9 +9,6 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-#include <sys/resource.h>
-
-#include <csignal>
 #include <cstring>
 
 using attnsphere::app::FileWriteError;
@@ -33,28 +30,11 @@ QImage noiseImage(int w, int h) {
     return img;
 }
 
-// Limits the size of files this process may write; restores the previous limit when destroyed.
-class FileSizeLimit {
-public:
-    explicit FileSizeLimit(rlim_t bytes) {
-        getrlimit(RLIMIT_FSIZE, &m_previous);
-        rlimit limit = m_previous;
-        limit.rlim_cur = bytes;
-        setrlimit(RLIMIT_FSIZE, &limit);
-    }
-    ~FileSizeLimit() { setrlimit(RLIMIT_FSIZE, &m_previous); }
-
-private:
-    rlimit m_previous{};
-};
-
 }  // namespace
 
 class TestAtomicFile : public QObject {
     Q_OBJECT
 private slots:
-    void initTestCase() { std::signal(SIGXFSZ, SIG_IGN); }  // a failed write, not a dead process
-
     void writesAReadablePng() {
         QTemporaryDir dir;
         const QString path = dir.filePath(QStringLiteral("a.png"));
@@ -70,7 +50,7 @@ private slots:
         const QString path = dir.filePath(QStringLiteral("big.png"));
         QString message;
         {
-            FileSizeLimit limit(4096);
+            const attnsphere::testing::FullDisk full(4096);
             try {
                 writePng(noiseImage(512, 512), path);
             } catch (const FileWriteError& e) {
@@ -91,7 +71,7 @@ private slots:
         attnsphere::app::writeFile(path, QByteArray("{\"n\": 8}\n"));
         bool failed = false;
         {
-            FileSizeLimit limit(4096);
+            const attnsphere::testing::FullDisk full(4096);
             try {
                 attnsphere::app::writeFile(path, QByteArray(100000, 'x'));
             } catch (const FileWriteError& e) {
@@ -111,7 +91,7 @@ private slots:
         encoder.open({out, 512, 512, 30, false, -1});
         QString message;
         {
-            FileSizeLimit limit(4096);
+            const attnsphere::testing::FullDisk full(4096);
             try {
                 encoder.addFrame(noiseImage(512, 512));
             } catch (const attnsphere::app::VideoError& e) {

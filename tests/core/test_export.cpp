@@ -1,5 +1,6 @@
 // RunExport: series.csv columns and rows, positions.npy (parsed by a small reader written here),
 // metadata.json, temporary names until commit, and abandon leaving nothing.
+#include "FullDisk.h"
 #include "core/RunExport.h"
 #include "core/Simulation.h"
 
@@ -302,22 +303,15 @@ void TestExport::metadataHasOneSchema() {
 void TestExport::failedWriteLeavesNoDirectory() {
     QTemporaryDir tmp;
     const QString dir = tmp.path() + "/new/nested";
-    struct rlimit old {};
-    QCOMPARE(getrlimit(RLIMIT_FSIZE, &old), 0);
-    const auto previous = std::signal(SIGXFSZ, SIG_IGN);
-    struct rlimit small = old;
-    small.rlim_cur = 4096;
-    QCOMPARE(setrlimit(RLIMIT_FSIZE, &small), 0);
     QString message;
     try {
+        const attnsphere::testing::FullDisk full(4096);
         RunExport exporter(dir.toStdString(), Scenario{});
         for (int k = 0; k < 200; ++k) exporter.addFrame(fakeFrame(k, 20, 3, 1));
         exporter.commit();
     } catch (const std::runtime_error& e) {
         message = e.what();
     }
-    setrlimit(RLIMIT_FSIZE, &old);
-    std::signal(SIGXFSZ, previous);
     QVERIFY2(message.contains("File too large"), qPrintable(message));
     QVERIFY(!QFileInfo::exists(tmp.path() + "/new"));
     QVERIFY(QDir(tmp.path()).isEmpty());

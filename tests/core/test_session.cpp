@@ -1,11 +1,11 @@
 // Session files: JSON round trip, validation with JSON paths, and exact replay of a live run with
 // edits (model, positions, dt, integrator), a reset and camera keys.
+#include "FullDisk.h"
 #include "core/Errors.h"
 #include "core/Session.h"
 
 #include <nlohmann/json.hpp>
 
-#include <sys/resource.h>
 
 #include <csignal>
 
@@ -269,20 +269,13 @@ private slots:
         QTemporaryDir dir;
         const QString path = dir.filePath("s.json");
         const Session s = liveRun().session;
-        struct rlimit old {};
-        QCOMPARE(getrlimit(RLIMIT_FSIZE, &old), 0);
-        const auto previous = std::signal(SIGXFSZ, SIG_IGN);
-        struct rlimit small = old;
-        small.rlim_cur = 1024;
-        QCOMPARE(setrlimit(RLIMIT_FSIZE, &small), 0);
         QString message;
         try {
+            const attnsphere::testing::FullDisk full(1024);
             s.save(path.toStdString());
         } catch (const std::runtime_error& e) {
             message = e.what();
         }
-        setrlimit(RLIMIT_FSIZE, &old);
-        std::signal(SIGXFSZ, previous);
         QVERIFY2(message.contains("File too large"), qPrintable(message));
         QVERIFY(QDir(dir.path()).isEmpty());
     }
