@@ -143,16 +143,8 @@ bool SimulationWorker::atEnd() const {
 
 void SimulationWorker::setRunning(bool running) {
     if (running == m_running) return;
-    if (running && atEnd()) {
-        // Play at t_end starts the run again, as a media player does.
-        try {
-            rebuild();
-        } catch (const std::exception& e) {
-            editRejected(std::string(e.what()));
-            return;
-        }
-        publish(true);
-    }
+    // Play at t_end starts the run again, as a media player does.
+    if (running && atEnd() && !reset()) return;
     m_running = running;
     if (running) {
         resetSpeedReference();
@@ -194,14 +186,15 @@ void SimulationWorker::stepOnce() {
     publish(true);
 }
 
-void SimulationWorker::reset() {
+bool SimulationWorker::reset() {
     try {
         rebuild();
     } catch (const std::exception& e) {
         editRejected(std::string(e.what()));
-        return;
+        return false;
     }
     publish(true);
+    return true;
 }
 
 void SimulationWorker::setScenario(const core::Scenario& scenario) {

@@ -142,7 +142,7 @@ public:
     void play();
     void pause();
     void stepOnce();
-    void reset();
+    bool reset();  // false when the scenario cannot be rebuilt (the refusal is reported)
     // Replaces the scenario and restarts from t = 0.
     void setScenario(const attnsphere::core::Scenario& scenario);
     // Applies an edited scenario between steps: positions are kept unless n, d, seed or the

@@ -7,7 +7,6 @@
 #include <nlohmann/json.hpp>
 
 
-#include <csignal>
 
 #include <QDir>
 #include <QTemporaryDir>
