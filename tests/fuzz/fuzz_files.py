@@ -11,9 +11,9 @@ of these ways, or the fuzzer fails:
   128+s   only after the fuzzer itself sent signal s (a case over its time limit gets SIGINT).
 No crash, no library message ("json.exception", "terminate called"), no output left by a failed run.
 
-Usage: fuzz_files.py --exe PATH [--seed N] [--budget SECONDS] [--case-timeout SECONDS] [--keep DIR]
+Usage: fuzz_files.py --exe PATH [--seed N] [--budget SECONDS] [--cases N] [--case-timeout SECONDS] [--keep DIR]
 The seed fixes the sequence of cases; the budget bounds the wall time (the number of cases varies
-with the machine). Sessions go through `attnsphere render --session`, which needs an X display or Xvfb.
+with the machine) and --cases the number of cases. Sessions go through `attnsphere render --session`, which needs an X display or Xvfb.
 """
 import argparse
 import copy
@@ -238,7 +238,8 @@ def check_outputs(directory):
         strict_json(f.read())
 
 
-FIELD_OR_POSITION = re.compile(r"(at line \d+, column \d+)|(: [A-Za-z_\-]+(\.[A-Za-z_]+|\[\d+\])*: )|"
+# A JSON path: keys of letters, digits, _ and - (a mutated "geome5ry" is named as it is), [index] steps.
+FIELD_OR_POSITION = re.compile(r"(at line \d+, column \d+)|(: [A-Za-z0-9_\-]+(\.[A-Za-z0-9_\-]+|\[\d+\])*: )|"
                                r"(--[a-z-]+: )|(cannot open)|(unknown key \")")
 NUMERICAL = re.compile(r"overflow|non-finite|not finite|NaN|nan|inf|numerical|Numerical", re.I)
 
@@ -301,6 +302,9 @@ def main():
     parser.add_argument("--seed", type=int, default=20261201)
     parser.add_argument("--budget", type=float, default=150, help="wall-time budget in seconds")
     parser.add_argument("--case-timeout", type=float, default=10)
+    parser.add_argument("--cases", type=int, default=0,
+                        help="stop after this many cases (0: only the budget bounds the run); with a fixed "
+                             "seed, a run never goes beyond cases that were checked before")
     parser.add_argument("--sessions", type=float, default=0.25, help="fraction of session cases")
     parser.add_argument("--keep", help="directory to copy failing cases into")
     args = parser.parse_args()
@@ -313,7 +317,7 @@ def main():
     counts = {}
     failures = []
     cases = 0
-    while time.monotonic() - start < args.budget:
+    while time.monotonic() - start < args.budget and (args.cases <= 0 or cases < args.cases):
         cases += 1
         name = rng.choice(names)
         kind = "session" if rng.random() < args.sessions else "scenario"
