@@ -23,7 +23,7 @@ constexpr double kMaxAttentionHz =
 
 core::FrameOptions publishOptions(bool attention) {
     core::FrameOptions o;
-    o.maxAttentionSize = 200;
+    o.maxAttentionSize = SimulationWorker::kMaxAttentionSize;
     o.attention = attention;
     return o;
 }

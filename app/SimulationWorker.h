@@ -130,6 +130,9 @@ public:
     void interrupt() { m_abort.store(true); }
 
     static constexpr double kMaxPublishHz = 60.0;
+    // Attention matrices sent to the GUI are block-averaged beyond this many rows (cluster order needs
+    // the full matrix, so the heatmap orders by cluster only up to this n).
+    static constexpr int kMaxAttentionSize = 200;
     // The worker stops stepping while this many record frames wait, so video time follows simulated
     // time however slow the encoder.
     static constexpr int kMaxRecordPending = 3;

@@ -1,5 +1,7 @@
 #include "ui/AttentionHeatmapPanel.h"
 
+#include "app/SimulationWorker.h"
+
 #include "ui/ColourMap.h"
 #include "ui/SceneRenderer.h"
 
@@ -117,7 +119,7 @@ AttentionHeatmapPanel::AttentionHeatmapPanel(QWidget* parent) : PlotPanel(parent
            "stable across frames while the clusters do not change. Cluster order needs the full\n"
            "matrix (n ≤ %2); larger n is block-averaged and always shown by index.")
             .arg(core::kDisplayClusterCosine)
-            .arg(core::FrameOptions{}.maxAttentionSize));
+            .arg(app::SimulationWorker::kMaxAttentionSize));
     m_rangeBox = new QComboBox(this);
     m_rangeBox->addItem(tr("colour range 0 … max P"));
     m_rangeBox->addItem(tr("colour range 0 … 1"));
