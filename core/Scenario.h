@@ -101,6 +101,10 @@ struct Scenario {
 // beyond the range of a double and syntax errors are ValidationErrors with line and column.
 nlohmann::json parseJsonText(const std::string& text);
 
+// The message of a JSON library exception without its "[json.exception.…] " prefix: the project's
+// words replace it, so a library message never reaches the user raw. `what` names the file kind.
+[[noreturn]] void throwJsonError(const std::exception& e, const std::string& what);
+
 // The range checks validate() applies to the model part of a scenario, for a resolved Model (session
 // edits). `path` prefixes the JSON paths in messages (e.g. "timeline[3].model").
 void validateModel(const Model& model, const std::string& path);

@@ -439,11 +439,20 @@ Scenario Scenario::fromJson(const json& j) {
     try {
         return parseScenario(j);
     } catch (const json::exception& e) {
-        // Every access is checked first; this keeps a library message from ever reaching the user raw.
-        std::string what = e.what();
-        if (const auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);
-        throw ValidationError("", "invalid scenario: " + what);
+        throwJsonError(e, "invalid scenario: ");  // every access is checked first; this is the backstop
     }
+}
+
+void throwJsonError(const std::exception& e, const std::string& what) {
+    // nlohmann's parse errors say "parse error at line L, column C: ..."; keep that, drop its prefix,
+    // and keep bytes of the file out of the terminal.
+    std::string message = e.what();
+    if (const auto pos = message.find("] "); pos != std::string::npos) message = message.substr(pos + 2);
+    if (message.rfind("parse error ", 0) == 0) message = message.substr(12);
+    if (message.size() > 200) message = message.substr(0, 200) + "...";
+    for (char& c : message)
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
+    throw ValidationError("", what + message);
 }
 
 json parseJsonText(const std::string& text) {
@@ -451,15 +460,7 @@ json parseJsonText(const std::string& text) {
     try {
         return json::parse(text);
     } catch (const json::exception& e) {
-        // nlohmann's parse errors say "parse error at line L, column C: ..."; keep that, drop its
-        // "[json.exception...]" prefix, and keep bytes of the file out of the terminal.
-        std::string what = e.what();
-        if (const auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);
-        if (what.rfind("parse error ", 0) == 0) what = what.substr(12);
-        if (what.size() > 200) what = what.substr(0, 200) + "...";
-        for (char& c : what)
-            if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) c = '?';
-        throw ValidationError("", "invalid JSON " + what);
+        throwJsonError(e, "invalid JSON ");
     }
 }
 

@@ -266,10 +266,7 @@ Session Session::fromJson(const json& j) {
     try {
         return parseSession(j);
     } catch (const json::exception& e) {
-        // Every access is checked first; this keeps a library message from ever reaching the user raw.
-        std::string what = e.what();
-        if (const auto pos = what.find("] "); pos != std::string::npos) what = what.substr(pos + 2);
-        throw ValidationError("", "invalid session: " + what);
+        throwJsonError(e, "invalid session: ");  // every access is checked first; this is the backstop
     }
 }
 
