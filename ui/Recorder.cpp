@@ -84,16 +84,4 @@ int Recorder::frameCount() const {
     return m_encoder ? m_encoder->frameCount() : 0;
 }
 
-QImage renderViewImage(const core::Frame& frame, const CameraState& camera, SceneStyle style, QSize size,
-                       bool transparent, bool flatGeometry) {
-    OffscreenRenderer renderer(size.width(), size.height());
-    style.transparentBackground = transparent;
-    renderer.setStyle(style);
-    renderer.scene().setFlatGeometry(flatGeometry);
-    renderer.scene().showFrame(frame);
-    renderer.scene().setCamera(camera);
-    QImage image = renderer.renderCurrent();
-    return transparent ? image.convertToFormat(QImage::Format_RGBA8888) : image;
-}
-
 }  // namespace attnsphere::ui

@@ -63,8 +63,4 @@ private:
     std::unique_ptr<app::VideoEncoder> m_encoder;
 };
 
-// The 3D view alone at any size up to 3840x2160, optionally with a transparent background.
-QImage renderViewImage(const core::Frame& frame, const CameraState& camera, SceneStyle style, QSize size,
-                       bool transparent, bool flatGeometry);
-
 }  // namespace attnsphere::ui

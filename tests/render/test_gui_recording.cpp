@@ -93,22 +93,6 @@ private slots:
         QCOMPARE(p.value("codec_name"), QString("vp9"));
         QVERIFY(p.value("nb_read_frames").toInt() >= 5);
     }
-
-    void viewScreenshotAtAnyResolution() {
-        core::Scenario s = core::Scenario::load("sphere-movie");
-        core::Simulation sim(s);
-        const core::Frame frame = sim.makeFrame();
-        const QImage img =
-            ui::renderViewImage(frame, ui::CameraState{}, ui::SceneStyle{}, QSize(3840, 2160), true, false);
-        QCOMPARE(img.size(), QSize(3840, 2160));
-        QVERIFY(img.hasAlphaChannel());
-        QCOMPARE(qAlpha(img.pixel(0, 0)), 0);
-        QVERIFY(qAlpha(img.pixel(1920, 1080)) > 0);
-        const QImage opaque =
-            ui::renderViewImage(frame, ui::CameraState{}, ui::SceneStyle{}, QSize(800, 600), false, false);
-        QCOMPARE(opaque.size(), QSize(800, 600));
-        QCOMPARE(qAlpha(opaque.pixel(0, 0)), 255);
-    }
 };
 
 int main(int argc, char** argv) {

@@ -1,5 +1,6 @@
 // SphereView under Xvfb: the VTK picture reaches Qt's framebuffer (not black, not see-through), the
 // newest frame wins, a click on a token selects it, and an offscreen image of the view keeps its trails.
+#include "core/Simulation.h"
 #include "ui/SphereView.h"
 
 #include <QApplication>
@@ -95,6 +96,26 @@ private slots:
         QTest::mouseClick(view.glWindow(), Qt::LeftButton, {}, QPoint(5, 5));
         QCOMPARE(spy.count(), 2);
         QCOMPARE(spy.at(1).at(0).toInt(), -1);
+    }
+
+    // File > Screenshot of the 3D view: any size up to 4K, with or without a transparent background.
+    void viewScreenshotAtAnyResolution() {
+        ui::SphereView view;
+        view.resize(480, 360);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        core::Simulation sim(core::Scenario::load("sphere-movie"));
+        const long long painted = view.paintCount();
+        view.showFrame(std::make_shared<core::Frame>(sim.makeFrame()));
+        QTRY_VERIFY(view.paintCount() > painted);
+        const QImage img = view.renderImage(QSize(3840, 2160), true);
+        QCOMPARE(img.size(), QSize(3840, 2160));
+        QVERIFY(img.hasAlphaChannel());
+        QCOMPARE(qAlpha(img.pixel(0, 0)), 0);
+        QVERIFY(qAlpha(img.pixel(1920, 1080)) > 0);
+        const QImage opaque = view.renderImage(QSize(800, 600), false);
+        QCOMPARE(opaque.size(), QSize(800, 600));
+        QCOMPARE(qAlpha(opaque.pixel(0, 0)), 255);
     }
 
     void offscreenImageKeepsTheViewsTrails() {
