@@ -4,6 +4,7 @@
 #include "core/Model.h"
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace attnsphere::core {
@@ -41,11 +42,18 @@ struct FrameOptions {
     double clusterTolerance = 1e-4;  // tau: tokens i, j share a cluster when G_ij >= 1 - tau
 };
 
+// Everything a consumer needs to draw or label it travels with the frame: the model's geometry, shared
+// beta and kernel at this step (they change with edits), the head count (head h is drawn in colour h of
+// the palette) and the scenario's name.
 struct Frame {
     std::int64_t step = 0;
     double t = 0;
     int n = 0, d = 0, H = 0;
     Matrix positions;  // d × n
+    Geometry geometry = Geometry::Sphere;
+    KernelKind kernel = KernelKind::Softmax;
+    double beta = 1;           // the model's shared beta (heads may override it, core::Model::headBeta)
+    std::string scenarioName;  // core::Scenario::name
 
     bool hasObservables = false;
     std::vector<HeadObservables> heads;

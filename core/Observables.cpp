@@ -183,6 +183,9 @@ Frame computeFrame(const Model& model, const Matrix& X, double t, std::int64_t s
     f.positions = X;
     f.finite = X.allFinite();
     f.signedKernel = isSigned(model.kernel);
+    f.geometry = model.geometry;
+    f.kernel = model.kernel;
+    f.beta = model.beta;
     if ((!options.observables && !options.attention) || !f.finite) return f;
 
     const int n = f.n, H = f.H;

@@ -212,6 +212,7 @@ Frame Simulation::makeFrame(const FrameOptions& options) {
         throw NumericalError(where(m_step, m_t) + ": " + e.what());
     }
     requireFiniteFrame(f, m_model);
+    f.scenarioName = m_scenario.name;
     return f;
 }
 

@@ -2,8 +2,8 @@
 
 #include "app/AtomicFile.h"
 #include "core/Scenario.h"
+#include "render/PlotPanel.h"
 #include "ui/MainWindow.h"
-#include "ui/PlotPanel.h"
 
 #include <qcustomplot.h>
 #include "ui/SphereView.h"
@@ -156,19 +156,19 @@ int runGui(int argc, char** argv) {
         select = parser.value(selectOpt).toInt(&ok);
         if (!ok || select < 0) return usage(QStringLiteral("--select: must be a token index >= 0"));
     }
-    SceneStyle style;
+    render::SceneStyle style;
     if (parser.isSet(colourOpt)) {
         const QString c = parser.value(colourOpt);
         if (c == QLatin1String("index"))
-            style.colour = ColourMode::Index;
+            style.colour = render::ColourMode::Index;
         else if (c == QLatin1String("cluster"))
-            style.colour = ColourMode::Cluster;
+            style.colour = render::ColourMode::Cluster;
         else if (c == QLatin1String("head"))
-            style.colour = ColourMode::DominantHead;
+            style.colour = render::ColourMode::DominantHead;
         else if (c == QLatin1String("entropy"))
-            style.colour = ColourMode::Entropy;
+            style.colour = render::ColourMode::Entropy;
         else if (c == QLatin1String("radial"))
-            style.colour = ColourMode::RadialShadow;
+            style.colour = render::ColourMode::RadialShadow;
         else
             return usage(
                 QStringLiteral("--colour: must be one of index, cluster, head, entropy, radial; got \"%1\"")
@@ -259,7 +259,7 @@ int runGui(int argc, char** argv) {
         spin.setInterval(5);
         QObject::connect(&spin, &QTimer::timeout, &window, [&] {
             angle += 0.5;
-            CameraState c;
+            render::CameraState c;
             c.position = {4.3 * std::sin(angle * M_PI / 180), 1.2, 4.3 * std::cos(angle * M_PI / 180)};
             window.sphereView()->setCamera(c);
         });

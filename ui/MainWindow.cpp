@@ -2,11 +2,11 @@
 
 #include "app/AtomicFile.h"
 #include "core/Scenario.h"
-#include "ui/AttentionHeatmapPanel.h"
-#include "ui/EnergyPanel.h"
-#include "ui/EntropyPanel.h"
+#include "render/AttentionHeatmapPanel.h"
+#include "render/EnergyPanel.h"
+#include "render/EntropyPanel.h"
+#include "render/RadialShadowPanel.h"
 #include "ui/ParameterPanel.h"
-#include "ui/RadialShadowPanel.h"
 #include "ui/RecordDialog.h"
 #include "ui/SphereView.h"
 
@@ -121,7 +121,7 @@ MainWindow::MainWindow(const core::Scenario& scenario, const QString& scenarioSo
         tr("Recording: video time follows simulated time (lockstep). Stop finalises the file."));
     m_recLabel->hide();
     status->addWidget(m_recLabel);
-    m_recorder = std::make_unique<Recorder>();
+    m_recorder = std::make_unique<render::Recorder>();
     m_recordSettings.path = QDir::home().filePath(QStringLiteral("attnsphere.mp4"));
     connect(m_controller.get(), &app::SimulationController::recordFrame, this, &MainWindow::onRecordFrame);
     connect(m_controller.get(), &app::SimulationController::sessionSaved, this,
@@ -184,7 +184,8 @@ MainWindow::MainWindow(const core::Scenario& scenario, const QString& scenarioSo
                 }
             });
     connect(m_view, &SphereView::tokenClicked, this, &MainWindow::selectToken);
-    for (PlotPanel* p : m_panels) connect(p, &PlotPanel::tokenSelected, this, &MainWindow::selectToken);
+    for (render::PlotPanel* p : m_panels)
+        connect(p, &render::PlotPanel::tokenSelected, this, &MainWindow::selectToken);
     connect(m_parameters, &ParameterPanel::edited, m_controller.get(), &app::SimulationController::applyEdit);
     connect(m_parameters, &ParameterPanel::speedChanged, m_controller.get(),
             &app::SimulationController::setSpeed);
@@ -235,10 +236,10 @@ QDockWidget* MainWindow::addDock(QWidget* w, const QString& title, const QString
 }
 
 void MainWindow::buildDocks() {
-    m_energy = new EnergyPanel(this);
-    m_entropy = new EntropyPanel(this);
-    m_radial = new RadialShadowPanel(this);
-    m_heatmap = new AttentionHeatmapPanel(this);
+    m_energy = new render::EnergyPanel(this);
+    m_entropy = new render::EntropyPanel(this);
+    m_radial = new render::RadialShadowPanel(this);
+    m_heatmap = new render::AttentionHeatmapPanel(this);
     m_panels = {m_energy, m_entropy, m_radial, m_heatmap};
     m_parameters = new ParameterPanel(this);
     auto* scroll = new QScrollArea(this);
@@ -365,10 +366,10 @@ void MainWindow::buildMenus() {
     full->setToolTip(tr("Full screen on / off (F)."));
     m_keyActions = {m_playAction, step, reset, full};
     m_viewMenu->addAction(tr("Reset camera"), m_view, &SphereView::resetCamera);
-    for (auto [label, preset] :
-         {std::pair{tr("Front view"), ViewPreset::Front}, std::pair{tr("Top view"), ViewPreset::Top},
-          std::pair{tr("Side view"), ViewPreset::Side},
-          std::pair{tr("Isometric view"), ViewPreset::Isometric}})
+    for (auto [label, preset] : {std::pair{tr("Front view"), render::ViewPreset::Front},
+                                 std::pair{tr("Top view"), render::ViewPreset::Top},
+                                 std::pair{tr("Side view"), render::ViewPreset::Side},
+                                 std::pair{tr("Isometric view"), render::ViewPreset::Isometric}})
         m_viewMenu->addAction(label, m_view, [this, p = preset] { m_view->setViewPreset(p); });
     m_viewMenu->addAction(tr("Clear trails"), m_view, &SphereView::resetTrails);
     m_viewMenu->addAction(tr("Show all panels"), this, [this] {
@@ -408,14 +409,14 @@ void MainWindow::selectToken(int index) {
     if (m_latest && index >= m_latest->n) index = -1;
     m_selected = index;
     m_view->setSelectedToken(index);
-    for (PlotPanel* p : m_panels) {
+    for (render::PlotPanel* p : m_panels) {
         p->setSelectedToken(index);
         p->refresh();
     }
     if (index >= 0 && m_latest) showMessage(tr("Selected token %1").arg(index), 5000);
 }
 
-void MainWindow::setSceneStyle(const SceneStyle& style) {
+void MainWindow::setSceneStyle(const render::SceneStyle& style) {
     m_view->setStyle(style);
     m_parameters->setStyle(style);
 }
@@ -435,7 +436,7 @@ void MainWindow::onFrame(std::shared_ptr<const core::Frame> frame) {
                     15000);
     m_view->showFrame(frame);
     trackCamera();
-    for (PlotPanel* p : m_panels) p->addFrame(*frame);
+    for (render::PlotPanel* p : m_panels) p->addFrame(*frame);
 }
 
 void MainWindow::refreshPanels() {
@@ -443,7 +444,7 @@ void MainWindow::refreshPanels() {
     timer.start();
     bool any = false;
     for (std::size_t k = 0; k < m_panels.size(); ++k) {
-        PlotPanel* p = m_panels[k];
+        render::PlotPanel* p = m_panels[k];
         if (!p->isVisible()) continue;
         p->refresh();
         any = true;
@@ -727,7 +728,7 @@ void MainWindow::closeEvent(QCloseEvent* e) {
 }
 
 void MainWindow::trackCamera() {
-    const CameraState c = m_view->camera();
+    const render::CameraState c = m_view->camera();
     if (m_cameraLogged && c.position == m_lastCamera.position && c.focalPoint == m_lastCamera.focalPoint &&
         c.viewUp == m_lastCamera.viewUp && c.viewAngle == m_lastCamera.viewAngle)
         return;
@@ -745,7 +746,7 @@ void MainWindow::recordFromDialog() {
     startRecording(dialog.settings());
 }
 
-bool MainWindow::startRecording(const RecordSettings& settings) {
+bool MainWindow::startRecording(const render::RecordSettings& settings) {
     try {
         m_recorder->start(settings, m_view->style(),
                           m_controller->scenario().geometry == core::Geometry::Flat);
@@ -801,12 +802,12 @@ void MainWindow::onRecordFrame(std::shared_ptr<const core::Frame> frame) {
 
 void MainWindow::saveViewScreenshot() {
     if (!m_latest) return;
-    RecordSettings initial;
+    render::RecordSettings initial;
     initial.path = QDir::home().filePath(QStringLiteral("attnsphere-view.png"));
     initial.size = QSize(3840, 2160);
     RecordDialog dialog(this, true, initial);
     if (dialog.exec() != QDialog::Accepted) return;
-    const RecordSettings s = dialog.settings();
+    const render::RecordSettings s = dialog.settings();
     try {
         // The view's own image: its camera, trails and selection, at the requested size.
         app::writePng(m_view->renderImage(s.size, s.transparent), s.path);

@@ -4,8 +4,8 @@
 // thread) and every widget. GUI thread only.
 #include "app/SimulationController.h"
 #include "core/Scenario.h"
-#include "ui/Recorder.h"
-#include "ui/SceneRenderer.h"
+#include "render/Recorder.h"
+#include "render/SceneRenderer.h"
 
 #include <QElapsedTimer>
 #include <QMainWindow>
@@ -20,14 +20,17 @@ class QDockWidget;
 class QAction;
 class QProgressBar;
 
-namespace attnsphere::ui {
-
-class SphereView;
+namespace attnsphere::render {
 class PlotPanel;
 class EnergyPanel;
 class EntropyPanel;
 class RadialShadowPanel;
 class AttentionHeatmapPanel;
+}  // namespace attnsphere::render
+
+namespace attnsphere::ui {
+
+class SphereView;
 class ParameterPanel;
 
 class MainWindow : public QMainWindow {
@@ -45,9 +48,9 @@ public:
 
     SphereView* sphereView() const { return m_view; }
     app::SimulationController* controller() const { return m_controller.get(); }
-    const std::vector<PlotPanel*>& panels() const { return m_panels; }
+    const std::vector<render::PlotPanel*>& panels() const { return m_panels; }
     void selectToken(int index);
-    void setSceneStyle(const SceneStyle& style);
+    void setSceneStyle(const render::SceneStyle& style);
     double stepsPerSecond() const { return m_stepsPerSecond; }
     long long panelRefreshCount() const { return m_panelRefreshes; }
     // Durations (ms) of panel refreshes that carried a new frame, since the last call; for the benchmark.
@@ -55,7 +58,7 @@ public:
     // The whole window including the GL view, as shown.
     QImage grabWindow();
     // Recording (issue 4 §2); the dialog is skipped when settings are given (tests, scripts).
-    bool startRecording(const RecordSettings& settings);
+    bool startRecording(const render::RecordSettings& settings);
     QString stopRecording();  // finalises; returns the file, empty on failure (reported)
     bool isRecording() const { return m_recorder && m_recorder->isRecording(); }
     int recordedFrames() const { return m_recorder ? m_recorder->frameCount() : 0; }
@@ -101,12 +104,12 @@ private:
     Options m_options;
     std::unique_ptr<app::SimulationController> m_controller;
     SphereView* m_view;
-    EnergyPanel* m_energy;
-    EntropyPanel* m_entropy;
-    RadialShadowPanel* m_radial;
-    AttentionHeatmapPanel* m_heatmap;
+    render::EnergyPanel* m_energy;
+    render::EntropyPanel* m_entropy;
+    render::RadialShadowPanel* m_radial;
+    render::AttentionHeatmapPanel* m_heatmap;
     ParameterPanel* m_parameters;
-    std::vector<PlotPanel*> m_panels;
+    std::vector<render::PlotPanel*> m_panels;
     std::vector<QDockWidget*> m_docks;
     QMenu* m_viewMenu = nullptr;
     QAction* m_playAction = nullptr;
@@ -132,11 +135,11 @@ private:
     QElapsedTimer m_fpsClock;
     int m_selected = -1;
 
-    std::unique_ptr<Recorder> m_recorder;
-    RecordSettings m_recordSettings;
+    std::unique_ptr<render::Recorder> m_recorder;
+    render::RecordSettings m_recordSettings;
     QAction* m_recordAction = nullptr;
     QLabel* m_recLabel = nullptr;
-    CameraState m_lastCamera;
+    render::CameraState m_lastCamera;
     bool m_cameraLogged = false;
 };
 

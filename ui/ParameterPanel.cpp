@@ -195,14 +195,15 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
     auto* display = new QGroupBox(tr("Display"), this);
     auto* df = new QFormLayout(display);
     m_colour = new QComboBox(display);
-    m_colour->addItem(tr("token index"), static_cast<int>(ColourMode::Index));
-    m_colour->addItem(tr("cluster"), static_cast<int>(ColourMode::Cluster));
-    m_colour->addItem(tr("dominant head"), static_cast<int>(ColourMode::DominantHead));
-    m_colour->addItem(tr("attention entropy"), static_cast<int>(ColourMode::Entropy));
-    m_colour->addItem(tr("radial shadow"), static_cast<int>(ColourMode::RadialShadow));
+    m_colour->addItem(tr("token index"), static_cast<int>(render::ColourMode::Index));
+    m_colour->addItem(tr("cluster"), static_cast<int>(render::ColourMode::Cluster));
+    m_colour->addItem(tr("dominant head"), static_cast<int>(render::ColourMode::DominantHead));
+    m_colour->addItem(tr("attention entropy"), static_cast<int>(render::ColourMode::Entropy));
+    m_colour->addItem(tr("radial shadow"), static_cast<int>(render::ColourMode::RadialShadow));
     m_colour->setToolTip(
         tr("Token colours: index; cluster (G_ij ≥ 1 − τ); dominant head argmax_h |u_i^h|;\n"
-           "entropy (1/H) Σ_h S_i^h on [0, log n]; radial shadow Σ_h r_i^h (diverging, symmetric range)."));
+           "entropy (1/H) Σ_h S_i^h on [0, log n]; radial shadow Σ_h r_i^h (render::diverging, symmetric "
+           "range)."));
     m_trail = intBox(display, 0, 200, tr("Trail length in decimated samples per token (0: no trails)."));
     m_pointSize = realBox(display, 2, 40, 1, 1, tr("Token size in pixels at 1080 pixels of view height."));
     m_shell = new QCheckBox(tr("translucent sphere"), display);
@@ -307,7 +308,7 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
     m_loading = true;
     m_speed->setValue(1.0);
     m_loading = false;
-    setStyle(SceneStyle());
+    setStyle(render::SceneStyle());
     for (QWidget* w : findChildren<QAbstractSpinBox*>()) guardWheel(w);
     for (QWidget* w : findChildren<QComboBox*>()) guardWheel(w);
 }
@@ -349,7 +350,7 @@ void ParameterPanel::revertEditing() {
     showScenario(m_pending);
 }
 
-void ParameterPanel::setStyle(const SceneStyle& style) {
+void ParameterPanel::setStyle(const render::SceneStyle& style) {
     m_loading = true;
     m_style = style;
     setCombo(m_colour, style.colour);
@@ -362,7 +363,7 @@ void ParameterPanel::setStyle(const SceneStyle& style) {
 
 void ParameterPanel::emitStyle() {
     if (m_loading) return;
-    m_style.colour = comboValue<ColourMode>(m_colour);
+    m_style.colour = comboValue<render::ColourMode>(m_colour);
     m_style.trailLength = m_trail->value();
     m_style.pointSize = m_pointSize->value();
     m_style.showShell = m_shell->isChecked();
@@ -432,7 +433,7 @@ void ParameterPanel::rebuildHeadTable() {
     m_headTable->setRowCount(H);
     for (int h = 0; h < H; ++h) {
         auto* name = new QTableWidgetItem(tr("head %1").arg(h + 1));
-        name->setForeground(headColour(h));
+        name->setForeground(render::headColour(h));
         name->setFlags(Qt::ItemIsEnabled);
         m_headTable->setItem(h, 0, name);
         const auto uh = static_cast<std::size_t>(h);

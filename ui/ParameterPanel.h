@@ -3,7 +3,7 @@
 // display options. Edits are validated in place (spin-box ranges, then Scenario::validate with the
 // field and allowed range shown) before they are sent. GUI thread.
 #include "core/Scenario.h"
-#include "ui/SceneRenderer.h"
+#include "render/SceneRenderer.h"
 
 #include <QTimer>
 #include <QWidget>
@@ -31,14 +31,14 @@ public:
     // Drops what is being typed: every field shows the value that runs (or is about to be sent) again.
     void revertEditing();
     const core::Scenario& scenario() const { return m_scenario; }
-    void setStyle(const SceneStyle& style);
+    void setStyle(const render::SceneStyle& style);
     void showError(const QString& message);  // empty clears
     QString errorText() const;
 
 signals:
     void edited(const attnsphere::core::Scenario& scenario);
     void speedChanged(double simulatedPerSecond);  // <= 0: as fast as possible
-    void styleChanged(const attnsphere::ui::SceneStyle& style);
+    void styleChanged(const attnsphere::render::SceneStyle& style);
     // An edit was refused (the reason, as shown in the panel): for a message where the user looks.
     void refused(const QString& message);
 
@@ -70,7 +70,7 @@ private:
     QCheckBox *m_fastest, *m_shell, *m_grid;
     QTableWidget* m_headTable;
     QLabel* m_error;
-    SceneStyle m_style;
+    render::SceneStyle m_style;
 };
 
 }  // namespace attnsphere::ui

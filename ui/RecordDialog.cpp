@@ -1,7 +1,7 @@
 #include "ui/RecordDialog.h"
 
-#include "app/VideoEncoder.h"
 #include "core/Errors.h"
+#include "render/VideoEncoder.h"
 
 #include <QCheckBox>
 #include <QComboBox>
@@ -17,7 +17,7 @@
 
 namespace attnsphere::ui {
 
-RecordDialog::RecordDialog(QWidget* parent, bool screenshot, const RecordSettings& initial)
+RecordDialog::RecordDialog(QWidget* parent, bool screenshot, const render::RecordSettings& initial)
     : QDialog(parent), m_screenshot(screenshot) {
     setWindowTitle(screenshot ? tr("Screenshot of the 3D view") : tr("Record video"));
     auto* form = new QFormLayout(this);
@@ -48,8 +48,8 @@ RecordDialog::RecordDialog(QWidget* parent, bool screenshot, const RecordSetting
     auto* sizeRow = new QHBoxLayout;
     m_width = new QSpinBox(this);
     m_height = new QSpinBox(this);
-    m_width->setRange(16, app::VideoEncoder::kMaxWidth);
-    m_height->setRange(16, app::VideoEncoder::kMaxHeight);
+    m_width->setRange(16, render::VideoEncoder::kMaxWidth);
+    m_height->setRange(16, render::VideoEncoder::kMaxHeight);
     m_width->setValue(initial.size.width());
     m_height->setValue(initial.size.height());
     auto* presets = new QComboBox(this);
@@ -139,8 +139,8 @@ void RecordDialog::formatChanged() {
     m_crf->setEnabled(ext == QLatin1String("mp4") || ext == QLatin1String("webm"));
 }
 
-RecordSettings RecordDialog::settings() const {
-    RecordSettings s;
+render::RecordSettings RecordDialog::settings() const {
+    render::RecordSettings s;
     s.path = m_path->text();
     s.size = QSize(m_width->value(), m_height->value());
     s.transparent = m_transparent->isChecked();
@@ -156,15 +156,15 @@ RecordSettings RecordDialog::settings() const {
 }
 
 void RecordDialog::accept() {
-    const RecordSettings s = settings();
+    const render::RecordSettings s = settings();
     try {
         if (s.path.isEmpty()) throw core::ValidationError("File", "choose where to save");
         if (m_screenshot) {
-            if (s.size.width() > app::VideoEncoder::kMaxWidth ||
-                s.size.height() > app::VideoEncoder::kMaxHeight)
+            if (s.size.width() > render::VideoEncoder::kMaxWidth ||
+                s.size.height() > render::VideoEncoder::kMaxHeight)
                 throw core::ValidationError("Size", "at most 3840×2160");
         } else {
-            app::VideoEncoder::validate(
+            render::VideoEncoder::validate(
                 {s.path, s.size.width(), s.size.height(), s.fps, s.transparent, s.crf});
         }
     } catch (const core::ValidationError& e) {

@@ -1,7 +1,7 @@
 #pragma once
 // Dialogs for recording a video of the live run (size, fps, steps per frame, format, quality,
 // transparency) and for a 3D-view screenshot at any resolution. GUI thread only.
-#include "ui/Recorder.h"
+#include "render/Recorder.h"
 
 #include <QDialog>
 
@@ -17,8 +17,8 @@ class RecordDialog : public QDialog {
     Q_OBJECT
 public:
     // screenshot = true: only path, size and transparency (a PNG of the 3D view).
-    RecordDialog(QWidget* parent, bool screenshot, const RecordSettings& initial);
-    RecordSettings settings() const;
+    RecordDialog(QWidget* parent, bool screenshot, const render::RecordSettings& initial);
+    render::RecordSettings settings() const;
 
 private:
     void browse();

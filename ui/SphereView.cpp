@@ -1,6 +1,6 @@
 #include "ui/SphereView.h"
 
-#include "ui/OffscreenRenderer.h"
+#include "render/OffscreenRenderer.h"
 
 #include <QApplication>
 #include <QMouseEvent>
@@ -29,7 +29,7 @@ struct SphereView::Vtk {
     vtkNew<vtkGenericRenderWindowInteractor> interactor;
     vtkNew<vtkInteractorStyleTrackballCamera> interactorStyle;
     vtkNew<vtkCallbackCommand> makeCurrent, isCurrent, supportsGl, isDirect, renderRequest;
-    std::unique_ptr<SceneRenderer> scene;
+    std::unique_ptr<render::SceneRenderer> scene;
 };
 
 // The native GL surface; forwards everything to its SphereView.
@@ -78,7 +78,7 @@ SphereView::SphereView(QWidget* parent)
 
     Vtk& v = *m_vtk;
     v.window->AddRenderer(v.renderer);
-    v.scene = std::make_unique<SceneRenderer>(v.renderer);
+    v.scene = std::make_unique<render::SceneRenderer>(v.renderer);
     v.scene->setStyle(m_style);
     // VTK renders into its own framebuffers; paintGL copies the result into Qt's (doc/ARCHITECTURE.md,
     // Platform facts).
@@ -167,7 +167,7 @@ void SphereView::showFrame(std::shared_ptr<const core::Frame> frame) {
     m_dirty = true;
 }
 
-void SphereView::setStyle(const SceneStyle& style) {
+void SphereView::setStyle(const render::SceneStyle& style) {
     m_style = style;
     m_vtk->scene->setStyle(style);
     m_dirty = true;
@@ -206,17 +206,17 @@ void SphereView::resetCamera() {
     emit cameraChanged(camera());
 }
 
-void SphereView::setViewPreset(ViewPreset preset) {
+void SphereView::setViewPreset(render::ViewPreset preset) {
     m_vtk->scene->setViewPreset(preset);
     m_dirty = true;
     emit cameraChanged(camera());
 }
 
-CameraState SphereView::camera() const {
+render::CameraState SphereView::camera() const {
     return m_vtk->scene->camera();
 }
 
-void SphereView::setCamera(const CameraState& camera) {
+void SphereView::setCamera(const render::CameraState& camera) {
     m_vtk->scene->setCamera(camera);
     m_dirty = true;
 }
@@ -388,8 +388,8 @@ void SphereView::wheel(QWheelEvent* e) {
 QImage SphereView::renderImage(QSize size, bool transparent) const {
     const std::shared_ptr<const core::Frame> frame = currentFrame();
     if (!frame || !m_vtk->scene) return {};
-    OffscreenRenderer renderer(size.width(), size.height());
-    SceneStyle style = m_style;
+    render::OffscreenRenderer renderer(size.width(), size.height());
+    render::SceneStyle style = m_style;
     style.transparentBackground = transparent;
     renderer.setStyle(style);
     renderer.scene().setFlatGeometry(m_flat);

@@ -5,7 +5,7 @@
 // composition on every panel update (doc/ARCHITECTURE.md). Owns its VTK objects (pimpl: no VTK type in this
 // header). GUI thread only; frames arrive as shared immutable snapshots and only the newest is kept.
 #include "core/Frame.h"
-#include "ui/SceneRenderer.h"
+#include "render/SceneRenderer.h"
 
 #include <QElapsedTimer>
 #include <QImage>
@@ -34,9 +34,9 @@ public:
     void showFrame(std::shared_ptr<const core::Frame> frame);
     std::shared_ptr<const core::Frame> currentFrame() const { return m_pending ? m_pending : m_shown; }
 
-    SceneStyle style() const { return m_style; }
-    CameraState camera() const;  // what the user currently looks from (recording, sessions)
-    void setStyle(const SceneStyle& style);
+    render::SceneStyle style() const { return m_style; }
+    render::CameraState camera() const;  // what the user currently looks from (recording, sessions)
+    void setStyle(const render::SceneStyle& style);
     void setFlatGeometry(bool flat);
     int selectedToken() const { return m_selected; }
     QString projectionLabel() const;
@@ -59,14 +59,14 @@ public:
 public slots:
     void setSelectedToken(int index);
     void resetCamera();
-    void setViewPreset(attnsphere::ui::ViewPreset preset);
-    void setCamera(const attnsphere::ui::CameraState& camera);
+    void setViewPreset(attnsphere::render::ViewPreset preset);
+    void setCamera(const attnsphere::render::CameraState& camera);
     void resetTrails();
 
 signals:
     void tokenClicked(int index);  // -1 when the click hit no token
     // The user moved the camera (drag, wheel, preset, reset); for session recording.
-    void cameraChanged(const attnsphere::ui::CameraState& camera);
+    void cameraChanged(const attnsphere::render::CameraState& camera);
 
 private:
     struct Vtk;
@@ -87,7 +87,7 @@ private:
 
     GlWindow* m_window;
     std::unique_ptr<Vtk> m_vtk;
-    SceneStyle m_style;
+    render::SceneStyle m_style;
     std::shared_ptr<const core::Frame> m_pending, m_shown;
     int m_selected = -1;
     bool m_flat = false;

@@ -105,6 +105,7 @@ Matrix blockSymmetric(GaussianSource& rng, int d, int start, int size) {
 class TestObservables : public QObject {
     Q_OBJECT
 private slots:
+    void frameDescribesItself();
     void observablesMatchReference_data();
     void observablesMatchReference();
     void energyMonotoneGradientCase_data();
@@ -713,6 +714,31 @@ void TestObservables::abortFlagStopsMakeFrame() {
     QVERIFY2(seconds < 0.5, qPrintable(QString::number(seconds)));
     abort = false;
     QCOMPARE(sim.makeFrame().n, 4000);  // and the simulation is usable afterwards
+}
+
+// A frame carries what a consumer needs to draw and label it, and follows edits.
+void TestObservables::frameDescribesItself() {
+    Scenario sc = Scenario::load("superadditive-heads");
+    sc.geometry = Geometry::Flat;
+    Simulation sim(sc);
+    Frame f = sim.makeFrame();
+    QCOMPARE(f.scenarioName, sc.name);
+    QVERIFY(!f.scenarioName.empty());
+    QVERIFY(f.geometry == Geometry::Flat);
+    QVERIFY(f.kernel == sc.kernel);
+    QCOMPARE(f.beta, sc.beta);
+    QCOMPARE(f.H, static_cast<int>(sim.model().heads.size()));
+    Model m = sim.model();
+    m.beta = 3.5;
+    m.kernel = KernelKind::Linear;
+    m.geometry = Geometry::Sphere;
+    sim.setModel(m);
+    sim.step();
+    f = sim.makeFrame();
+    QCOMPARE(f.beta, 3.5);
+    QVERIFY(f.kernel == KernelKind::Linear);
+    QVERIFY(f.geometry == Geometry::Sphere);
+    QVERIFY(f.signedKernel);
 }
 
 QTEST_APPLESS_MAIN(TestObservables)

@@ -6,8 +6,6 @@
 
 #include <nlohmann/json.hpp>
 
-
-
 #include <QDir>
 #include <QTemporaryDir>
 #include <QtTest>

@@ -1,6 +1,6 @@
 // OffscreenRenderer under Xvfb: exact sizes up to 3840x2160, the sphere is drawn (not blank),
 // opaque vs transparent backgrounds, repeatable pixels.
-#include "ui/OffscreenRenderer.h"
+#include "render/OffscreenRenderer.h"
 
 #include <QtTest>
 
@@ -52,8 +52,8 @@ private slots:
     void exactSizeAndNotBlank() {
         QFETCH(int, w);
         QFETCH(int, h);
-        ui::OffscreenRenderer r(w, h);
-        ui::SceneStyle style;
+        render::OffscreenRenderer r(w, h);
+        render::SceneStyle style;
         style.background = QColor(10, 20, 30);
         r.setStyle(style);
         const QImage img = r.render(ringFrame(64)).convertToFormat(QImage::Format_ARGB32);
@@ -67,8 +67,8 @@ private slots:
     }
 
     void transparentBackground() {
-        ui::OffscreenRenderer r(320, 240);
-        ui::SceneStyle style;
+        render::OffscreenRenderer r(320, 240);
+        render::SceneStyle style;
         style.transparentBackground = true;
         r.setStyle(style);
         const QImage img = r.render(ringFrame(64)).convertToFormat(QImage::Format_ARGB32);
@@ -79,18 +79,18 @@ private slots:
     }
 
     void repeatable() {
-        ui::OffscreenRenderer r(320, 240);
+        render::OffscreenRenderer r(320, 240);
         r.setStyle({});
         const QImage a = r.render(ringFrame(100));
         const QImage b = r.render(ringFrame(100));
         QCOMPARE(a, b);
-        ui::OffscreenRenderer other(320, 240);
+        render::OffscreenRenderer other(320, 240);
         other.setStyle({});
         QCOMPARE(other.render(ringFrame(100)), a);
     }
 
     void resize() {
-        ui::OffscreenRenderer r(320, 240);
+        render::OffscreenRenderer r(320, 240);
         r.setStyle({});
         r.render(ringFrame(10));
         r.setSize(200, 100);

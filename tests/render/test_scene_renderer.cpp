@@ -1,6 +1,6 @@
 // SceneRenderer on an offscreen VTK window under Xvfb: known frames give a visible sphere, circle or
 // projection, the selected token is highlighted where it is, and picking finds the token under a pixel.
-#include "ui/SceneRenderer.h"
+#include "render/SceneRenderer.h"
 
 #include <QImage>
 #include <QtTest>
@@ -102,8 +102,8 @@ class TestSceneRenderer : public QObject {
 private slots:
     void sphereIsVisibleAndSelectionHighlighted() {
         Offscreen o(640, 480);
-        ui::SceneRenderer scene(o.renderer);
-        ui::SceneStyle style;
+        render::SceneRenderer scene(o.renderer);
+        render::SceneStyle style;
         style.trailLength = 0;
         scene.setStyle(style);
         const core::Frame f = makeFrame(200, 3, 1);
@@ -139,7 +139,7 @@ private slots:
 
     void tokenColoursFollowTheMode() {
         Offscreen o(320, 240);
-        ui::SceneRenderer scene(o.renderer);
+        render::SceneRenderer scene(o.renderer);
         core::Frame f = makeFrame(3, 3, 2);
         f.hasObservables = true;
         f.heads.resize(2);
@@ -150,18 +150,18 @@ private slots:
         }
         f.heads[1].tangential(2) = 1.0;  // token 2 dominated by head 1, tokens 0, 1 by head 0 (ties: first)
         f.heads[0].tangential(0) = 0.5;
-        ui::SceneStyle style;
-        style.colour = ui::ColourMode::DominantHead;
+        render::SceneStyle style;
+        style.colour = render::ColourMode::DominantHead;
         scene.setStyle(style);
         scene.showFrame(f);
-        QCOMPARE(scene.tokenColour(0), ui::headColour(0));
-        QCOMPARE(scene.tokenColour(2), ui::headColour(1));
-        QVERIFY(ui::headColour(0) != ui::headColour(1));
+        QCOMPARE(scene.tokenColour(0), render::headColour(0));
+        QCOMPARE(scene.tokenColour(2), render::headColour(1));
+        QVERIFY(render::headColour(0) != render::headColour(1));
     }
 
     void circleForTwoDimensions() {
         Offscreen o(480, 480);
-        ui::SceneRenderer scene(o.renderer);
+        render::SceneRenderer scene(o.renderer);
         core::Frame f = makeFrame(64, 2, 3);
         scene.showFrame(f);
         const QImage img = o.grab();
@@ -175,7 +175,7 @@ private slots:
 
     void projectionIsLabelledAndStable() {
         Offscreen o(480, 480);
-        ui::SceneRenderer scene(o.renderer);
+        render::SceneRenderer scene(o.renderer);
         core::Frame f = makeFrame(100, 16, 4);
         scene.showFrame(f);
         QVERIFY(scene.projectionLabel().contains(QStringLiteral("R^16")));
@@ -211,12 +211,12 @@ private slots:
 
     void sizesScaleWithTheOutputResolution() {
         // A 4K image looks like the 1080p one: tokens and trails twice as many pixels wide.
-        ui::SceneStyle style;
+        render::SceneStyle style;
         double token[2], trail[2];
         const int heights[2] = {1080, 2160};
         for (int k = 0; k < 2; ++k) {
             Offscreen o(heights[k] * 16 / 9, heights[k]);
-            ui::SceneRenderer scene(o.renderer);
+            render::SceneRenderer scene(o.renderer);
             scene.setStyle(style);
             scene.showFrame(makeFrame(20, 3, 5));
             o.window->Render();
@@ -227,14 +227,14 @@ private slots:
         QCOMPARE(token[1], 2 * token[0]);
         QCOMPARE(trail[1], 2 * trail[0]);
         // Small views keep legible tokens (square root below 1080).
-        QVERIFY(std::abs(ui::SceneRenderer::sizeScale(270) - 0.5) < 1e-12);
-        QCOMPARE(ui::SceneRenderer::sizeScale(2160), 2.0);
+        QVERIFY(std::abs(render::SceneRenderer::sizeScale(270) - 0.5) < 1e-12);
+        QCOMPARE(render::SceneRenderer::sizeScale(2160), 2.0);
     }
 
     void trailsFollowTheSphereAndFadeWhenIdle() {
         Offscreen o(320, 320);
-        ui::SceneRenderer scene(o.renderer);
-        ui::SceneStyle style;
+        render::SceneRenderer scene(o.renderer);
+        render::SceneStyle style;
         style.trailLength = 10;
         scene.setStyle(style);
         core::Frame f;
@@ -286,7 +286,7 @@ private slots:
 
     void offscreenCopyKeepsTheLiveTrails() {
         Offscreen live(320, 240), copy(640, 480);
-        ui::SceneRenderer view(live.renderer), image(copy.renderer);
+        render::SceneRenderer view(live.renderer), image(copy.renderer);
         core::Frame f = makeFrame(5, 3, 6);
         const core::Matrix start = f.positions;
         for (int k = 0; k < 8; ++k) {
@@ -303,8 +303,8 @@ private slots:
 
     void selectionRingLeavesTheTokenVisible() {
         Offscreen o(480, 480);
-        ui::SceneRenderer scene(o.renderer);
-        ui::SceneStyle style;
+        render::SceneRenderer scene(o.renderer);
+        render::SceneStyle style;
         style.trailLength = 0;
         style.showGrid = false;
         style.showShell = false;

@@ -1,7 +1,7 @@
 // The main window wired together under Xvfb: frames reach the view and all four panels, the shortcuts
 // drive the simulation thread, a selection reaches every panel, and closing during a run is prompt.
+#include "render/PlotPanel.h"
 #include "ui/MainWindow.h"
-#include "ui/PlotPanel.h"
 #include "ui/SphereView.h"
 
 #include <QAction>
@@ -84,7 +84,7 @@ private slots:
         for (QDockWidget* d : docks) QVERIFY2(d->isVisible(), qPrintable(d->windowTitle()));
         window->selectToken(5);
         QCOMPARE(window->sphereView()->selectedToken(), 5);
-        for (ui::PlotPanel* p : window->panels()) QCOMPARE(p->selectedToken(), 5);
+        for (render::PlotPanel* p : window->panels()) QCOMPARE(p->selectedToken(), 5);
 
         // Closing while running returns promptly and stops the thread.
         QTest::keyClick(window->windowHandle(), Qt::Key_Space);

@@ -1,15 +1,15 @@
 // Panels fed with known frames plot exactly those values; the heatmap colours cell (i, j) with the
 // viridis colour of P_ij on the shown range, in index and cluster order; a click on a cell selects a token.
-#include "ui/AttentionHeatmapPanel.h"
-#include "ui/ColourMap.h"
-#include "ui/EnergyPanel.h"
-#include "ui/EntropyPanel.h"
-#include "ui/FrameComposer.h"
+#include "render/AttentionHeatmapPanel.h"
+#include "render/ColourMap.h"
+#include "render/EnergyPanel.h"
+#include "render/EntropyPanel.h"
+#include "render/FrameComposer.h"
+#include "render/RadialShadowPanel.h"
+#include "render/SceneRenderer.h"
 #include "ui/MatrixEditorDialog.h"
 #include "ui/ParameterPanel.h"
-#include "ui/RadialShadowPanel.h"
 #include "ui/RecordDialog.h"
-#include "ui/SceneRenderer.h"
 
 #include <qcustomplot.h>
 
@@ -112,7 +112,7 @@ class TestPanels : public QObject {
     Q_OBJECT
 private slots:
     void energyPanelPlotsEnergiesRatesAndDecreases() {
-        ui::EnergyPanel panel;
+        render::EnergyPanel panel;
         panel.addFrame(makeFrame(0, 0.0, 5.0));
         panel.addFrame(makeFrame(1, 0.5, 6.0));
         panel.addFrame(makeFrame(2, 1.0, 5.5));  // E_total decreased here
@@ -125,8 +125,8 @@ private slots:
         QCOMPARE(panel.decreaseMarkerCount(), 1);
         QCOMPARE(graphKey(p->graph(3), 0), 1.0);
         QCOMPARE(graphValue(p->graph(3), 0), 5.5);
-        QCOMPARE(p->graph(0)->pen().color(), ui::headColour(0));
-        QCOMPARE(p->graph(1)->pen().color(), ui::headColour(1));
+        QCOMPARE(p->graph(0)->pen().color(), render::headColour(0));
+        QCOMPARE(p->graph(1)->pen().color(), render::headColour(1));
         QCPGraph* totalRate = panel.ratePlot()->graph(2);
         QCOMPARE(graphValue(totalRate, 2), -1.0);
         QCOMPARE(graphValue(panel.ratePlot()->graph(1), 0), 0.2);
@@ -139,7 +139,7 @@ private slots:
     }
 
     void entropyPanelPlotsMeanMinLogNAndSelection() {
-        ui::EntropyPanel panel;
+        render::EntropyPanel panel;
         panel.setSelectedToken(2);
         panel.addFrame(makeFrame(0, 0.0, 1));
         panel.addFrame(makeFrame(1, 0.5, 1));
@@ -148,7 +148,7 @@ private slots:
         QCOMPARE(p->graphCount(), 8);                // mean and min per head, selected token, 3 style keys
         QCOMPARE(graphValue(p->graph(2), 1), 2.01);  // head 2 mean at step 1
         QCOMPARE(graphValue(p->graph(3), 0), 0.2);   // head 2 min
-        QCOMPARE(p->graph(2)->pen().color(), ui::headColour(1));
+        QCOMPARE(p->graph(2)->pen().color(), render::headColour(1));
         QCOMPARE(p->graph(3)->pen().style(), Qt::DashLine);
         // Selected token 2: mean over heads of S_2^h = (0.25 + 0.5) / 2.
         QCOMPARE(graphValue(p->graph(4), 0), 0.375);
@@ -156,7 +156,7 @@ private slots:
     }
 
     void radialPanelPlotsShadowsMarginsAndBars() {
-        ui::RadialShadowPanel panel;
+        render::RadialShadowPanel panel;
         panel.addFrame(makeFrame(0, 0.0, 1));
         panel.addFrame(makeFrame(1, 0.5, 1));
         panel.refresh();
@@ -174,7 +174,7 @@ private slots:
         QVERIFY(bars);
         QCOMPARE(bars->dataCount(), 4);
         QCOMPARE((bars->data()->constBegin() + 3)->value, 3.0);  // r_3^2 = LinSpaced(-2, 3)[3]
-        QCOMPARE(bars->brush().color(), ui::headColour(1));
+        QCOMPARE(bars->brush().color(), render::headColour(1));
     }
 
     void parameterEditsAreValidatedInPlace() {
@@ -233,16 +233,16 @@ private slots:
     }
 
     void heatmapCellsHaveTheColourOfTheirValue() {
-        ui::AttentionHeatmapPanel panel;
+        render::AttentionHeatmapPanel panel;
         panel.resize(500, 600);
         panel.show();
         QVERIFY(QTest::qWaitForWindowExposed(&panel));
-        panel.setOrder(ui::AttentionHeatmapPanel::Order::Index);
+        panel.setOrder(render::AttentionHeatmapPanel::Order::Index);
         panel.addFrame(makeFrame(0, 0, 1));
         panel.refresh();
         QCOMPARE(panel.colourRangeMax(), static_cast<double>(0.65f));
         auto expected = [&](double p) {
-            return ui::viridis(std::round(p / panel.colourRangeMax() * 255.0) / 255.0);
+            return render::viridis(std::round(p / panel.colourRangeMax() * 255.0) / 255.0);
         };
         auto close = [](QColor a, QColor b) {
             return std::abs(a.red() - b.red()) <= 2 && std::abs(a.green() - b.green()) <= 2 &&
@@ -252,12 +252,12 @@ private slots:
         QVERIFY(close(panel.cellColour(0, 1, 3), expected(0.05f)));
         QVERIFY(close(panel.cellColour(1, 1, 3), expected(0.15f)));
         QVERIFY(close(panel.cellColour(0, 0, 2), expected(0.15f)));
-        QCOMPARE(panel.cellColour(0, 1, 1), ui::viridis(1.0));  // the maximum is the top of the scale
+        QCOMPARE(panel.cellColour(0, 1, 1), render::viridis(1.0));  // the maximum is the top of the scale
         QCOMPARE(panel.tokenAtRow(0), 0);
 
         // Cluster order follows the display clusters (1, 0, 1, 0), not the strict singletons: rows become
         // 1, 3, 0, 2; colours stay with (i, j).
-        panel.setOrder(ui::AttentionHeatmapPanel::Order::Cluster);
+        panel.setOrder(render::AttentionHeatmapPanel::Order::Cluster);
         panel.refresh();
         QCOMPARE(panel.tokenAtRow(0), 1);
         QCOMPARE(panel.tokenAtRow(1), 3);
@@ -266,7 +266,7 @@ private slots:
         QVERIFY(close(panel.cellColour(0, 1, 1), expected(0.65f)));
 
         // Clicking displayed row 1 (token 3) selects token 3.
-        QSignalSpy spy(&panel, &ui::PlotPanel::tokenSelected);
+        QSignalSpy spy(&panel, &render::PlotPanel::tokenSelected);
         QCustomPlot* plot = panel.enlargedPlot();
         plot->replot();
         const QPoint cell(static_cast<int>(plot->xAxis->coordToPixel(2)),
@@ -279,10 +279,11 @@ private slots:
 
     void timeAxesStartAtTheFirstInstant() {
         // One frame at t = 0 (step 0): the time axes show [0, 1], not QCustomPlot's [-10, 10].
-        ui::EnergyPanel energy;
-        ui::EntropyPanel entropy;
-        ui::RadialShadowPanel shadows;
-        for (ui::PlotPanel* panel : std::initializer_list<ui::PlotPanel*>{&energy, &entropy, &shadows}) {
+        render::EnergyPanel energy;
+        render::EntropyPanel entropy;
+        render::RadialShadowPanel shadows;
+        for (render::PlotPanel* panel :
+             std::initializer_list<render::PlotPanel*>{&energy, &entropy, &shadows}) {
             panel->addFrame(makeFrame(0, 0.0, 5.0));
             panel->refresh();
         }
@@ -295,7 +296,7 @@ private slots:
 
     void energyLegendStaysOffTheData() {
         // H = 8: ten legend entries. They sit above the axis rect, never inside it.
-        ui::EnergyPanel panel;
+        render::EnergyPanel panel;
         panel.resize(480, 420);
         panel.show();
         QVERIFY(QTest::qWaitForWindowExposed(&panel));
@@ -338,7 +339,7 @@ private slots:
     }
 
     void energyBeyondPlottableMagnitudeIsSaidNotDrawn() {
-        ui::EnergyPanel panel;
+        render::EnergyPanel panel;
         panel.addFrame(makeFrame(0, 0.0, 5.0));
         QVERIFY(!panel.energyNotPlottedLabel()->visible());
         core::Frame huge = makeFrame(1, 0.5, 3e300);
@@ -362,7 +363,7 @@ private slots:
     }
 
     void radialPanelSaysWhenShadowsAreBeyondPlottable() {
-        ui::RadialShadowPanel panel;
+        render::RadialShadowPanel panel;
         core::Frame f = makeFrame(0, 0.0, 1);
         f.heads[0].radialMaxAbs = 1e302;
         f.heads[0].radial(1) = -1e302;
@@ -375,7 +376,7 @@ private slots:
     }
 
     void tokenAxisHasIntegerTicks() {
-        ui::RadialShadowPanel panel;
+        render::RadialShadowPanel panel;
         panel.resize(700, 500);
         panel.show();
         QVERIFY(QTest::qWaitForWindowExposed(&panel));
@@ -392,10 +393,10 @@ private slots:
     }
 
     void shortPlotsKeepTickLabelsApart() {
-        ui::RadialShadowPanel shadows;
+        render::RadialShadowPanel shadows;
         shadows.resize(420, 340);  // three plots of ~110 pixels, as in the 1920x1080 window
         shadows.show();
-        ui::EnergyPanel energy;
+        render::EnergyPanel energy;
         energy.resize(420, 260);
         energy.show();
         QVERIFY(QTest::qWaitForWindowExposed(&shadows) && QTest::qWaitForWindowExposed(&energy));
@@ -417,7 +418,7 @@ private slots:
     }
 
     void radialPanelHighlightsTheSelectedToken() {
-        ui::RadialShadowPanel panel;
+        render::RadialShadowPanel panel;
         panel.setSelectedToken(2);
         panel.addFrame(makeFrame(0, 0.0, 1));
         panel.addFrame(makeFrame(1, 0.5, 1));
@@ -434,8 +435,8 @@ private slots:
     }
 
     void lineStylesHaveLegends() {
-        ui::EntropyPanel entropy;
-        ui::RadialShadowPanel shadows;
+        render::EntropyPanel entropy;
+        render::RadialShadowPanel shadows;
         entropy.addFrame(makeFrame(0, 0.0, 1));
         shadows.addFrame(makeFrame(0, 0.0, 1));
         entropy.refresh();
@@ -457,11 +458,11 @@ private slots:
     }
 
     void heatmapCellsAreCentredOnTheirTicks() {
-        ui::AttentionHeatmapPanel panel;
+        render::AttentionHeatmapPanel panel;
         panel.resize(500, 600);
         panel.show();
         QVERIFY(QTest::qWaitForWindowExposed(&panel));
-        panel.setOrder(ui::AttentionHeatmapPanel::Order::Index);
+        panel.setOrder(render::AttentionHeatmapPanel::Order::Index);
         panel.addFrame(makeFrame(0, 0, 1));
         panel.refresh();
         QCustomPlot* plot = panel.enlargedPlot();
@@ -491,11 +492,11 @@ private slots:
     }
 
     void signedKernelHeatmapShowsSignedWeights() {
-        ui::AttentionHeatmapPanel panel;
+        render::AttentionHeatmapPanel panel;
         panel.resize(500, 600);
         panel.show();
         QVERIFY(QTest::qWaitForWindowExposed(&panel));
-        panel.setOrder(ui::AttentionHeatmapPanel::Order::Index);
+        panel.setOrder(render::AttentionHeatmapPanel::Order::Index);
         core::Frame f = makeFrame(0, 0, 1);
         QVERIFY(!f.signedKernel);
         panel.addFrame(f);
@@ -512,11 +513,11 @@ private slots:
         panel.addFrame(f);
         panel.refresh();
         // The default stays the positive part (a distribution) on viridis, labelled so.
-        QCOMPARE(panel.range(), ui::AttentionHeatmapPanel::Range::ZeroToMax);
+        QCOMPARE(panel.range(), render::AttentionHeatmapPanel::Range::ZeroToMax);
         QVERIFY(panel.colourScale()->axis()->label().contains(QStringLiteral("positive part")));
-        QCOMPARE(panel.cellColour(0, 1, 1), ui::viridis(1.0));
+        QCOMPARE(panel.cellColour(0, 1, 1), render::viridis(1.0));
         QVERIFY(panel.signedRangeAvailable());
-        panel.setRange(ui::AttentionHeatmapPanel::Range::Signed);
+        panel.setRange(render::AttentionHeatmapPanel::Range::Signed);
         panel.refresh();
         const double R = 0.65;  // max |w| over heads
         QVERIFY(std::abs(panel.colourRangeMax() - R) < 1e-6);
@@ -527,11 +528,13 @@ private slots:
             return std::abs(a.red() - b.red()) <= 3 && std::abs(a.green() - b.green()) <= 3 &&
                    std::abs(a.blue() - b.blue()) <= 3;
         };
-        auto expected = [&](double w) { return ui::diverging(std::round((w / R + 1) * 127.5) / 127.5 - 1); };
+        auto expected = [&](double w) {
+            return render::diverging(std::round((w / R + 1) * 127.5) / 127.5 - 1);
+        };
         QVERIFY(close(panel.cellColour(0, 0, 1), expected(-0.4)));
         QVERIFY(close(panel.cellColour(0, 2, 3), expected(-0.1)));
-        QVERIFY(close(panel.cellColour(0, 3, 3), ui::diverging(0.0)));  // zero is the neutral middle
-        QVERIFY(close(panel.cellColour(0, 1, 1), ui::diverging(1.0)));
+        QVERIFY(close(panel.cellColour(0, 3, 3), render::diverging(0.0)));  // zero is the neutral middle
+        QVERIFY(close(panel.cellColour(0, 1, 1), render::diverging(1.0)));
         // Negative and positive weights are told apart (blue side vs orange side).
         QVERIFY(panel.cellColour(0, 0, 1).blue() > panel.cellColour(0, 0, 1).red());
         QVERIFY(panel.cellColour(0, 1, 1).red() > panel.cellColour(0, 1, 1).blue());
@@ -542,12 +545,12 @@ private slots:
         panel.addFrame(f);
         panel.refresh();
         QVERIFY(!panel.signedRangeAvailable());
-        QCOMPARE(panel.range(), ui::AttentionHeatmapPanel::Range::ZeroToMax);
+        QCOMPARE(panel.range(), render::AttentionHeatmapPanel::Range::ZeroToMax);
         QCOMPARE(panel.colourScale()->axis()->label(), QStringLiteral("P_ij"));
     }
 
     void screenshotDialogPresetNamesTheFieldsSize() {
-        ui::RecordSettings initial;
+        render::RecordSettings initial;
         initial.path = QStringLiteral("/tmp/x.png");
         initial.size = QSize(3840, 2160);
         ui::RecordDialog dialog(nullptr, true, initial);
@@ -565,10 +568,10 @@ private slots:
     }
 
     void videoPanelSaysEnergyBeyondPlottable() {
-        ui::CompositionOptions options;
+        render::CompositionOptions options;
         options.size = QSize(1280, 720);
         options.panels = {QStringLiteral("energy")};
-        ui::FrameComposer composer(options);
+        render::FrameComposer composer(options);
         core::Frame f = makeFrame(0, 0.0, 1.0);
         QImage view(composer.viewRect().size(), QImage::Format_RGBA8888);
         view.fill(Qt::black);

@@ -85,7 +85,7 @@ private slots:
         view.showFrame(f);
         const long long painted = view.paintCount();
         QTRY_VERIFY(view.paintCount() > painted);
-        view.setViewPreset(ui::ViewPreset::Front);
+        view.setViewPreset(render::ViewPreset::Front);
         const long long repainted = view.paintCount();
         QTRY_VERIFY(view.paintCount() > repainted);
         QSignalSpy spy(&view, &ui::SphereView::tokenClicked);
@@ -123,7 +123,7 @@ private slots:
         view.resize(480, 360);
         view.show();
         QVERIFY(QTest::qWaitForWindowExposed(&view));
-        view.setViewPreset(ui::ViewPreset::Front);
+        view.setViewPreset(render::ViewPreset::Front);
         // One token sweeping along the equator in front of the camera: the view draws its trail.
         for (int k = 0; k <= 20; ++k) {
             auto f = std::make_shared<core::Frame>();

@@ -1,14 +1,14 @@
 #pragma once
 // Attention entropy panel: per head, mean_i S_i^h (solid) and min_i S_i^h (dashed) against t, the
 // maximum log n (dashed grey), and the selected token's entropy averaged over heads (white). GUI thread.
-#include "ui/PlotPanel.h"
+#include "render/PlotPanel.h"
 
 #include <vector>
 
 class QCPGraph;
 class QCPItemStraightLine;
 
-namespace attnsphere::ui {
+namespace attnsphere::render {
 
 class EntropyPanel : public PlotPanel {
     Q_OBJECT
@@ -33,4 +33,4 @@ private:
     double m_logNValue = 0;
 };
 
-}  // namespace attnsphere::ui
+}  // namespace attnsphere::render

@@ -1,6 +1,6 @@
-#include "ui/RadialShadowPanel.h"
+#include "render/RadialShadowPanel.h"
 
-#include "ui/SceneRenderer.h"
+#include "render/SceneRenderer.h"
 
 #include <qcustomplot.h>
 
@@ -8,7 +8,7 @@
 
 #include <algorithm>
 
-namespace attnsphere::ui {
+namespace attnsphere::render {
 
 RadialShadowPanel::RadialShadowPanel(QWidget* parent) : PlotPanel(parent) {
     auto* layout = new QVBoxLayout(this);
@@ -211,4 +211,4 @@ void RadialShadowPanel::refresh() {
     for (QCustomPlot* p : {m_shadow, m_margin, m_bars}) p->replot(QCustomPlot::rpQueuedReplot);
 }
 
-}  // namespace attnsphere::ui
+}  // namespace attnsphere::render

@@ -1,10 +1,10 @@
-#include "ui/ColourMap.h"
+#include "render/ColourMap.h"
 
 #include <algorithm>
 #include <array>
 #include <cmath>
 
-namespace attnsphere::ui {
+namespace attnsphere::render {
 namespace {
 
 QColor lerpStops(const QRgb* stops, int count, double t) {
@@ -48,4 +48,4 @@ QColor indexColour(int i, int n) {
     return QColor::fromHsvF(static_cast<float>(0.83 * t), 0.62f, 1.0f);
 }
 
-}  // namespace attnsphere::ui
+}  // namespace attnsphere::render

@@ -1,6 +1,6 @@
-#include "ui/EnergyPanel.h"
+#include "render/EnergyPanel.h"
 
-#include "ui/SceneRenderer.h"
+#include "render/SceneRenderer.h"
 
 #include <qcustomplot.h>
 
@@ -9,7 +9,7 @@
 
 #include <cmath>
 
-namespace attnsphere::ui {
+namespace attnsphere::render {
 namespace {
 const QColor kTotalColour(240, 240, 240);
 const QColor kMarkerColour(213, 94, 0);  // Okabe–Ito vermilion
@@ -143,4 +143,4 @@ bool EnergyPanel::eventFilter(QObject* watched, QEvent* event) {
     return PlotPanel::eventFilter(watched, event);
 }
 
-}  // namespace attnsphere::ui
+}  // namespace attnsphere::render

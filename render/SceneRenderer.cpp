@@ -1,6 +1,6 @@
-#include "ui/SceneRenderer.h"
+#include "render/SceneRenderer.h"
 
-#include "ui/ColourMap.h"
+#include "render/ColourMap.h"
 
 #include <Eigen/Eigenvalues>
 #include <Eigen/SVD>
@@ -35,7 +35,7 @@
 #include <numbers>
 #include <vector>
 
-namespace attnsphere::ui {
+namespace attnsphere::render {
 namespace {
 
 constexpr double kCameraDistance = 4.3;
@@ -579,7 +579,7 @@ void SceneRenderer::Impl::updateTrails(bool sample) {
             c.push_back(static_cast<unsigned char>(std::lround(200 * fade * fade)));
             ids.push_back(next++);
         };
-        Eigen::Vector3d previous;
+        Eigen::Vector3d previous = Eigen::Vector3d::Zero();
         for (int s = 0; s < perToken; ++s) {
             const Eigen::Vector3d x = (s < samples ? trail[static_cast<std::size_t>(s)] : shown).col(i);
             const double fade = static_cast<double>(s + 1) / perToken;
@@ -866,4 +866,4 @@ QColor headColour(int h) {
     return categoricalColour(h);
 }
 
-}  // namespace attnsphere::ui
+}  // namespace attnsphere::render

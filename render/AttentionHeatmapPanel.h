@@ -5,7 +5,7 @@
 // Hover shows i, j, P_ij; the selected token's row and column are outlined; a click selects a token.
 // Signed kernels can also show the signed weights on a diverging map centred on 0 (colour range choice).
 // GUI thread.
-#include "ui/PlotPanel.h"
+#include "render/PlotPanel.h"
 
 #include <Eigen/Core>
 #include <QImage>
@@ -17,7 +17,7 @@ class QCPColorMap;
 class QCPColorScale;
 class QCPItemRect;
 
-namespace attnsphere::ui {
+namespace attnsphere::render {
 
 class HeatmapGrid;
 
@@ -76,4 +76,4 @@ private:
     bool m_hasNew = false;
 };
 
-}  // namespace attnsphere::ui
+}  // namespace attnsphere::render

@@ -1,8 +1,8 @@
-#include "ui/FrameComposer.h"
+#include "render/FrameComposer.h"
 
 #include "core/Errors.h"
-#include "ui/ColourMap.h"
-#include "ui/SceneRenderer.h"
+#include "render/ColourMap.h"
+#include "render/SceneRenderer.h"
 
 #include <QFont>
 #include <QFontMetrics>
@@ -14,7 +14,7 @@
 #include <functional>
 #include <limits>
 
-namespace attnsphere::ui {
+namespace attnsphere::render {
 
 namespace {
 
@@ -363,4 +363,4 @@ void FrameComposer::drawOverlays(QPainter& p, const OverlayValues& v) const {
         kText);
 }
 
-}  // namespace attnsphere::ui
+}  // namespace attnsphere::render

@@ -2,8 +2,8 @@
 // (every recorded frame is in the file, frame k is simulation step k*K), and the 3D-view screenshot
 // renders at 3840x2160 with a transparent background.
 #include "core/Scenario.h"
+#include "render/Recorder.h"
 #include "ui/MainWindow.h"
-#include "ui/Recorder.h"
 #include "ui/SphereView.h"
 
 #include <QApplication>
@@ -49,7 +49,7 @@ private slots:
         window.show();
         QVERIFY(QTest::qWaitForWindowExposed(&window));
         QTemporaryDir dir;
-        ui::RecordSettings settings;
+        render::RecordSettings settings;
         settings.path = dir.filePath("live.mp4");
         settings.size = QSize(320, 240);
         settings.fps = 30;
@@ -81,7 +81,7 @@ private slots:
             ui::MainWindow window(s, "sphere-movie", windowOptions());
             window.show();
             QVERIFY(QTest::qWaitForWindowExposed(&window));
-            ui::RecordSettings settings;
+            render::RecordSettings settings;
             settings.path = path;
             settings.size = QSize(320, 240);
             window.controller()->play();

@@ -1,13 +1,13 @@
 #pragma once
 // Energy panel: E_total = sum_h alpha_h E_h and every E_h against t, and the exact rates dE/dt.
 // Marks the frames where E_total decreased (allowed for multi-head softmax, doc/MODEL.md §3). GUI thread.
-#include "ui/PlotPanel.h"
+#include "render/PlotPanel.h"
 
 #include <vector>
 
 class QCPGraph;
 
-namespace attnsphere::ui {
+namespace attnsphere::render {
 
 class EnergyPanel : public PlotPanel {
     Q_OBJECT
@@ -42,4 +42,4 @@ private:
     bool m_havePrevious = false;
 };
 
-}  // namespace attnsphere::ui
+}  // namespace attnsphere::render

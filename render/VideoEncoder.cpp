@@ -1,4 +1,4 @@
-#include "app/VideoEncoder.h"
+#include "render/VideoEncoder.h"
 
 #include "app/AtomicFile.h"
 
@@ -21,7 +21,7 @@
 #include <cstring>
 #include <vector>
 
-namespace attnsphere::app {
+namespace attnsphere::render {
 
 namespace {
 
@@ -280,8 +280,8 @@ void VideoEncoder::addFrame(const QImage& frame) {
             frame.convertToFormat(m_settings.transparent ? QImage::Format_RGBA8888 : QImage::Format_RGB888);
         const QString name = m_tempPath + QLatin1Char('/') + formatFrameName(m_frames);
         try {
-            writePng(image, name);
-        } catch (const FileWriteError& e) {
+            app::writePng(image, name);
+        } catch (const app::FileWriteError& e) {
             cancel();
             throw VideoError(e.what());
         }
@@ -425,4 +425,4 @@ QString VideoEncoder::ffmpegDiagnostics() const {
     return QString::fromLocal8Bit(text).replace(QLatin1Char('\n'), QLatin1String(" | "));
 }
 
-}  // namespace attnsphere::app
+}  // namespace attnsphere::render

@@ -1,16 +1,16 @@
 // `attnsphere render`: simulation, offscreen VTK rendering, composition and ffmpeg encoding in
 // lockstep (frame k shows simulation step k*K, never wall-clock time). Starts its own Xvfb when there
 // is no X display. Single-threaded apart from the simulation's OpenMP and the ffmpeg child process.
-#include "ui/RenderCommand.h"
+#include "render/RenderCommand.h"
 
-#include "app/VideoEncoder.h"
 #include "core/Errors.h"
 #include "core/RunExport.h"
 #include "core/Scenario.h"
 #include "core/Session.h"
 #include "core/Simulation.h"
-#include "ui/FrameComposer.h"
-#include "ui/OffscreenRenderer.h"
+#include "render/FrameComposer.h"
+#include "render/OffscreenRenderer.h"
+#include "render/VideoEncoder.h"
 
 #include <QCommandLineParser>
 #include <QDir>
@@ -39,7 +39,7 @@
 #include <optional>
 #include <string>
 
-namespace attnsphere::ui {
+namespace attnsphere::render {
 
 namespace {
 
@@ -242,7 +242,7 @@ std::optional<RenderOptions> parseOptions(const QStringList& args) {
     if (parser.isSet("crf")) o.crf = parseInt(parser.value("crf"), "--crf", 0, 63);
     o.exportDir = parser.value("export");
     if (parser.isSet("threads")) o.threads = parseInt(parser.value("threads"), "--threads", 0, 256);
-    app::VideoEncoder::validate({o.out, o.size.width(), o.size.height(), o.fps, o.transparent, o.crf});
+    VideoEncoder::validate({o.out, o.size.width(), o.size.height(), o.fps, o.transparent, o.crf});
     return o;
 }
 
@@ -458,7 +458,7 @@ int render(const RenderOptions& o) {
         if (player) info.note = "session " + o.session.toStdString();
         data = std::make_unique<core::RunExport>(o.exportDir.toStdString(), scenario, info);
     }
-    app::VideoEncoder encoder;
+    VideoEncoder encoder;
     encoder.open({o.out, o.size.width(), o.size.height(), o.fps, o.transparent, o.crf});
 
     Progress progress(static_cast<int>(frames));
@@ -596,4 +596,4 @@ int runRenderCommand(int argc, char** argv) {
     }
 }
 
-}  // namespace attnsphere::ui
+}  // namespace attnsphere::render

@@ -1,10 +1,10 @@
-#include "ui/Recorder.h"
+#include "render/Recorder.h"
 
-#include "app/VideoEncoder.h"
-#include "ui/FrameComposer.h"
-#include "ui/OffscreenRenderer.h"
+#include "render/FrameComposer.h"
+#include "render/OffscreenRenderer.h"
+#include "render/VideoEncoder.h"
 
-namespace attnsphere::ui {
+namespace attnsphere::render {
 
 Recorder::Recorder() = default;
 
@@ -19,8 +19,8 @@ Recorder::~Recorder() {
 
 void Recorder::start(const RecordSettings& settings, const SceneStyle& style, bool flatGeometry) {
     if (isRecording()) cancel();
-    app::VideoEncoder::validate({settings.path, settings.size.width(), settings.size.height(), settings.fps,
-                                 settings.transparent, settings.crf});
+    VideoEncoder::validate({settings.path, settings.size.width(), settings.size.height(), settings.fps,
+                            settings.transparent, settings.crf});
     m_settings = settings;
     m_composer = std::make_unique<FrameComposer>(
         CompositionOptions{settings.size, {}, settings.overlays, {}, settings.transparent});
@@ -29,7 +29,7 @@ void Recorder::start(const RecordSettings& settings, const SceneStyle& style, bo
     s.transparentBackground = settings.transparent;
     m_renderer->setStyle(s);
     m_renderer->scene().setFlatGeometry(flatGeometry);
-    m_encoder = std::make_unique<app::VideoEncoder>();
+    m_encoder = std::make_unique<VideoEncoder>();
     try {
         m_encoder->open({settings.path, settings.size.width(), settings.size.height(), settings.fps,
                          settings.transparent, settings.crf});
@@ -64,7 +64,7 @@ void Recorder::addFrame(const core::Frame& frame, const CameraState& camera, con
 
 QString Recorder::stop() {
     if (!isRecording()) return {};
-    std::unique_ptr<app::VideoEncoder> encoder = std::move(m_encoder);
+    std::unique_ptr<VideoEncoder> encoder = std::move(m_encoder);
     m_renderer.reset();
     encoder->finish();
     return m_settings.path;
@@ -84,4 +84,4 @@ int Recorder::frameCount() const {
     return m_encoder ? m_encoder->frameCount() : 0;
 }
 
-}  // namespace attnsphere::ui
+}  // namespace attnsphere::render

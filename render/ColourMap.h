@@ -3,7 +3,7 @@
 // everywhere. Pure functions; any thread.
 #include <QColor>
 
-namespace attnsphere::ui {
+namespace attnsphere::render {
 
 // Perceptually uniform, colour-blind-safe sequential map (matplotlib's viridis, piecewise linear
 // through its nine reference colours). t is clamped to [0, 1].
@@ -15,4 +15,4 @@ QColor categoricalColour(int k);
 // A hue sweep for token index i of n: tells neighbours apart, carries no quantitative meaning.
 QColor indexColour(int i, int n);
 
-}  // namespace attnsphere::ui
+}  // namespace attnsphere::render

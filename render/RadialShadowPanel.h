@@ -3,7 +3,7 @@
 // against t; the radial-dominance margins D_h with the zero line, negative stretches shaded; and a bar
 // view of r_i^h per token for the current frame. The selected token: its mean_h |r_i^h| against t (white)
 // and its slot in the bar view outlined. GUI thread.
-#include "ui/PlotPanel.h"
+#include "render/PlotPanel.h"
 
 #include <array>
 #include <vector>
@@ -13,7 +13,7 @@ class QCPBars;
 class QCPBarsGroup;
 class QCPItemRect;
 
-namespace attnsphere::ui {
+namespace attnsphere::render {
 
 class RadialShadowPanel : public PlotPanel {
     Q_OBJECT
@@ -52,4 +52,4 @@ private:
     std::array<bool, 3> m_beyondSeen{};
 };
 
-}  // namespace attnsphere::ui
+}  // namespace attnsphere::render

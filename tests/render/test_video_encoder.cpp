@@ -1,7 +1,9 @@
 // VideoEncoder: formats by path, validation messages, ffprobe-checked output for every format,
 // determinism (framemd5), alpha, cancellation and failure paths (missing or failing ffmpeg).
-#include "app/VideoEncoder.h"
+#include "FullDisk.h"
+#include "NoiseImage.h"
 #include "core/Errors.h"
+#include "render/VideoEncoder.h"
 
 #include <QDir>
 #include <QFile>
@@ -9,11 +11,13 @@
 #include <QTemporaryDir>
 #include <QtTest>
 
-using attnsphere::app::VideoEncoder;
-using attnsphere::app::VideoError;
-using attnsphere::app::VideoFormat;
-using attnsphere::app::VideoSettings;
+#include <cstring>
+
 using attnsphere::core::ValidationError;
+using attnsphere::render::VideoEncoder;
+using attnsphere::render::VideoError;
+using attnsphere::render::VideoFormat;
+using attnsphere::render::VideoSettings;
 
 namespace {
 
@@ -305,6 +309,25 @@ private slots:
         qputenv("PATH", oldPath);
         QVERIFY2(msg.contains("No space left on device"), qPrintable(msg));
         QVERIFY(visibleEntries(dir.path()).isEmpty());
+    }
+
+    void pngSequenceFullDiskSaysWhy() {
+        QTemporaryDir dir;
+        const QString out = dir.filePath(QStringLiteral("frames"));
+        VideoEncoder encoder;
+        encoder.open({out, 512, 512, 30, false, -1});
+        QString message;
+        {
+            const attnsphere::testing::FullDisk full(4096);
+            try {
+                encoder.addFrame(attnsphere::testing::incompressibleImage(512, 512));
+            } catch (const VideoError& e) {
+                message = QString::fromUtf8(e.what());
+            }
+        }
+        QVERIFY2(message.contains(QString::fromUtf8(std::strerror(EFBIG))), qPrintable(message));
+        QVERIFY2(!message.contains(QStringLiteral("Unknown error")), qPrintable(message));
+        QVERIFY(!QFile::exists(out));
     }
 };
 

@@ -1,4 +1,4 @@
-#include "ui/OffscreenRenderer.h"
+#include "render/OffscreenRenderer.h"
 
 #include <vtkNew.h>
 #include <vtkRenderWindow.h>
@@ -14,7 +14,7 @@
 #include <cstring>
 #include <string>
 
-namespace attnsphere::ui {
+namespace attnsphere::render {
 
 bool displayAvailable() {
     const char* env = std::getenv("DISPLAY");
@@ -128,4 +128,4 @@ QImage OffscreenRenderer::renderCurrent() {
     return image;
 }
 
-}  // namespace attnsphere::ui
+}  // namespace attnsphere::render

@@ -11,7 +11,7 @@
 #include <stdexcept>
 #include <string>
 
-namespace attnsphere::app {
+namespace attnsphere::render {
 
 enum class VideoFormat { Mp4, WebM, Gif, PngSequence };
 
@@ -83,4 +83,4 @@ private:
     long m_pid = -1;  // ffmpeg's process id
 };
 
-}  // namespace attnsphere::app
+}  // namespace attnsphere::render

@@ -2,10 +2,10 @@
 // Records what the user sees in the GUI into a video (issue 4 §2): frames come from the simulation
 // worker every K steps (lockstep, none dropped: video time follows simulated time however slow the
 // rendering), are rendered offscreen at the chosen size with the view's style and camera, composed
-// with overlays and piped to ffmpeg (app::VideoEncoder). Also renders 3D-view screenshots at any size.
+// with overlays and piped to ffmpeg (VideoEncoder). Also renders 3D-view screenshots at any size.
 // Owns its offscreen renderer and encoder. GUI thread only.
 #include "core/Frame.h"
-#include "ui/SceneRenderer.h"
+#include "render/SceneRenderer.h"
 
 #include <QImage>
 #include <QSize>
@@ -14,11 +14,9 @@
 
 #include <memory>
 
-namespace attnsphere::app {
-class VideoEncoder;
-}
+namespace attnsphere::render {
 
-namespace attnsphere::ui {
+class VideoEncoder;
 
 class OffscreenRenderer;
 class FrameComposer;
@@ -45,11 +43,11 @@ public:
     Recorder(const Recorder&) = delete;
     Recorder& operator=(const Recorder&) = delete;
 
-    // Validates (core::ValidationError names the setting and its range), starts ffmpeg (app::VideoError),
+    // Validates (core::ValidationError names the setting and its range), starts ffmpeg (VideoError),
     // makes the offscreen renderer (RenderError).
     void start(const RecordSettings& settings, const SceneStyle& style, bool flatGeometry);
     void addFrame(const core::Frame& frame, const CameraState& camera, const OverlayContext& overlay);
-    // Finalises the file and returns its path; throws app::VideoError (the partial output is removed).
+    // Finalises the file and returns its path; throws VideoError (the partial output is removed).
     QString stop();
     void cancel();
     bool isRecording() const;
@@ -60,7 +58,7 @@ private:
     RecordSettings m_settings;
     std::unique_ptr<OffscreenRenderer> m_renderer;
     std::unique_ptr<FrameComposer> m_composer;
-    std::unique_ptr<app::VideoEncoder> m_encoder;
+    std::unique_ptr<VideoEncoder> m_encoder;
 };
 
-}  // namespace attnsphere::ui
+}  // namespace attnsphere::render

@@ -1,6 +1,6 @@
-#include "ui/EntropyPanel.h"
+#include "render/EntropyPanel.h"
 
-#include "ui/SceneRenderer.h"
+#include "render/SceneRenderer.h"
 
 #include <qcustomplot.h>
 
@@ -8,7 +8,7 @@
 
 #include <cmath>
 
-namespace attnsphere::ui {
+namespace attnsphere::render {
 
 EntropyPanel::EntropyPanel(QWidget* parent) : PlotPanel(parent) {
     auto* layout = new QVBoxLayout(this);
@@ -104,4 +104,4 @@ void EntropyPanel::refresh() {
     m_plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
-}  // namespace attnsphere::ui
+}  // namespace attnsphere::render

@@ -15,7 +15,7 @@
 
 class QPainter;
 
-namespace attnsphere::ui {
+namespace attnsphere::render {
 
 struct CompositionOptions {
     QSize size{1280, 720};
@@ -71,4 +71,4 @@ private:
     long m_seen = 0;
 };
 
-}  // namespace attnsphere::ui
+}  // namespace attnsphere::render

@@ -1,5 +1,5 @@
 #pragma once
-namespace attnsphere::ui {
+namespace attnsphere::render {
 // `attnsphere render ...`: offline video / PNG-sequence rendering (issue 4). Returns the exit code.
 int runRenderCommand(int argc, char** argv);
-}  // namespace attnsphere::ui
+}  // namespace attnsphere::render

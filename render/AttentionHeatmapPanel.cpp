@@ -1,9 +1,9 @@
-#include "ui/AttentionHeatmapPanel.h"
+#include "render/AttentionHeatmapPanel.h"
 
 #include "app/SimulationWorker.h"
 
-#include "ui/ColourMap.h"
-#include "ui/SceneRenderer.h"
+#include "render/ColourMap.h"
+#include "render/SceneRenderer.h"
 
 #include <qcustomplot.h>
 
@@ -20,7 +20,7 @@
 #include <array>
 #include <numeric>
 
-namespace attnsphere::ui {
+namespace attnsphere::render {
 
 namespace {
 void signedItemEnabled(QComboBox* box, bool enabled) {
@@ -399,4 +399,4 @@ bool AttentionHeatmapPanel::eventFilter(QObject* watched, QEvent* event) {
     return PlotPanel::eventFilter(watched, event);
 }
 
-}  // namespace attnsphere::ui
+}  // namespace attnsphere::render

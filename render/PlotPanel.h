@@ -13,7 +13,7 @@ class QCustomPlot;
 class QCPGraph;
 class QCPItemText;
 
-namespace attnsphere::ui {
+namespace attnsphere::render {
 
 // Time series with a fixed maximum length: when full, every other point is dropped, so the whole run
 // stays visible at decreasing resolution (memory and draw cost stay bounded).
@@ -77,4 +77,4 @@ protected:
 
 QPen plotPen(const QColor& colour, Qt::PenStyle style = Qt::SolidLine);
 
-}  // namespace attnsphere::ui
+}  // namespace attnsphere::render

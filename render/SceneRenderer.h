@@ -15,7 +15,7 @@
 class vtkPolyData;
 class vtkRenderer;
 
-namespace attnsphere::ui {
+namespace attnsphere::render {
 
 enum class ColourMode { Index, Cluster, DominantHead, Entropy, RadialShadow };
 enum class ViewPreset { Front, Top, Side, Isometric };
@@ -90,4 +90,4 @@ private:
 // Per-head colours, identical in every panel and view (colour-blind-safe palette).
 QColor headColour(int h);
 
-}  // namespace attnsphere::ui
+}  // namespace attnsphere::render

@@ -1,4 +1,4 @@
-#include "ui/PlotPanel.h"
+#include "render/PlotPanel.h"
 
 #include <qcustomplot.h>
 
@@ -8,7 +8,7 @@
 
 #include <cmath>
 
-namespace attnsphere::ui {
+namespace attnsphere::render {
 
 void SeriesBuffer::append(double key, double value) {
     if (m_skipped++ % m_stride != 0) return;
@@ -230,4 +230,4 @@ QCPGraph* PlotPanel::addStyleKey(QCustomPlot* plot, const QString& name, const Q
     return key;
 }
 
-}  // namespace attnsphere::ui
+}  // namespace attnsphere::render

@@ -4,14 +4,14 @@
 // (needs an X display, e.g. Xvfb), with a SceneRenderer inside. Owns its VTK objects; use from one thread
 // only (the GUI thread in the app, the only thread in `attnsphere render`).
 #include "core/Frame.h"
-#include "ui/SceneRenderer.h"
+#include "render/SceneRenderer.h"
 
 #include <QImage>
 
 #include <memory>
 #include <stdexcept>
 
-namespace attnsphere::ui {
+namespace attnsphere::render {
 
 // No OpenGL context could be made (no X display, or the size exceeds what the driver supports).
 class RenderError : public std::runtime_error {
@@ -52,4 +52,4 @@ private:
 // True when an X display can be opened (VTK's offscreen rendering here needs one).
 bool displayAvailable();
 
-}  // namespace attnsphere::ui
+}  // namespace attnsphere::render

@@ -1,0 +1,16 @@
+// attnsphere entry point: `render` goes to the offline renderer (render), the other subcommands to the
+// command line (app); everything else opens the main window (ui). Each layer is reached through its
+// entry header only.
+#include "app/CommandLine.h"
+#include "render/RenderCommand.h"
+#include "ui/GuiMain.h"
+
+#include <string_view>
+
+int main(int argc, char** argv) {
+    const std::string_view first = argc > 1 ? argv[1] : "";
+    if (first == "render") return attnsphere::render::runRenderCommand(argc, argv);
+    if (attnsphere::app::isCommandLineInvocation(argc, argv))
+        return attnsphere::app::runCommandLine(argc, argv);
+    return attnsphere::ui::runGui(argc, argv);
+}
