@@ -1,10 +1,19 @@
 #pragma once
-// The command line: `run`, `presets`, `theory`, `--help`, `--version` (GUI options are parsed by ui).
+// The command line: `run`, `presets`, `theory`, `--help`, `--version` (the main window's options are
+// parsed by ui, `render`'s by render; their tables are passed in for the overview --help).
+#include "app/Options.h"
+
+#include <vector>
+
 namespace attnsphere::app {
 
 // True when argv names a command-line subcommand or asks for --help / --version.
 bool isCommandLineInvocation(int argc, char** argv);
-// Runs it; returns the process exit code (0 ok, 2 bad input, 1 runtime failure, 130 interrupted).
-int runCommandLine(int argc, char** argv);
+// Runs it; returns the process exit code (kExitOk, kExitUsage, kExitFailure, 128 + signal).
+int runCommandLine(int argc, char** argv, const CommandSpec& gui, const CommandSpec& render);
+
+// The option tables of `run` and of each `theory` topic.
+const CommandSpec& runCommandSpec();
+std::vector<const CommandSpec*> theoryCommandSpecs();
 
 }  // namespace attnsphere::app

@@ -11,6 +11,7 @@ int main(int argc, char** argv) {
     const std::string_view first = argc > 1 ? argv[1] : "";
     if (first == "render") return attnsphere::render::runRenderCommand(argc, argv);
     if (attnsphere::app::isCommandLineInvocation(argc, argv))
-        return attnsphere::app::runCommandLine(argc, argv);
+        return attnsphere::app::runCommandLine(argc, argv, attnsphere::ui::guiCommandSpec(),
+                                               attnsphere::render::renderCommandSpec());
     return attnsphere::ui::runGui(argc, argv);
 }

@@ -3,6 +3,9 @@
 // is no X display. Single-threaded apart from the simulation's OpenMP and the ffmpeg child process.
 #include "render/RenderCommand.h"
 
+#include "app/Interrupt.h"
+#include "app/Options.h"
+#include "app/ProgressBar.h"
 #include "core/Errors.h"
 #include "core/RunExport.h"
 #include "core/Scenario.h"
@@ -10,15 +13,13 @@
 #include "core/Simulation.h"
 #include "render/FrameComposer.h"
 #include "render/OffscreenRenderer.h"
+#include "render/RenderOptions.h"
 #include "render/VideoEncoder.h"
 
-#include <QCommandLineParser>
 #include <QDir>
-#include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
 #include <QGuiApplication>
-#include <QRegularExpression>
 #include <QStandardPaths>
 
 #include <fcntl.h>
@@ -27,6 +28,7 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
+#include <algorithm>
 #include <atomic>
 #include <cerrno>
 #include <chrono>
@@ -43,205 +45,124 @@ namespace attnsphere::render {
 
 namespace {
 
-std::atomic<bool> g_interrupted{false};
-volatile std::sig_atomic_t g_signal = 0;
-
-void onRenderInterrupt(int sig) {
-    g_signal = sig;
-    g_interrupted.store(true);
-    // A second Ctrl-C kills at once; the output then stays under its temporary name.
-    std::signal(sig, SIG_DFL);
-}
-
 [[noreturn]] void invalid(const char* option, const QString& message) {
     throw core::ValidationError(option, message.toStdString());
 }
 
+// The parsed command line; every value comes from the option table below (its defaults included).
 struct RenderOptions {
     QString source;
     QString session;
     QString out;
-    QSize size{1280, 720};
-    double fps = 30;
+    QSize size;
+    double fps = 0;
     std::optional<double> duration;
     std::optional<int> stepsPerFrame;
     std::optional<double> simTimePerSecond;
     bool orbit = false;
     bool transparent = false;
-    QStringList overlays{"t"};
+    QStringList overlays;
     QString title;
     QStringList panels;
-    ColourMode colour = ColourMode::Index;
-    int trail = 30;
-    double pointSize = 12;
-    int crf = -1;
-    int threads = 0;
+    ColourMode colour{};
+    int trail = 0;
+    double pointSize = 0;
+    int crf = -1;     // format default
+    int threads = 0;  // all cores
     QString exportDir;
     std::vector<std::string> commandLine;  // for metadata.json
 };
 
-double parseNumber(const QString& text, const char* option) {
-    bool ok = false;
-    const double v = text.toDouble(&ok);
-    if (!ok || !std::isfinite(v)) invalid(option, QStringLiteral("'%1' is not a number").arg(text));
-    return v;
+using app::OptionKind;
+using app::OptionSpec;
+
+const app::CommandSpec& spec() {
+    static const app::CommandSpec command{
+        "render",
+        {"render SCENARIO|PRESET --out FILE [options]", "render --session FILE --out FILE [options]"},
+        "Renders a scenario (a JSON file or a preset name) offscreen into a video, frame k showing the\n"
+        "simulation after k*K steps (lockstep: the output never depends on the machine's speed).\n"
+        "Starts its own Xvfb when DISPLAY is unset.\n"
+        "\n"
+        "Output by extension of --out: .mp4 (H.264 yuv420p), .webm (VP9, alpha with --transparent),\n"
+        ".gif (generated palette), or a directory: PNG sequence frame_00000.png ... (RGBA with "
+        "--transparent).\n",
+        {OptionSpec("--out", "FILE", OptionKind::Text, "output file or directory, required"), sizeOption(),
+         fpsOption(),
+         OptionSpec("--duration", "S", OptionKind::Number, "video length in seconds")
+             .in({0, 3600, true, false})
+             .defaultText("up to the scenario's t_end, or the whole session"),
+         OptionSpec("--steps-per-frame", "K", OptionKind::Integer, "integrator steps per frame")
+             .in({1, 100000})
+             .defaultText("1"),
+         OptionSpec(
+             "--sim-time-per-second", "T", OptionKind::Number,
+             "simulated time per second of video; dt is shortened so that a whole number of steps fits "
+             "into each frame (exclusive with --steps-per-frame)")
+             .in({0, 1e6, true, false}),
+         cameraOption(), transparentOption(), overlayOption(), titleOption(), panelsOption(), colourOption(),
+         trailOption(), pointSizeOption(), crfOption(), app::threadsOption(),
+         OptionSpec("--session", "FILE", OptionKind::Text,
+                    "re-render a session saved by the GUI (scenario + timeline + camera)"),
+         OptionSpec("--export", "DIR", OptionKind::Text,
+                    "also write the rendered frames' data: series.csv, positions.npy, metadata.json (as "
+                    "`attnsphere run`)")},
+        app::exitCodesHelp("the frames rendered so far are finalised into a valid shorter file; nothing "
+                           "incomplete is left under the final name")};
+    return command;
 }
 
-int parseInt(const QString& text, const char* option, int lo, int hi) {
-    bool ok = false;
-    const int v = text.toInt(&ok);
-    if (!ok || v < lo || v > hi)
-        invalid(option, QStringLiteral("'%1' is out of range; expected an integer in [%2, %3]")
-                            .arg(text)
-                            .arg(lo)
-                            .arg(hi));
-    return v;
+QStringList toQStrings(const std::vector<std::string>& list) {
+    QStringList out;
+    for (const auto& s : list) out << QString::fromStdString(s);
+    return out;
 }
-
-const char* kHelpText =
-    "Usage: attnsphere render SCENARIO|PRESET --out FILE [options]\n"
-    "       attnsphere render --session FILE --out FILE [options]\n"
-    "\n"
-    "Renders a scenario (a JSON file or a preset name) offscreen into a video, frame k showing the\n"
-    "simulation after k*K steps (lockstep: the output never depends on the machine's speed).\n"
-    "Starts its own Xvfb when DISPLAY is unset.\n"
-    "\n"
-    "Output by extension of --out: .mp4 (H.264 yuv420p), .webm (VP9, alpha with --transparent),\n"
-    ".gif (generated palette), or a directory: PNG sequence frame_00000.png ... (RGBA with --transparent).\n"
-    "\n"
-    "Options:\n"
-    "  --out FILE                 output file or directory (required)\n"
-    "  --size WxH                 frame size, up to 3840x2160 (default 1280x720)\n"
-    "  --fps F                    frames per second, (0, 240] (default 30)\n"
-    "  --duration S               video length in seconds, (0, 3600] (default: up to the scenario's t_end,\n"
-    "                             or the whole session)\n"
-    "  --steps-per-frame K        integrator steps per frame, [1, 100000] (default 1)\n"
-    "  --sim-time-per-second T    simulated time per second of video, (0, 1e6]; dt is shortened so that a\n"
-    "                             whole number of steps fits into each frame (exclusive with the above)\n"
-    "  --camera fixed|orbit       camera: fixed, or orbiting the sphere at 24 degrees per video second\n"
-    "  --transparent              transparent background (PNG sequence or .webm only)\n"
-    "  --overlay LIST             burned-in text: t,beta,n,d,H,kernel,title, all or none (default t)\n"
-    "  --title TEXT               a title (shown when the title overlay is on; --title turns it on)\n"
-    "  --panels LIST              panels beside the view: energy,entropy,shadows,heatmap, all or none\n"
-    "  --colour MODE              token colours: index, cluster, head, entropy, shadow (default index)\n"
-    "  --trail N                  trail length in frames, [0, 500] (default 30)\n"
-    "  --point-size PX            token size in pixels at 1080 lines, scaled with the height, [1, 100]\n"
-    "                             (default 12)\n"
-    "  --crf Q                    quality: H.264 [0, 51] (default 20), VP9 [0, 63] (default 31)\n"
-    "  --threads N                simulation threads, [0, 256] (0 = all cores)\n"
-    "  --session FILE             re-render a session saved by the GUI (scenario + timeline + camera)\n"
-    "  --export DIR               also write the rendered frames' data: series.csv, positions.npy,\n"
-    "                             metadata.json (as `attnsphere run`)\n"
-    "\n"
-    "Exit codes: 0 done, 1 runtime failure, 2 bad input, 128 + signal when interrupted (130 Ctrl-C,\n"
-    "143 SIGTERM, 129 SIGHUP: the frames rendered so far are finalised into a valid shorter file;\n"
-    "nothing incomplete is left under the final name).\n";
 
 // Returns nullopt after printing help.
-std::optional<RenderOptions> parseOptions(const QStringList& args) {
-    QCommandLineParser parser;
-    parser.setSingleDashWordOptionMode(QCommandLineParser::ParseAsLongOptions);
-    parser.addOptions({{"out", "", "FILE"},
-                       {"size", "", "WxH"},
-                       {"fps", "", "F"},
-                       {"duration", "", "S"},
-                       {"steps-per-frame", "", "K"},
-                       {"sim-time-per-second", "", "T"},
-                       {"camera", "", "MODE"},
-                       {"transparent", ""},
-                       {"overlay", "", "LIST"},
-                       {"title", "", "TEXT"},
-                       {"panels", "", "LIST"},
-                       {"colour", "", "MODE"},
-                       {"trail", "", "N"},
-                       {"point-size", "", "PX"},
-                       {"crf", "", "Q"},
-                       {"threads", "", "N"},
-                       {"session", "", "FILE"},
-                       {"export", "", "DIR"},
-                       {{"h", "help"}, ""}});
-    if (!parser.parse(args))
-        invalid("render", parser.errorText() + QStringLiteral(" (see attnsphere render --help)"));
-    if (parser.isSet("help")) {
-        std::fputs(kHelpText, stdout);
+std::optional<RenderOptions> parseOptions(const std::vector<std::string>& args) {
+    const app::ParsedOptions p(spec(), args);
+    if (p.helpRequested()) {
+        std::fputs(app::helpText(spec()).c_str(), stdout);
         return std::nullopt;
     }
     RenderOptions o;
-    const QStringList positional = parser.positionalArguments();
-    if (positional.size() > 1)
-        invalid("render", QStringLiteral("one scenario expected, got: %1").arg(positional.join(' ')));
-    o.source = positional.value(0);
-    o.session = parser.value("session");
+    const auto& positional = p.positional();
+    if (positional.size() > 1) {
+        std::string all;
+        for (const auto& a : positional) all += (all.empty() ? "" : " ") + a;
+        invalid("render", QStringLiteral("one scenario expected, got: %1").arg(QString::fromStdString(all)));
+    }
+    o.source = positional.empty() ? QString() : QString::fromStdString(positional.front());
+    o.session = QString::fromStdString(p.text("--session"));
     if (o.source.isEmpty() && o.session.isEmpty())
         invalid("SCENARIO", QStringLiteral("name a scenario file or preset, or give --session FILE"));
     if (!o.source.isEmpty() && !o.session.isEmpty())
         invalid("--session", QStringLiteral("replays its own scenario; do not name another one"));
-    o.out = parser.value("out");
+    o.out = QString::fromStdString(p.text("--out"));
     if (o.out.isEmpty())
         invalid("--out", QStringLiteral("is required (a .mp4, .webm, .gif file or a directory)"));
-    if (parser.isSet("size")) {
-        static const QRegularExpression re(QStringLiteral("^(\\d{1,5})x(\\d{1,5})$"));
-        const auto m = re.match(parser.value("size"));
-        if (!m.hasMatch())
-            invalid("--size", QStringLiteral("'%1' is not WxH (e.g. 1280x720)").arg(parser.value("size")));
-        o.size = QSize(m.captured(1).toInt(), m.captured(2).toInt());
-    }
-    if (parser.isSet("fps")) o.fps = parseNumber(parser.value("fps"), "--fps");
-    if (parser.isSet("duration")) {
-        o.duration = parseNumber(parser.value("duration"), "--duration");
-        if (!(*o.duration > 0 && *o.duration <= 3600))
-            invalid("--duration", QStringLiteral("%1 is out of range (0, 3600] seconds").arg(*o.duration));
-    }
-    if (parser.isSet("steps-per-frame") && parser.isSet("sim-time-per-second"))
+    const app::Size size = p.size("--size");
+    o.size = QSize(size.width, size.height);
+    o.fps = p.number("--fps");
+    if (p.has("--duration")) o.duration = p.number("--duration");
+    if (p.has("--steps-per-frame") && p.has("--sim-time-per-second"))
         invalid("--steps-per-frame",
                 QStringLiteral("and --sim-time-per-second exclude each other; give one"));
-    if (parser.isSet("steps-per-frame"))
-        o.stepsPerFrame = parseInt(parser.value("steps-per-frame"), "--steps-per-frame", 1, 100000);
-    if (parser.isSet("sim-time-per-second")) {
-        o.simTimePerSecond = parseNumber(parser.value("sim-time-per-second"), "--sim-time-per-second");
-        if (!(*o.simTimePerSecond > 0 && *o.simTimePerSecond <= 1e6))
-            invalid("--sim-time-per-second",
-                    QStringLiteral("%1 is out of range (0, 1e6]").arg(*o.simTimePerSecond));
-    }
-    if (parser.isSet("camera")) {
-        const QString c = parser.value("camera");
-        if (c != QLatin1String("fixed") && c != QLatin1String("orbit"))
-            invalid("--camera", QStringLiteral("'%1'; allowed: fixed, orbit").arg(c));
-        o.orbit = c == QLatin1String("orbit");
-    }
-    o.transparent = parser.isSet("transparent");
-    o.title = parser.value("title");
-    if (parser.isSet("overlay"))
-        o.overlays =
-            FrameComposer::parseList(parser.value("overlay"), FrameComposer::overlayNames(), "--overlay");
+    if (p.has("--steps-per-frame")) o.stepsPerFrame = static_cast<int>(p.integer("--steps-per-frame"));
+    if (p.has("--sim-time-per-second")) o.simTimePerSecond = p.number("--sim-time-per-second");
+    o.orbit = p.choice("--camera") == "orbit";
+    o.transparent = p.has("--transparent");
+    o.title = QString::fromStdString(p.text("--title"));
+    o.overlays = toQStrings(p.names("--overlay"));
     if (!o.title.isEmpty() && !o.overlays.contains("title")) o.overlays << "title";
-    if (parser.isSet("panels"))
-        o.panels = FrameComposer::parseList(parser.value("panels"), FrameComposer::panelNames(), "--panels");
-    if (parser.isSet("colour")) {
-        const QString c = parser.value("colour");
-        if (c == QLatin1String("index"))
-            o.colour = ColourMode::Index;
-        else if (c == QLatin1String("cluster"))
-            o.colour = ColourMode::Cluster;
-        else if (c == QLatin1String("head"))
-            o.colour = ColourMode::DominantHead;
-        else if (c == QLatin1String("entropy"))
-            o.colour = ColourMode::Entropy;
-        else if (c == QLatin1String("shadow"))
-            o.colour = ColourMode::RadialShadow;
-        else
-            invalid("--colour",
-                    QStringLiteral("'%1'; allowed: index, cluster, head, entropy, shadow").arg(c));
-    }
-    if (parser.isSet("trail")) o.trail = parseInt(parser.value("trail"), "--trail", 0, 500);
-    if (parser.isSet("point-size")) {
-        o.pointSize = parseNumber(parser.value("point-size"), "--point-size");
-        if (!(o.pointSize >= 1 && o.pointSize <= 100))
-            invalid("--point-size", QStringLiteral("%1 is out of range [1, 100] pixels").arg(o.pointSize));
-    }
-    if (parser.isSet("crf")) o.crf = parseInt(parser.value("crf"), "--crf", 0, 63);
-    o.exportDir = parser.value("export");
-    if (parser.isSet("threads")) o.threads = parseInt(parser.value("threads"), "--threads", 0, 256);
+    o.panels = toQStrings(p.names("--panels"));
+    const SceneStyle style = sceneStyle(p, spec(), {});
+    o.colour = style.colour;
+    o.trail = style.trailLength;
+    o.pointSize = style.pointSize;
+    if (p.has("--crf")) o.crf = static_cast<int>(p.integer("--crf"));
+    o.exportDir = QString::fromStdString(p.text("--export"));
+    if (p.has("--threads")) o.threads = static_cast<int>(p.integer("--threads"));
     VideoEncoder::validate({o.out, o.size.width(), o.size.height(), o.fps, o.transparent, o.crf});
     return o;
 }
@@ -333,35 +254,6 @@ private:
     std::string m_display;
 };
 
-class Progress {
-public:
-    explicit Progress(int total) : m_total(total), m_enabled(::isatty(2) == 1) { m_clock.start(); }
-    void update(int done, double t) {
-        if (!m_enabled) return;
-        const qint64 now = m_clock.elapsed();
-        if (done < m_total && now - m_lastPrint < 100) return;
-        m_lastPrint = now;
-        const int width = 30;
-        const int filled = m_total > 0 ? done * width / m_total : width;
-        const double perFrame = done > 0 ? now / 1000.0 / done : 0;
-        const double eta = perFrame * (m_total - done);
-        std::fprintf(stderr, "\rrender [%s%s] %d/%d frames  t=%.2f  %s %.0fs ",
-                     std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(), done,
-                     m_total, t, done < m_total ? "ETA" : "in", done < m_total ? eta : now / 1000.0);
-        std::fflush(stderr);
-    }
-    void end() {
-        if (m_enabled) std::fputc('\n', stderr);
-    }
-    double seconds() const { return m_clock.elapsed() / 1000.0; }
-
-private:
-    int m_total;
-    bool m_enabled;
-    QElapsedTimer m_clock;
-    qint64 m_lastPrint = -1000;
-};
-
 CameraState toCamera(const core::SessionCamera& c) {
     CameraState s;
     s.position = c.position;
@@ -389,10 +281,10 @@ int render(const RenderOptions& o) {
     auto sim = [&]() -> core::Simulation& { return player ? player->simulation() : *ownSim; };
     if (player) {
         player->setThreads(o.threads);
-        player->setAbortFlag(&g_interrupted);
+        player->setAbortFlag(&app::InterruptGuard::flag());
     } else {
         sim().setThreads(o.threads);
-        sim().setAbortFlag(&g_interrupted);
+        sim().setAbortFlag(&app::InterruptGuard::flag());
     }
 
     // Lockstep: K steps per frame. With --sim-time-per-second, dt is shortened so K whole steps make
@@ -461,7 +353,7 @@ int render(const RenderOptions& o) {
     VideoEncoder encoder;
     encoder.open({o.out, o.size.width(), o.size.height(), o.fps, o.transparent, o.crf});
 
-    Progress progress(static_cast<int>(frames));
+    app::ProgressBar progress("render", ::isatty(2) == 1);
     CameraState baseCamera;
     const double t0 = sim().time();
     long done = 0;
@@ -480,7 +372,7 @@ int render(const RenderOptions& o) {
             if (adaptive && frameTime > 0) {
                 sim().stepUntil(t0 + k * frameTime);
             } else {
-                for (int s = 0; s < K && !g_interrupted.load(); ++s) {
+                for (int s = 0; s < K && !app::InterruptGuard::interrupted(); ++s) {
                     if (player) {
                         player->step();
                     } else {
@@ -488,7 +380,7 @@ int render(const RenderOptions& o) {
                     }
                 }
             }
-            if (g_interrupted.load()) return p;
+            if (app::InterruptGuard::interrupted()) return p;
         }
         p.frame = sim().makeFrame(frameOptions);
         p.beta = sim().model().beta;
@@ -500,7 +392,7 @@ int render(const RenderOptions& o) {
     std::future<Produced> next;
     try {
         next = std::async(std::launch::async, produce, 0L);
-        for (long k = 0; k < frames && !g_interrupted.load(); ++k) {
+        for (long k = 0; k < frames && !app::InterruptGuard::interrupted(); ++k) {
             Produced current = next.get();
             if (!current.complete) break;
             if (k + 1 < frames) next = std::async(std::launch::async, produce, k + 1);
@@ -523,20 +415,22 @@ int render(const RenderOptions& o) {
             encoder.addFrame(composer.compose(view, frame, values));
             if (data) data->addFrame(frame);
             ++done;
-            progress.update(static_cast<int>(done), frame.t);
+            progress.update(static_cast<double>(done) / static_cast<double>(frames),
+                            std::to_string(done) + "/" + std::to_string(frames) +
+                                " frames  t=" + app::formatNumber(frame.t));
         }
     } catch (const core::Aborted&) {
-        g_interrupted.store(true);
+        app::InterruptGuard::flag().store(true);
     } catch (...) {
-        progress.end();
+        progress.finish();
         encoder.cancel();
         if (data) data->abandon();
         throw;
     }
     if (next.valid()) next.wait();  // after an interruption the producer may still be finishing a step
-    progress.end();
+    progress.finish();
     const QString outName = QFileInfo(o.out).absoluteFilePath();
-    if (g_interrupted.load()) {
+    if (app::InterruptGuard::interrupted()) {
         if (done == 0) {
             encoder.cancel();
             if (data) data->abandon();
@@ -547,7 +441,7 @@ int render(const RenderOptions& o) {
             std::fprintf(stderr, "interrupted: the %ld frames rendered so far were written to %s\n", done,
                          qPrintable(outName));
         }
-        return 128 + static_cast<int>(g_signal);  // 130 SIGINT, 143 SIGTERM, 129 SIGHUP
+        return app::InterruptGuard::exitCode();
     }
     encoder.finish();
     if (data) data->commit();
@@ -557,6 +451,10 @@ int render(const RenderOptions& o) {
 }
 
 }  // namespace
+
+const app::CommandSpec& renderCommandSpec() {
+    return spec();
+}
 
 int runRenderCommand(int argc, char** argv) {
     // QPainter text needs a QGuiApplication; VTK talks to X itself, so Qt's offscreen platform suffices
@@ -571,28 +469,23 @@ int runRenderCommand(int argc, char** argv) {
     }
     int qtArgc = 1;
     QGuiApplication app(qtArgc, argv);
-    QStringList args{QStringLiteral("attnsphere-render")};
-    for (int i = 2; i < argc; ++i) args << QString::fromLocal8Bit(argv[i]);
+    const std::vector<std::string> args(argv + std::min(argc, 2), argv + argc);
 
-    struct sigaction sa {};
-    sa.sa_handler = onRenderInterrupt;
-    sigemptyset(&sa.sa_mask);
-    sa.sa_flags = SA_RESTART;
-    for (int sig : {SIGINT, SIGTERM, SIGHUP}) sigaction(sig, &sa, nullptr);
+    const app::InterruptGuard guard(true);
 
     PrivateXServer xserver;
     try {
         auto options = parseOptions(args);
-        if (!options) return 0;
+        if (!options) return app::kExitOk;
         options->commandLine.assign(argv, argv + argc);
         if (!displayAvailable()) xserver.start();
         return render(*options);
     } catch (const core::ValidationError& e) {
         std::fprintf(stderr, "attnsphere render: %s\n", e.what());
-        return 2;
+        return app::kExitUsage;
     } catch (const std::exception& e) {
         std::fprintf(stderr, "attnsphere render: error: %s\n", e.what());
-        return 1;
+        return app::kExitFailure;
     }
 }
 

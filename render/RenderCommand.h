@@ -1,5 +1,9 @@
 #pragma once
+#include "app/Options.h"
+
 namespace attnsphere::render {
-// `attnsphere render ...`: offline video / PNG-sequence rendering (issue 4). Returns the exit code.
+// `attnsphere render ...`: offline video / PNG-sequence rendering. Returns the exit code.
 int runRenderCommand(int argc, char** argv);
+// Its option table (for the overview --help and tests).
+const app::CommandSpec& renderCommandSpec();
 }  // namespace attnsphere::render

@@ -1,17 +1,14 @@
 #include "ui/GuiMain.h"
 
 #include "app/AtomicFile.h"
+#include "core/Errors.h"
 #include "core/Scenario.h"
-#include "render/PlotPanel.h"
+#include "render/RenderOptions.h"
 #include "ui/MainWindow.h"
-
-#include <qcustomplot.h>
 #include "ui/SphereView.h"
 
 #include <QApplication>
-#include <QCommandLineParser>
 #include <QDir>
-#include <QElapsedTimer>
 #include <QFileInfo>
 #include <QPalette>
 #include <QSettings>
@@ -27,10 +24,11 @@
 
 #include <algorithm>
 #include <cstdio>
+#include <optional>
+#include <string>
 #include <vector>
 
 namespace attnsphere::ui {
-namespace {
 
 // Dark, high-contrast look that stays legible on a projector.
 void applyTheme(QApplication& app) {
@@ -65,21 +63,37 @@ void applyTheme(QApplication& app) {
                        "QToolTip { border: 1px solid #56b4e9; padding: 4px; }"));
 }
 
-double percentile(std::vector<double> v, double q) {
-    if (v.empty()) return 0;
-    std::sort(v.begin(), v.end());
-    const auto k = static_cast<std::size_t>(std::clamp(q * (v.size() - 1) + 0.5, 0.0, v.size() - 1.0));
-    return v[k];
-}
+namespace {
 
-int usage(const QString& message) {
-    std::fprintf(stderr, "attnsphere: %s\n", qPrintable(message));
-    return 2;
+int usage(const std::string& message) {
+    std::fprintf(stderr, "attnsphere: %s\n", message.c_str());
+    return app::kExitUsage;
 }
 
 }  // namespace
 
-int runGui(int argc, char** argv) {
+const app::CommandSpec& guiCommandSpec() {
+    static const app::CommandSpec command{
+        "",
+        {"[--scenario FILE|PRESET] [--screenshot OUT.png --after SECONDS] [--colour MODE] [--trail N]"},
+        "Opens the main window on a scenario (the last one used, else the default preset).\n",
+        {app::OptionSpec("--scenario", "FILE|PRESET", app::OptionKind::Text,
+                         "scenario file (JSON, doc/SCENARIOS.md) or built-in preset to open"),
+         app::OptionSpec("--screenshot", "OUT.png", app::OptionKind::Text,
+                         "run the window, save a screenshot of it to OUT.png, exit 0"),
+         app::OptionSpec("--after", "SECONDS", app::OptionKind::Number,
+                         "how long to run before the screenshot")
+             .in({0, 3600})
+             .byDefault("5"),
+         app::OptionSpec("--select", "INDEX", app::OptionKind::Integer, "select a token at start")
+             .in({0, 1e9})
+             .hide(),
+         render::colourOption(), render::trailOption()},
+        {}};
+    return command;
+}
+
+void prepareGuiProcess() {
 #ifdef Q_OS_LINUX
     // Without XDG_RUNTIME_DIR (root shells, containers, xvfb-run) Qt takes /tmp/runtime-<user> and says so
     // on stderr; take an equivalent private directory quietly, so a clean run prints nothing.
@@ -93,105 +107,49 @@ int runGui(int argc, char** argv) {
     }
 #endif
     SphereView::prepareOpenGl();  // before the QApplication exists (doc/ARCHITECTURE.md, Platform facts)
-    QApplication app(argc, argv);
+}
+
+int runGui(int argc, char** argv) {
+    prepareGuiProcess();
+    QApplication app(argc, argv);  // takes Qt's own options (-platform, -style) out of argv
     QApplication::setOrganizationName(QStringLiteral("attnsphere"));
     QApplication::setApplicationName(QStringLiteral("attnsphere"));
     QApplication::setApplicationVersion(QStringLiteral(ATTNSPHERE_VERSION));
 
-    QCommandLineParser parser;
-    parser.setApplicationDescription(
-        QStringLiteral("attnsphere: transformer self-attention as particles on the sphere"));
-    parser.addHelpOption();
-    QCommandLineOption scenarioOpt(QStringLiteral("scenario"),
-                                   QStringLiteral("Scenario JSON file or preset name."),
-                                   QStringLiteral("FILE|PRESET"));
-    QCommandLineOption screenshotOpt(QStringLiteral("screenshot"),
-                                     QStringLiteral("Save the whole window as PNG and exit."),
-                                     QStringLiteral("OUT.png"));
-    QCommandLineOption afterOpt(QStringLiteral("after"),
-                                QStringLiteral("Seconds to run before the screenshot (default 5)."),
-                                QStringLiteral("SECONDS"), QStringLiteral("5"));
-    QCommandLineOption selectOpt(QStringLiteral("select"), QStringLiteral("Select token INDEX at start."),
-                                 QStringLiteral("INDEX"));
-    QCommandLineOption benchOpt(QStringLiteral("bench"),
-                                QStringLiteral("Measure view and panel rates for SECONDS, print, exit."),
-                                QStringLiteral("SECONDS"));
-    QCommandLineOption colourOpt(QStringLiteral("colour"),
-                                 QStringLiteral("Token colours: index, cluster, head, entropy, radial."),
-                                 QStringLiteral("MODE"));
-    QCommandLineOption trailOpt(QStringLiteral("trail"),
-                                QStringLiteral("Trail length in samples (0: none, default 30)."),
-                                QStringLiteral("N"));
-    selectOpt.setFlags(QCommandLineOption::HiddenFromHelp);
-    benchOpt.setFlags(QCommandLineOption::HiddenFromHelp);
-    parser.addOptions({scenarioOpt, screenshotOpt, afterOpt, selectOpt, benchOpt, colourOpt, trailOpt});
-    if (!parser.parse(QApplication::arguments())) return usage(parser.errorText());
-    if (parser.isSet(QStringLiteral("help"))) {
-        std::fprintf(stdout, "%s", qPrintable(parser.helpText()));
-        return 0;
+    const app::CommandSpec& spec = guiCommandSpec();
+    std::optional<app::ParsedOptions> parsed;
+    try {
+        parsed.emplace(spec, std::vector<std::string>(argv + std::min(argc, 1), argv + argc));
+    } catch (const core::ValidationError& e) {
+        return usage(e.what());
     }
-    if (!parser.positionalArguments().isEmpty())
-        return usage(
-            QStringLiteral("unexpected argument \"%1\" (GUI options: --scenario, --screenshot, --after)")
-                .arg(parser.positionalArguments().front()));
-
-    const bool screenshot = parser.isSet(screenshotOpt);
-    const bool bench = parser.isSet(benchOpt);
-    bool ok = true;
-    const double after = parser.value(afterOpt).toDouble(&ok);
-    if (!ok || !(after >= 0 && after <= 3600))
-        return usage(QStringLiteral("--after: must be a number of seconds in [0, 3600]"));
-    double benchSeconds = 0;
-    if (bench) {
-        benchSeconds = parser.value(benchOpt).toDouble(&ok);
-        if (!ok || !(benchSeconds >= 1 && benchSeconds <= 3600))
-            return usage(QStringLiteral("--bench: must be a number of seconds in [1, 3600]"));
+    const app::ParsedOptions& p = *parsed;
+    if (p.helpRequested()) {
+        std::fputs(app::helpText(spec).c_str(), stdout);
+        return app::kExitOk;
     }
+    if (!p.positional().empty())
+        return usage("unexpected argument \"" + p.positional().front() +
+                     "\" (GUI options: --scenario, --screenshot, --after; commands: see attnsphere --help)");
+    const bool screenshot = p.has("--screenshot");
+    const double after = p.number("--after");
+    const QString screenshotFile = QString::fromStdString(p.text("--screenshot"));
     if (screenshot &&
-        QFileInfo(parser.value(screenshotOpt)).suffix().compare(QStringLiteral("png"), Qt::CaseInsensitive) !=
-            0)
-        return usage(QStringLiteral("--screenshot: the file name must end in .png"));
-    int select = -1;
-    if (parser.isSet(selectOpt)) {
-        select = parser.value(selectOpt).toInt(&ok);
-        if (!ok || select < 0) return usage(QStringLiteral("--select: must be a token index >= 0"));
-    }
-    render::SceneStyle style;
-    if (parser.isSet(colourOpt)) {
-        const QString c = parser.value(colourOpt);
-        if (c == QLatin1String("index"))
-            style.colour = render::ColourMode::Index;
-        else if (c == QLatin1String("cluster"))
-            style.colour = render::ColourMode::Cluster;
-        else if (c == QLatin1String("head"))
-            style.colour = render::ColourMode::DominantHead;
-        else if (c == QLatin1String("entropy"))
-            style.colour = render::ColourMode::Entropy;
-        else if (c == QLatin1String("radial"))
-            style.colour = render::ColourMode::RadialShadow;
-        else
-            return usage(
-                QStringLiteral("--colour: must be one of index, cluster, head, entropy, radial; got \"%1\"")
-                    .arg(c));
-    }
-    if (parser.isSet(trailOpt)) {
-        const int trail = parser.value(trailOpt).toInt(&ok);
-        if (!ok || trail < 0 || trail > 200)
-            return usage(QStringLiteral("--trail: must be an integer in [0, 200]"));
-        style.trailLength = trail;
-    }
-    const bool headless = screenshot || bench;
+        QFileInfo(screenshotFile).suffix().compare(QStringLiteral("png"), Qt::CaseInsensitive) != 0)
+        return usage("--screenshot: the file name must end in .png");
+    const int select = p.has("--select") ? static_cast<int>(p.integer("--select")) : -1;
+    const render::SceneStyle style = render::sceneStyle(p, spec, {});
+    const bool headless = screenshot;
 
     // Scenario: the option, else (interactive) the last one used, else the default preset.
-    QString source = parser.value(scenarioOpt);
+    QString source = QString::fromStdString(p.text("--scenario"));
     if (source.isEmpty() && !headless) source = QSettings().value(QStringLiteral("scenario/last")).toString();
     core::Scenario scenario;
     try {
         scenario =
             core::Scenario::load(source.isEmpty() ? std::string(core::kDefaultPreset) : source.toStdString());
     } catch (const std::exception& e) {
-        if (parser.isSet(scenarioOpt))
-            return usage(QStringLiteral("--scenario: %1").arg(QString::fromStdString(e.what())));
+        if (p.has("--scenario")) return usage(std::string("--scenario: ") + e.what());
         source.clear();
         scenario = core::Scenario::load(core::kDefaultPreset);
     }
@@ -201,11 +159,6 @@ int runGui(int argc, char** argv) {
     MainWindow::Options options;
     options.interactive = !headless;
     options.restoreLayout = !headless;
-    if (bench) {
-        // Measure what the machine sustains, not the interactive caps (30 fps view, 15 Hz panels).
-        options.viewFps = 60;
-        options.panelHz = 30;
-    }
     MainWindow window(scenario, source, options);
     window.setSceneStyle(style);
     if (headless) window.resize(1880, 1040);
@@ -213,7 +166,7 @@ int runGui(int argc, char** argv) {
     if (select >= 0) window.selectToken(select);
 
     if (screenshot) {
-        const QString out = parser.value(screenshotOpt);
+        const QString out = screenshotFile;
         int code = 0;
         QTimer::singleShot(static_cast<int>(after * 1000), &window, [&] {
             // One state everywhere: paused, with the view, panels and status bar at the same frame.
@@ -228,9 +181,9 @@ int runGui(int argc, char** argv) {
                           QStringLiteral("%1 %2 %3 %4").arg(r.x()).arg(r.y()).arg(r.width()).arg(r.height()));
             image.setText(QStringLiteral("attnsphere.projection"), view->projectionLabel());
             if (view->selectedToken() >= 0) {
-                const QPointF p = view->tokenPosition(view->selectedToken()) + QPointF(r.topLeft());
+                const QPointF at = view->tokenPosition(view->selectedToken()) + QPointF(r.topLeft());
                 image.setText(QStringLiteral("attnsphere.selected"),
-                              QStringLiteral("%1 %2 %3").arg(view->selectedToken()).arg(p.x()).arg(p.y()));
+                              QStringLiteral("%1 %2 %3").arg(view->selectedToken()).arg(at.x()).arg(at.y()));
             }
             try {
                 app::writePng(image, out);
@@ -240,67 +193,6 @@ int runGui(int argc, char** argv) {
             }
             window.close();
             app.exit(code);
-        });
-        return app.exec();
-    }
-    if (bench) {
-        // Warm up 3 s, then measure; the camera orbits so that every view frame has to be rendered.
-        QElapsedTimer clock;
-        long long panelsAtStart = 0;
-        QTimer::singleShot(3000, &window, [&] {
-            window.sphereView()->takePaintTimes();
-            window.sphereView()->takePaintIntervals();
-            panelsAtStart = window.panelRefreshCount();
-            window.takePanelTimes();
-            clock.start();
-        });
-        QTimer spin;
-        double angle = 0;
-        spin.setInterval(5);
-        QObject::connect(&spin, &QTimer::timeout, &window, [&] {
-            angle += 0.5;
-            render::CameraState c;
-            c.position = {4.3 * std::sin(angle * M_PI / 180), 1.2, 4.3 * std::cos(angle * M_PI / 180)};
-            window.sphereView()->setCamera(c);
-        });
-        spin.start();
-        QTimer::singleShot(static_cast<int>((3 + benchSeconds) * 1000), &window, [&] {
-            const double seconds = clock.nsecsElapsed() * 1e-9;
-            const auto paints = window.sphereView()->takePaintTimes();
-            const auto intervals = window.sphereView()->takePaintIntervals();
-            const long long panels = window.panelRefreshCount() - panelsAtStart;
-            const auto panelTimes = window.takePanelTimes();
-            const auto& s = window.controller()->scenario();
-            const double fps = paints.size() / seconds, hz = panels / seconds;
-            std::printf(
-                "scenario: n=%d d=%d H=%d kernel=%s, window %dx%d, caps: view %.0f fps, panels %.0f Hz\n",
-                s.n, s.d, s.heads.count, std::string(core::toString(s.kernel)).c_str(), window.width(),
-                window.height(), options.viewFps, options.panelHz);
-            std::printf(
-                "view: %zu frames in %.1f s; render+blit median %.1f ms, p95 %.1f ms; frame interval median "
-                "%.1f ms, "
-                "p95 %.1f ms\n",
-                paints.size(), seconds, percentile(paints, 0.5), percentile(paints, 0.95),
-                percentile(intervals, 0.5), percentile(intervals, 0.95));
-            std::printf(
-                "panels: %lld refreshes with new data in %.1f s; data update (all four panels) median %.1f "
-                "ms, "
-                "p95 %.1f ms; "
-                "simulation %.1f steps/s\n",
-                panels, seconds, percentile(panelTimes, 0.5), percentile(panelTimes, 0.95),
-                window.stepsPerSecond());
-            // QCustomPlot replots are queued; their own timer gives the drawing cost (average of recent
-            // replots).
-            double replot = 0;
-            const auto plots = window.findChildren<QCustomPlot*>();
-            for (QCustomPlot* p : plots) replot += p->replotTime(true);
-            std::printf("panels: %lld plots, average replot time summed over all plots %.1f ms\n",
-                        static_cast<long long>(plots.size()), replot);
-            std::printf("headline: view_fps=%.1f panels_hz=%.1f at n=%d d=%d H=%d\n", fps, hz, s.n, s.d,
-                        s.heads.count);
-            std::fflush(stdout);
-            window.close();
-            app.exit(0);
         });
         return app.exec();
     }

@@ -1,5 +1,6 @@
 #include "ui/ParameterPanel.h"
 
+#include "render/RenderOptions.h"
 #include "ui/MatrixEditorDialog.h"
 
 #include <QAbstractScrollArea>
@@ -195,16 +196,15 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
     auto* display = new QGroupBox(tr("Display"), this);
     auto* df = new QFormLayout(display);
     m_colour = new QComboBox(display);
-    m_colour->addItem(tr("token index"), static_cast<int>(render::ColourMode::Index));
-    m_colour->addItem(tr("cluster"), static_cast<int>(render::ColourMode::Cluster));
-    m_colour->addItem(tr("dominant head"), static_cast<int>(render::ColourMode::DominantHead));
-    m_colour->addItem(tr("attention entropy"), static_cast<int>(render::ColourMode::Entropy));
-    m_colour->addItem(tr("radial shadow"), static_cast<int>(render::ColourMode::RadialShadow));
+    for (const auto& mode : render::colourModes())
+        m_colour->addItem(QString::fromLatin1(mode.label.data(), static_cast<qsizetype>(mode.label.size())),
+                          static_cast<int>(mode.mode));
     m_colour->setToolTip(
         tr("Token colours: index; cluster (G_ij ≥ 1 − τ); dominant head argmax_h |u_i^h|;\n"
            "entropy (1/H) Σ_h S_i^h on [0, log n]; radial shadow Σ_h r_i^h (render::diverging, symmetric "
            "range)."));
-    m_trail = intBox(display, 0, 200, tr("Trail length in decimated samples per token (0: no trails)."));
+    m_trail = intBox(display, 0, render::kTrailMax,
+                     tr("Trail length in decimated samples per token (0: no trails)."));
     m_pointSize = realBox(display, 2, 40, 1, 1, tr("Token size in pixels at 1080 pixels of view height."));
     m_shell = new QCheckBox(tr("translucent sphere"), display);
     m_shell->setToolTip(tr("Show the unit sphere S² as a translucent shell."));

@@ -1,0 +1,26 @@
+#pragma once
+// The progress bar of the long commands (run, render) on stderr: "label [#####.....] 42%  detail  ETA 3s",
+// redrawn at most ten times a second, and only when enabled (the commands enable it on a terminal).
+#include <chrono>
+#include <string>
+
+namespace attnsphere::app {
+
+class ProgressBar {
+public:
+    ProgressBar(std::string label, bool enabled);
+    // `fraction` done in [0, 1]; `detail` follows the percentage. `force` draws even within 100 ms.
+    void update(double fraction, const std::string& detail, bool force = false);
+    // Ends the bar's line (if one was drawn).
+    void finish();
+    // Seconds since construction.
+    double seconds() const;
+
+private:
+    std::string m_label;
+    bool m_enabled;
+    bool m_drawn = false;
+    std::chrono::steady_clock::time_point m_start, m_last{};
+};
+
+}  // namespace attnsphere::app
