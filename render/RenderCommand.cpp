@@ -69,6 +69,7 @@ struct RenderOptions {
     double pointSize = 0;
     int crf = -1;     // format default
     int threads = 0;  // all cores
+    bool quiet = false;
     QString exportDir;
     std::vector<std::string> commandLine;  // for metadata.json
 };
@@ -101,7 +102,7 @@ const app::CommandSpec& spec() {
              "into each frame (exclusive with --steps-per-frame)")
              .in({0, 1e6, true, false}),
          cameraOption(), transparentOption(), overlayOption(), titleOption(), panelsOption(), colourOption(),
-         trailOption(), pointSizeOption(), crfOption(), app::threadsOption(),
+         trailOption(), pointSizeOption(), crfOption(), app::threadsOption(), app::quietOption(),
          OptionSpec("--session", "FILE", OptionKind::Text,
                     "re-render a session saved by the GUI (scenario + timeline + camera)"),
          OptionSpec("--export", "DIR", OptionKind::Text,
@@ -163,6 +164,7 @@ std::optional<RenderOptions> parseOptions(const std::vector<std::string>& args) 
     if (p.has("--crf")) o.crf = static_cast<int>(p.integer("--crf"));
     o.exportDir = QString::fromStdString(p.text("--export"));
     if (p.has("--threads")) o.threads = static_cast<int>(p.integer("--threads"));
+    o.quiet = p.has("--quiet");
     VideoEncoder::validate({o.out, o.size.width(), o.size.height(), o.fps, o.transparent, o.crf});
     return o;
 }
@@ -353,7 +355,7 @@ int render(const RenderOptions& o) {
     VideoEncoder encoder;
     encoder.open({o.out, o.size.width(), o.size.height(), o.fps, o.transparent, o.crf});
 
-    app::ProgressBar progress("render", ::isatty(2) == 1);
+    app::ProgressBar progress("render", !o.quiet && ::isatty(2) == 1);
     CameraState baseCamera;
     const double t0 = sim().time();
     long done = 0;
@@ -445,8 +447,9 @@ int render(const RenderOptions& o) {
     }
     encoder.finish();
     if (data) data->commit();
-    std::printf("wrote %s: %ld frames, %dx%d, %g fps, t %.3g to %.3g, in %.1f s\n", qPrintable(outName), done,
-                o.size.width(), o.size.height(), o.fps, t0, sim().time(), progress.seconds());
+    if (!o.quiet)
+        std::printf("wrote %s: %ld frames, %dx%d, %g fps, t %.3g to %.3g, in %.1f s\n", qPrintable(outName),
+                    done, o.size.width(), o.size.height(), o.fps, t0, sim().time(), progress.seconds());
     return 0;
 }
 
