@@ -72,7 +72,7 @@ OptionSpec trailOption() {
 OptionSpec pointSizeOption() {
     return OptionSpec("--point-size", "PX", OptionKind::Number,
                       "token size in pixels at 1080 lines, scaled with the height")
-        .in({1, 100})
+        .in({kPointSizeMin, kPointSizeMax})
         .byDefault("12");
 }
 

@@ -23,6 +23,8 @@ std::optional<ColourMode> colourModeFromString(std::string_view name);
 
 // Trail length in (decimated) frames per token: [0, kTrailMax], for --trail and the GUI's spin box.
 constexpr int kTrailMax = 500;
+// Token size in pixels at 1080 lines of view: [kPointSizeMin, kPointSizeMax], for --point-size and the GUI.
+constexpr double kPointSizeMin = 1, kPointSizeMax = 100;
 
 app::OptionSpec sizeOption();
 app::OptionSpec fpsOption();

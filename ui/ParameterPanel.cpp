@@ -205,7 +205,8 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
            "range)."));
     m_trail = intBox(display, 0, render::kTrailMax,
                      tr("Trail length in decimated samples per token (0: no trails)."));
-    m_pointSize = realBox(display, 2, 40, 1, 1, tr("Token size in pixels at 1080 pixels of view height."));
+    m_pointSize = realBox(display, render::kPointSizeMin, render::kPointSizeMax, 1, 1,
+                          tr("Token size in pixels at 1080 pixels of view height."));
     m_shell = new QCheckBox(tr("translucent sphere"), display);
     m_shell->setToolTip(tr("Show the unit sphere S² as a translucent shell."));
     m_grid = new QCheckBox(tr("latitude/longitude grid"), display);
