@@ -4,6 +4,7 @@
 #include "core/Model.h"
 
 #include <cstdint>
+#include <string>
 #include <vector>
 
 namespace attnsphere::core {
@@ -46,6 +47,12 @@ struct Frame {
     double t = 0;
     int n = 0, d = 0, H = 0;
     Matrix positions;  // d × n
+    // What the frame was computed with, so that a consumer draws it without asking the simulation:
+    // heads are in the model's order (head h is colour h), beta is the shared one.
+    Geometry geometry = Geometry::Sphere;
+    KernelKind kernel = KernelKind::Softmax;
+    double beta = 1.0;
+    std::string scenarioName;
 
     bool hasObservables = false;
     std::vector<HeadObservables> heads;
@@ -65,7 +72,8 @@ struct Frame {
     double maxNormDrift = 0;       // max_i | |x_i| - 1 | (sphere geometry; 0 for flat)
     double maxRadialVelocity = 0;  // max_i |<x_i, dx_i/dt>|
     bool finite = true;            // no NaN/Inf in positions
-    bool signedKernel = false;     // the kernel has negative weights (attention = positive part)
+    // The kernel has negative weights (attention = positive part).
+    bool signedKernel() const { return isSigned(kernel); }
     // Step-size check: max_i |dx_i/dt| * dt for the step the simulation uses (radians on the sphere; flat
     // geometry: relative to |x_i|); above kStepAngleBound the integration jumps across the sphere.
     // suggestedDt brings it to the bound (0 when the current dt is fine). Filled by Simulation::makeFrame.

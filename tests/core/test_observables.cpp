@@ -64,7 +64,7 @@ int checkAttentionRows(const Frame& f) {
                 return -1;
             }
         }
-        if (f.signedKernel) {
+        if (f.signedKernel()) {
             if (o.signedAttention.rows() != o.attention.rows()) return -1;
             for (Eigen::Index i = 0; i < o.signedAttention.rows(); ++i) {
                 const double sum = o.signedAttention.row(i).cast<double>().cwiseAbs().sum();
@@ -119,6 +119,7 @@ private slots:
     void effectiveDimension();
     void attentionMatrixRowsAndBlockAverage();
     void healthObservables();
+    void frameDescribesItself();
     void signedKernelAttentionIsPositivePart();
     void lightningPresetAttentionIsADistribution();
     void expEnergyBeyondExpRangeStaysFinite();
@@ -470,6 +471,33 @@ void TestObservables::healthObservables() {
     QVERIFY(!bad.hasObservables);
 }
 
+// A frame names what it was computed with (scenario, geometry, kernel, shared beta, heads), also after
+// the model is edited between steps.
+void TestObservables::frameDescribesItself() {
+    Scenario s = gradientScenario(12, 3, 2, 1.5, Geometry::Flat, 4);
+    s.name = "self-describing";
+    Simulation sim(s);
+    Frame f = sim.makeFrame();
+    QCOMPARE(f.scenarioName, std::string("self-describing"));
+    QVERIFY(f.geometry == Geometry::Flat);
+    QVERIFY(f.kernel == KernelKind::Exp);
+    QCOMPARE(f.beta, 1.5);
+    QCOMPARE(f.H, 2);
+    QVERIFY(!f.signedKernel());
+    Model m = sim.model();
+    m.kernel = KernelKind::Linear;
+    m.beta = 0.25;
+    m.heads.pop_back();
+    sim.setModel(m);
+    sim.step();
+    f = sim.makeFrame();
+    QCOMPARE(f.scenarioName, std::string("self-describing"));
+    QVERIFY(f.kernel == KernelKind::Linear);
+    QCOMPARE(f.beta, 0.25);
+    QCOMPARE(f.H, 1);
+    QVERIFY(f.signedKernel());
+}
+
 void TestObservables::signedKernelAttentionIsPositivePart() {
     // Random linear-kernel configurations: P is the positive part of kappa, renormalised per row; the signed
     // view is kappa / sum |kappa|; both against a plain reference, at full size and block-averaged.
@@ -478,7 +506,7 @@ void TestObservables::signedKernelAttentionIsPositivePart() {
         const int n = 17;
         const Matrix X = randomSpherePoints(n, 4, seed + 50);
         const Frame f = computeFrame(m, X, 0, 0, FrameOptions{});
-        QVERIFY(f.signedKernel);
+        QVERIFY(f.signedKernel());
         QVERIFY(checkAttentionRows(f) >= 0);
         for (int h = 0; h < 3; ++h) {
             const HeadObservables& o = f.heads[h];
@@ -525,7 +553,7 @@ void TestObservables::signedKernelAttentionIsPositivePart() {
     // Kernels without negative weights have no signed view.
     const Frame soft = computeFrame(randomModel(4, 2, KernelKind::Softmax, 1.0, 3),
                                     randomSpherePoints(9, 4, 4), 0, 0, FrameOptions{});
-    QVERIFY(!soft.signedKernel);
+    QVERIFY(!soft.signedKernel());
     QVERIFY(checkAttentionRows(soft) == 0);
     for (KernelKind k : {KernelKind::Softmax, KernelKind::Exp, KernelKind::ReluNormalised, KernelKind::Relu,
                          KernelKind::Sigmoid})
@@ -541,7 +569,7 @@ void TestObservables::lightningPresetAttentionIsADistribution() {
     QVERIFY(checkAttentionRows(f) >= 0);
     sim.stepUntil(s.tEnd);
     f = sim.makeFrame();
-    QVERIFY(f.signedKernel);
+    QVERIFY(f.signedKernel());
     QVERIFY(checkAttentionRows(f) >= 0);
     // Two antipodal clusters: a token attends (positive part) to its own cluster only, uniformly.
     const HeadObservables& o = f.heads[0];
