@@ -75,7 +75,8 @@ private:
     std::array<struct sigaction, 3> m_previous{};
 };
 
-const char* const kHelp = R"(attnsphere - transformer self-attention as particles on the unit sphere
+const char* const kHelpBeforeKernels =
+    R"(attnsphere - transformer self-attention as particles on the unit sphere
 
 Usage:
   attnsphere                                   open the main window on the default scenario
@@ -119,8 +120,12 @@ presets: list the built-in scenarios (name and one-line description). A preset n
 
 theory: predictions of the equiangular model (doc/MODEL.md §8): all tokens at pairwise cosine rho,
   scalar heads M_h = a_h I, V_h = b_h I. Lists are comma-separated; heads are A:B pairs
-  (A alone means B = A). Kernels: softmax (SA), exp (USA), relu, relu-unnormalised, linear, sigmoid.
-  theory clustering-time  T(rho0 -> rho1) = integral drho / F(rho) for a list of beta
+  (A alone means B = A). Kernels (a scenario's "kernel", theory's --kernel):
+)";
+
+// The rest of the help, after the kernel list that helpText() inserts from the kernel table.
+const char* const kHelpAfterKernels =
+    R"(  theory clustering-time  T(rho0 -> rho1) = integral drho / F(rho) for a list of beta
       --n N (32)  --rho0 R (0)  --rho1 R (0.999)  --beta LIST (0.5,1,2,4,6,9)
       --kernel K|all (all: softmax and exp)  --heads LIST (1:1)
   theory superadditivity  kappa_12 / (kappa_1 + kappa_2) with kappa = 1/T, two gradient-case heads
@@ -145,6 +150,16 @@ Exit codes: 0 success, 1 runtime failure (e.g. a numerical overflow: the message
 and column of a malformed file), 128 + signal when stopped by a signal: 130 SIGINT (Ctrl-C),
 143 SIGTERM, 129 SIGHUP (run leaves no output; render finalises the frames rendered so far).
 )";
+
+std::string helpText() {
+    std::string text = kHelpBeforeKernels;
+    for (const core::KernelInfo& k : core::kernelTable()) {
+        std::string name(k.name);
+        name.resize(std::max<std::size_t>(name.size() + 2, 20), ' ');
+        text += "      " + name + std::string(k.description) + "\n";
+    }
+    return text + kHelpAfterKernels;
+}
 
 // ---- option parsing --------------------------------------------------------------------------
 
@@ -701,7 +716,7 @@ int runCommandLine(int argc, char** argv) {
     const std::vector<std::string> rest(all.begin() + std::min<std::ptrdiff_t>(2, argc), all.end());
     try {
         if (command == "--help" || command == "-h" || command == "help") {
-            std::fputs(kHelp, stdout);
+            std::fputs(helpText().c_str(), stdout);
             return kExitOk;
         }
         if (command == "--version") {
@@ -710,7 +725,7 @@ int runCommandLine(int argc, char** argv) {
         }
         for (const auto& arg : rest)
             if (arg == "--help" || arg == "-h") {
-                std::fputs(kHelp, stdout);
+                std::fputs(helpText().c_str(), stdout);
                 return kExitOk;
             }
         if (command == "run") return runCommand(rest, all);
