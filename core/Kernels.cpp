@@ -1,6 +1,7 @@
 #include "core/Kernels.h"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 
 namespace attnsphere::core {

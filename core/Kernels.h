@@ -5,7 +5,6 @@
 // AttentionKernel.cpp (their switches have no default, so the compiler names a missing case), tests, docs.
 #include "core/Names.h"
 
-#include <array>
 #include <span>
 #include <string_view>
 
