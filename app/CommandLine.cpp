@@ -7,6 +7,7 @@
 #include "app/ProgressBar.h"
 #include "core/EquiangularTheory.h"
 #include "core/Errors.h"
+#include "core/Kernels.h"
 #include "core/RunExport.h"
 #include "core/Scenario.h"
 #include "core/Simulation.h"
@@ -516,10 +517,20 @@ const std::vector<Topic>& topics() {
     return list;
 }
 
-const char* const kTheoryIntro =
-    "Predictions of the equiangular model (doc/MODEL.md §8): all tokens at pairwise cosine\n"
-    "rho, scalar heads M_h = a_h I, V_h = b_h I. Lists are comma-separated; heads are A:B pairs\n"
-    "(A alone means B = A). Kernels: softmax (SA), exp (USA), relu, relu-unnormalised, linear, sigmoid.\n";
+// The theory's introduction; its kernel list (a scenario's "kernel", theory's --kernel) comes from the
+// kernel table, one line per kernel with its description.
+std::string theoryIntro() {
+    std::string text =
+        "Predictions of the equiangular model (doc/MODEL.md §8): all tokens at pairwise cosine\n"
+        "rho, scalar heads M_h = a_h I, V_h = b_h I. Lists are comma-separated; heads are A:B pairs\n"
+        "(A alone means B = A). Kernels (a scenario's \"kernel\", theory's --kernel):\n";
+    for (const core::KernelInfo& k : core::kernelTable()) {
+        std::string name(k.name);
+        name.resize(std::max<std::size_t>(name.size() + 2, 20), ' ');
+        text += "    " + name + std::string(k.description) + "\n";
+    }
+    return text;
+}
 
 std::string topicNames() {
     std::string names;
@@ -542,10 +553,10 @@ int theoryCommand(const std::vector<std::string>& args) {
     const std::string names = topicNames();
     if (args.empty() || args.front() == "--help" || args.front() == "-h") {
         if (args.empty()) usage("missing TOPIC (one of " + names + ")");
-        std::fputs(("Usage: attnsphere theory TOPIC [options]\n\n" + std::string(kTheoryIntro) +
-                    "\nTopics:\n" + topicsHelp(2))
-                       .c_str(),
-                   stdout);
+        std::fputs(
+            ("Usage: attnsphere theory TOPIC [options]\n\n" + theoryIntro() + "\nTopics:\n" + topicsHelp(2))
+                .c_str(),
+            stdout);
         return kExitOk;
     }
     for (const auto& t : topics()) {
@@ -586,7 +597,7 @@ std::string overviewHelp(const CommandSpec& gui, const CommandSpec& render) {
     line.back() = '.';
     out += line + "\n  Details: attnsphere render --help\n";
     out += "\npresets: " + presetsSpec().description;
-    out += "\ntheory: " + std::string(kTheoryIntro) + topicsHelp(2);
+    out += "\ntheory: " + theoryIntro() + topicsHelp(2);
     out += "\n" + exitCodesHelp("run leaves no output; render finalises the frames rendered so far");
     return out;
 }

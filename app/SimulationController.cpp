@@ -133,7 +133,7 @@ void SimulationController::recordFrameConsumed() {
     m_recordDelivered.pop_front();
 }
 
-void SimulationController::recordCamera(const core::SessionCamera& camera) {
+void SimulationController::recordCamera(const core::Camera& camera) {
     post([camera](SimulationWorker& w) { w.recordCamera(camera); });
 }
 void SimulationController::saveSession(const QString& path) {

@@ -43,7 +43,7 @@ public slots:
     void setLoop(bool loop);                   // at t_end: pause (false) or start again from t = 0
     void setThreads(int threads);
     void exportData(const QString& directory, const QStringList& arguments);
-    void recordCamera(const attnsphere::core::SessionCamera& camera);
+    void recordCamera(const attnsphere::core::Camera& camera);
     void saveSession(const QString& path);
     void setRecording(int everySteps);  // 0 stops; see SimulationWorker::setRecording
     // The recorder took a frame from recordFrame (lets the worker step on).

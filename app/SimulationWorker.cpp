@@ -408,7 +408,7 @@ void SimulationWorker::emitRecordFrameIfDue() {
     });
 }
 
-void SimulationWorker::recordCamera(const core::SessionCamera& camera) {
+void SimulationWorker::recordCamera(const core::Camera& camera) {
     m_session.recordCamera(m_sim->stepCount(), camera);
 }
 

@@ -163,7 +163,7 @@ public:
     // SimulationController::recordFrame; 0 stops.
     void setRecording(int everySteps);
     // Session recording (core/Session.h): every edit is logged with its step; camera keys come from the GUI.
-    void recordCamera(const core::SessionCamera& camera);
+    void recordCamera(const core::Camera& camera);
     void saveSession(const std::string& path);
 
 private:

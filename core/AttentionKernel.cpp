@@ -246,6 +246,7 @@ bool attendQueries(const HeadOperands& op, int i0, const double* X, int q, doubl
                    double& maxScore) {
     const int n = op.n, d = op.d;
     const double bias = op.sigmoidBias;
+    const bool exponential = kernelInfo(op.kernel).exponential, normalised = isNormalised(op.kernel);
     double* s = scratch;
     // Column pointers of the keys and values (on the stack for the usual small d).
     constexpr int kMaxColumns = 64;
@@ -283,7 +284,7 @@ bool attendQueries(const HeadOperands& op, int i0, const double* X, int q, doubl
         bool done = false;
         if (d <= kMaxFused) {
             double bound = 0, diagonal = 0;
-            if (op.kernel == KernelKind::Softmax || op.kernel == KernelKind::Exp) {
+            if (exponential) {
                 for (int k = 0; k < d; ++k) {
                     double qk = 0;
                     for (int r = 0; r < d; ++r)
@@ -360,7 +361,7 @@ bool attendQueries(const HeadOperands& op, int i0, const double* X, int q, doubl
             for (int r = g; r < d; r += 4) reduceValuesAny(std::min(4, d - r), v + r, s, n, a + r);
         }
         double scale = 1.0;
-        if (isNormalised(op.kernel)) scale = z > 0 ? 1.0 / z : 0.0;  // a row without mass contributes 0
+        if (normalised) scale = z > 0 ? 1.0 / z : 0.0;  // a row without mass contributes 0
         double* o = out + static_cast<std::ptrdiff_t>(c) * d;
         for (int r = 0; r < d; ++r) o[r] += scale * a[r];
     }
@@ -520,7 +521,8 @@ RowObservables observeQuery(const ObserveOperands& op, const double* x, const do
         }
     }
     RowObservables out;
-    if (op.kernel == KernelKind::Softmax || op.kernel == KernelKind::Exp) {
+    const KernelInfo& kernel = kernelInfo(op.kernel);
+    if (kernel.exponential) {
         // e_j = e^{s_j - m}: P = e/z, S = log z - sum P (s - m); kappa = Phi = e^m e_j, reported as
         // e_j sums with logScale m so that the caller decides whether e^m fits.
         const double m = rowMax(s, n);
@@ -545,11 +547,11 @@ RowObservables observeQuery(const ObserveOperands& op, const double* x, const do
         }
         return out;
     }
-    // Signed kernels (linear): the dynamics use kappa as it is; the attention shown is its positive part.
+    // The other kernels: the dynamics use kappa as it is; a signed kernel's attention is its positive part.
     double potential = 0, positive = 0, absolute = 0, rated = 0;
     for (int j = 0; j < n; ++j) {
-        const double K = kernelValue(op.kernel, s[j], op.sigmoidBias);
-        potential += kernelPotential(op.kernel, s[j], op.sigmoidBias);
+        const double K = kernel.kappa(s[j], op.sigmoidBias);
+        potential += kernel.potential(s[j], op.sigmoidBias);
         positive += K > 0 ? K : 0.0;
         absolute += std::abs(K);
         rated += K * c[j];

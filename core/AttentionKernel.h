@@ -18,16 +18,10 @@ inline int queryBlockSize(int n) {
     return std::clamp(16384 / std::max(n, 1), 4, 32);
 }
 
-// The 1/N_i factor that does not depend on the row: 1/n for the unnormalised kernels, 1 otherwise.
+// The 1/N_i factor that does not depend on the row: 1/n for kernels divided by n, 1 otherwise (the row
+// sum of the normalised kernels is applied per row).
 inline double constantNormaliser(KernelKind kernel, int n) {
-    switch (kernel) {
-        case KernelKind::Exp:
-        case KernelKind::Relu:
-        case KernelKind::Sigmoid:
-            return 1.0 / n;
-        default:
-            return 1.0;
-    }
+    return kernelInfo(kernel).normalisation == Normalisation::ByN ? 1.0 / n : 1.0;
 }
 
 // One head's operands: keys = (beta_h M_h X)^T and values = (alpha_h / N) (V_h X)^T, both n × d

@@ -30,7 +30,7 @@ std::string numericalRemedy(const Model& model, const Matrix& X) {
     if (model.geometry == Geometry::Flat && X.allFinite() && X.cwiseAbs().maxCoeff() > kFlatRunaway)
         return "the flat geometry's norms grow without bound; shorten t_end, weaken V or beta, or use the "
                "sphere geometry";
-    if (model.kernel == KernelKind::Softmax || model.kernel == KernelKind::Exp)
+    if (kernelInfo(model.kernel).exponential)
         return "the weights e^{s_ij} exceed the double range; reduce beta or the score matrix entries "
                "(s_ij = beta <x_i, M x_j> beyond about 700 overflows)";
     return "reduce beta, the matrix entries or dt";
@@ -105,12 +105,12 @@ void VelocityField::accumulate(const Model& model, const Matrix& X, std::vector<
     for (int h = 0; h < H; ++h) {
         const Matrix& M = model.heads[static_cast<std::size_t>(h)].M;
         bool tiled = d <= detail::kMaxSymmetricDim && M == M.transpose();
-        if (tiled && (model.kernel == KernelKind::Softmax || model.kernel == KernelKind::Exp)) {
+        if (tiled && kernelInfo(model.kernel).exponential) {
             // Row i of the keys is beta M x_i: |.| maxNorm bounds row i's scores, <., x_i> is s_ii.
             const Eigen::ArrayXd bound = m_keys[h].rowwise().norm().array() * maxNorm;
             const Eigen::ArrayXd diagonal = (m_keys[h].array() * X.transpose().array()).rowwise().sum();
             const double shift = bound.maxCoeff();
-            if (model.kernel == KernelKind::Softmax) {
+            if (isNormalised(model.kernel)) {
                 // One shift for all rows: every row keeps a weight >= e^-600 (no underflow to 0).
                 tiled = shift - diagonal.minCoeff() < 600.0;
                 shifts[h] = shift;

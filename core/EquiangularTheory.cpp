@@ -1,6 +1,6 @@
-// Equiangular theory (doc/MODEL.md §8). The kernel is evaluated here directly rather than through
-// the dynamics code so that tests comparing simulations against these predictions compare two
-// independent implementations.
+// Equiangular theory (doc/MODEL.md §8). Kernel values come from the kernel table, but the rates are
+// closed forms evaluated here rather than through the dynamics code, so that tests comparing simulations
+// against these predictions compare two independent implementations.
 #include "core/EquiangularTheory.h"
 
 #include "core/Errors.h"
@@ -17,29 +17,11 @@ namespace {
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
 
-double kappaDerivative(KernelKind k, double s, double bias) {
-    switch (k) {
-        case KernelKind::Softmax:
-        case KernelKind::Exp:
-            return std::exp(s);
-        case KernelKind::ReluNormalised:
-        case KernelKind::Relu:
-            return s > 0 ? 1.0 : 0.0;
-        case KernelKind::Linear:
-            return 1.0;
-        case KernelKind::Sigmoid: {
-            const double sig = 1.0 / (1.0 + std::exp(-(s + bias)));
-            return sig * (1.0 - sig);
-        }
-    }
-    return 0.0;
-}
-
 // Off-diagonal attention weight of a normalised kernel, kappa(beta a rho) / (kappa(beta a) + (n-1) kappa(beta
 // a rho)).
 double normalisedWeight(const EquiangularSetup& s, double a, double rho) {
     const double x = s.beta * a;
-    if (s.kernel == KernelKind::Softmax)
+    if (kernelInfo(s.kernel).exponential)
         return 1.0 / (std::exp(x * (1.0 - rho)) + (s.n - 1));  // overflow-safe form
     const double self = kernelValue(s.kernel, x, s.sigmoidBias),
                  other = kernelValue(s.kernel, x * rho, s.sigmoidBias);
@@ -124,8 +106,8 @@ double rate(const EquiangularSetup& s, double rho) {
         else
             sum += h.b * kernelValue(s.kernel, s.beta * h.a * rho, s.sigmoidBias);
     }
-    // N = Z (normalised), n (exp, ReLU, sigmoid) or 1 (linear, doc/MODEL.md §2).
-    const bool divideByN = !isNormalised(s.kernel) && s.kernel != KernelKind::Linear;
+    // N = Z (normalised: inside the weight), n or 1 (doc/MODEL.md §2).
+    const bool divideByN = kernelInfo(s.kernel).normalisation == Normalisation::ByN;
     return (divideByN ? 2.0 / s.n : 2.0) * geometric * sum;
 }
 
@@ -180,13 +162,20 @@ double linearRateAtOne(const EquiangularSetup& s) {
     checkSetup(s);
     // F(rho) = (1 - rho) g(rho), so d(1-rho)/dt = -g(1) (1-rho) to first order: lambda = g(1).
     double sum = 0;
+    const KernelInfo& kernel = kernelInfo(s.kernel);
     for (const ScalarHead& h : s.heads) {
-        if (isNormalised(s.kernel)) {
-            const double self = kernelValue(s.kernel, s.beta * h.a, s.sigmoidBias);
-            sum += self > 0 || s.kernel == KernelKind::Softmax ? h.b / s.n : 0.0;
-        } else {
-            const double weight = kernelValue(s.kernel, s.beta * h.a, s.sigmoidBias);
-            sum += h.b * (s.kernel == KernelKind::Linear ? weight : weight / s.n);
+        const double weight = kernel.kappa(s.beta * h.a, s.sigmoidBias);
+        switch (kernel.normalisation) {
+            case Normalisation::RowSum:
+                // e^s is positive even where it underflows to 0.
+                sum += weight > 0 || kernel.exponential ? h.b / s.n : 0.0;
+                break;
+            case Normalisation::ByN:
+                sum += h.b * weight / s.n;
+                break;
+            case Normalisation::None:
+                sum += h.b * weight;
+                break;
         }
     }
     return 2.0 * s.n * sum;
@@ -215,7 +204,7 @@ double entropy(const EquiangularSetup& s, int head, double rho) {
     checkSetup(s);
     const double a = s.heads.at(static_cast<std::size_t>(head)).a, x = s.beta * a;
     const int n = s.n;
-    if (s.kernel == KernelKind::Softmax || s.kernel == KernelKind::Exp) {
+    if (kernelInfo(s.kernel).exponential) {
         // Rows are normalised for entropy (doc/MODEL.md §5); stable form with q = e^{beta a (rho - 1)}.
         const double q = std::exp(x * (rho - 1.0)), z = 1.0 + (n - 1) * q;
         return std::log(z) - x * (n - 1) * q * (rho - 1.0) / z;
@@ -233,7 +222,7 @@ double entropySlope(const EquiangularSetup& s, int head, double rho) {
     checkSetup(s);
     const double a = s.heads.at(static_cast<std::size_t>(head)).a, x = s.beta * a;
     const int n = s.n;
-    if (s.kernel == KernelKind::Softmax || s.kernel == KernelKind::Exp) {
+    if (kernelInfo(s.kernel).exponential) {
         const double p = 1.0 / (1.0 + (n - 1) * std::exp(x * (rho - 1.0)));  // self-weight
         return x * x * p * (1.0 - p) * (1.0 - rho);
     }
@@ -242,7 +231,7 @@ double entropySlope(const EquiangularSetup& s, int head, double rho) {
                  other = std::max(0.0, kernelValue(s.kernel, x * rho, s.sigmoidBias));
     if (self <= 0 || other <= 0) return 0.0;  // one side carries all the positive weight: S is constant
     const double z = self + (n - 1) * other;
-    const double dOther = x * kappaDerivative(s.kernel, x * rho, s.sigmoidBias);
+    const double dOther = x * kernelInfo(s.kernel).kappaDerivative(x * rho, s.sigmoidBias);
     const double dp = -self * (n - 1) * dOther / (z * z);
     return -dp * std::log(self / other);
 }

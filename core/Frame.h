@@ -42,18 +42,17 @@ struct FrameOptions {
     double clusterTolerance = 1e-4;  // tau: tokens i, j share a cluster when G_ij >= 1 - tau
 };
 
-// Everything a consumer needs to draw or label it travels with the frame: the model's geometry, shared
-// beta and kernel at this step (they change with edits), the head count (head h is drawn in colour h of
-// the palette) and the scenario's name.
 struct Frame {
     std::int64_t step = 0;
     double t = 0;
     int n = 0, d = 0, H = 0;
     Matrix positions;  // d × n
+    // What the frame was computed with, so that a consumer draws it without asking the simulation:
+    // heads are in the model's order (head h is colour h), beta is the shared one.
     Geometry geometry = Geometry::Sphere;
     KernelKind kernel = KernelKind::Softmax;
-    double beta = 1;           // the model's shared beta (heads may override it, core::Model::headBeta)
-    std::string scenarioName;  // core::Scenario::name
+    double beta = 1.0;
+    std::string scenarioName;
 
     bool hasObservables = false;
     std::vector<HeadObservables> heads;
@@ -73,7 +72,8 @@ struct Frame {
     double maxNormDrift = 0;       // max_i | |x_i| - 1 | (sphere geometry; 0 for flat)
     double maxRadialVelocity = 0;  // max_i |<x_i, dx_i/dt>|
     bool finite = true;            // no NaN/Inf in positions
-    bool signedKernel = false;     // the kernel has negative weights (attention = positive part)
+    // The kernel has negative weights (attention = positive part).
+    bool signedKernel() const { return isSigned(kernel); }
     // Step-size check: max_i |dx_i/dt| * dt for the step the simulation uses (radians on the sphere; flat
     // geometry: relative to |x_i|); above kStepAngleBound the integration jumps across the sphere.
     // suggestedDt brings it to the bound (0 when the current dt is fine). Filled by Simulation::makeFrame.

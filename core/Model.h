@@ -1,6 +1,9 @@
 #pragma once
 // The model of doc/MODEL.md §1–§2: heads, kernel, geometry. Plain data, no behaviour beyond
 // small queries; safe to copy between threads (the worker copies it when the GUI edits it).
+#include "core/Kernels.h"
+#include "core/Names.h"
+
 #include <Eigen/Core>
 
 #include <limits>
@@ -14,9 +17,6 @@ namespace attnsphere::core {
 using Matrix = Eigen::MatrixXd;  // positions are d × n: column i is token x_i (npy (n,d) C-order)
 using Vector = Eigen::VectorXd;
 
-// Attention kernels of doc/MODEL.md §2. "Normalised" kernels divide by the row sum Z_i, the others by n
-// (Linear: no normalisation at all, N = 1, as in lightning attention).
-enum class KernelKind { Softmax, Exp, ReluNormalised, Relu, Linear, Sigmoid };
 enum class Geometry { Sphere, Flat };
 enum class IntegratorKind { Euler, RK4, DormandPrince };
 
@@ -40,23 +40,39 @@ struct Model {
     double headBeta(int h) const;  // per-head beta if set, else beta
 };
 
-bool isNormalised(KernelKind k);
-// The kernel can give negative weights (linear): attention shown is then the positive part,
-// renormalised, beside the signed weights (doc/MODEL.md).
-bool isSigned(KernelKind k);
-// kappa(s) and its antiderivative Phi(s) (energy density, doc/MODEL.md §3).
-double kernelValue(KernelKind k, double s, double sigmoidBias);
-double kernelPotential(KernelKind k, double s, double sigmoidBias);
+template <>
+std::span<const NameEntry<Geometry>> nameTable<Geometry>();
+template <>
+std::span<const NameEntry<IntegratorKind>> nameTable<IntegratorKind>();
 
-std::string_view toString(KernelKind k);
-std::string_view toString(Geometry g);
-std::string_view toString(IntegratorKind k);
-std::optional<KernelKind> kernelFromString(std::string_view s);
-std::optional<Geometry> geometryFromString(std::string_view s);
-std::optional<IntegratorKind> integratorFromString(std::string_view s);
+// Shorthands of nameOf / valueOf / namesOf (core/Names.h) for the model's enums.
+inline std::string_view toString(KernelKind k) {
+    return nameOf(k);
+}
+inline std::string_view toString(Geometry g) {
+    return nameOf(g);
+}
+inline std::string_view toString(IntegratorKind k) {
+    return nameOf(k);
+}
+inline std::optional<KernelKind> kernelFromString(std::string_view s) {
+    return valueOf<KernelKind>(s);
+}
+inline std::optional<Geometry> geometryFromString(std::string_view s) {
+    return valueOf<Geometry>(s);
+}
+inline std::optional<IntegratorKind> integratorFromString(std::string_view s) {
+    return valueOf<IntegratorKind>(s);
+}
 // All names accepted by the *FromString functions, for error messages and menus.
-std::vector<std::string_view> kernelNames();
-std::vector<std::string_view> geometryNames();
-std::vector<std::string_view> integratorNames();
+inline std::vector<std::string_view> kernelNames() {
+    return namesOf<KernelKind>();
+}
+inline std::vector<std::string_view> geometryNames() {
+    return namesOf<Geometry>();
+}
+inline std::vector<std::string_view> integratorNames() {
+    return namesOf<IntegratorKind>();
+}
 
 }  // namespace attnsphere::core

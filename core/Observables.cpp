@@ -182,7 +182,6 @@ Frame computeFrame(const Model& model, const Matrix& X, double t, std::int64_t s
     f.H = model.headCount();
     f.positions = X;
     f.finite = X.allFinite();
-    f.signedKernel = isSigned(model.kernel);
     f.geometry = model.geometry;
     f.kernel = model.kernel;
     f.beta = model.beta;
@@ -222,7 +221,7 @@ Frame computeFrame(const Model& model, const Matrix& X, double t, std::int64_t s
     const int cells = (n + stride - 1) / stride;
     const int block = stride * std::max(1, detail::queryBlockSize(n) / stride);
     const int blocks = (n + block - 1) / block;
-    const bool signedView = options.attention && f.signedKernel;
+    const bool signedView = options.attention && f.signedKernel();
 
     // Per head: keys (beta M X)^T, (M X)^T and (M Xdot)^T, n × d column-major.
     std::vector<Matrix> keys(H), MX(H), MXdot(H);

@@ -244,7 +244,7 @@ nlohmann::json RunExport::metadata(const Scenario& scenario, const RunInfo& info
     m["frames"] = frames;
     m["n"] = n;
     m["d"] = d;
-    m["H"] = H;
+    m["heads"] = H;
     m["files"] = {{kCsv, "one row per published frame; columns described in 'columns'"},
                   {kNpy, "float64 array (frames, n, d): token positions of each published frame"}};
     m["columns"] = columnDescriptions(H);

@@ -45,6 +45,13 @@ enum class HeadsKind {
 enum class ValueKind { SameAsScore, NegativeScore, Identity, Explicit };  // V = M, V = -M, V = I, given
 enum class InitKind { Uniform, Hemisphere, Equiangular, Clusters, Points };
 
+template <>
+std::span<const NameEntry<HeadsKind>> nameTable<HeadsKind>();
+template <>
+std::span<const NameEntry<ValueKind>> nameTable<ValueKind>();
+template <>
+std::span<const NameEntry<InitKind>> nameTable<InitKind>();
+
 struct HeadsSpec {
     HeadsKind kind = HeadsKind::Identity;
     int count = 1;                   // H

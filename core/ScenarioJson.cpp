@@ -1,11 +1,13 @@
 // Scenario JSON: parsing with type checks (fromJson), range checks (validate), serialisation (toJson) and
 // the built-in presets. doc/SCENARIOS.md documents the format; every error names the JSON path.
 #include "core/Errors.h"
+#include "core/JsonRead.h"
 #include "core/Scenario.h"
 
 #include <nlohmann/json.hpp>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cmath>
 #include <cstdio>
@@ -24,23 +26,12 @@ const std::map<std::string, std::string>& embeddedPresets();
 
 namespace {
 
-using nlohmann::json;
+using namespace jsonread;
 
 constexpr const char* kFormat = "attnsphere-scenario";
 constexpr int kVersion = 1;
 
-// Names used in scenario files. They are part of the file format (doc/SCENARIOS.md), so they live here.
-const std::vector<std::pair<KernelKind, std::string>> kKernelNames = {
-    {KernelKind::Softmax, "softmax"},     {KernelKind::Exp, "exp"},
-    {KernelKind::ReluNormalised, "relu"}, {KernelKind::Relu, "relu-unnormalised"},
-    {KernelKind::Linear, "linear"},       {KernelKind::Sigmoid, "sigmoid"}};
-const std::vector<std::pair<Geometry, std::string>> kGeometryNames = {{Geometry::Sphere, "sphere"},
-                                                                      {Geometry::Flat, "flat"}};
-const std::vector<std::pair<IntegratorKind, std::string>> kIntegratorNames = {
-    {IntegratorKind::Euler, "euler"},
-    {IntegratorKind::RK4, "rk4"},
-    {IntegratorKind::DormandPrince, "dopri5"}};
-const std::vector<std::pair<HeadsKind, std::string>> kHeadsNames = {
+constexpr std::array<NameEntry<HeadsKind>, 8> kHeadsNames{{
     {HeadsKind::Identity, "identity"},
     {HeadsKind::Scalar, "scalar"},
     {HeadsKind::Gaussian, "gaussian"},
@@ -48,198 +39,42 @@ const std::vector<std::pair<HeadsKind, std::string>> kHeadsNames = {
     {HeadsKind::Goe, "goe"},
     {HeadsKind::OrthogonalBlocks, "orthogonal-blocks"},
     {HeadsKind::ApproxOrthogonalBlocks, "approx-orthogonal-blocks"},
-    {HeadsKind::Explicit, "explicit"}};
-const std::vector<std::pair<ValueKind, std::string>> kValueNames = {{ValueKind::SameAsScore, "M"},
-                                                                    {ValueKind::NegativeScore, "-M"},
-                                                                    {ValueKind::Identity, "I"},
-                                                                    {ValueKind::Explicit, "explicit"}};
-const std::vector<std::pair<InitKind, std::string>> kInitNames = {{InitKind::Uniform, "uniform"},
-                                                                  {InitKind::Hemisphere, "hemisphere"},
-                                                                  {InitKind::Equiangular, "equiangular"},
-                                                                  {InitKind::Clusters, "clusters"},
-                                                                  {InitKind::Points, "points"}};
+    {HeadsKind::Explicit, "explicit"},
+}};
+constexpr std::array<NameEntry<ValueKind>, 4> kValueNames{{
+    {ValueKind::SameAsScore, "M"},
+    {ValueKind::NegativeScore, "-M"},
+    {ValueKind::Identity, "I"},
+    {ValueKind::Explicit, "explicit"},
+}};
+constexpr std::array<NameEntry<InitKind>, 5> kInitNames{{
+    {InitKind::Uniform, "uniform"},
+    {InitKind::Hemisphere, "hemisphere"},
+    {InitKind::Equiangular, "equiangular"},
+    {InitKind::Clusters, "clusters"},
+    {InitKind::Points, "points"},
+}};
+
+}  // namespace
+
+template <>
+std::span<const NameEntry<HeadsKind>> nameTable<HeadsKind>() {
+    return kHeadsNames;
+}
+template <>
+std::span<const NameEntry<ValueKind>> nameTable<ValueKind>() {
+    return kValueNames;
+}
+template <>
+std::span<const NameEntry<InitKind>> nameTable<InitKind>() {
+    return kInitNames;
+}
+
+namespace {
 
 template <class E>
-const std::string& nameOf(const std::vector<std::pair<E, std::string>>& table, E value) {
-    for (const auto& [v, name] : table)
-        if (v == value) return name;
-    return table.front().second;
-}
-
-// Shortest decimal form that reads back to the same double (for messages).
-std::string fmt(double v) {
-    if (std::isnan(v)) return "nan";
-    if (std::isinf(v)) return v > 0 ? "inf" : "-inf";
-    char buf[40];
-    if (std::floor(v) == v && std::abs(v) < 1e15) {  // integers without exponent: 1000000, not 1e+06
-        std::snprintf(buf, sizeof buf, "%.0f", v);
-        return buf;
-    }
-    for (int precision = 6; precision <= 17; ++precision) {
-        std::snprintf(buf, sizeof buf, "%.*g", precision, v);
-        if (std::strtod(buf, nullptr) == v) break;
-    }
-    return buf;
-}
-
-// A short description of a value for messages. Containers are summarised, never dumped: a value can be
-// arbitrarily large or (when built in code) deeply nested.
-std::string describe(const json& v) {
-    constexpr std::size_t kMax = 60;
-    if (v.is_array()) return "an array of " + std::to_string(v.size()) + (v.size() == 1 ? " item" : " items");
-    if (v.is_object())
-        return "an object with " + std::to_string(v.size()) + (v.size() == 1 ? " key" : " keys");
-    std::string text;
-    if (v.is_string()) {
-        const auto& str = v.get_ref<const std::string&>();
-        text = json(str.size() > kMax ? str.substr(0, kMax) : str)
-                   .dump(-1, ' ', false, json::error_handler_t::replace);
-        if (str.size() > kMax) text.insert(text.size() - 1, "...");
-    } else {
-        text = v.dump();
-    }
-    return text;
-}
-
-std::string child(const std::string& path, const std::string& key) {
-    return path.empty() ? key : path + "." + key;
-}
-std::string index(const std::string& path, std::size_t i) {
-    return path + "[" + std::to_string(i) + "]";
-}
-
-template <class E>
-std::string choices(const std::vector<std::pair<E, std::string>>& table) {
-    std::string out;
-    for (const auto& [v, name] : table) out += (out.empty() ? "\"" : ", \"") + name + "\"";
-    return out;
-}
-
-void requireObject(const json& v, const std::string& path, const std::vector<std::string>& allowed) {
-    if (!v.is_object()) throw ValidationError(path, "must be a JSON object, got " + describe(v));
-    for (const auto& item : v.items()) {
-        if (std::find(allowed.begin(), allowed.end(), item.key()) == allowed.end()) {
-            std::string list;
-            for (const auto& a : allowed) list += (list.empty() ? "" : ", ") + a;
-            // A key that is not a plain name ("", "heads ", control characters) is quoted in the
-            // message and the path stops at its object.
-            const std::string& key = item.key();
-            const bool plain =
-                !key.empty() && key.size() <= 60 && std::all_of(key.begin(), key.end(), [](char c) {
-                    return std::isalnum(static_cast<unsigned char>(c)) || c == '_' || c == '-';
-                });
-            if (!plain)
-                throw ValidationError(
-                    path, "unknown key " + describe(json(key)) + " (allowed " +
-                              (path.empty() ? std::string("at the top level") : "in " + path) + ": " + list +
-                              ")");
-            throw ValidationError(child(path, key),
-                                  "unknown key (allowed " +
-                                      (path.empty() ? std::string("at the top level") : "in " + path) + ": " +
-                                      list + ")");
-        }
-    }
-}
-
-double number(const json& v, const std::string& path) {
-    if (!v.is_number()) throw ValidationError(path, "must be a number, got " + describe(v));
-    const double x = v.get<double>();
-    if (!std::isfinite(x)) throw ValidationError(path, "must be a finite number, got " + fmt(x));
-    return x;
-}
-
-long long integer(const json& v, const std::string& path) {
-    if (v.is_number_unsigned()) {
-        const auto u = v.get<std::uint64_t>();
-        if (u > static_cast<std::uint64_t>(std::numeric_limits<long long>::max()))
-            throw ValidationError(path, "integer too large, got " + describe(v));
-        return static_cast<long long>(u);
-    }
-    if (v.is_number_integer()) return v.get<long long>();
-    if (v.is_number_float()) {
-        const double x = v.get<double>();
-        // Integral doubles below 2^53 are exact; larger ones may have lost digits in the file.
-        if (std::isfinite(x) && std::floor(x) == x && std::abs(x) < 9e15) return static_cast<long long>(x);
-    }
-    throw ValidationError(path, "must be an integer, got " + describe(v));
-}
-
-void checkIntRange(long long v, const std::string& path, long long lo, long long hi) {
-    if (v < lo || v > hi)
-        throw ValidationError(path, "must be an integer in [" + std::to_string(lo) + ", " +
-                                        std::to_string(hi) + "], got " + std::to_string(v));
-}
-
-// Integers stored in an int: the range is checked on the value as written, so that nothing wraps or is
-// clamped before the message names it.
-int smallInteger(const json& v, const std::string& path, long long lo, long long hi) {
-    const long long x = integer(v, path);
-    checkIntRange(x, path, lo, hi);
-    return static_cast<int>(x);
-}
-
-std::string string(const json& v, const std::string& path) {
-    if (!v.is_string()) throw ValidationError(path, "must be a string, got " + describe(v));
-    return v.get<std::string>();
-}
-
-template <class E>
-E enumValue(const json& v, const std::string& path, const std::vector<std::pair<E, std::string>>& table) {
-    const std::string s = string(v, path);
-    for (const auto& [value, name] : table)
-        if (name == s) return value;
-    throw ValidationError(path, "must be one of " + choices(table) + ", got \"" + s + "\"");
-}
-
-std::vector<double> numberList(const json& v, const std::string& path) {
-    if (!v.is_array()) throw ValidationError(path, "must be an array of numbers, got " + describe(v));
-    std::vector<double> out;
-    for (std::size_t i = 0; i < v.size(); ++i) out.push_back(number(v[i], index(path, i)));
-    return out;
-}
-
-// A JSON array of rows -> matrix (rows × cols as written). All rows must have the same length.
-Matrix rowsToMatrix(const json& v, const std::string& path) {
-    if (!v.is_array() || v.empty())
-        throw ValidationError(path,
-                              "must be a non-empty array of rows (arrays of numbers), got " + describe(v));
-    std::size_t cols = 0;
-    for (std::size_t i = 0; i < v.size(); ++i) {
-        if (!v[i].is_array())
-            throw ValidationError(index(path, i), "must be an array of numbers, got " + describe(v[i]));
-        if (i == 0) cols = v[i].size();
-        if (v[i].size() != cols || cols == 0)
-            throw ValidationError(index(path, i), "must have the same non-zero length as " + index(path, 0) +
-                                                      " (" + std::to_string(cols) + "), got " +
-                                                      std::to_string(v[i].size()) + " numbers");
-    }
-    Matrix m(static_cast<Eigen::Index>(v.size()), static_cast<Eigen::Index>(cols));
-    for (std::size_t i = 0; i < v.size(); ++i)
-        for (std::size_t j = 0; j < cols; ++j)
-            m(static_cast<Eigen::Index>(i), static_cast<Eigen::Index>(j)) =
-                number(v[i][j], index(index(path, i), j));
-    return m;
-}
-
-json matrixToRows(const Matrix& m) {
-    json rows = json::array();
-    for (Eigen::Index i = 0; i < m.rows(); ++i) {
-        json row = json::array();
-        for (Eigen::Index j = 0; j < m.cols(); ++j) row.push_back(m(i, j));
-        rows.push_back(row);
-    }
-    return rows;
-}
-
-std::string interval(double lo, double hi, bool loOpen, bool hiOpen) {
-    return std::string(loOpen ? "(" : "[") + fmt(lo) + ", " + fmt(hi) + (hiOpen ? ")" : "]");
-}
-
-void checkRange(double v, const std::string& path, double lo, double hi, bool loOpen = false,
-                bool hiOpen = false) {
-    const bool ok = (loOpen ? v > lo : v >= lo) && (hiOpen ? v < hi : v <= hi);
-    if (!ok)
-        throw ValidationError(path, "must be in " + interval(lo, hi, loOpen, hiOpen) + ", got " + fmt(v));
+std::string nameText(E value) {
+    return std::string(nameOf(value));
 }
 
 // Explicit matrices: d × d, finite, bounded (the exp kernels overflow long before 1e6 anyway).
@@ -307,7 +142,7 @@ void checkJsonShape(const std::string& text) {
 void parseHeads(const json& j, HeadsSpec& h) {
     const std::string p = "heads";
     requireObject(j, p, {"kind", "count", "scale", "eps", "value", "alpha", "beta", "matrices"});
-    if (j.contains("kind")) h.kind = enumValue(j["kind"], child(p, "kind"), kHeadsNames);
+    if (j.contains("kind")) h.kind = enumValue<HeadsKind>(j["kind"], child(p, "kind"));
     if (j.contains("count"))
         h.count = smallInteger(j["count"], child(p, "count"), Limits::headsMin, Limits::headsMax);
     if (j.contains("scale")) {
@@ -316,7 +151,7 @@ void parseHeads(const json& j, HeadsSpec& h) {
                                : std::vector<double>{number(s, child(p, "scale"))};
     }
     if (j.contains("eps")) h.eps = number(j["eps"], child(p, "eps"));
-    if (j.contains("value")) h.value = enumValue(j["value"], child(p, "value"), kValueNames);
+    if (j.contains("value")) h.value = enumValue<ValueKind>(j["value"], child(p, "value"));
     if (j.contains("alpha")) h.alpha = numberList(j["alpha"], child(p, "alpha"));
     if (j.contains("beta")) h.beta = numberList(j["beta"], child(p, "beta"));
     if (j.contains("matrices")) {
@@ -351,12 +186,11 @@ void parseHeads(const json& j, HeadsSpec& h) {
 void parseInit(const json& j, InitSpec& init, int n) {
     const std::string p = "init";
     requireObject(j, p, {"kind", "rho", "clusters", "spread", "points"});
-    if (j.contains("kind")) init.kind = enumValue(j["kind"], child(p, "kind"), kInitNames);
+    if (j.contains("kind")) init.kind = enumValue<InitKind>(j["kind"], child(p, "kind"));
     // Each parameter belongs to one kind; a stray one is most likely a mistake in the file.
     auto onlyFor = [&](const char* key, InitKind kind) {
         if (j.contains(key) && init.kind != kind)
-            throw ValidationError(child(p, key),
-                                  "only allowed when init.kind is \"" + nameOf(kInitNames, kind) + "\"");
+            throw ValidationError(child(p, key), "only allowed when init.kind is \"" + nameText(kind) + "\"");
     };
     onlyFor("rho", InitKind::Equiangular);
     onlyFor("points", InitKind::Points);
@@ -374,11 +208,11 @@ void parseInit(const json& j, InitSpec& init, int n) {
 void parseIntegrator(const json& j, Scenario& s) {
     const std::string p = "integrator";
     if (j.is_string()) {  // shorthand: "integrator": "rk4"
-        s.integrator = enumValue(j, p, kIntegratorNames);
+        s.integrator = enumValue<IntegratorKind>(j, p);
         return;
     }
     requireObject(j, p, {"method", "dt", "tolerance"});
-    if (j.contains("method")) s.integrator = enumValue(j["method"], child(p, "method"), kIntegratorNames);
+    if (j.contains("method")) s.integrator = enumValue<IntegratorKind>(j["method"], child(p, "method"));
     if (j.contains("dt")) s.dt = number(j["dt"], child(p, "dt"));
     if (j.contains("tolerance")) s.tolerance = number(j["tolerance"], child(p, "tolerance"));
 }
@@ -405,12 +239,12 @@ Scenario parseScenario(const json& j) {
     if (j.contains("n")) s.n = smallInteger(j["n"], "n", Limits::nMin, Limits::nMax);
     if (j.contains("d")) s.d = smallInteger(j["d"], "d", Limits::dMin, Limits::dMax);
     if (j.contains("beta")) s.beta = number(j["beta"], "beta");
-    if (j.contains("kernel")) s.kernel = enumValue(j["kernel"], "kernel", kKernelNames);
+    if (j.contains("kernel")) s.kernel = enumValue<KernelKind>(j["kernel"], "kernel");
     if (j.contains("sigmoid_bias")) {
         s.sigmoidBias = number(j["sigmoid_bias"], "sigmoid_bias");
         s.sigmoidBiasSet = true;
     }
-    if (j.contains("geometry")) s.geometry = enumValue(j["geometry"], "geometry", kGeometryNames);
+    if (j.contains("geometry")) s.geometry = enumValue<Geometry>(j["geometry"], "geometry");
     if (j.contains("integrator")) parseIntegrator(j["integrator"], s);
     if (j.contains("t_end")) s.tEnd = number(j["t_end"], "t_end");
     if (j.contains("publish_every"))
@@ -496,24 +330,23 @@ json Scenario::toJson() const {
     j["n"] = n;
     j["d"] = d;
     j["beta"] = beta;
-    j["kernel"] = nameOf(kKernelNames, kernel);
+    j["kernel"] = nameText(kernel);
     if (sigmoidBiasSet) j["sigmoid_bias"] = sigmoidBias;
-    j["geometry"] = nameOf(kGeometryNames, geometry);
-    j["integrator"] = {
-        {"method", nameOf(kIntegratorNames, integrator)}, {"dt", dt}, {"tolerance", tolerance}};
+    j["geometry"] = nameText(geometry);
+    j["integrator"] = {{"method", nameText(integrator)}, {"dt", dt}, {"tolerance", tolerance}};
     j["t_end"] = tEnd;
     j["publish_every"] = publishEvery;
     j["seed"] = seed;
 
     json h;
-    h["kind"] = nameOf(kHeadsNames, heads.kind);
+    h["kind"] = nameText(heads.kind);
     h["count"] = heads.count;
     if (heads.scale.size() == 1)
         h["scale"] = heads.scale.front();
     else
         h["scale"] = heads.scale;
     if (heads.kind == HeadsKind::ApproxOrthogonalBlocks || heads.eps != 0.0) h["eps"] = heads.eps;
-    h["value"] = nameOf(kValueNames, heads.value);
+    h["value"] = nameText(heads.value);
     if (!heads.alpha.empty()) h["alpha"] = heads.alpha;
     if (!heads.beta.empty()) h["beta"] = heads.beta;
     if (heads.kind == HeadsKind::Explicit || heads.value == ValueKind::Explicit) {
@@ -530,7 +363,7 @@ json Scenario::toJson() const {
     j["heads"] = h;
 
     json i;
-    i["kind"] = nameOf(kInitNames, init.kind);
+    i["kind"] = nameText(init.kind);
     switch (init.kind) {
         case InitKind::Equiangular:
             i["rho"] = init.rho;
@@ -583,8 +416,8 @@ void Scenario::validate() const {
     if ((heads.kind == HeadsKind::OrthogonalBlocks || heads.kind == HeadsKind::ApproxOrthogonalBlocks) &&
         d < H)
         throw ValidationError("d", "must be >= heads.count = " + countText + " for heads.kind \"" +
-                                       nameOf(kHeadsNames, heads.kind) +
-                                       "\" (one coordinate block per head), got " + std::to_string(d));
+                                       nameText(heads.kind) + "\" (one coordinate block per head), got " +
+                                       std::to_string(d));
     const bool explicitM = heads.kind == HeadsKind::Explicit, explicitV = heads.value == ValueKind::Explicit;
     if (!explicitM && !heads.explicitM.empty())
         throw ValidationError("heads.matrices",
@@ -642,7 +475,7 @@ void Scenario::validate() const {
 void validateModel(const Model& model, const std::string& path) {
     const std::string p = path.empty() ? path : path + ".";
     checkBeta(model.beta, p + "beta");
-    checkSigmoidBias(model.sigmoidBias, p + "sigmoidBias");
+    checkSigmoidBias(model.sigmoidBias, p + "sigmoid_bias");
     const auto H = static_cast<long long>(model.heads.size());
     if (H < Limits::headsMin || H > Limits::headsMax)
         throw ValidationError(p + "heads", "must have between " + std::to_string(Limits::headsMin) + " and " +

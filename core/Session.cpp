@@ -1,12 +1,13 @@
 #include "core/Session.h"
 
 #include "core/Errors.h"
+#include "core/JsonRead.h"
 
 #include <nlohmann/json.hpp>
 
 #include <unistd.h>
 #include <algorithm>
-#include <cctype>
+#include <array>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -18,90 +19,36 @@ namespace attnsphere::core {
 
 namespace {
 
-using nlohmann::json;
+using namespace jsonread;
 
 constexpr const char* kFormat = "attnsphere-session";
-constexpr int kVersion = 1;
+// Version 2 spells every key in snake_case; version 1 files (camelCase keys) are still read.
+constexpr int kVersion = 2;
 
-[[noreturn]] void fail(const std::string& path, const std::string& message) {
-    throw ValidationError(path, message);
-}
+// The keys that changed spelling between versions 1 and 2.
+struct Keys {
+    const char* endStep;
+    const char* sigmoidBias;
+    const char* focalPoint;
+    const char* viewUp;
+    const char* viewAngle;
+};
+constexpr Keys kKeys{"end_step", "sigmoid_bias", "focal_point", "view_up", "view_angle"};
+constexpr Keys kKeysVersion1{"endStep", "sigmoidBias", "focalPoint", "viewUp", "viewAngle"};
 
 // Rows of numbers; doubles are written with round-trip precision, so replay is bit-exact.
-json matrixToJson(const Matrix& m) {
-    json rows = json::array();
-    for (int r = 0; r < m.rows(); ++r) {
-        json row = json::array();
-        for (int c = 0; c < m.cols(); ++c) row.push_back(m(r, c));
-        rows.push_back(std::move(row));
-    }
-    return rows;
-}
-
 Matrix matrixFromJson(const json& j, const std::string& path) {
-    if (!j.is_array() || j.empty() || !j.front().is_array() || j.front().empty())
-        fail(path, "expected a non-empty array of rows of numbers");
-    const auto rows = static_cast<int>(j.size());
-    const auto cols = static_cast<int>(j.front().size());
-    Matrix m(rows, cols);
-    for (int r = 0; r < rows; ++r) {
-        const json& row = j[static_cast<std::size_t>(r)];
-        if (!row.is_array() || static_cast<int>(row.size()) != cols)
-            fail(path + "[" + std::to_string(r) + "]",
-                 "expected " + std::to_string(cols) + " numbers like row 0");
-        for (int c = 0; c < cols; ++c) {
-            const json& v = row[static_cast<std::size_t>(c)];
-            if (!v.is_number() || !std::isfinite(v.get<double>()))
-                fail(path + "[" + std::to_string(r) + "][" + std::to_string(c) + "]",
-                     "expected a finite number");
-            m(r, c) = v.get<double>();
-        }
-    }
-    return m;
-}
-
-void checkKeys(const json& j, const std::string& path, std::initializer_list<const char*> allowed) {
-    if (!j.is_object()) fail(path, "expected an object");
-    for (auto it = j.begin(); it != j.end(); ++it) {
-        bool known = false;
-        for (const char* a : allowed) known = known || it.key() == a;
-        if (known) continue;
-        const std::string& key = it.key();
-        const bool plain =
-            !key.empty() && key.size() <= 60 && std::all_of(key.begin(), key.end(), [](char c) {
-                return std::isalnum(static_cast<unsigned char>(c)) || c == '_';
-            });
-        // A key that is not a plain name ("", "step ", control characters) is quoted; the path stops at
-        // its object.
-        if (!plain)
-            fail(path, "unknown key " +
-                           json(key.substr(0, 60)).dump(-1, ' ', false, json::error_handler_t::replace));
-        fail(path.empty() ? key : path + "." + key, "unknown key");
-    }
-}
-
-const json& require(const json& j, const char* key, const std::string& path) {
-    if (!j.contains(key)) fail(path.empty() ? key : path + "." + key, "is required");
-    return j.at(key);
-}
-
-double number(const json& j, const std::string& path) {
-    if (!j.is_number() || !std::isfinite(j.get<double>())) fail(path, "expected a finite number");
-    return j.get<double>();
-}
-
-// An integer in [0, max] without a narrowing conversion (nlohmann holds it as signed or unsigned).
-bool integerIn(const json& j, std::uint64_t max) {
-    if (j.is_number_unsigned()) return j.get<std::uint64_t>() <= max;
-    return j.is_number_integer() && j.get<std::int64_t>() >= 0 &&
-           static_cast<std::uint64_t>(j.get<std::int64_t>()) <= max;
+    return rowsToMatrix(j, path);
 }
 
 // Steps beyond the run cap could never be replayed.
 std::int64_t stepFromJson(const json& j, const std::string& path) {
-    if (!integerIn(j, static_cast<std::uint64_t>(Limits::runStepsMax)))
-        fail(path, "expected an integer step in [0, " + std::to_string(Limits::runStepsMax) + "]");
-    return j.get<std::int64_t>();
+    if (j.is_number_unsigned() && j.get<std::uint64_t>() > static_cast<std::uint64_t>(Limits::runStepsMax))
+        throw ValidationError(path, "must be an integer in [0, " + std::to_string(Limits::runStepsMax) +
+                                        "], got " + describe(j));
+    const long long step = integer(j, path);
+    checkIntRange(step, path, 0, Limits::runStepsMax);
+    return step;
 }
 
 // A scenario inside a session: the scenario's own parser and rules, its paths prefixed by where it is.
@@ -117,138 +64,136 @@ Scenario scenarioFromJson(const json& j, const std::string& path) {
 json modelToJson(const Model& m) {
     json heads = json::array();
     for (const Head& h : m.heads) {
-        json jh{{"M", matrixToJson(h.M)}, {"V", matrixToJson(h.V)}, {"alpha", h.alpha}};
+        json jh{{"M", matrixToRows(h.M)}, {"V", matrixToRows(h.V)}, {"alpha", h.alpha}};
         jh["beta"] = std::isnan(h.beta) ? json(nullptr) : json(h.beta);
         heads.push_back(std::move(jh));
     }
     return json{{"kernel", std::string(toString(m.kernel))},
                 {"beta", m.beta},
-                {"sigmoidBias", m.sigmoidBias},
+                {kKeys.sigmoidBias, m.sigmoidBias},
                 {"geometry", std::string(toString(m.geometry))},
                 {"heads", std::move(heads)}};
 }
 
-Model modelFromJson(const json& j, const std::string& path) {
-    checkKeys(j, path, {"kernel", "beta", "sigmoidBias", "geometry", "heads"});
+Model modelFromJson(const json& j, const std::string& path, const Keys& keys) {
+    requireObject(j, path, {"kernel", "beta", keys.sigmoidBias, "geometry", "heads"});
     Model m;
-    const json& kernel = require(j, "kernel", path);
-    const auto k = kernel.is_string() ? kernelFromString(kernel.get<std::string>()) : std::nullopt;
-    if (!k) {
-        std::string names;
-        for (auto n : kernelNames()) names += (names.empty() ? "" : ", ") + std::string(n);
-        fail(path + ".kernel", "expected one of " + names);
-    }
-    m.kernel = *k;
-    m.beta = number(require(j, "beta", path), path + ".beta");
-    if (!(m.beta > 0)) fail(path + ".beta", "must be > 0");
-    m.sigmoidBias = number(require(j, "sigmoidBias", path), path + ".sigmoidBias");
-    const json& geometry = require(j, "geometry", path);
-    const auto g = geometry.is_string() ? geometryFromString(geometry.get<std::string>()) : std::nullopt;
-    if (!g) fail(path + ".geometry", "expected sphere or flat");
-    m.geometry = *g;
+    m.kernel = enumValue<KernelKind>(require(j, "kernel", path), child(path, "kernel"));
+    m.beta = number(require(j, "beta", path), child(path, "beta"));
+    m.sigmoidBias = number(require(j, keys.sigmoidBias, path), child(path, keys.sigmoidBias));
+    m.geometry = enumValue<Geometry>(require(j, "geometry", path), child(path, "geometry"));
     const json& heads = require(j, "heads", path);
-    if (!heads.is_array() || heads.empty()) fail(path + ".heads", "expected a non-empty array");
+    const std::string hsp = child(path, "heads");
+    if (!heads.is_array() || heads.empty())
+        throw ValidationError(hsp, "must be a non-empty array of heads, got " + describe(heads));
     for (std::size_t h = 0; h < heads.size(); ++h) {
-        const std::string hp = path + ".heads[" + std::to_string(h) + "]";
-        checkKeys(heads[h], hp, {"M", "V", "alpha", "beta"});
+        const std::string hp = index(hsp, h);
+        requireObject(heads[h], hp, {"M", "V", "alpha", "beta"});
         Head head;
-        head.M = matrixFromJson(require(heads[h], "M", hp), hp + ".M");
-        head.V = matrixFromJson(require(heads[h], "V", hp), hp + ".V");
+        head.M = matrixFromJson(require(heads[h], "M", hp), child(hp, "M"));
+        head.V = matrixFromJson(require(heads[h], "V", hp), child(hp, "V"));
         if (head.M.rows() != head.M.cols() || head.V.rows() != head.M.rows() ||
             head.V.cols() != head.M.cols())
-            fail(hp, "M and V must be square and of the same size");
+            throw ValidationError(hp, "M and V must be square and of the same size");
         if (h > 0 && head.M.rows() != m.heads.front().M.rows())
-            fail(hp + ".M", "all heads must have the same size d");
-        head.alpha = number(require(heads[h], "alpha", hp), hp + ".alpha");
-        if (head.alpha < 0) fail(hp + ".alpha", "must be >= 0");
+            throw ValidationError(child(hp, "M"), "all heads must have the same size d");
+        head.alpha = number(require(heads[h], "alpha", hp), child(hp, "alpha"));
         const json& beta = require(heads[h], "beta", hp);
-        if (!beta.is_null()) {
-            head.beta = number(beta, hp + ".beta");
-            if (!(head.beta > 0)) fail(hp + ".beta", "must be > 0 (or null for the shared beta)");
-        }
+        if (!beta.is_null()) head.beta = number(beta, child(hp, "beta"));  // null: the shared beta
         m.heads.push_back(std::move(head));
     }
-    validateModel(m, path);  // the ranges a scenario file has (beta, alpha, entries, ...)
+    // The ranges a scenario file has (beta, alpha, entries, ...), named in the version-2 spelling.
+    validateModel(m, path);
     return m;
 }
 
-json cameraToJson(const SessionCamera& c) {
+json cameraToJson(const Camera& c) {
     return json{{"position", c.position},
-                {"focalPoint", c.focalPoint},
-                {"viewUp", c.viewUp},
-                {"viewAngle", c.viewAngle}};
+                {kKeys.focalPoint, c.focalPoint},
+                {kKeys.viewUp, c.viewUp},
+                {kKeys.viewAngle, c.viewAngle}};
 }
 
-SessionCamera cameraFromJson(const json& j, const std::string& path) {
-    checkKeys(j, path, {"position", "focalPoint", "viewUp", "viewAngle"});
-    SessionCamera c;
+Camera cameraFromJson(const json& j, const std::string& path, const Keys& keys) {
+    requireObject(j, path, {"position", keys.focalPoint, keys.viewUp, keys.viewAngle});
+    Camera c;
     auto vec3 = [&](const char* key, std::array<double, 3>& out) {
         const json& v = require(j, key, path);
-        const std::string p = path + "." + key;
-        if (!v.is_array() || v.size() != 3) fail(p, "expected 3 numbers");
+        const std::string p = child(path, key);
+        if (!v.is_array() || v.size() != 3) throw ValidationError(p, "must be 3 numbers, got " + describe(v));
         for (std::size_t i = 0; i < 3; ++i) {
-            const std::string pi = p + "[" + std::to_string(i) + "]";
-            out[i] = number(v[i], pi);
+            out[i] = number(v[i], index(p, i));
             // The scene is the unit sphere: a camera further out than this sees nothing, and VTK's
             // clipping range degenerates with values near the double range.
-            if (std::abs(out[i]) > Limits::entryMax)
-                fail(pi, "must be in [-" + std::to_string(static_cast<long long>(Limits::entryMax)) + ", " +
-                             std::to_string(static_cast<long long>(Limits::entryMax)) + "], got " +
-                             json(out[i]).dump());
+            checkRange(out[i], index(p, i), -Limits::entryMax, Limits::entryMax);
         }
     };
     vec3("position", c.position);
-    vec3("focalPoint", c.focalPoint);
-    vec3("viewUp", c.viewUp);
-    if (c.position == c.focalPoint) fail(path + ".position", "must differ from focalPoint");
-    if (c.viewUp == std::array<double, 3>{0, 0, 0}) fail(path + ".viewUp", "must not be the zero vector");
-    c.viewAngle = number(require(j, "viewAngle", path), path + ".viewAngle");
-    if (!(c.viewAngle > 0 && c.viewAngle < 180)) fail(path + ".viewAngle", "must be in (0, 180) degrees");
+    vec3(keys.focalPoint, c.focalPoint);
+    vec3(keys.viewUp, c.viewUp);
+    if (c.position == c.focalPoint)
+        throw ValidationError(child(path, "position"), std::string("must differ from ") + keys.focalPoint);
+    if (c.viewUp == std::array<double, 3>{0, 0, 0})
+        throw ValidationError(child(path, keys.viewUp), "must not be the zero vector");
+    c.viewAngle = number(require(j, keys.viewAngle, path), child(path, keys.viewAngle));
+    checkRange(c.viewAngle, child(path, keys.viewAngle), 0, 180, true, true);
     return c;
 }
 
-std::string kindName(SessionEventKind k) {
+constexpr std::array<NameEntry<SessionEventKind>, 6> kEventNames{{
+    {SessionEventKind::Model, "model"},
+    {SessionEventKind::Positions, "positions"},
+    {SessionEventKind::Dt, "dt"},
+    {SessionEventKind::Integrator, "integrator"},
+    {SessionEventKind::Reset, "reset"},
+    {SessionEventKind::Camera, "camera"},
+}};
+
+// The key of an event's data: its kind's name, except a reset's scenario.
+std::string dataKey(SessionEventKind k) {
     switch (k) {
-        case SessionEventKind::Model:
-            return "model";
-        case SessionEventKind::Positions:
-            return "positions";
-        case SessionEventKind::Dt:
-            return "dt";
-        case SessionEventKind::Integrator:
-            return "integrator";
         case SessionEventKind::Reset:
-            return "reset";
+            return "scenario";
+        case SessionEventKind::Model:
+        case SessionEventKind::Positions:
+        case SessionEventKind::Dt:
+        case SessionEventKind::Integrator:
         case SessionEventKind::Camera:
-            return "camera";
+            break;
     }
-    return {};
+    return std::string(nameOf(k));
 }
 
 }  // namespace
 
+template <>
+std::span<const NameEntry<SessionEventKind>> nameTable<SessionEventKind>() {
+    return kEventNames;
+}
+
 json Session::toJson() const {
     json timelineJson = json::array();
     for (const SessionEvent& e : timeline) {
-        json je{{"step", e.step}, {"kind", kindName(e.kind)}};
+        json je{{"step", e.step}, {"kind", std::string(nameOf(e.kind))}};
+        json& data = je[dataKey(e.kind)];
         switch (e.kind) {
             case SessionEventKind::Model:
-                je["model"] = modelToJson(e.model);
+                data = modelToJson(e.model);
                 break;
             case SessionEventKind::Positions:
-                je["positions"] = matrixToJson(e.positions.transpose());
+                data = matrixToRows(e.positions.transpose());
                 break;
             case SessionEventKind::Dt:
-                je["dt"] = e.value;
+                data = e.value;
                 break;
             case SessionEventKind::Integrator:
-                je["integrator"] = std::string(toString(e.integrator));
+                data = std::string(toString(e.integrator));
                 break;
             case SessionEventKind::Reset:
-                je["scenario"] = e.scenario.toJson();
+                data = e.scenario.toJson();
                 break;
             case SessionEventKind::Camera:
-                je["camera"] = cameraToJson(e.camera);
+                data = cameraToJson(e.camera);
                 break;
         }
         timelineJson.push_back(std::move(je));
@@ -256,7 +201,7 @@ json Session::toJson() const {
     return json{{"format", kFormat},
                 {"version", kVersion},
                 {"scenario", scenario.toJson()},
-                {"endStep", endStep},
+                {kKeys.endStep, endStep},
                 {"timeline", std::move(timelineJson)}};
 }
 
@@ -271,82 +216,79 @@ Session Session::fromJson(const json& j) {
 }
 
 static Session parseSession(const json& j) {
-    checkKeys(j, "", {"format", "version", "scenario", "endStep", "timeline"});
+    if (!j.is_object()) throw ValidationError("", "a session must be a JSON object, got " + describe(j));
     const json& format = require(j, "format", "");
-    if (!format.is_string() || format.get<std::string>() != kFormat)
-        fail("format", std::string("expected \"") + kFormat + "\"");
-    const json& version = require(j, "version", "");
-    // Compared without a narrowing conversion: 4294967297 is not 1.
-    if (!integerIn(version, kVersion) || version.get<std::int64_t>() != kVersion)
-        fail("version", "expected " + std::to_string(kVersion) + " (the only version this program reads)");
+    if (string(format, "format") != kFormat)
+        throw ValidationError("format", std::string("must be \"") + kFormat + "\", got " + describe(format));
+    const long long version = integer(require(j, "version", ""), "version");
+    if (version != 1 && version != kVersion)
+        throw ValidationError("version", "must be 1 or " + std::to_string(kVersion) +
+                                             " (the versions this program reads), got " +
+                                             std::to_string(version));
+    const Keys& keys = version == 1 ? kKeysVersion1 : kKeys;
+    // The other version's spelling of a key is an unknown key in this one.
+    requireObject(j, "", {"format", "version", "scenario", keys.endStep, "timeline"});
     Session s;
     s.scenario = scenarioFromJson(require(j, "scenario", ""), "scenario");
     Geometry geometry = s.scenario.geometry;
-    s.endStep = stepFromJson(require(j, "endStep", ""), "endStep");
+    s.endStep = stepFromJson(require(j, keys.endStep, ""), keys.endStep);
     const json& tl = require(j, "timeline", "");
-    if (!tl.is_array()) fail("timeline", "expected an array");
+    if (!tl.is_array()) throw ValidationError("timeline", "must be an array of events, got " + describe(tl));
     std::int64_t lastStep = 0;
     int d = s.scenario.d, n = s.scenario.n;
     for (std::size_t i = 0; i < tl.size(); ++i) {
-        const std::string p = "timeline[" + std::to_string(i) + "]";
+        const std::string p = index("timeline", i);
         const json& je = tl[i];
-        if (!je.is_object()) fail(p, "expected an object");
+        if (!je.is_object()) throw ValidationError(p, "must be a JSON object, got " + describe(je));
         SessionEvent e;
-        e.step = stepFromJson(require(je, "step", p), p + ".step");
-        const json& kind = require(je, "kind", p);
-        const std::string k = kind.is_string() ? kind.get<std::string>() : std::string();
-        if (k == "model") {
-            checkKeys(je, p, {"step", "kind", "model"});
-            e.kind = SessionEventKind::Model;
-            e.model = modelFromJson(require(je, "model", p), p + ".model");
-            if (e.model.dim() != d)
-                fail(p + ".model", "heads must be " + std::to_string(d) + "x" + std::to_string(d));
-            geometry = e.model.geometry;
-        } else if (k == "positions") {
-            checkKeys(je, p, {"step", "kind", "positions"});
-            e.kind = SessionEventKind::Positions;
-            e.positions = matrixFromJson(require(je, "positions", p), p + ".positions").transpose();
-            if (e.positions.rows() != d || e.positions.cols() != n)
-                fail(p + ".positions",
-                     "expected " + std::to_string(n) + " rows of " + std::to_string(d) + " numbers");
-            validatePositions(e.positions, geometry, p + ".positions");
-        } else if (k == "dt") {
-            checkKeys(je, p, {"step", "kind", "dt"});
-            e.kind = SessionEventKind::Dt;
-            e.value = number(require(je, "dt", p), p + ".dt");
-            validateDt(e.value, p + ".dt");
-        } else if (k == "integrator") {
-            checkKeys(je, p, {"step", "kind", "integrator"});
-            e.kind = SessionEventKind::Integrator;
-            const json& v = require(je, "integrator", p);
-            const auto ik = v.is_string() ? integratorFromString(v.get<std::string>()) : std::nullopt;
-            if (!ik) {
-                std::string names;
-                for (auto nm : integratorNames()) names += (names.empty() ? "" : ", ") + std::string(nm);
-                fail(p + ".integrator", "expected one of " + names);
-            }
-            e.integrator = *ik;
-        } else if (k == "reset") {
-            checkKeys(je, p, {"step", "kind", "scenario"});
-            e.kind = SessionEventKind::Reset;
-            e.scenario = scenarioFromJson(require(je, "scenario", p), p + ".scenario");
-            d = e.scenario.d;
-            n = e.scenario.n;
-            geometry = e.scenario.geometry;
-        } else if (k == "camera") {
-            checkKeys(je, p, {"step", "kind", "camera"});
-            e.kind = SessionEventKind::Camera;
-            e.camera = cameraFromJson(require(je, "camera", p), p + ".camera");
-        } else {
-            fail(p + ".kind", "expected one of model, positions, dt, integrator, reset, camera");
+        e.step = stepFromJson(require(je, "step", p), child(p, "step"));
+        e.kind = enumValue<SessionEventKind>(require(je, "kind", p), child(p, "kind"));
+        const std::string key = dataKey(e.kind);
+        requireObject(je, p, {"step", "kind", key});
+        const json& data = require(je, key, p);
+        const std::string dp = child(p, key);
+        switch (e.kind) {
+            case SessionEventKind::Model:
+                e.model = modelFromJson(data, dp, keys);
+                if (e.model.dim() != d)
+                    throw ValidationError(dp, "heads must be " + std::to_string(d) + "x" + std::to_string(d));
+                geometry = e.model.geometry;
+                break;
+            case SessionEventKind::Positions:
+                e.positions = matrixFromJson(data, dp).transpose();
+                if (e.positions.rows() != d || e.positions.cols() != n)
+                    throw ValidationError(dp, "must be n = " + std::to_string(n) +
+                                                  " rows of d = " + std::to_string(d) + " numbers, got " +
+                                                  std::to_string(e.positions.cols()) + " rows of " +
+                                                  std::to_string(e.positions.rows()) + " numbers");
+                validatePositions(e.positions, geometry, dp);
+                break;
+            case SessionEventKind::Dt:
+                e.value = number(data, dp);
+                validateDt(e.value, dp);
+                break;
+            case SessionEventKind::Integrator:
+                e.integrator = enumValue<IntegratorKind>(data, dp);
+                break;
+            case SessionEventKind::Reset:
+                e.scenario = scenarioFromJson(data, dp);
+                d = e.scenario.d;
+                n = e.scenario.n;
+                geometry = e.scenario.geometry;
+                break;
+            case SessionEventKind::Camera:
+                e.camera = cameraFromJson(data, dp, keys);
+                break;
         }
         if (e.step < lastStep)
-            fail(p + ".step", "steps must not decrease within a segment (previous event at step " +
-                                  std::to_string(lastStep) + ")");
+            throw ValidationError(child(p, "step"),
+                                  "steps must not decrease within a segment (previous event at step " +
+                                      std::to_string(lastStep) + ")");
         lastStep = e.kind == SessionEventKind::Reset ? 0 : e.step;
         s.timeline.push_back(std::move(e));
     }
-    if (s.endStep < lastStep) fail("endStep", "must be >= the last event's step " + std::to_string(lastStep));
+    if (s.endStep < lastStep)
+        throw ValidationError(keys.endStep, "must be >= the last event's step " + std::to_string(lastStep));
     return s;
 }
 
@@ -436,7 +378,7 @@ void SessionLog::recordReset(std::int64_t step, const Scenario& scenario) {
     push(std::move(e));
 }
 
-void SessionLog::recordCamera(std::int64_t step, const SessionCamera& camera) {
+void SessionLog::recordCamera(std::int64_t step, const Camera& camera) {
     auto& tl = m_session.timeline;
     if (!tl.empty() && tl.back().kind == SessionEventKind::Camera && tl.back().step == step) {
         tl.back().camera = camera;
@@ -514,7 +456,7 @@ bool SessionPlayer::finished() const {
     return m_sim->stepCount() >= m_session.endStep;
 }
 
-std::optional<SessionCamera> SessionPlayer::camera() const {
+std::optional<Camera> SessionPlayer::camera() const {
     const auto& tl = m_session.timeline;
     const std::int64_t s = m_sim->stepCount();
     std::size_t segmentEnd = m_segmentBegin + 1;
@@ -537,12 +479,12 @@ std::optional<SessionCamera> SessionPlayer::camera() const {
         if (next) return tl[*next].camera;  // before the first key: the first key
         return std::nullopt;
     }
-    const SessionCamera& a = tl[*last].camera;
+    const Camera& a = tl[*last].camera;
     if (!next || *last < m_segmentBegin) return a;
-    const SessionCamera& b = tl[*next].camera;
+    const Camera& b = tl[*next].camera;
     const double f =
         static_cast<double>(s - tl[*last].step) / static_cast<double>(tl[*next].step - tl[*last].step);
-    SessionCamera c;
+    Camera c;
     for (int i = 0; i < 3; ++i) {
         c.position[i] = a.position[i] + f * (b.position[i] - a.position[i]);
         c.focalPoint[i] = a.focalPoint[i] + f * (b.focalPoint[i] - a.focalPoint[i]);

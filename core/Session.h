@@ -5,12 +5,12 @@
 // trajectories equal the live run's (every event stores the resulting state, not a delta, so replay
 // is exact). Plain data, no Qt; SessionLog records on the worker thread, SessionPlayer replays on one
 // thread.
+#include "core/Camera.h"
 #include "core/Scenario.h"
 #include "core/Simulation.h"
 
 #include <nlohmann/json_fwd.hpp>
 
-#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -20,11 +20,6 @@
 
 namespace attnsphere::core {
 
-struct SessionCamera {
-    std::array<double, 3> position{0, 0, 4}, focalPoint{0, 0, 0}, viewUp{0, 1, 0};
-    double viewAngle = 30;
-};
-
 enum class SessionEventKind {
     Model,       // setModel(model): beta, kernel, heads, geometry edits
     Positions,   // setPositions(positions): perturbations, dragged tokens
@@ -33,6 +28,9 @@ enum class SessionEventKind {
     Reset,       // a fresh Simulation(scenario) (reset, new n, new seed): the step count restarts at 0
     Camera       // the view's camera from this step on
 };
+
+template <>
+std::span<const NameEntry<SessionEventKind>> nameTable<SessionEventKind>();
 
 // Applied when the simulation's step count equals `step`, before that step is taken. Events are kept
 // in the order they happened; a Reset's step is where the old segment ended, after it steps count from 0.
@@ -44,7 +42,7 @@ struct SessionEvent {
     double value = 0;  // Dt
     IntegratorKind integrator = IntegratorKind::RK4;
     Scenario scenario;  // Reset
-    SessionCamera camera;
+    Camera camera;
 };
 
 struct Session {
@@ -52,7 +50,7 @@ struct Session {
     std::vector<SessionEvent> timeline;
     std::int64_t endStep = 0;  // step count of the last segment when the session was saved
 
-    // JSON: {"format": "attnsphere-session", "version": 1, "scenario": {...}, "endStep": N,
+    // JSON: {"format": "attnsphere-session", "version": 2, "scenario": {...}, "end_step": N,
     //        "timeline": [{"step": S, "kind": "model"|"positions"|"dt"|"integrator"|"reset"|"camera", ...}]}
     // (doc/SESSIONS.md). Errors are ValidationError naming the JSON path.
     nlohmann::json toJson() const;
@@ -74,7 +72,7 @@ public:
     void recordIntegrator(std::int64_t step, IntegratorKind integrator);
     void recordReset(std::int64_t step, const Scenario& scenario);  // `step`: where the old segment ended
     // Consecutive camera keys at the same step replace each other (a drag between two steps).
-    void recordCamera(std::int64_t step, const SessionCamera& camera);
+    void recordCamera(std::int64_t step, const Camera& camera);
     void setEndStep(std::int64_t step) { m_session.endStep = step; }
 
     const Session& session() const { return m_session; }
@@ -102,7 +100,7 @@ public:
     std::int64_t globalStep() const { return m_globalStep; }  // steps taken across all segments
     // Camera at the current step: linear between the surrounding keys of this segment, constant after
     // the last; empty when the session has no camera key yet.
-    std::optional<SessionCamera> camera() const;
+    std::optional<Camera> camera() const;
 
 private:
     Session m_session;

@@ -211,6 +211,7 @@ Frame Simulation::makeFrame(const FrameOptions& options) {
     } catch (const NumericalError& e) {
         throw NumericalError(where(m_step, m_t) + ": " + e.what());
     }
+    f.scenarioName = m_scenario.name;
     requireFiniteFrame(f, m_model);
     f.scenarioName = m_scenario.name;
     return f;

@@ -235,8 +235,8 @@ void AttentionHeatmapPanel::addFrame(const core::Frame& frame) {
     m_n = frame.n;
     m_stride = frame.heads.empty() ? 1 : std::max(1, frame.heads.front().attentionStride);
     m_signed.clear();
-    m_signedKernel = frame.signedKernel;
-    if (frame.signedKernel)
+    m_signedKernel = frame.signedKernel();
+    if (frame.signedKernel())
         for (const auto& head : frame.heads) m_signed.push_back(head.signedAttention);
     signedItemEnabled(m_rangeBox, signedRangeAvailable());
     if (range() == Range::Signed && !signedRangeAvailable()) m_rangeBox->setCurrentIndex(0);

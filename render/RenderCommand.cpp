@@ -256,7 +256,7 @@ private:
     std::string m_display;
 };
 
-CameraState toCamera(const core::SessionCamera& c) {
+CameraState toCamera(const core::Camera& c) {
     CameraState s;
     s.position = c.position;
     s.focalPoint = c.focalPoint;
@@ -365,7 +365,7 @@ int render(const RenderOptions& o) {
         core::Frame frame;
         double beta = 1;
         core::KernelKind kernel = core::KernelKind::Softmax;
-        std::optional<core::SessionCamera> camera;
+        std::optional<core::Camera> camera;
         bool complete = false;  // false: interrupted while stepping towards this frame
     };
     auto produce = [&](long k) {

@@ -734,7 +734,7 @@ void MainWindow::trackCamera() {
         return;
     m_lastCamera = c;
     m_cameraLogged = true;
-    m_controller->recordCamera(core::SessionCamera{c.position, c.focalPoint, c.viewUp, c.viewAngle});
+    m_controller->recordCamera(core::Camera{c.position, c.focalPoint, c.viewUp, c.viewAngle});
 }
 
 void MainWindow::recordFromDialog() {

@@ -72,19 +72,13 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
     m_beta = realBox(tokens, 0.001, 1000, 3, 0.25,
                      tr("β: inverse temperature; scores s_ij^h = β ⟨x_i, M_h x_j⟩."));
     m_kernel = new QComboBox(tokens);
-    const char* kernelTips[] = {"softmax: e^s / Σ_k e^s_ik (SA)",
-                                "exp: e^s / n, unnormalised (USA)",
-                                "relu-normalised: max(0,s) / Σ_k max(0,s_ik)",
-                                "relu: max(0,s) / n",
-                                "linear: s, no normalisation (lightning attention)",
-                                "sigmoid: 1/(1+e^{−(s+b)}) / n"};
-    int k = 0;
-    for (auto name : core::kernelNames()) {
-        const auto kind = core::kernelFromString(name);
-        m_kernel->addItem(QString::fromUtf8(name.data(), static_cast<int>(name.size())),
-                          static_cast<int>(*kind));
-        m_kernel->setItemData(k, QString::fromUtf8(kernelTips[std::min(k, 5)]), Qt::ToolTipRole);
-        ++k;
+    for (const core::KernelInfo& info : core::kernelTable()) {
+        m_kernel->addItem(QString::fromUtf8(info.name.data(), static_cast<int>(info.name.size())),
+                          static_cast<int>(info.kind));
+        m_kernel->setItemData(
+            m_kernel->count() - 1,
+            QString::fromUtf8(info.description.data(), static_cast<int>(info.description.size())),
+            Qt::ToolTipRole);
     }
     m_kernel->setToolTip(tr("Attention kernel κ and its normalisation N_i (doc/MODEL.md §2)."));
     m_geometry = new QComboBox(tokens);

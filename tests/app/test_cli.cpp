@@ -3,6 +3,7 @@
 // deterministic, Ctrl-C leaves nothing behind, and the theory tables come out.
 #include "app/CommandLine.h"
 #include "app/SimulationController.h"
+#include "core/Kernels.h"
 #include "core/RunExport.h"
 #include "core/Simulation.h"
 
@@ -10,6 +11,7 @@
 #include <QElapsedTimer>
 #include <QFile>
 #include <QProcess>
+#include <QRegularExpression>
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
@@ -143,6 +145,15 @@ void TestCli::helpAndVersion() {
           "presets", "theory clustering-time", "theory superadditivity", "theory relu-vs-softmax",
           "theory rates", "positions.npy", "Exit codes"})
         QVERIFY2(help.out.contains(needle), needle);
+    // The kernel list comes from the kernel table: each kernel's name with its description on one line.
+    for (const core::KernelInfo& k : core::kernelTable()) {
+        const QString name = QString::fromUtf8(k.name.data(), static_cast<int>(k.name.size()));
+        const QString description =
+            QString::fromUtf8(k.description.data(), static_cast<int>(k.description.size()));
+        const QRegularExpression line("\\n +" + QRegularExpression::escape(name) + " +" +
+                                      QRegularExpression::escape(description) + "\\n");
+        QVERIFY2(help.out.contains(line), qPrintable(name));
+    }
     const Result version = runCli({"--version"});
     QCOMPARE(version.exitCode, 0);
     QCOMPARE(version.out.trimmed(), QString("attnsphere ") + ATTNSPHERE_VERSION);

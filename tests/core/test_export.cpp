@@ -171,7 +171,7 @@ void TestExport::writesCsvNpyAndMetadata() {
     QCOMPARE(meta["frames"].get<int>(), 5);
     QCOMPARE(meta["n"].get<int>(), 4);
     QCOMPARE(meta["d"].get<int>(), 3);
-    QCOMPARE(meta["H"].get<int>(), 2);
+    QCOMPARE(meta["heads"].get<int>(), 2);
     QCOMPARE(meta["seed"].get<std::uint64_t>(), scenario.seed);
     QCOMPARE(meta["attnsphere_version"].get<std::string>(), std::string(ATTNSPHERE_VERSION));
     QCOMPARE(meta["command_line"][1].get<std::string>(), std::string("run"));

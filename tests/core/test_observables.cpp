@@ -64,7 +64,7 @@ int checkAttentionRows(const Frame& f) {
                 return -1;
             }
         }
-        if (f.signedKernel) {
+        if (f.signedKernel()) {
             if (o.signedAttention.rows() != o.attention.rows()) return -1;
             for (Eigen::Index i = 0; i < o.signedAttention.rows(); ++i) {
                 const double sum = o.signedAttention.row(i).cast<double>().cwiseAbs().sum();
@@ -105,7 +105,6 @@ Matrix blockSymmetric(GaussianSource& rng, int d, int start, int size) {
 class TestObservables : public QObject {
     Q_OBJECT
 private slots:
-    void frameDescribesItself();
     void observablesMatchReference_data();
     void observablesMatchReference();
     void energyMonotoneGradientCase_data();
@@ -120,6 +119,7 @@ private slots:
     void effectiveDimension();
     void attentionMatrixRowsAndBlockAverage();
     void healthObservables();
+    void frameDescribesItself();
     void signedKernelAttentionIsPositivePart();
     void lightningPresetAttentionIsADistribution();
     void expEnergyBeyondExpRangeStaysFinite();
@@ -471,6 +471,33 @@ void TestObservables::healthObservables() {
     QVERIFY(!bad.hasObservables);
 }
 
+// A frame names what it was computed with (scenario, geometry, kernel, shared beta, heads), also after
+// the model is edited between steps.
+void TestObservables::frameDescribesItself() {
+    Scenario s = gradientScenario(12, 3, 2, 1.5, Geometry::Flat, 4);
+    s.name = "self-describing";
+    Simulation sim(s);
+    Frame f = sim.makeFrame();
+    QCOMPARE(f.scenarioName, std::string("self-describing"));
+    QVERIFY(f.geometry == Geometry::Flat);
+    QVERIFY(f.kernel == KernelKind::Exp);
+    QCOMPARE(f.beta, 1.5);
+    QCOMPARE(f.H, 2);
+    QVERIFY(!f.signedKernel());
+    Model m = sim.model();
+    m.kernel = KernelKind::Linear;
+    m.beta = 0.25;
+    m.heads.pop_back();
+    sim.setModel(m);
+    sim.step();
+    f = sim.makeFrame();
+    QCOMPARE(f.scenarioName, std::string("self-describing"));
+    QVERIFY(f.kernel == KernelKind::Linear);
+    QCOMPARE(f.beta, 0.25);
+    QCOMPARE(f.H, 1);
+    QVERIFY(f.signedKernel());
+}
+
 void TestObservables::signedKernelAttentionIsPositivePart() {
     // Random linear-kernel configurations: P is the positive part of kappa, renormalised per row; the signed
     // view is kappa / sum |kappa|; both against a plain reference, at full size and block-averaged.
@@ -479,7 +506,7 @@ void TestObservables::signedKernelAttentionIsPositivePart() {
         const int n = 17;
         const Matrix X = randomSpherePoints(n, 4, seed + 50);
         const Frame f = computeFrame(m, X, 0, 0, FrameOptions{});
-        QVERIFY(f.signedKernel);
+        QVERIFY(f.signedKernel());
         QVERIFY(checkAttentionRows(f) >= 0);
         for (int h = 0; h < 3; ++h) {
             const HeadObservables& o = f.heads[h];
@@ -526,7 +553,7 @@ void TestObservables::signedKernelAttentionIsPositivePart() {
     // Kernels without negative weights have no signed view.
     const Frame soft = computeFrame(randomModel(4, 2, KernelKind::Softmax, 1.0, 3),
                                     randomSpherePoints(9, 4, 4), 0, 0, FrameOptions{});
-    QVERIFY(!soft.signedKernel);
+    QVERIFY(!soft.signedKernel());
     QVERIFY(checkAttentionRows(soft) == 0);
     for (KernelKind k : {KernelKind::Softmax, KernelKind::Exp, KernelKind::ReluNormalised, KernelKind::Relu,
                          KernelKind::Sigmoid})
@@ -542,7 +569,7 @@ void TestObservables::lightningPresetAttentionIsADistribution() {
     QVERIFY(checkAttentionRows(f) >= 0);
     sim.stepUntil(s.tEnd);
     f = sim.makeFrame();
-    QVERIFY(f.signedKernel);
+    QVERIFY(f.signedKernel());
     QVERIFY(checkAttentionRows(f) >= 0);
     // Two antipodal clusters: a token attends (positive part) to its own cluster only, uniformly.
     const HeadObservables& o = f.heads[0];
@@ -714,31 +741,6 @@ void TestObservables::abortFlagStopsMakeFrame() {
     QVERIFY2(seconds < 0.5, qPrintable(QString::number(seconds)));
     abort = false;
     QCOMPARE(sim.makeFrame().n, 4000);  // and the simulation is usable afterwards
-}
-
-// A frame carries what a consumer needs to draw and label it, and follows edits.
-void TestObservables::frameDescribesItself() {
-    Scenario sc = Scenario::load("superadditive-heads");
-    sc.geometry = Geometry::Flat;
-    Simulation sim(sc);
-    Frame f = sim.makeFrame();
-    QCOMPARE(f.scenarioName, sc.name);
-    QVERIFY(!f.scenarioName.empty());
-    QVERIFY(f.geometry == Geometry::Flat);
-    QVERIFY(f.kernel == sc.kernel);
-    QCOMPARE(f.beta, sc.beta);
-    QCOMPARE(f.H, static_cast<int>(sim.model().heads.size()));
-    Model m = sim.model();
-    m.beta = 3.5;
-    m.kernel = KernelKind::Linear;
-    m.geometry = Geometry::Sphere;
-    sim.setModel(m);
-    sim.step();
-    f = sim.makeFrame();
-    QCOMPARE(f.beta, 3.5);
-    QVERIFY(f.kernel == KernelKind::Linear);
-    QVERIFY(f.geometry == Geometry::Sphere);
-    QVERIFY(f.signedKernel);
 }
 
 QTEST_APPLESS_MAIN(TestObservables)

@@ -700,5 +700,5 @@ void TestScenario::modelValidationUsesTheScenarioRanges() {
     refused(bad, "model.heads[0].M[1][2]", "[-1000000, 1000000], got 10000000");
     bad = m;
     bad.sigmoidBias = -101;
-    refused(bad, "model.sigmoidBias", "[-100, 100], got -101");
+    refused(bad, "model.sigmoid_bias", "[-100, 100], got -101");
 }

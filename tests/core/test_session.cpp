@@ -6,7 +6,10 @@
 
 #include <nlohmann/json.hpp>
 
+#include <functional>
+
 #include <QDir>
+#include <QRegularExpression>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -37,7 +40,7 @@ LiveRun liveRun() {
     const Scenario first = smallScenario(12, 7);
     SessionLog log(first);
     auto sim = std::make_unique<Simulation>(first);
-    SessionCamera cam;
+    Camera cam;
     log.recordCamera(0, cam);
     for (int k = 0; k < 20; ++k) {
         if (sim->stepCount() == 5) {
@@ -117,6 +120,80 @@ private slots:
         for (std::size_t k = 0; k < replayed.size(); ++k) QVERIFY(replayed[k] == run.positions[k]);
     }
 
+    // Every key the program writes is snake_case (matrix names M and V aside), scenario included.
+    void writtenKeysAreSnakeCase() {
+        const nlohmann::json j = liveRun().session.toJson();
+        QCOMPARE(j["version"].get<int>(), 2);
+        std::function<void(const nlohmann::json&, const QString&)> walk = [&](const nlohmann::json& v,
+                                                                              const QString& path) {
+            if (v.is_array())
+                for (std::size_t i = 0; i < v.size(); ++i) walk(v[i], path + "[" + QString::number(i) + "]");
+            if (!v.is_object()) return;
+            for (const auto& item : v.items()) {
+                const QString key = QString::fromStdString(item.key());
+                QVERIFY2(
+                    key == "M" || key == "V" || QRegularExpression("^[a-z][a-z0-9_]*$").match(key).hasMatch(),
+                    qPrintable(path + "." + key));
+                walk(item.value(), path + "." + key);
+            }
+        };
+        walk(j, "");
+        for (const char* key : {"end_step", "timeline"}) QVERIFY(j.contains(key));
+        QVERIFY(j["timeline"][0]["camera"].contains("focal_point"));
+    }
+
+    // Version 1 files spelled some keys in camelCase; they read to the same session. Each version accepts
+    // only its own spelling.
+    void version1FilesAreStillRead() {
+        const Session session = liveRun().session;
+        const nlohmann::json v2 = session.toJson();
+        nlohmann::json v1 = v2;
+        v1["version"] = 1;
+        v1.erase("end_step");
+        v1["endStep"] = v2["end_step"];
+        auto rename = [](nlohmann::json& o, const char* from, const char* to) {
+            o[to] = o[from];
+            o.erase(from);
+        };
+        int models = 0, cameras = 0;
+        for (auto& e : v1["timeline"]) {
+            if (e.contains("model")) {
+                rename(e["model"], "sigmoid_bias", "sigmoidBias");
+                ++models;
+            }
+            if (e.contains("camera")) {
+                rename(e["camera"], "focal_point", "focalPoint");
+                rename(e["camera"], "view_up", "viewUp");
+                rename(e["camera"], "view_angle", "viewAngle");
+                ++cameras;
+            }
+        }
+        QVERIFY(models > 0 && cameras > 0);
+        QCOMPARE(Session::fromJson(v1).toJson().dump(), v2.dump());
+        const std::vector<Matrix> a = replay(Session::fromJson(v1)), b = replay(session);
+        QCOMPARE(a.size(), b.size());
+        for (std::size_t k = 0; k < a.size(); ++k) QVERIFY(a[k] == b[k]);
+
+        nlohmann::json mixed = v1;
+        mixed["version"] = 2;
+        try {
+            Session::fromJson(mixed);
+            QFAIL("version 2 with camelCase keys accepted");
+        } catch (const ValidationError& e) {
+            QVERIFY2(QString(e.what()).startsWith("endStep: unknown key"), e.what());
+        }
+        nlohmann::json camera = v2;
+        camera["version"] = 1;
+        camera["endStep"] = camera["end_step"];
+        camera.erase("end_step");
+        try {
+            Session::fromJson(camera);
+            QFAIL("version 1 with snake_case camera keys accepted");
+        } catch (const ValidationError& e) {
+            QVERIFY2(QString(e.what()).contains("focal_point: unknown key"), e.what());
+        }
+    }
+
     void withoutEventsReplayEqualsPlainRun() {
         Session s;
         s.scenario = smallScenario(10, 2);
@@ -145,7 +222,7 @@ private slots:
         player.applyDue();
         QCOMPARE(player.camera()->position[2], 4.0);
         for (int k = 0; k < 5; ++k) player.step();
-        const SessionCamera mid = *player.camera();
+        const Camera mid = *player.camera();
         QCOMPARE(mid.position[0], 2.0);
         QCOMPARE(mid.position[2], 2.0);
         QCOMPARE(mid.viewAngle, 35.0);
@@ -174,12 +251,14 @@ private slots:
         QTest::newRow("dt tiny") << "dt tiny"
                                  << "timeline[0].dt: must be in [1e-06, 10], got 1e-12";
         // 2^32 + 1 used to be read through an int: accepted as version 1.
-        QTest::newRow("version 2^32+1") << "version"
-                                        << "version: expected 1";
+        QTest::newRow("version 2^32+1")
+            << "version"
+            << "version: must be 1 or 2 (the versions this program reads), got 4294967297";
         QTest::newRow("version 1.5") << "version float"
-                                     << "version: expected 1";
-        QTest::newRow("step 2^64-1") << "huge step"
-                                     << "timeline[0].step: expected an integer step in [0, 100000000]";
+                                     << "version: must be an integer, got 1.5";
+        QTest::newRow("step 2^64-1")
+            << "huge step"
+            << "timeline[0].step: must be an integer in [0, 100000000], got 18446744073709551615";
         // The scenario's own rules, with the path inside the session.
         QTest::newRow("scenario beta") << "scenario beta"
                                        << "scenario.beta: must be in (0, 1000], got 1e+300";
@@ -196,7 +275,7 @@ private slots:
             << "camera far"
             << "timeline[0].camera.position[2]: must be in [-1000000, 1000000], got 1e+300";
         QTest::newRow("camera degenerate") << "camera degenerate"
-                                           << "timeline[0].camera.position: must differ from focalPoint";
+                                           << "timeline[0].camera.position: must differ from focal_point";
         QTest::newRow("positions entry")
             << "positions entry"
             << "timeline[0].positions[3][0]: must be in [-1000000, 1000000], got 1e+200";
@@ -240,7 +319,7 @@ private slots:
             j["timeline"] = {{{"step", 1}, {"kind", "model"}, {"model", model}}};
         }
         if (mutation.startsWith("camera")) {
-            SessionCamera cam;
+            Camera cam;
             if (mutation == "camera far") cam.position = {0, 0, 1e300};
             if (mutation == "camera degenerate") cam.position = cam.focalPoint;
             SessionLog log(s.scenario);

@@ -79,12 +79,16 @@ def identity(d):
 
 
 def session_of(scenario, rng):
-    """A valid session around a scenario: dt, integrator, camera, model and positions events, a reset."""
+    """A valid session around a scenario: dt, integrator, camera, model and positions events, a reset.
+    Version 2 (snake_case keys) mostly; version 1 (its camelCase keys), which is still read, now and then."""
     s = small(scenario)
+    version = 1 if rng.random() < 0.25 else 2
+    key = (lambda snake, camel: camel) if version == 1 else (lambda snake, camel: snake)
     n, d = s.get("n", 64), s.get("d", 3)
     h = s.get("heads", {}).get("count", 1)
-    camera = {"position": [0, 0, 4], "focalPoint": [0, 0, 0], "viewUp": [0, 1, 0], "viewAngle": 30}
-    model = {"kernel": s.get("kernel", "softmax"), "beta": 2.0, "sigmoidBias": -1.0,
+    camera = {"position": [0, 0, 4], key("focal_point", "focalPoint"): [0, 0, 0],
+              key("view_up", "viewUp"): [0, 1, 0], key("view_angle", "viewAngle"): 30}
+    model = {"kernel": s.get("kernel", "softmax"), "beta": 2.0, key("sigmoid_bias", "sigmoidBias"): -1.0,
              "geometry": s.get("geometry", "sphere"),
              "heads": [{"M": identity(d), "V": identity(d), "alpha": 1.0, "beta": None} for _ in range(h)]}
     points = [[1.0 if c == i % d else 0.1 for c in range(d)] for i in range(n)]
@@ -95,7 +99,8 @@ def session_of(scenario, rng):
                 {"step": 2, "kind": "positions", "positions": points},
                 {"step": 3, "kind": "reset", "scenario": s}]
     rng.shuffle(timeline[1:3])
-    return {"format": "attnsphere-session", "version": 1, "scenario": s, "endStep": 2, "timeline": timeline}
+    return {"format": "attnsphere-session", "version": version, "scenario": s, key("end_step", "endStep"): 2,
+            "timeline": timeline}
 
 
 def paths(value, prefix=()):

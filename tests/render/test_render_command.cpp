@@ -274,7 +274,7 @@ private slots:
                 X.col(3) = X.col(7);
                 sim.setPositions(X);
                 log.recordPositions(sim.stepCount(), sim.positions());
-                log.recordCamera(sim.stepCount(), core::SessionCamera{{3, 1, 2}, {0, 0, 0}, {0, 1, 0}, 30});
+                log.recordCamera(sim.stepCount(), core::Camera{{3, 1, 2}, {0, 0, 0}, {0, 1, 0}, 30});
             }
             sim.step();
             live.push_back(sim.positions());

@@ -498,11 +498,11 @@ private slots:
         QVERIFY(QTest::qWaitForWindowExposed(&panel));
         panel.setOrder(render::AttentionHeatmapPanel::Order::Index);
         core::Frame f = makeFrame(0, 0, 1);
-        QVERIFY(!f.signedKernel);
+        QVERIFY(!f.signedKernel());
         panel.addFrame(f);
         panel.refresh();
         QVERIFY(!panel.signedRangeAvailable());
-        f.signedKernel = true;
+        f.kernel = core::KernelKind::Linear;
         for (int h = 0; h < 2; ++h) {
             Eigen::MatrixXf w = f.heads[h].attention;
             w(0, 1) = -0.4f;
@@ -540,7 +540,7 @@ private slots:
         QVERIFY(panel.cellColour(0, 1, 1).red() > panel.cellColour(0, 1, 1).blue());
 
         // A frame of a kernel without signed weights falls back to the positive range.
-        f.signedKernel = false;
+        f.kernel = core::KernelKind::Softmax;
         for (auto& head : f.heads) head.signedAttention.resize(0, 0);
         panel.addFrame(f);
         panel.refresh();

@@ -7,6 +7,7 @@
 
 #include <QtTest/qtestspontaneevent.h>
 #include <QApplication>
+#include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QLineEdit>
 #include <QScrollArea>
@@ -36,6 +37,24 @@ void wheelAt(QWidget* w, int steps) {
 class TestParameterPanel : public QObject {
     Q_OBJECT
 private slots:
+    // The kernel combo lists the kernel table: one item per kernel, its name, its value and its description
+    // as the item's tooltip.
+    void kernelComboFollowsTheKernelTable() {
+        ui::ParameterPanel panel;
+        auto* combo = panel.findChild<QComboBox*>(QStringLiteral("kernel"));
+        QVERIFY(combo);
+        const auto table = core::kernelTable();
+        QCOMPARE(combo->count(), static_cast<int>(table.size()));
+        for (int i = 0; i < combo->count(); ++i) {
+            const core::KernelInfo& info = table[static_cast<std::size_t>(i)];
+            QCOMPARE(combo->itemText(i),
+                     QString::fromUtf8(info.name.data(), static_cast<int>(info.name.size())));
+            QCOMPARE(combo->itemData(i).toInt(), static_cast<int>(info.kind));
+            QCOMPARE(combo->itemData(i, Qt::ToolTipRole).toString(),
+                     QString::fromUtf8(info.description.data(), static_cast<int>(info.description.size())));
+        }
+    }
+
     void anEditSendsOnlyTheChangedField() {
         ui::ParameterPanel panel;
         core::Scenario s;
