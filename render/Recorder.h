@@ -1,5 +1,5 @@
 #pragma once
-// Records what the user sees in the GUI into a video (doc/SESSIONS.md): frames come from the simulation
+// Records what the user sees in the GUI into a video (issue 4 §2): frames come from the simulation
 // worker every K steps (lockstep, none dropped: video time follows simulated time however slow the
 // rendering), are rendered offscreen at the chosen size with the view's style and camera, composed
 // with overlays and piped to ffmpeg (VideoEncoder). Also renders 3D-view screenshots at any size.
