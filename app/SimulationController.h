@@ -1,6 +1,7 @@
 #pragma once
 // The GUI's handle on the simulation thread: owns the QThread and the SimulationWorker living in it,
-// forwards commands as queued calls, and hands the newest frame to the GUI (latest wins).
+// pushes commands into a ThreadMailbox (a queued call only says "drain it") and hands the newest frame
+// to the GUI (latest wins).
 // GUI thread only. The destructor aborts a running step and joins the thread.
 #include "app/SimulationWorker.h"
 

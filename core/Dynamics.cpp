@@ -16,7 +16,7 @@
 namespace attnsphere::core {
 
 int resolveThreads(int threads, double pairWork, int items) {
-    // Below ~1 Mflop a parallel region costs more than it saves (thread wake-up is ~10-50 us).
+    // Below ~1 Mflop handing blocks to WorkerPool threads costs more than it saves (wake-up is ~10-50 us).
     constexpr double kMinParallelWork = 1e6;
     const int t = threads > 0 ? threads : omp_get_max_threads();
     if (pairWork < kMinParallelWork) return 1;

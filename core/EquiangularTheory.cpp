@@ -209,7 +209,7 @@ double entropy(const EquiangularSetup& s, int head, double rho) {
         const double q = std::exp(x * (rho - 1.0)), z = 1.0 + (n - 1) * q;
         return std::log(z) - x * (n - 1) * q * (rho - 1.0) / z;
     }
-    // Signed kernels: the attention row is the positive part of the weights, renormalised (doc/MODEL.md §7).
+    // Signed kernels: the attention row is the positive part of the weights, renormalised (doc/MODEL.md §5).
     const double self = std::max(0.0, kernelValue(s.kernel, x, s.sigmoidBias)),
                  other = std::max(0.0, kernelValue(s.kernel, x * rho, s.sigmoidBias));
     const double z = self + (n - 1) * other;

@@ -24,7 +24,7 @@ namespace equiangular {
 double rate(const EquiangularSetup& s, double rho);  // F(rho) = drho/dt
 // T(rho0 -> rho1) = integral drho / F (adaptive quadrature); +inf if F vanishes on the way.
 double clusteringTime(const EquiangularSetup& s, double rho0, double rho1);
-double integrateRho(const EquiangularSetup& s, double rho0, double t);  // rho(t), RK45 to 1e-12
+double integrateRho(const EquiangularSetup& s, double rho0, double t);  // rho(t), Dormand–Prince to 1e-13
 double linearRateAtOne(const EquiangularSetup& s);  // lambda with d(1-rho)/dt ~ -lambda (1-rho)
 // kappa_{1..H} / sum_h kappa_h with kappa = 1/T(rho0 -> rho1)
 double superAdditivityRatio(const EquiangularSetup& s, double rho0, double rho1);

@@ -35,7 +35,7 @@ public:
     void setPositions(const Matrix& X);  // renormalised for sphere geometry
     void setDt(double dt);
     void setIntegrator(IntegratorKind k);
-    void setThreads(int threads);  // OpenMP threads for this simulation's evaluations (0 = default)
+    void setThreads(int threads);  // core::WorkerPool threads for the velocity (0 = OMP_NUM_THREADS or cores)
     // Raised, it stops step() and makeFrame() with Aborted within one block of rows.
     void setAbortFlag(const std::atomic<bool>* abort) { m_abort = abort; }
 

@@ -1,6 +1,7 @@
 // `attnsphere render`: simulation, offscreen VTK rendering, composition and ffmpeg encoding in
 // lockstep (frame k shows simulation step k*K, never wall-clock time). Starts its own Xvfb when there
-// is no X display. Single-threaded apart from the simulation's OpenMP and the ffmpeg child process.
+// is no X display. VTK and the encoder's pipe stay on one thread; the simulation steps on its own thread
+// (with core::WorkerPool's helpers), and ffmpeg is a child process.
 #include "render/RenderCommand.h"
 
 #include "app/Interrupt.h"

@@ -3,7 +3,7 @@
 // Platform facts), optional latitude/longitude grid, tokens as point sprites, fading decimated trails,
 // colouring, the selected token's highlight. Shared by SphereView (on screen) and the offline renderer
 // (video). Owns its VTK props, not the renderer. GUI thread (or the render command's only thread) only.
-// ui-internal header: only ui/*.cpp include it, which is why a VTK type may be forward-declared here.
+// Included by render/ and ui/ only; VTK types appear here forward-declared, never as includes.
 #include "core/Frame.h"
 
 #include <QColor>

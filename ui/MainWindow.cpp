@@ -708,7 +708,7 @@ void MainWindow::reportError(const QString& title, const QString& message) {
 
 QImage MainWindow::grabWindow() {
     QImage image = grab().toImage().convertToFormat(QImage::Format_RGB32);
-    // QWidget::grab does not reliably include QOpenGLWidget content: paint the view's own framebuffer in.
+    // QWidget::grab does not include the QOpenGLWindow's content: paint the view's own framebuffer in.
     const QImage view = m_view->grabFramebuffer();
     QPainter painter(&image);
     painter.drawImage(QRectF(m_view->mapTo(this, QPoint(0, 0)), m_view->size()), view);

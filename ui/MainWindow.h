@@ -57,7 +57,7 @@ public:
     std::vector<double> takePanelTimes() { return std::exchange(m_panelTimes, {}); }
     // The whole window including the GL view, as shown.
     QImage grabWindow();
-    // Recording (issue 4 §2); the dialog is skipped when settings are given (tests, scripts).
+    // Recording a video; the dialog is skipped when settings are given (tests, scripts).
     bool startRecording(const render::RecordSettings& settings);
     QString stopRecording();  // finalises; returns the file, empty on failure (reported)
     bool isRecording() const { return m_recorder && m_recorder->isRecording(); }

@@ -90,7 +90,7 @@ SphereView::SphereView(QWidget* parent)
     v.window->SetMapped(1);
     v.window->SetReadyForRendering(false);
 
-    // Never QOpenGLWidget::makeCurrent() here: it rebinds Qt's FBO behind VTK's state cache.
+    // Never QOpenGLWindow::makeCurrent() here: it rebinds Qt's FBO behind VTK's state cache.
     v.makeCurrent->SetClientData(this);
     v.makeCurrent->SetCallback([](vtkObject*, unsigned long, void* self, void*) {
         auto* w = static_cast<SphereView*>(self)->m_window;

@@ -4,7 +4,8 @@
 //   cmake --preset tsan && cmake --build --preset tsan --target app_test_worker
 //   OMP_NUM_THREADS=1 TSAN_OPTIONS=suppressions=tests/app/tsan.supp setarch -R
 //   build/tsan/tests/app_test_worker
-// (one OpenMP thread: libgomp is uninstrumented; setarch -R: this kernel's ASLR breaks GCC 12's TSan.)
+// (OMP_NUM_THREADS=1: core::WorkerPool then adds no threads; setarch -R: this kernel's ASLR breaks GCC
+// 12's TSan.)
 #include "app/SimulationController.h"
 
 #include <nlohmann/json.hpp>

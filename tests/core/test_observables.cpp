@@ -562,7 +562,7 @@ void TestObservables::signedKernelAttentionIsPositivePart() {
 }
 
 void TestObservables::lightningPresetAttentionIsADistribution() {
-    // The preset of issue 7: entropy fell to -125000 and every heatmap row was the same.
+    // This preset once gave an entropy of -125000 with every heatmap row the same.
     const Scenario s = Scenario::load("lightning-antipodal");
     Simulation sim(s);
     Frame f = sim.makeFrame();

@@ -1,4 +1,4 @@
-// The GUI's screenshot mode under Xvfb (issue 3 §6): default scenario, d = 2 and d = 16. Robust checks,
+// The GUI's screenshot mode under Xvfb: default scenario, d = 2 and d = 16. Robust checks,
 // no pixel baselines: the PNG is not blank, the sphere (or circle) is in the view region, the selected
 // token is highlighted where the GUI says it drew it, a projection is labelled. The GUI writes the view
 // rectangle and the selected token's pixel into the PNG's text chunks.

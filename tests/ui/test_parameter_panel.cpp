@@ -1,4 +1,4 @@
-// The parameter panel as a user meets it (issue 7 §2): an edit sends only the field that changed (no
+// The parameter panel as a user meets it: an edit sends only the field that changed (no
 // rounding of the others, seeds up to 2^64 − 1), a refused edit says why and the field returns to its
 // previous value, the wheel scrolls instead of changing unfocused boxes, and the matrix editor keeps an
 // entry's previous value when a new one is refused.
