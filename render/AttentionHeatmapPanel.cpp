@@ -349,7 +349,7 @@ void AttentionHeatmapPanel::refresh() {
         m_colMark->bottomRight->setCoords(row + 0.5, m - 0.5);
     }
     m_grid->update();
-    m_plot->replot(QCustomPlot::rpQueuedReplot);
+    queueReplot(m_plot);
 }
 
 bool AttentionHeatmapPanel::cellAt(const QPoint& pos, int& row, int& col) const {

@@ -10,14 +10,16 @@
 #include "core/Simulation.h"
 #include "render/FrameComposer.h"
 #include "render/OffscreenRenderer.h"
+#include "render/Theme.h"
 #include "render/VideoEncoder.h"
+#include "render/VideoPipeline.h"
 
+#include <QApplication>
 #include <QCommandLineParser>
 #include <QDir>
 #include <QElapsedTimer>
 #include <QFile>
 #include <QFileInfo>
-#include <QGuiApplication>
 #include <QRegularExpression>
 #include <QStandardPaths>
 
@@ -431,20 +433,21 @@ int render(const RenderOptions& o) {
                                   .arg(K)
                                   .arg(core::Limits::runStepsMax));
 
-    FrameComposer composer({o.size, o.panels, o.overlays, o.title, o.transparent});
-    OffscreenRenderer renderer(composer.viewRect().width(), composer.viewRect().height());
     SceneStyle style;
     style.colour = o.colour;
     style.trailLength = o.trail;
     style.pointSize = o.pointSize;
-    style.transparentBackground = o.transparent;
-    renderer.setStyle(style);
-    renderer.scene().setFlatGeometry(scenario.geometry == core::Geometry::Flat);
-
+    CompositionOptions composition;
+    composition.panels = o.panels;
+    composition.overlays = o.overlays;
+    composition.title = o.title;
+    // Cancelled (nothing left behind) when anything below throws before it is finished.
+    VideoPipeline pipeline;
+    pipeline.open({o.out, o.size.width(), o.size.height(), o.fps, o.transparent, o.crf}, composition, style);
     core::FrameOptions frameOptions;
     frameOptions.observables =
-        composer.needsObservables() || o.colour != ColourMode::Index || !o.exportDir.isEmpty();
-    frameOptions.attention = o.panels.contains(QLatin1String("heatmap"));
+        pipeline.needsObservables() || o.colour != ColourMode::Index || !o.exportDir.isEmpty();
+    frameOptions.attention = pipeline.needsAttention();
     frameOptions.maxAttentionSize = 128;
 
     std::unique_ptr<core::RunExport> data;
@@ -458,8 +461,6 @@ int render(const RenderOptions& o) {
         if (player) info.note = "session " + o.session.toStdString();
         data = std::make_unique<core::RunExport>(o.exportDir.toStdString(), scenario, info);
     }
-    VideoEncoder encoder;
-    encoder.open({o.out, o.size.width(), o.size.height(), o.fps, o.transparent, o.crf});
 
     Progress progress(static_cast<int>(frames));
     CameraState baseCamera;
@@ -469,8 +470,6 @@ int render(const RenderOptions& o) {
     // steps are the same, in the same order, so the frames are identical; they only arrive sooner.
     struct Produced {
         core::Frame frame;
-        double beta = 1;
-        core::KernelKind kernel = core::KernelKind::Softmax;
         std::optional<core::SessionCamera> camera;
         bool complete = false;  // false: interrupted while stepping towards this frame
     };
@@ -491,8 +490,6 @@ int render(const RenderOptions& o) {
             if (g_interrupted.load()) return p;
         }
         p.frame = sim().makeFrame(frameOptions);
-        p.beta = sim().model().beta;
-        p.kernel = sim().model().kernel;
         if (player) p.camera = player->camera();
         p.complete = true;
         return p;
@@ -505,22 +502,12 @@ int render(const RenderOptions& o) {
             if (!current.complete) break;
             if (k + 1 < frames) next = std::async(std::launch::async, produce, k + 1);
             const core::Frame& frame = current.frame;
-            // The scene picks its camera for the data on the first frame (e.g. face-on for d = 2).
-            renderer.scene().showFrame(frame);
-            if (k == 0) baseCamera = renderer.scene().camera();
-            renderer.scene().setCamera(current.camera ? toCamera(*current.camera) : baseCamera);
-            if (o.orbit) renderer.scene().orbit(24.0 * k / o.fps);
-            const QImage view = renderer.renderCurrent();
-            composer.addHistory(frame);
-            OverlayValues values;
-            values.t = frame.t;
-            values.beta = current.beta;
-            values.n = frame.n;
-            values.d = frame.d;
-            values.H = frame.H;
-            const std::string_view kernel = core::toString(current.kernel);
-            values.kernel = QString::fromUtf8(kernel.data(), static_cast<qsizetype>(kernel.size()));
-            encoder.addFrame(composer.compose(view, frame, values));
+            pipeline.addFrame(frame, [&](SceneRenderer& scene) {
+                // The scene picks its camera for the data on the first frame (e.g. face-on for d = 2).
+                if (k == 0) baseCamera = scene.camera();
+                scene.setCamera(current.camera ? toCamera(*current.camera) : baseCamera);
+                if (o.orbit) scene.orbit(24.0 * k / o.fps);
+            });
             if (data) data->addFrame(frame);
             ++done;
             progress.update(static_cast<int>(done), frame.t);
@@ -529,7 +516,7 @@ int render(const RenderOptions& o) {
         g_interrupted.store(true);
     } catch (...) {
         progress.end();
-        encoder.cancel();
+        pipeline.cancel();
         if (data) data->abandon();
         throw;
     }
@@ -538,18 +525,18 @@ int render(const RenderOptions& o) {
     const QString outName = QFileInfo(o.out).absoluteFilePath();
     if (g_interrupted.load()) {
         if (done == 0) {
-            encoder.cancel();
+            pipeline.cancel();
             if (data) data->abandon();
             std::fprintf(stderr, "interrupted before the first frame; nothing was written\n");
         } else {
-            encoder.finish();
+            pipeline.finish();
             if (data) data->commit();
             std::fprintf(stderr, "interrupted: the %ld frames rendered so far were written to %s\n", done,
                          qPrintable(outName));
         }
         return 128 + static_cast<int>(g_signal);  // 130 SIGINT, 143 SIGTERM, 129 SIGHUP
     }
-    encoder.finish();
+    pipeline.finish();
     if (data) data->commit();
     std::printf("wrote %s: %ld frames, %dx%d, %g fps, t %.3g to %.3g, in %.1f s\n", qPrintable(outName), done,
                 o.size.width(), o.size.height(), o.fps, t0, sim().time(), progress.seconds());
@@ -559,8 +546,8 @@ int render(const RenderOptions& o) {
 }  // namespace
 
 int runRenderCommand(int argc, char** argv) {
-    // QPainter text needs a QGuiApplication; VTK talks to X itself, so Qt's offscreen platform suffices
-    // and makes font rendering independent of the display.
+    // The panels are widgets (a QApplication, with the GUI's look); VTK talks to X itself, so Qt's
+    // offscreen platform suffices and makes font rendering independent of the display.
     qputenv("QT_QPA_PLATFORM", "offscreen");
     if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {
         // Qt warns without one; a private directory is what it would fall back to anyway.
@@ -570,7 +557,8 @@ int runRenderCommand(int argc, char** argv) {
         qputenv("XDG_RUNTIME_DIR", dir);
     }
     int qtArgc = 1;
-    QGuiApplication app(qtArgc, argv);
+    QApplication app(qtArgc, argv);
+    applyTheme(app);
     QStringList args{QStringLiteral("attnsphere-render")};
     for (int i = 2; i < argc; ++i) args << QString::fromLocal8Bit(argv[i]);
 
