@@ -17,8 +17,9 @@ namespace attnsphere::render {
 namespace {
 
 const QColor kText(225, 228, 235);
+const QColor kTitleBar(42, 46, 56);  // the GUI's dock title bar
 // Panels are laid out as in a dock of this many lines of screen and scaled up for larger frames.
-constexpr double kPanelReferenceHeight = 720;
+constexpr double kPanelReferenceHeight = 900;
 
 QFont uiFont(double pixelSize, bool bold = false) {
     QFont f(QStringLiteral("DejaVu Sans"));
@@ -26,6 +27,10 @@ QFont uiFont(double pixelSize, bool bold = false) {
     f.setBold(bold);
     f.setStyleStrategy(QFont::PreferAntialias);
     return f;
+}
+
+QFont titleFont(int frameHeight) {
+    return uiFont(frameHeight * 0.022, true);
 }
 
 // Text with a dark outline so it stays readable over the sphere and over a transparent background.
@@ -62,12 +67,15 @@ FrameComposer::FrameComposer(CompositionOptions options) : m_options(std::move(o
     m_view = QRect(0, 0, w - panelWidth, h);
     const int margin = std::max(4, h / 90);
     const int cellW = (panelWidth - margin) / columns, cellH = (h - margin) / rows;
+    // Each cell: the panel's title in a bar, as its dock shows it, and the panel below.
+    const int titleHeight = QFontMetrics(titleFont(h)).height() + 2 * std::max(2, h / 240);
     for (int i = 0; i < k; ++i) {
         const int c = i % columns, r = i / columns;
-        m_panelRects.emplace_back(m_view.right() + 1 + c * cellW, margin + r * cellH, cellW - margin,
-                                  cellH - margin);
+        const QRect cell(m_view.right() + 1 + c * cellW, margin + r * cellH, cellW - margin, cellH - margin);
+        m_titleRects.emplace_back(cell.left(), cell.top(), cell.width(), titleHeight);
+        m_panelRects.push_back(cell.adjusted(0, titleHeight, 0, 0));
     }
-    m_panelScale = std::max(1.0, h / kPanelReferenceHeight);
+    m_panelScale = h / kPanelReferenceHeight;
     for (const QString& id : m_options.panels) {
         const PanelInfo* info = findPanel(id);
         if (!info)
@@ -75,6 +83,7 @@ FrameComposer::FrameComposer(CompositionOptions options) : m_options(std::move(o
                                                         .arg(id, panelNames().join(QLatin1String(", ")))
                                                         .toStdString());
         m_panels.emplace_back(info->make(nullptr));
+        m_titles << info->title;
     }
 }
 
@@ -131,9 +140,19 @@ QImage FrameComposer::compose(const QImage& view, const core::Frame& frame) cons
     p.setCompositionMode(QPainter::CompositionMode_SourceOver);
     p.setRenderHint(QPainter::Antialiasing, true);
     p.setRenderHint(QPainter::TextAntialiasing, true);
-    for (std::size_t i = 0; i < m_panels.size(); ++i)
+    const QFont font = titleFont(m_options.size.height());
+    const QFontMetrics fm(font);
+    p.setFont(font);
+    for (std::size_t i = 0; i < m_panels.size(); ++i) {
+        const QRect bar = m_titleRects[i];
+        p.fillRect(bar, kTitleBar);
+        p.setPen(kText);
+        const int pad = (bar.height() - fm.height()) / 2;
+        p.drawText(bar.adjusted(2 * pad, 0, -pad, 0), Qt::AlignLeft | Qt::AlignVCenter,
+                   fm.elidedText(m_titles[static_cast<int>(i)], Qt::ElideRight, bar.width() - 3 * pad));
         p.drawImage(m_panelRects[i].topLeft(),
                     m_panels[i]->renderImage(m_panelRects[i].size(), m_panelScale));
+    }
     drawOverlays(p, frame);
     p.end();
     return out;

@@ -42,7 +42,8 @@ public:
 
     // Where the 3D view goes (the whole frame without panels).
     QRect viewRect() const { return m_view; }
-    // Where panel i goes, and the scale it is drawn at (its layout is the cell's size divided by it).
+    // Where panel i goes (below its title bar), and the scale it is drawn at (its layout is that size
+    // divided by it).
     QRect panelRect(int i) const { return m_panelRects[static_cast<std::size_t>(i)]; }
     double panelScale() const { return m_panelScale; }
     PlotPanel* panel(int i) const { return m_panels[static_cast<std::size_t>(i)].get(); }
@@ -61,7 +62,8 @@ private:
 
     CompositionOptions m_options;
     QRect m_view;
-    std::vector<QRect> m_panelRects;
+    std::vector<QRect> m_panelRects, m_titleRects;
+    QStringList m_titles;
     std::vector<std::unique_ptr<PlotPanel>> m_panels;
     double m_panelScale = 1;
     mutable QImage m_buffer;  // the composed frame, reused

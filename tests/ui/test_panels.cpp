@@ -591,7 +591,7 @@ private slots:
 
     void videoPanelSaysEnergyBeyondPlottable() {
         render::CompositionOptions options;
-        options.size = QSize(1280, 720);
+        options.size = QSize(1920, 1080);
         options.panels = {QStringLiteral("energy")};
         render::FrameComposer composer(options);
         core::Frame f = makeFrame(0, 0.0, 1.0);
