@@ -124,8 +124,8 @@ void SimulationController::exportData(const QString& directory, const QStringLis
 
 namespace attnsphere::app {
 
-void SimulationController::setRecording(int everySteps) {
-    post([everySteps](SimulationWorker& w) { w.setRecording(everySteps); });
+void SimulationController::setRecording(int everySteps, bool attention) {
+    post([everySteps, attention](SimulationWorker& w) { w.setRecording(everySteps, attention); });
 }
 void SimulationController::recordFrameConsumed() {
     if (m_recordDelivered.empty()) return;

@@ -46,7 +46,7 @@ public slots:
     void exportData(const QString& directory, const QStringList& arguments);
     void recordCamera(const attnsphere::core::Camera& camera);
     void saveSession(const QString& path);
-    void setRecording(int everySteps);  // 0 stops; see SimulationWorker::setRecording
+    void setRecording(int everySteps, bool attention = false);  // 0 stops; see SimulationWorker
     // The recorder took a frame from recordFrame (lets the worker step on).
     void recordFrameConsumed();
 

@@ -386,8 +386,9 @@ void SimulationWorker::record(const core::Frame& frame) {
     }
 }
 
-void SimulationWorker::setRecording(int everySteps) {
+void SimulationWorker::setRecording(int everySteps, bool attention) {
     m_recordEvery = std::max(0, everySteps);
+    m_recordAttention = attention;
     m_recordFrom = m_sim->stepCount();
     m_recordGeneration = m_mailbox->startRecording();
     resetSpeedReference();  // time spent waiting for the recorder is not caught up afterwards
@@ -401,7 +402,7 @@ void SimulationWorker::setRecording(int everySteps) {
 void SimulationWorker::emitRecordFrameIfDue() {
     if (m_recordEvery <= 0 || (m_sim->stepCount() - m_recordFrom) % m_recordEvery != 0) return;
     std::shared_ptr<const core::Frame> frame =
-        std::make_shared<const core::Frame>(m_sim->makeFrame(publishOptions(false)));
+        std::make_shared<const core::Frame>(m_sim->makeFrame(publishOptions(m_recordAttention)));
     m_mailbox->recordSent();
     notify([frame, generation = m_recordGeneration](SimulationController& c) {
         c.onRecordFrame(frame, generation);

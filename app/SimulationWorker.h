@@ -159,9 +159,9 @@ public:
     // Writes series.csv, positions.npy and metadata.json of the frames published so far.
     void exportData(const std::string& directory, const std::vector<std::string>& commandLine);
     void publishNow();
-    // Lockstep recording: every `everySteps` steps (from now) a frame without attention matrices goes to
-    // SimulationController::recordFrame; 0 stops.
-    void setRecording(int everySteps);
+    // Lockstep recording: every `everySteps` steps (from now) a frame goes to
+    // SimulationController::recordFrame, with attention matrices only when asked (a heatmap panel); 0 stops.
+    void setRecording(int everySteps, bool attention = false);
     // Session recording (core/Session.h): every edit is logged with its step; camera keys come from the GUI.
     void recordCamera(const core::Camera& camera);
     void saveSession(const std::string& path);
@@ -198,6 +198,7 @@ private:
     std::shared_ptr<ThreadMailbox> m_mailbox;
     QObject* m_receiver;
     int m_recordEvery = 0;
+    bool m_recordAttention = false;
     int m_recordGeneration = 0;
     std::int64_t m_recordFrom = 0;  // step count when recording started (or the segment restarted)
     bool m_running = false;

@@ -8,6 +8,7 @@
 #include <qcustomplot.h>
 
 #include <QComboBox>
+#include <QFontMetrics>
 #include <QHBoxLayout>
 #include <QLabel>
 #include <QMouseEvent>
@@ -329,13 +330,20 @@ void AttentionHeatmapPanel::refresh() {
             const QString order = m_order == Order::Cluster && m_stride == 1 ? tr(", by cluster") : QString();
             m_plot->xAxis->setLabel(tr("key j%1%2 — head %3").arg(unit, order).arg(m_enlarged + 1));
             m_plot->yAxis->setLabel(tr("query i%1%2").arg(unit, order));
-            // Tick labels name tokens (or first tokens of blocks), whatever the order.
-            QSharedPointer<QCPAxisTickerText> ticker(new QCPAxisTickerText);
-            const int every = std::max(1, m / 8);
-            for (int r = 0; r < m; r += every)
-                ticker->addTick(r, QString::number(m_perm[static_cast<std::size_t>(r)] * m_stride));
-            m_plot->xAxis->setTicker(ticker);
-            m_plot->yAxis->setTicker(ticker);
+            // Tick labels name tokens (or first tokens of blocks), whatever the order: up to 8 per axis,
+            // fewer when the axis is too short for them to stand apart (about two labels' room each).
+            const QFontMetrics fm(m_plot->xAxis->tickLabelFont());
+            auto ticker = [&](int length, int labelRoom) {
+                QSharedPointer<QCPAxisTickerText> t(new QCPAxisTickerText);
+                const int count = std::clamp(length / std::max(1, 2 * labelRoom), 2, 8);
+                const int every = std::max(1, (m + count - 1) / count);
+                for (int r = 0; r < m; r += every)
+                    t->addTick(r, QString::number(m_perm[static_cast<std::size_t>(r)] * m_stride));
+                return t;
+            };
+            const int widest = fm.horizontalAdvance(QString::number(std::max(1, m_n - 1)));
+            m_plot->xAxis->setTicker(ticker(m_plot->axisRect()->width(), widest));
+            m_plot->yAxis->setTicker(ticker(m_plot->axisRect()->height(), fm.height()));
         }
     }
     const int row = displayIndexOf(m_selected);
@@ -349,7 +357,7 @@ void AttentionHeatmapPanel::refresh() {
         m_colMark->bottomRight->setCoords(row + 0.5, m - 0.5);
     }
     m_grid->update();
-    m_plot->replot(QCustomPlot::rpQueuedReplot);
+    queueReplot(m_plot);
 }
 
 bool AttentionHeatmapPanel::cellAt(const QPoint& pos, int& row, int& col) const {

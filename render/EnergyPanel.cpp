@@ -120,8 +120,8 @@ void EnergyPanel::refresh() {
     m_rateBeyond->setVisible(m_rateBeyondSeen);
     autoRange(m_energy);
     autoRange(m_rate);
-    m_energy->replot(QCustomPlot::rpQueuedReplot);
-    m_rate->replot(QCustomPlot::rpQueuedReplot);
+    queueReplot(m_energy);
+    queueReplot(m_rate);
 }
 
 bool EnergyPanel::eventFilter(QObject* watched, QEvent* event) {

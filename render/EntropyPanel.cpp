@@ -101,7 +101,7 @@ void EntropyPanel::refresh() {
         const QCPRange y = m_plot->yAxis->range();
         m_plot->yAxis->setRange(std::min(y.lower, 0.0), std::max(y.upper, m_logNValue * 1.05));
     }
-    m_plot->replot(QCustomPlot::rpQueuedReplot);
+    queueReplot(m_plot);
 }
 
 }  // namespace attnsphere::render

@@ -1,8 +1,8 @@
 #pragma once
-// Lays out one video frame: the rendered 3D view, optional panels beside it (energy, entropy, radial
-// shadows, attention heatmap; slide-ready) and burned-in overlays (t, beta, n, d, H, kernel, title)
-// sized relative to the frame height. Draws with QPainter from a bounded history of frames, with the
-// per-head colours of ui::headColour. Needs a QGuiApplication (fonts); one thread.
+// Lays out one video frame: the rendered 3D view, optional panels beside it and burned-in overlays (t,
+// beta, n, d, H, kernel, title) sized relative to the frame height. The panels are the GUI's own panel
+// classes (PanelRegistry), kept hidden, fed every frame and drawn into their cells at a scale that keeps
+// their text legible at the frame's resolution. Needs a QApplication (widgets, fonts); one thread.
 #include "core/Frame.h"
 
 #include <QImage>
@@ -11,64 +11,59 @@
 #include <QString>
 #include <QStringList>
 
+#include <memory>
 #include <vector>
 
 class QPainter;
 
 namespace attnsphere::render {
 
+class PlotPanel;
+
 struct CompositionOptions {
     QSize size{1280, 720};
-    QStringList panels;    // subset of panelNames(), in display order
+    QStringList panels;    // subset of panelIds() (render/PanelRegistry.h), in display order
     QStringList overlays;  // subset of overlayNames()
-    QString title;
-    bool transparent = false;  // panels get a translucent backdrop instead of an opaque one
-};
-
-// What the overlays print; taken from the simulation at the frame's time.
-struct OverlayValues {
-    double t = 0;
-    double beta = 1;
-    int n = 0, d = 0, H = 0;
-    QString kernel;
+    QString title;         // the title overlay's text; empty: the frame's scenario name
+    bool transparent = false;
 };
 
 class FrameComposer {
 public:
     explicit FrameComposer(CompositionOptions options);
+    ~FrameComposer();
+    FrameComposer(const FrameComposer&) = delete;
+    FrameComposer& operator=(const FrameComposer&) = delete;
 
-    static QStringList panelNames();    // energy, entropy, shadows, heatmap
     static QStringList overlayNames();  // t, beta, n, d, H, kernel, title
-    // Splits "a,b" and checks each name; throws core::ValidationError naming `option` and the allowed names.
-    static QStringList parseList(const QString& text, const QStringList& allowed, const char* option);
 
     // Where the 3D view goes (the whole frame without panels).
     QRect viewRect() const { return m_view; }
-    bool needsObservables() const { return !m_options.panels.isEmpty(); }
+    // Where panel i goes (below its title bar), and the scale it is drawn at (its layout is that size
+    // divided by it).
+    QRect panelRect(int i) const { return m_panelRects[static_cast<std::size_t>(i)]; }
+    double panelScale() const { return m_panelScale; }
+    PlotPanel* panel(int i) const { return m_panels[static_cast<std::size_t>(i)].get(); }
+    // What the frames must carry for the chosen panels.
+    bool needsObservables() const;
+    bool needsAttention() const;
 
-    // Records the frame's observables for the panel curves (bounded, decimated history).
-    void addHistory(const core::Frame& frame);
-    // The final frame: view image (viewRect().size()) placed, panels drawn, overlays burned in.
-    QImage compose(const QImage& view, const core::Frame& frame, const OverlayValues& values) const;
-
-    struct Sample {
-        double t = 0;
-        double energyTotal = 0;
-        std::vector<double> energy, entropyMean, radialMean;
-    };
+    // Gives the frame to the panels (they keep their own bounded histories).
+    void addFrame(const core::Frame& frame);
+    // The final frame: view image (viewRect().size()) placed, panels drawn, the frame's own description
+    // (time, beta, sizes, kernel, scenario name) burned in as overlays.
+    QImage compose(const QImage& view, const core::Frame& frame) const;
 
 private:
-    void drawPanel(QPainter& p, const QRect& r, const QString& name, const core::Frame& frame) const;
-    void drawHeatmap(QPainter& p, const QRect& r, const core::Frame& frame) const;
-    void drawOverlays(QPainter& p, const OverlayValues& v) const;
+    void drawOverlays(QPainter& p, const core::Frame& frame) const;
 
     CompositionOptions m_options;
     QRect m_view;
-    std::vector<QRect> m_panelRects;
-    std::vector<Sample> m_history;
+    std::vector<QRect> m_panelRects, m_titleRects;
+    QStringList m_titles;
+    std::vector<std::unique_ptr<PlotPanel>> m_panels;
+    double m_panelScale = 1;
     mutable QImage m_buffer;  // the composed frame, reused
-    int m_stride = 1;         // keep every m_stride-th frame once the history is full
-    long m_seen = 0;
 };
 
 }  // namespace attnsphere::render

@@ -4,6 +4,7 @@
 
 #include <QFileDialog>
 #include <QFontMetrics>
+#include <QLayout>
 #include <QMenu>
 
 #include <cmath>
@@ -41,9 +42,10 @@ void SeriesBuffer::assignTo(QCPGraph* graph) const {
 }
 
 QPen plotPen(const QColor& colour, Qt::PenStyle style) {
-    QPen pen(colour, 1);  // 1 px: thick or antialiased lines cost 3-8x (doc/ARCHITECTURE.md, Platform facts)
+    // 1 px: thick or antialiased lines cost 3-8x (doc/ARCHITECTURE.md, Platform facts). Not cosmetic, so
+    // the lines of a panel drawn at a larger scale into a video frame grow with its text.
+    QPen pen(colour, 1);
     pen.setStyle(style);
-    pen.setCosmetic(true);
     return pen;
 }
 
@@ -52,6 +54,46 @@ PlotPanel::PlotPanel(QWidget* parent) : QWidget(parent) {}
 void PlotPanel::setSelectedToken(int index) {
     m_selected = index;
     m_dirty = true;
+}
+
+QImage PlotPanel::renderImage(QSize size, double scale) {
+    m_offscreen = !isVisible();
+    const QSize logical(std::max(1, qRound(size.width() / scale)),
+                        std::max(1, qRound(size.height() / scale)));
+    if (QWidget::size() != logical) {
+        // A hidden widget gets no resize events: lay out by hand and give each plot its new viewport.
+        if (QLayout* l = layout()) l->setSizeConstraint(QLayout::SetNoConstraint);
+        resize(logical);
+        if (QLayout* l = layout()) {
+            l->invalidate();
+            l->activate();
+        }
+        for (QCustomPlot* plot : findChildren<QCustomPlot*>(Qt::FindDirectChildrenOnly))
+            plot->setViewport(plot->rect());
+        m_dirty = true;  // tick counts and the legend's wrap follow the size
+    }
+    refresh();
+    QImage image(size, QImage::Format_ARGB32_Premultiplied);
+    image.fill(palette().color(QPalette::Window));
+    QCPPainter painter(&image);
+    painter.scale(scale, scale);
+    for (QWidget* child : findChildren<QWidget*>(Qt::FindDirectChildrenOnly)) {
+        if (child->isHidden() || child->isWindow()) continue;
+        painter.save();
+        painter.translate(child->pos());
+        if (auto* plot = qobject_cast<QCustomPlot*>(child))
+            plot->toPainter(&painter, plot->width(), plot->height());  // vector: sharp at any scale
+        else
+            child->render(&painter, QPoint(), QRegion(),
+                          QWidget::DrawWindowBackground | QWidget::DrawChildren);
+        painter.restore();
+    }
+    painter.end();
+    return image;
+}
+
+void PlotPanel::queueReplot(QCustomPlot* plot) const {
+    if (!m_offscreen) plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
 bool PlotPanel::needsReset(const core::Frame& frame) {

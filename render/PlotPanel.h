@@ -2,8 +2,11 @@
 // Shared pieces of the live panels: a bounded, decimated time series, the dark plot style, and a base
 // widget whose QCustomPlots export to PNG/PDF from their context menu and zoom/pan with the mouse.
 // GUI thread only. Panels take every frame (addFrame: cheap bookkeeping) and redraw on refresh().
+// The same panel draws itself into an image for video frames (renderImage), never shown.
 #include "core/Frame.h"
 
+#include <QImage>
+#include <QSize>
 #include <QVector>
 #include <QWidget>
 
@@ -45,6 +48,10 @@ public:
     virtual void refresh() = 0;
     virtual void setSelectedToken(int index);
     int selectedToken() const { return m_selected; }
+    // The panel with the frames taken so far, drawn into an image of `size` pixels as its dock shows it:
+    // laid out at size / scale, so text and lines grow with `scale`. A panel that is not shown then
+    // stops queueing redraws of its own (the image is drawn directly).
+    QImage renderImage(QSize size, double scale);
 
     static void styleAxes(QCustomPlot* plot, const QString& xLabel, const QString& yLabel);
     static QCustomPlot* makePlot(QWidget* parent, const QString& xLabel, const QString& yLabel);
@@ -69,10 +76,13 @@ signals:
 
 protected:
     bool needsReset(const core::Frame& frame);
+    // Redraws the plot on the next event loop pass, unless the panel is only drawn into images.
+    void queueReplot(QCustomPlot* plot) const;
     int m_selected = -1;
     double m_lastT = -1;
     int m_lastN = -1, m_lastH = -1;
     bool m_dirty = false;
+    bool m_offscreen = false;
 };
 
 QPen plotPen(const QColor& colour, Qt::PenStyle style = Qt::SolidLine);

@@ -208,7 +208,7 @@ void RadialShadowPanel::refresh() {
         const double m = std::max({std::abs(y.lower), std::abs(y.upper), 1e-12});
         m_bars->yAxis->setRange(-1.05 * m, 1.05 * m);
     }
-    for (QCustomPlot* p : {m_shadow, m_margin, m_bars}) p->replot(QCustomPlot::rpQueuedReplot);
+    for (QCustomPlot* p : {m_shadow, m_margin, m_bars}) queueReplot(p);
 }
 
 }  // namespace attnsphere::render

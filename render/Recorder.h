@@ -1,25 +1,17 @@
 #pragma once
-// Records what the user sees in the GUI into a video (issue 4 §2): frames come from the simulation
-// worker every K steps (lockstep, none dropped: video time follows simulated time however slow the
-// rendering), are rendered offscreen at the chosen size with the view's style and camera, composed
-// with overlays and piped to ffmpeg (VideoEncoder). Also renders 3D-view screenshots at any size.
-// Owns its offscreen renderer and encoder. GUI thread only.
+// Records what the user sees in the GUI into a video: frames come from the simulation worker every K
+// steps (lockstep, none dropped: video time follows simulated time however slow the rendering) and go
+// through the VideoPipeline with the view's style and camera, plus the chosen panels and overlays.
+// GUI thread only.
 #include "core/Frame.h"
 #include "render/SceneRenderer.h"
+#include "render/VideoPipeline.h"
 
-#include <QImage>
 #include <QSize>
 #include <QString>
 #include <QStringList>
 
-#include <memory>
-
 namespace attnsphere::render {
-
-class VideoEncoder;
-
-class OffscreenRenderer;
-class FrameComposer;
 
 struct RecordSettings {
     QString path;  // .mp4, .webm, .gif or a directory (PNG sequence)
@@ -29,11 +21,7 @@ struct RecordSettings {
     bool transparent = false;
     int crf = -1;
     QStringList overlays{"t"};
-};
-
-struct OverlayContext {
-    double beta = 1;
-    QString kernel;
+    QStringList panels;  // panel registry ids beside the view, in display order
 };
 
 class Recorder {
@@ -45,8 +33,12 @@ public:
 
     // Validates (core::ValidationError names the setting and its range), starts ffmpeg (VideoError),
     // makes the offscreen renderer (RenderError).
-    void start(const RecordSettings& settings, const SceneStyle& style, bool flatGeometry);
-    void addFrame(const core::Frame& frame, const CameraState& camera, const OverlayContext& overlay);
+    void start(const RecordSettings& settings, const SceneStyle& style);
+    // What the recorded frames must carry for the chosen panels.
+    bool needsObservables() const { return m_pipeline.needsObservables(); }
+    bool needsAttention() const { return m_pipeline.needsAttention(); }
+    // Any failure ends the recording (the partial output is removed) and is rethrown.
+    void addFrame(const core::Frame& frame, const CameraState& camera);
     // Finalises the file and returns its path; throws VideoError (the partial output is removed).
     QString stop();
     void cancel();
@@ -56,9 +48,7 @@ public:
 
 private:
     RecordSettings m_settings;
-    std::unique_ptr<OffscreenRenderer> m_renderer;
-    std::unique_ptr<FrameComposer> m_composer;
-    std::unique_ptr<VideoEncoder> m_encoder;
+    VideoPipeline m_pipeline;
 };
 
 }  // namespace attnsphere::render

@@ -15,12 +15,14 @@
 #include "render/FrameComposer.h"
 #include "render/OffscreenRenderer.h"
 #include "render/RenderOptions.h"
+#include "render/Theme.h"
 #include "render/VideoEncoder.h"
+#include "render/VideoPipeline.h"
 
+#include <QApplication>
 #include <QDir>
 #include <QFile>
 #include <QFileInfo>
-#include <QGuiApplication>
 #include <QStandardPaths>
 
 #include <fcntl.h>
@@ -326,20 +328,21 @@ int render(const RenderOptions& o) {
                                   .arg(K)
                                   .arg(core::Limits::runStepsMax));
 
-    FrameComposer composer({o.size, o.panels, o.overlays, o.title, o.transparent});
-    OffscreenRenderer renderer(composer.viewRect().width(), composer.viewRect().height());
     SceneStyle style;
     style.colour = o.colour;
     style.trailLength = o.trail;
     style.pointSize = o.pointSize;
-    style.transparentBackground = o.transparent;
-    renderer.setStyle(style);
-    renderer.scene().setFlatGeometry(scenario.geometry == core::Geometry::Flat);
-
+    CompositionOptions composition;
+    composition.panels = o.panels;
+    composition.overlays = o.overlays;
+    composition.title = o.title;
+    // Cancelled (nothing left behind) when anything below throws before it is finished.
+    VideoPipeline pipeline;
+    pipeline.open({o.out, o.size.width(), o.size.height(), o.fps, o.transparent, o.crf}, composition, style);
     core::FrameOptions frameOptions;
     frameOptions.observables =
-        composer.needsObservables() || o.colour != ColourMode::Index || !o.exportDir.isEmpty();
-    frameOptions.attention = o.panels.contains(QLatin1String("heatmap"));
+        pipeline.needsObservables() || o.colour != ColourMode::Index || !o.exportDir.isEmpty();
+    frameOptions.attention = pipeline.needsAttention();
     frameOptions.maxAttentionSize = 128;
 
     std::unique_ptr<core::RunExport> data;
@@ -353,8 +356,6 @@ int render(const RenderOptions& o) {
         if (player) info.note = "session " + o.session.toStdString();
         data = std::make_unique<core::RunExport>(o.exportDir.toStdString(), scenario, info);
     }
-    VideoEncoder encoder;
-    encoder.open({o.out, o.size.width(), o.size.height(), o.fps, o.transparent, o.crf});
 
     app::ProgressBar progress("render", !o.quiet && ::isatty(2) == 1);
     CameraState baseCamera;
@@ -364,8 +365,6 @@ int render(const RenderOptions& o) {
     // steps are the same, in the same order, so the frames are identical; they only arrive sooner.
     struct Produced {
         core::Frame frame;
-        double beta = 1;
-        core::KernelKind kernel = core::KernelKind::Softmax;
         std::optional<core::Camera> camera;
         bool complete = false;  // false: interrupted while stepping towards this frame
     };
@@ -386,8 +385,6 @@ int render(const RenderOptions& o) {
             if (app::InterruptGuard::interrupted()) return p;
         }
         p.frame = sim().makeFrame(frameOptions);
-        p.beta = sim().model().beta;
-        p.kernel = sim().model().kernel;
         if (player) p.camera = player->camera();
         p.complete = true;
         return p;
@@ -400,22 +397,12 @@ int render(const RenderOptions& o) {
             if (!current.complete) break;
             if (k + 1 < frames) next = std::async(std::launch::async, produce, k + 1);
             const core::Frame& frame = current.frame;
-            // The scene picks its camera for the data on the first frame (e.g. face-on for d = 2).
-            renderer.scene().showFrame(frame);
-            if (k == 0) baseCamera = renderer.scene().camera();
-            renderer.scene().setCamera(current.camera ? toCamera(*current.camera) : baseCamera);
-            if (o.orbit) renderer.scene().orbit(24.0 * k / o.fps);
-            const QImage view = renderer.renderCurrent();
-            composer.addHistory(frame);
-            OverlayValues values;
-            values.t = frame.t;
-            values.beta = current.beta;
-            values.n = frame.n;
-            values.d = frame.d;
-            values.H = frame.H;
-            const std::string_view kernel = core::toString(current.kernel);
-            values.kernel = QString::fromUtf8(kernel.data(), static_cast<qsizetype>(kernel.size()));
-            encoder.addFrame(composer.compose(view, frame, values));
+            pipeline.addFrame(frame, [&](SceneRenderer& scene) {
+                // The scene picks its camera for the data on the first frame (e.g. face-on for d = 2).
+                if (k == 0) baseCamera = scene.camera();
+                scene.setCamera(current.camera ? toCamera(*current.camera) : baseCamera);
+                if (o.orbit) scene.orbit(24.0 * k / o.fps);
+            });
             if (data) data->addFrame(frame);
             ++done;
             progress.update(static_cast<double>(done) / static_cast<double>(frames),
@@ -426,7 +413,7 @@ int render(const RenderOptions& o) {
         app::InterruptGuard::flag().store(true);
     } catch (...) {
         progress.finish();
-        encoder.cancel();
+        pipeline.cancel();
         if (data) data->abandon();
         throw;
     }
@@ -435,18 +422,18 @@ int render(const RenderOptions& o) {
     const QString outName = QFileInfo(o.out).absoluteFilePath();
     if (app::InterruptGuard::interrupted()) {
         if (done == 0) {
-            encoder.cancel();
+            pipeline.cancel();
             if (data) data->abandon();
             std::fprintf(stderr, "interrupted before the first frame; nothing was written\n");
         } else {
-            encoder.finish();
+            pipeline.finish();
             if (data) data->commit();
             std::fprintf(stderr, "interrupted: the %ld frames rendered so far were written to %s\n", done,
                          qPrintable(outName));
         }
         return app::InterruptGuard::exitCode();
     }
-    encoder.finish();
+    pipeline.finish();
     if (data) data->commit();
     if (!o.quiet)
         std::printf("wrote %s: %ld frames, %dx%d, %g fps, t %.3g to %.3g, in %.1f s\n", qPrintable(outName),
@@ -461,8 +448,8 @@ const app::CommandSpec& renderCommandSpec() {
 }
 
 int runRenderCommand(int argc, char** argv) {
-    // QPainter text needs a QGuiApplication; VTK talks to X itself, so Qt's offscreen platform suffices
-    // and makes font rendering independent of the display.
+    // The panels are widgets (a QApplication, with the GUI's look); VTK talks to X itself, so Qt's
+    // offscreen platform suffices and makes font rendering independent of the display.
     qputenv("QT_QPA_PLATFORM", "offscreen");
     if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {
         // Qt warns without one; a private directory is what it would fall back to anyway.
@@ -472,7 +459,8 @@ int runRenderCommand(int argc, char** argv) {
         qputenv("XDG_RUNTIME_DIR", dir);
     }
     int qtArgc = 1;
-    QGuiApplication app(qtArgc, argv);
+    QApplication app(qtArgc, argv);
+    applyTheme(app);
     const std::vector<std::string> args(argv + std::min(argc, 2), argv + argc);
 
     const app::InterruptGuard guard(true);

@@ -1,5 +1,7 @@
 #include "render/RenderOptions.h"
 
+#include "render/PanelRegistry.h"
+
 #include "render/FrameComposer.h"
 #include "render/VideoEncoder.h"
 
@@ -78,7 +80,7 @@ OptionSpec pointSizeOption() {
 
 OptionSpec panelsOption() {
     return OptionSpec("--panels", "LIST", OptionKind::NameList, "panels beside the view")
-        .oneOf(toStrings(FrameComposer::panelNames()));
+        .oneOf(toStrings(panelIds()));
 }
 
 OptionSpec overlayOption() {

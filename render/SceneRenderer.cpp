@@ -132,7 +132,6 @@ struct SceneRenderer::Impl {
     // Shown state.
     int n = 0, d = 0, H = 0;
     bool flat = false;
-    bool flatForced = false;
     double flatScale = 1.0;
     Matrix3X shown;  // 3 × n display positions
     std::vector<QColor> colours;
@@ -349,13 +348,7 @@ void SceneRenderer::Impl::project(const core::Frame& frame) {
     d = dim;
     H = frame.H;
 
-    double maxDrift = 0;
-    for (int i = 0; i < n; ++i) {
-        const double norm = X.col(i).norm();
-        maxDrift = std::max(maxDrift, std::abs(norm - 1.0));
-    }
-    // Sphere runs keep |x_i| = 1 to ~1e-12; anything far off is the flat geometry.
-    const bool nowFlat = flatForced || maxDrift > 1e-3;
+    const bool nowFlat = frame.geometry == core::Geometry::Flat;
     if (nowFlat != flat) trail.clear();
     flat = nowFlat;
 
@@ -657,10 +650,6 @@ void SceneRenderer::setStyle(const SceneStyle& style) {
 
 const SceneStyle& SceneRenderer::style() const {
     return m_impl->style;
-}
-
-void SceneRenderer::setFlatGeometry(bool flat) {
-    m_impl->flatForced = flat;
 }
 
 void SceneRenderer::showFrame(const core::Frame& frame) {

@@ -52,9 +52,6 @@ public:
     // Shows the frame: d = 3 as is; d = 2 on the unit circle; d > 3 a PCA projection to 3D whose
     // orientation is kept stable from frame to frame (no flips); flat geometry with fitted bounds.
     void showFrame(const core::Frame& frame);
-    // Frames do not carry the geometry; flat runs are also detected from |x_i| != 1, but a flat run that
-    // starts on the sphere is only shown with fitted bounds from the start when this is set.
-    void setFlatGeometry(bool flat);
     void resetTrails();
     // Takes the trails (and the projection's orientation) of the live view, so that an offscreen image of
     // the same frame at another size looks like the view, trails included. Call before showFrame.

@@ -2,10 +2,8 @@
 
 #include "app/AtomicFile.h"
 #include "core/Scenario.h"
-#include "render/AttentionHeatmapPanel.h"
-#include "render/EnergyPanel.h"
-#include "render/EntropyPanel.h"
-#include "render/RadialShadowPanel.h"
+#include "render/PanelRegistry.h"
+#include "render/PlotPanel.h"
 #include "ui/ParameterPanel.h"
 #include "ui/RecordDialog.h"
 #include "ui/SphereView.h"
@@ -35,6 +33,7 @@
 #include <QToolBar>
 
 #include <cstdio>
+#include <map>
 
 namespace attnsphere::ui {
 namespace {
@@ -61,7 +60,6 @@ MainWindow::MainWindow(const core::Scenario& scenario, const QString& scenarioSo
 
     m_view = new SphereView(this);
     m_view->setMaxFps(options.viewFps);
-    m_view->setFlatGeometry(scenario.geometry == core::Geometry::Flat);
     setCentralWidget(m_view);
     buildDocks();
     buildMenus();
@@ -166,7 +164,6 @@ MainWindow::MainWindow(const core::Scenario& scenario, const QString& scenarioSo
     connect(m_controller.get(), &app::SimulationController::scenarioChanged, this,
             [this](const core::Scenario& s) {
                 m_parameters->setScenario(s);
-                m_view->setFlatGeometry(s.geometry == core::Geometry::Flat);
                 updateTitle();
             });
     connect(m_controller.get(), &app::SimulationController::exportFinished, this,
@@ -236,11 +233,6 @@ QDockWidget* MainWindow::addDock(QWidget* w, const QString& title, const QString
 }
 
 void MainWindow::buildDocks() {
-    m_energy = new render::EnergyPanel(this);
-    m_entropy = new render::EntropyPanel(this);
-    m_radial = new render::RadialShadowPanel(this);
-    m_heatmap = new render::AttentionHeatmapPanel(this);
-    m_panels = {m_energy, m_entropy, m_radial, m_heatmap};
     m_parameters = new ParameterPanel(this);
     auto* scroll = new QScrollArea(this);
     scroll->setWidget(m_parameters);
@@ -252,19 +244,26 @@ void MainWindow::buildDocks() {
     setDockNestingEnabled(true);
     QDockWidget* params =
         addDock(scroll, tr("Parameters"), QStringLiteral("parameters"), Qt::LeftDockWidgetArea);
-    QDockWidget* energy = addDock(m_energy, tr("Energy"), QStringLiteral("energy"), Qt::RightDockWidgetArea);
-    QDockWidget* entropy =
-        addDock(m_entropy, tr("Attention entropy"), QStringLiteral("entropy"), Qt::RightDockWidgetArea);
-    QDockWidget* radial =
-        addDock(m_radial, tr("Radial shadows"), QStringLiteral("radial"), Qt::BottomDockWidgetArea);
-    QDockWidget* heat =
-        addDock(m_heatmap, tr("Attention heatmaps"), QStringLiteral("heatmaps"), Qt::BottomDockWidgetArea);
-    splitDockWidget(energy, entropy, Qt::Vertical);
-    splitDockWidget(radial, heat, Qt::Horizontal);
+    // The panels' docks, from the registry: stacked in a side area, side by side at the top or bottom.
+    std::map<Qt::DockWidgetArea, QList<QDockWidget*>> byArea;
+    for (const render::PanelInfo& info : render::panelRegistry()) {
+        render::PlotPanel* panel = info.make(this);
+        m_panels.push_back(panel);
+        QDockWidget* dock = addDock(panel, info.title, info.id, info.area);
+        QList<QDockWidget*>& docks = byArea[info.area];
+        const bool side = info.area == Qt::LeftDockWidgetArea || info.area == Qt::RightDockWidgetArea;
+        if (!docks.isEmpty()) splitDockWidget(docks.back(), dock, side ? Qt::Vertical : Qt::Horizontal);
+        docks.push_back(dock);
+    }
     resizeDocks({params}, {340}, Qt::Horizontal);
-    resizeDocks({energy}, {560}, Qt::Horizontal);
-    resizeDocks({radial}, {400}, Qt::Vertical);
-    resizeDocks({radial, heat}, {700, 700}, Qt::Horizontal);
+    for (const auto& [area, docks] : byArea) {
+        if (area == Qt::LeftDockWidgetArea || area == Qt::RightDockWidgetArea) {
+            resizeDocks({docks.front()}, {560}, Qt::Horizontal);
+        } else {
+            resizeDocks({docks.front()}, {400}, Qt::Vertical);
+            resizeDocks(docks, QList<int>(docks.size(), 700), Qt::Horizontal);
+        }
+    }
     setCorner(Qt::BottomLeftCorner, Qt::LeftDockWidgetArea);
     setCorner(Qt::BottomRightCorner, Qt::RightDockWidgetArea);
 }
@@ -748,8 +747,7 @@ void MainWindow::recordFromDialog() {
 
 bool MainWindow::startRecording(const render::RecordSettings& settings) {
     try {
-        m_recorder->start(settings, m_view->style(),
-                          m_controller->scenario().geometry == core::Geometry::Flat);
+        m_recorder->start(settings, m_view->style());
     } catch (const std::exception& e) {
         m_recordAction->setChecked(false);
         reportError(tr("Cannot record"), QString::fromStdString(e.what()));
@@ -760,7 +758,7 @@ bool MainWindow::startRecording(const render::RecordSettings& settings) {
     m_recordAction->setText(tr("Stop &recording"));
     m_recLabel->setText(tr("● REC 0"));
     m_recLabel->show();
-    m_controller->setRecording(settings.stepsPerFrame);
+    m_controller->setRecording(settings.stepsPerFrame, m_recorder->needsAttention());
     return true;
 }
 
@@ -783,11 +781,7 @@ QString MainWindow::stopRecording() {
 void MainWindow::onRecordFrame(std::shared_ptr<const core::Frame> frame) {
     if (isRecording()) {
         try {
-            const core::Scenario& s = m_controller->scenario();
-            const auto kernel = core::toString(s.kernel);
-            m_recorder->addFrame(
-                *frame, m_view->camera(),
-                {s.beta, QString::fromUtf8(kernel.data(), static_cast<qsizetype>(kernel.size()))});
+            m_recorder->addFrame(*frame, m_view->camera());
             m_recLabel->setText(tr("● REC %1").arg(m_recorder->frameCount()));
         } catch (const std::exception& e) {
             m_controller->setRecording(0);

@@ -22,10 +22,6 @@ class QProgressBar;
 
 namespace attnsphere::render {
 class PlotPanel;
-class EnergyPanel;
-class EntropyPanel;
-class RadialShadowPanel;
-class AttentionHeatmapPanel;
 }  // namespace attnsphere::render
 
 namespace attnsphere::ui {
@@ -104,10 +100,6 @@ private:
     Options m_options;
     std::unique_ptr<app::SimulationController> m_controller;
     SphereView* m_view;
-    render::EnergyPanel* m_energy;
-    render::EntropyPanel* m_entropy;
-    render::RadialShadowPanel* m_radial;
-    render::AttentionHeatmapPanel* m_heatmap;
     ParameterPanel* m_parameters;
     std::vector<render::PlotPanel*> m_panels;
     std::vector<QDockWidget*> m_docks;

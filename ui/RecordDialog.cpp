@@ -1,6 +1,7 @@
 #include "ui/RecordDialog.h"
 
 #include "core/Errors.h"
+#include "render/PanelRegistry.h"
 #include "render/VideoEncoder.h"
 
 #include <QCheckBox>
@@ -14,6 +15,7 @@
 #include <QLineEdit>
 #include <QPushButton>
 #include <QSpinBox>
+#include <QVBoxLayout>
 
 namespace attnsphere::ui {
 
@@ -99,6 +101,16 @@ RecordDialog::RecordDialog(QWidget* parent, bool screenshot, const render::Recor
         m_timeOverlay = new QCheckBox(tr("Burn in t, β, n, d, H, kernel"), this);
         m_timeOverlay->setChecked(initial.overlays.size() > 1);
         form->addRow(tr("Overlay"), m_timeOverlay);
+        auto* panels = new QVBoxLayout;
+        for (const render::PanelInfo& info : render::panelRegistry()) {
+            auto* box = new QCheckBox(info.title, this);
+            box->setObjectName(QStringLiteral("panel.") + info.id);
+            box->setChecked(initial.panels.contains(info.id));
+            box->setToolTip(tr("Draw the %1 panel beside the view, as its dock shows it.").arg(info.title));
+            panels->addWidget(box);
+            m_panels.push_back(box);
+        }
+        form->addRow(tr("Panels"), panels);
     }
     m_transparent = new QCheckBox(tr("Transparent background"), this);
     m_transparent->setChecked(initial.transparent);
@@ -151,6 +163,8 @@ render::RecordSettings RecordDialog::settings() const {
         s.crf = (ext == QLatin1String("mp4") || ext == QLatin1String("webm")) ? m_crf->value() : -1;
         s.overlays =
             m_timeOverlay->isChecked() ? QStringList{"t", "beta", "n", "d", "H", "kernel"} : QStringList{"t"};
+        for (std::size_t k = 0; k < m_panels.size(); ++k)
+            if (m_panels[k]->isChecked()) s.panels << render::panelRegistry()[k].id;
     }
     return s;
 }

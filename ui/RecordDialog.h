@@ -1,9 +1,12 @@
 #pragma once
-// Dialogs for recording a video of the live run (size, fps, steps per frame, format, quality,
-// transparency) and for a 3D-view screenshot at any resolution. GUI thread only.
+// Dialogs for recording a video of the live run (size, fps, steps per frame, format, quality, overlays,
+// the registry's panels beside the view, transparency) and for a 3D-view screenshot at any resolution.
+// GUI thread only.
 #include "render/Recorder.h"
 
 #include <QDialog>
+
+#include <vector>
 
 class QCheckBox;
 class QComboBox;
@@ -34,6 +37,7 @@ private:
     QSpinBox* m_crf = nullptr;
     QCheckBox* m_transparent;
     QCheckBox* m_timeOverlay = nullptr;
+    std::vector<QCheckBox*> m_panels;  // one per panel registry entry, in its order
     QLabel* m_error;
 };
 

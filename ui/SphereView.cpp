@@ -173,12 +173,6 @@ void SphereView::setStyle(const render::SceneStyle& style) {
     m_dirty = true;
 }
 
-void SphereView::setFlatGeometry(bool flat) {
-    m_flat = flat;
-    m_vtk->scene->setFlatGeometry(flat);
-    m_dirty = true;
-}
-
 QString SphereView::projectionLabel() const {
     return m_vtk->scene->projectionLabel();
 }
@@ -392,7 +386,6 @@ QImage SphereView::renderImage(QSize size, bool transparent) const {
     render::SceneStyle style = m_style;
     style.transparentBackground = transparent;
     renderer.setStyle(style);
-    renderer.scene().setFlatGeometry(m_flat);
     renderer.scene().adoptHistory(*m_vtk->scene);
     renderer.scene().showFrame(*frame);
     renderer.scene().setSelectedToken(m_selected);

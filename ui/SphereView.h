@@ -37,7 +37,6 @@ public:
     render::SceneStyle style() const { return m_style; }
     render::CameraState camera() const;  // what the user currently looks from (recording, sessions)
     void setStyle(const render::SceneStyle& style);
-    void setFlatGeometry(bool flat);
     int selectedToken() const { return m_selected; }
     QString projectionLabel() const;
     QColor tokenColour(int i) const;
@@ -90,7 +89,6 @@ private:
     render::SceneStyle m_style;
     std::shared_ptr<const core::Frame> m_pending, m_shown;
     int m_selected = -1;
-    bool m_flat = false;
     bool m_dirty = true;
     bool m_initialised = false;
     QTimer m_tick;

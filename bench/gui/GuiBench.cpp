@@ -6,6 +6,7 @@
 #include "core/Errors.h"
 #include "core/Scenario.h"
 #include "render/SceneRenderer.h"
+#include "render/Theme.h"
 #include "ui/GuiMain.h"
 #include "ui/MainWindow.h"
 #include "ui/SphereView.h"
@@ -50,7 +51,7 @@ int main(int argc, char** argv) {
         std::fprintf(stderr, "attnsphere_gui_bench: %s\n", e.what());
         return app::kExitUsage;
     }
-    ui::applyTheme(app);
+    render::applyTheme(app);
     ui::MainWindow::Options options;
     options.interactive = false;
     options.restoreLayout = false;

@@ -82,6 +82,24 @@ private slots:
         QCOMPARE(rec.count(), 4);
     }
 
+    // Attention matrices travel with record frames only when the recording asks (a heatmap panel).
+    void recordFramesCarryAttentionWhenAsked() {
+        app::SimulationController c(scenario());
+        QSignalSpy rec(&c, &app::SimulationController::recordFrame);
+        connect(&c, &app::SimulationController::recordFrame, &c,
+                &app::SimulationController::recordFrameConsumed);
+        c.setRecording(1);
+        QTRY_COMPARE(rec.count(), 1);
+        c.setRecording(1, true);
+        QTRY_COMPARE(rec.count(), 2);
+        const FramePtr without = rec.at(0).at(0).value<FramePtr>();
+        const FramePtr with = rec.at(1).at(0).value<FramePtr>();
+        QVERIFY(with->hasObservables && !with->heads.empty());
+        QCOMPARE(with->heads.front().attention.rows(), Eigen::Index(with->n));
+        QCOMPARE(without->heads.front().attention.size(), Eigen::Index(0));
+        c.setRecording(0);
+    }
+
     void recorderBehindStopsTheWorker() {
         app::SimulationController c(scenario());
         c.setSpeed(0);  // as fast as possible

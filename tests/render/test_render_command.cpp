@@ -134,6 +134,34 @@ private slots:
         QCOMPARE(probe(QDir(out).filePath(files.first())).value("pix_fmt"), QString("rgba"));
     }
 
+    // Every registry panel beside the view, at HD and at the largest size: the plots' background fills
+    // most of the panel column (the view's background is another colour), so the panels were drawn.
+    void allPanels_data() {
+        QTest::addColumn<QSize>("size");
+        QTest::newRow("1280x720") << QSize(1280, 720);
+        QTest::newRow("3840x2160") << QSize(3840, 2160);
+    }
+    void allPanels() {
+        QFETCH(QSize, size);
+        QTemporaryDir dir;
+        const QString out = dir.filePath("frames");
+        const Run r = runRender({"default", "--out", out, "--panels", "all", "--size",
+                                 QStringLiteral("%1x%2").arg(size.width()).arg(size.height()), "--duration",
+                                 "0.4", "--fps", "5"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const QStringList files = QDir(out).entryList({"frame_*.png"}, QDir::Files, QDir::Name);
+        QCOMPARE(files.size(), 2);
+        const QImage img = QImage(QDir(out).filePath(files.last())).convertToFormat(QImage::Format_RGB32);
+        QCOMPARE(img.size(), size);
+        const QRect column(size.width() * 56 / 100, 0, size.width() * 44 / 100, size.height());
+        long background = 0;
+        for (int y = column.top(); y <= column.bottom(); ++y)
+            for (int x = column.left(); x <= column.right(); ++x)
+                background += img.pixel(x, y) == qRgb(24, 27, 34);
+        QVERIFY2(background > long(column.width()) * column.height() / 4,
+                 qPrintable(QString::number(background)));
+    }
+
     void webmWithAlpha() {
         QTemporaryDir dir;
         const QString out = dir.filePath("a.webm");

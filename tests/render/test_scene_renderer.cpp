@@ -100,6 +100,25 @@ double meanDifferenceFrom(const QImage& img, QColor bg, QRect region) {
 class TestSceneRenderer : public QObject {
     Q_OBJECT
 private slots:
+    // The frame says its geometry: flat is shown as flat from the first frame (tokens still on the unit
+    // sphere), and a sphere frame is never taken for flat, whatever its norms.
+    void geometryComesFromTheFrame() {
+        Offscreen o(320, 240);
+        render::SceneRenderer scene(o.renderer);
+        core::Frame flat = makeFrame(20, 3, 2);
+        flat.geometry = core::Geometry::Flat;
+        scene.showFrame(flat);
+        QVERIFY2(scene.projectionLabel().contains(QStringLiteral("flat geometry")),
+                 qPrintable(scene.projectionLabel()));
+        Offscreen o2(320, 240);
+        render::SceneRenderer sphere(o2.renderer);
+        core::Frame off = makeFrame(20, 3, 3);
+        off.positions *= 2.0;
+        sphere.showFrame(off);
+        QVERIFY2(!sphere.projectionLabel().contains(QStringLiteral("flat")),
+                 qPrintable(sphere.projectionLabel()));
+    }
+
     void sphereIsVisibleAndSelectionHighlighted() {
         Offscreen o(640, 480);
         render::SceneRenderer scene(o.renderer);

@@ -1,8 +1,10 @@
 // GUI recording path under Xvfb: the main window records the live run lockstep into a playable MP4
 // (every recorded frame is in the file, frame k is simulation step k*K), and the 3D-view screenshot
-// renders at 3840x2160 with a transparent background.
+// renders at 3840x2160 with a transparent background. A recording with panels draws them beside the view.
 #include "core/Scenario.h"
+#include "render/FrameComposer.h"
 #include "render/Recorder.h"
+#include "render/SceneRenderer.h"
 #include "ui/MainWindow.h"
 #include "ui/SphereView.h"
 
@@ -71,6 +73,43 @@ private slots:
         QCOMPARE(p.value("nb_read_frames").toInt(), frames);
         QVERIFY(frames >= 12);
         QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).size(), 1);
+    }
+
+    void recordsPanelsBesideTheView() {
+        core::Scenario s = core::Scenario::load("default");  // three heads
+        ui::MainWindow window(s, "default", windowOptions());
+        window.resize(1000, 700);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        QTemporaryDir dir;
+        render::RecordSettings settings;
+        settings.path = dir.filePath("frames");
+        settings.size = QSize(1280, 720);
+        settings.panels = {QStringLiteral("energy"), QStringLiteral("heatmap")};
+        window.controller()->play();
+        QVERIFY(window.startRecording(settings));
+        QTRY_VERIFY_WITH_TIMEOUT(window.recordedFrames() >= 6, 60000);
+        QCOMPARE(window.stopRecording(), settings.path);
+        const QImage frame(QDir(settings.path).filePath("frame_00005.png"));
+        QCOMPARE(frame.size(), settings.size);
+        // The cells the composer lays out for these panels: the plots' background fills most of each,
+        // and the energy cell has head 1's curve.
+        render::CompositionOptions layout;
+        layout.size = settings.size;
+        layout.panels = settings.panels;
+        const render::FrameComposer composer(layout);
+        auto count = [&frame](const QRect& cell, const QColor& colour) {
+            int n = 0;
+            for (int y = cell.top(); y <= cell.bottom(); ++y)
+                for (int x = cell.left(); x <= cell.right(); ++x) n += frame.pixelColor(x, y) == colour;
+            return n;
+        };
+        for (int i = 0; i < 2; ++i) {
+            const QRect cell = composer.panelRect(i);
+            const int background = count(cell, QColor(24, 27, 34));
+            QVERIFY2(background > cell.width() * cell.height() / 4, qPrintable(QString::number(background)));
+        }
+        QVERIFY(count(composer.panelRect(0), render::headColour(0)) > 20);
     }
 
     void closingWhileRecordingFinalises() {

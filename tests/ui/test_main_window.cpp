@@ -1,5 +1,6 @@
 // The main window wired together under Xvfb: frames reach the view and all four panels, the shortcuts
 // drive the simulation thread, a selection reaches every panel, and closing during a run is prompt.
+#include "render/PanelRegistry.h"
 #include "render/PlotPanel.h"
 #include "ui/MainWindow.h"
 #include "ui/SphereView.h"
@@ -79,9 +80,19 @@ private slots:
         QTRY_COMPARE(c->latestFrame()->step, 0);
 
         // Every panel is in a visible dock, and a selection reaches all of them and the view.
+        // The panel docks are the registry's, in its order, besides the parameters.
         const auto docks = window->findChildren<QDockWidget*>();
-        QCOMPARE(docks.size(), 5);
+        QCOMPARE(docks.size(), 1 + static_cast<qsizetype>(render::panelRegistry().size()));
         for (QDockWidget* d : docks) QVERIFY2(d->isVisible(), qPrintable(d->windowTitle()));
+        QCOMPARE(window->panels().size(), render::panelRegistry().size());
+        for (std::size_t k = 0; k < render::panelRegistry().size(); ++k) {
+            const render::PanelInfo& info = render::panelRegistry()[k];
+            auto* dock = window->findChild<QDockWidget*>(info.id);
+            QVERIFY2(dock, qPrintable(info.id));
+            QCOMPARE(dock->windowTitle(), info.title);
+            QCOMPARE(dock->widget(), static_cast<QWidget*>(window->panels()[k]));
+            QCOMPARE(window->dockWidgetArea(dock), info.area);
+        }
         window->selectToken(5);
         QCOMPARE(window->sphereView()->selectedToken(), 5);
         for (render::PlotPanel* p : window->panels()) QCOMPARE(p->selectedToken(), 5);

@@ -5,6 +5,7 @@
 #include "render/EnergyPanel.h"
 #include "render/EntropyPanel.h"
 #include "render/FrameComposer.h"
+#include "render/PanelRegistry.h"
 #include "render/RadialShadowPanel.h"
 #include "render/SceneRenderer.h"
 #include "ui/MatrixEditorDialog.h"
@@ -13,6 +14,7 @@
 
 #include <qcustomplot.h>
 
+#include <QCheckBox>
 #include <QComboBox>
 #include <QDoubleSpinBox>
 #include <QSignalSpy>
@@ -549,6 +551,26 @@ private slots:
         QCOMPARE(panel.colourScale()->axis()->label(), QStringLiteral("P_ij"));
     }
 
+    // The record dialog offers every registry panel, none checked by default (the 3D view alone).
+    void recordDialogOffersTheRegistrysPanels() {
+        render::RecordSettings initial;
+        initial.path = QStringLiteral("/tmp/x.mp4");
+        ui::RecordDialog dialog(nullptr, false, initial);
+        QVERIFY(dialog.settings().panels.isEmpty());
+        for (const render::PanelInfo& info : render::panelRegistry()) {
+            auto* box = dialog.findChild<QCheckBox*>(QStringLiteral("panel.") + info.id);
+            QVERIFY2(box, qPrintable(info.id));
+            QCOMPARE(box->text(), info.title);
+            QVERIFY(!box->isChecked());
+        }
+        dialog.findChild<QCheckBox*>(QStringLiteral("panel.heatmap"))->setChecked(true);
+        dialog.findChild<QCheckBox*>(QStringLiteral("panel.energy"))->setChecked(true);
+        QCOMPARE(dialog.settings().panels, (QStringList{"energy", "heatmap"}));
+        initial.panels = {QStringLiteral("entropy")};
+        ui::RecordDialog again(nullptr, false, initial);
+        QCOMPARE(again.settings().panels, QStringList{"entropy"});
+    }
+
     void screenshotDialogPresetNamesTheFieldsSize() {
         render::RecordSettings initial;
         initial.path = QStringLiteral("/tmp/x.png");
@@ -569,7 +591,7 @@ private slots:
 
     void videoPanelSaysEnergyBeyondPlottable() {
         render::CompositionOptions options;
-        options.size = QSize(1280, 720);
+        options.size = QSize(1920, 1080);
         options.panels = {QStringLiteral("energy")};
         render::FrameComposer composer(options);
         core::Frame f = makeFrame(0, 0.0, 1.0);
@@ -586,10 +608,10 @@ private slots:
                 }
             return count;
         };
-        for (int k = 0; k < 10; ++k) composer.addHistory(makeFrame(k, 0.1 * k, 1.0 + k));
-        QCOMPARE(notePixels(composer.compose(view, f, {})), 0);
-        composer.addHistory(makeFrame(10, 1.0, 4e305));
-        const QImage beyond = composer.compose(view, f, {});
+        for (int k = 0; k < 10; ++k) composer.addFrame(makeFrame(k, 0.1 * k, 1.0 + k));
+        QCOMPARE(notePixels(composer.compose(view, f)), 0);
+        composer.addFrame(makeFrame(10, 1.0, 4e305));
+        const QImage beyond = composer.compose(view, f);
         QVERIFY2(notePixels(beyond) > 30, qPrintable(QString::number(notePixels(beyond))));
     }
 };

@@ -1,0 +1,49 @@
+#pragma once
+// The one frame → picture → video loop, used by the GUI recorder and by `attnsphere render`: each frame is
+// rendered offscreen (the VTK scene, the view's style), given to the panels, composed with them and the
+// overlays (FrameComposer) and encoded (VideoEncoder). Any failure while open cancels the output, so no
+// ffmpeg process or half-written file is left behind. GUI thread (or the only thread) only.
+#include "core/Frame.h"
+#include "render/FrameComposer.h"
+#include "render/SceneRenderer.h"
+#include "render/VideoEncoder.h"
+
+#include <functional>
+#include <memory>
+
+namespace attnsphere::render {
+
+class OffscreenRenderer;
+
+class VideoPipeline {
+public:
+    VideoPipeline();
+    ~VideoPipeline();  // cancels an unfinished video
+    VideoPipeline(const VideoPipeline&) = delete;
+    VideoPipeline& operator=(const VideoPipeline&) = delete;
+
+    // Validates (core::ValidationError), makes the offscreen renderer for the view's part of the frame
+    // (RenderError) and the panels, starts the encoder (VideoError). The composition takes the video's
+    // size and transparency.
+    void open(const VideoSettings& video, CompositionOptions composition, const SceneStyle& style);
+    // What the frames must carry for the chosen panels.
+    bool needsObservables() const;
+    bool needsAttention() const;
+    // Renders, composes and encodes one frame. `placeCamera` moves the camera after the scene has taken
+    // the frame (the scene picks a camera for the data on the first one); the camera stays otherwise.
+    void addFrame(const core::Frame& frame, const std::function<void(SceneRenderer&)>& placeCamera = {});
+    // Finalises the file; throws VideoError (the partial output is removed).
+    void finish();
+    void cancel();
+    bool isOpen() const;
+    int frameCount() const;
+
+private:
+    void close();
+
+    std::unique_ptr<FrameComposer> m_composer;
+    std::unique_ptr<OffscreenRenderer> m_renderer;
+    VideoEncoder m_encoder;
+};
+
+}  // namespace attnsphere::render
