@@ -133,8 +133,8 @@ void SimulationController::recordFrameConsumed() {
     m_recordDelivered.pop_front();
 }
 
-void SimulationController::recordCamera(const core::Camera& camera) {
-    post([camera](SimulationWorker& w) { w.recordCamera(camera); });
+void SimulationController::logCamera(const core::Camera& camera) {
+    post([camera](SimulationWorker& w) { w.logCamera(camera); });
 }
 void SimulationController::saveSession(const QString& path) {
     post([p = path.toStdString()](SimulationWorker& w) { w.saveSession(p); });

@@ -44,7 +44,7 @@ public slots:
     void setLoop(bool loop);                   // at t_end: pause (false) or start again from t = 0
     void setThreads(int threads);
     void exportData(const QString& directory, const QStringList& arguments);
-    void recordCamera(const attnsphere::core::Camera& camera);
+    void logCamera(const attnsphere::core::Camera& camera);
     void saveSession(const QString& path);
     void setRecording(int everySteps, bool attention = false);  // 0 stops; see SimulationWorker
     // The recorder took a frame from recordFrame (lets the worker step on).

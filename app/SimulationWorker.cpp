@@ -109,12 +109,12 @@ void SimulationWorker::busy(const std::string& what) {
     notify([what](SimulationController& c) { emit c.busy(QString::fromStdString(what)); });
 }
 
-void SimulationWorker::rebuild(bool recordReset) {
+void SimulationWorker::rebuild(bool logReset) {
     busy("Building n = " + std::to_string(m_scenario.n) + ", d = " + std::to_string(m_scenario.d) +
          ", H = " + std::to_string(m_scenario.heads.count) + " …");
     auto sim = std::make_unique<core::Simulation>(m_scenario);
     busy("Computing the first frame …");
-    if (m_sim && recordReset) m_session.recordReset(m_sim->stepCount(), m_scenario);
+    if (m_sim && logReset) m_session.logReset(m_sim->stepCount(), m_scenario);
     m_sim = std::move(sim);
     m_recordFrom = 0;
     m_sim->setAbortFlag(&m_abort);
@@ -235,14 +235,14 @@ void SimulationWorker::applyEdit(const core::Scenario& edited) {
             const core::Model model = edited.buildModel();
             m_failed = false;
             m_sim->setModel(model);
-            m_session.recordModel(m_sim->stepCount(), model);
+            m_session.logModel(m_sim->stepCount(), model);
             if (edited.dt != m_scenario.dt) {
                 m_sim->setDt(edited.dt);
-                m_session.recordDt(m_sim->stepCount(), edited.dt);
+                m_session.logDt(m_sim->stepCount(), edited.dt);
             }
             if (edited.integrator != m_scenario.integrator) {
                 m_sim->setIntegrator(edited.integrator);
-                m_session.recordIntegrator(m_sim->stepCount(), edited.integrator);
+                m_session.logIntegrator(m_sim->stepCount(), edited.integrator);
             }
             m_scenario = edited;
         }
@@ -357,7 +357,7 @@ void SimulationWorker::publish(bool force, bool reportErrors) {
         if (reportErrors) numericalError(std::string(e.what()));
         return;
     }
-    record(*frame);
+    keepInHistory(*frame);
     m_dirtySincePublish = false;
     m_sincePublish.start();
     m_mailbox->putFrame(std::move(frame));
@@ -365,7 +365,7 @@ void SimulationWorker::publish(bool force, bool reportErrors) {
     busy({});
 }
 
-void SimulationWorker::record(const core::Frame& frame) {
+void SimulationWorker::keepInHistory(const core::Frame& frame) {
     if (!frame.hasObservables) return;
     if (!m_history.empty() && m_history.back()->step == frame.step && m_history.back()->t == frame.t) return;
     if (m_publishedCount++ % m_historyStride != 0) return;
@@ -409,8 +409,8 @@ void SimulationWorker::emitRecordFrameIfDue() {
     });
 }
 
-void SimulationWorker::recordCamera(const core::Camera& camera) {
-    m_session.recordCamera(m_sim->stepCount(), camera);
+void SimulationWorker::logCamera(const core::Camera& camera) {
+    m_session.logCamera(m_sim->stepCount(), camera);
 }
 
 void SimulationWorker::saveSession(const std::string& path) {

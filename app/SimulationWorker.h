@@ -163,7 +163,7 @@ public:
     // SimulationController::recordFrame, with attention matrices only when asked (a heatmap panel); 0 stops.
     void setRecording(int everySteps, bool attention = false);
     // Session recording (core/Session.h): every edit is logged with its step; camera keys come from the GUI.
-    void recordCamera(const core::Camera& camera);
+    void logCamera(const core::Camera& camera);
     void saveSession(const std::string& path);
 
 private:
@@ -182,11 +182,11 @@ private:
 
     void runBatch();
     void publish(bool force, bool reportErrors = true);
-    void rebuild(bool recordReset = true);
+    void rebuild(bool logReset = true);
     void resetSpeedReference();
     bool atEnd() const;
     void setRunning(bool running);
-    void record(const core::Frame& frame);
+    void keepInHistory(const core::Frame& frame);
     void scheduleNext(int delayMs);
     void emitRecordFrameIfDue();
 

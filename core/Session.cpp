@@ -338,7 +338,7 @@ void SessionLog::push(SessionEvent event) {
     m_session.timeline.push_back(std::move(event));
 }
 
-void SessionLog::recordModel(std::int64_t step, const Model& model) {
+void SessionLog::logModel(std::int64_t step, const Model& model) {
     SessionEvent e;
     e.step = step;
     e.kind = SessionEventKind::Model;
@@ -346,7 +346,7 @@ void SessionLog::recordModel(std::int64_t step, const Model& model) {
     push(std::move(e));
 }
 
-void SessionLog::recordPositions(std::int64_t step, const Matrix& positions) {
+void SessionLog::logPositions(std::int64_t step, const Matrix& positions) {
     SessionEvent e;
     e.step = step;
     e.kind = SessionEventKind::Positions;
@@ -354,7 +354,7 @@ void SessionLog::recordPositions(std::int64_t step, const Matrix& positions) {
     push(std::move(e));
 }
 
-void SessionLog::recordDt(std::int64_t step, double dt) {
+void SessionLog::logDt(std::int64_t step, double dt) {
     SessionEvent e;
     e.step = step;
     e.kind = SessionEventKind::Dt;
@@ -362,7 +362,7 @@ void SessionLog::recordDt(std::int64_t step, double dt) {
     push(std::move(e));
 }
 
-void SessionLog::recordIntegrator(std::int64_t step, IntegratorKind integrator) {
+void SessionLog::logIntegrator(std::int64_t step, IntegratorKind integrator) {
     SessionEvent e;
     e.step = step;
     e.kind = SessionEventKind::Integrator;
@@ -370,7 +370,7 @@ void SessionLog::recordIntegrator(std::int64_t step, IntegratorKind integrator) 
     push(std::move(e));
 }
 
-void SessionLog::recordReset(std::int64_t step, const Scenario& scenario) {
+void SessionLog::logReset(std::int64_t step, const Scenario& scenario) {
     SessionEvent e;
     e.step = step;
     e.kind = SessionEventKind::Reset;
@@ -378,7 +378,7 @@ void SessionLog::recordReset(std::int64_t step, const Scenario& scenario) {
     push(std::move(e));
 }
 
-void SessionLog::recordCamera(std::int64_t step, const Camera& camera) {
+void SessionLog::logCamera(std::int64_t step, const Camera& camera) {
     auto& tl = m_session.timeline;
     if (!tl.empty() && tl.back().kind == SessionEventKind::Camera && tl.back().step == step) {
         tl.back().camera = camera;

@@ -3,7 +3,7 @@
 // perturbed positions, dt, integrator, resets) with the step at which each happened, and the camera
 // path keyed by step. Saved as JSON by the GUI; `attnsphere render --session` replays it so that the
 // trajectories equal the live run's (every event stores the resulting state, not a delta, so replay
-// is exact). Plain data, no Qt; SessionLog records on the worker thread, SessionPlayer replays on one
+// is exact). Plain data, no Qt; SessionLog logs on the worker thread, SessionPlayer replays on one
 // thread.
 #include "core/Camera.h"
 #include "core/Scenario.h"
@@ -61,18 +61,18 @@ struct Session {
     std::int64_t totalSteps() const;
 };
 
-// Records a live run (the GUI's SimulationWorker calls it between steps, on its thread).
+// Logs a live run (the GUI's SimulationWorker calls it between steps, on its thread).
 class SessionLog {
 public:
     explicit SessionLog(const Scenario& scenario) { m_session.scenario = scenario; }
 
-    void recordModel(std::int64_t step, const Model& model);
-    void recordPositions(std::int64_t step, const Matrix& positions);
-    void recordDt(std::int64_t step, double dt);
-    void recordIntegrator(std::int64_t step, IntegratorKind integrator);
-    void recordReset(std::int64_t step, const Scenario& scenario);  // `step`: where the old segment ended
+    void logModel(std::int64_t step, const Model& model);
+    void logPositions(std::int64_t step, const Matrix& positions);
+    void logDt(std::int64_t step, double dt);
+    void logIntegrator(std::int64_t step, IntegratorKind integrator);
+    void logReset(std::int64_t step, const Scenario& scenario);  // `step`: where the old segment ended
     // Consecutive camera keys at the same step replace each other (a drag between two steps).
-    void recordCamera(std::int64_t step, const Camera& camera);
+    void logCamera(std::int64_t step, const Camera& camera);
     void setEndStep(std::int64_t step) { m_session.endStep = step; }
 
     const Session& session() const { return m_session; }

@@ -24,7 +24,7 @@ void Recorder::start(const RecordSettings& settings, const SceneStyle& style) {
     m_settings = settings;
 }
 
-void Recorder::addFrame(const core::Frame& frame, const CameraState& camera) {
+void Recorder::addFrame(const core::Frame& frame, const core::Camera& camera) {
     m_pipeline.addFrame(frame, [&camera](SceneRenderer& scene) { scene.setCamera(camera); });
 }
 

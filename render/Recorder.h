@@ -38,7 +38,7 @@ public:
     bool needsObservables() const { return m_pipeline.needsObservables(); }
     bool needsAttention() const { return m_pipeline.needsAttention(); }
     // Any failure ends the recording (the partial output is removed) and is rethrown.
-    void addFrame(const core::Frame& frame, const CameraState& camera);
+    void addFrame(const core::Frame& frame, const core::Camera& camera);
     // Finalises the file and returns its path; throws VideoError (the partial output is removed).
     QString stop();
     void cancel();

@@ -259,15 +259,6 @@ private:
     std::string m_display;
 };
 
-CameraState toCamera(const core::Camera& c) {
-    CameraState s;
-    s.position = c.position;
-    s.focalPoint = c.focalPoint;
-    s.viewUp = c.viewUp;
-    s.viewAngle = c.viewAngle;
-    return s;
-}
-
 int render(const RenderOptions& o) {
     // The scenario, or a session's player (which owns its simulation).
     std::unique_ptr<core::SessionPlayer> player;
@@ -358,7 +349,7 @@ int render(const RenderOptions& o) {
     }
 
     app::ProgressBar progress("render", !o.quiet && ::isatty(2) == 1);
-    CameraState baseCamera;
+    core::Camera baseCamera;
     const double t0 = sim().time();
     long done = 0;
     // The simulation computes frame k+1 on its own thread while frame k is rendered and encoded. The
@@ -400,7 +391,7 @@ int render(const RenderOptions& o) {
             pipeline.addFrame(frame, [&](SceneRenderer& scene) {
                 // The scene picks its camera for the data on the first frame (e.g. face-on for d = 2).
                 if (k == 0) baseCamera = scene.camera();
-                scene.setCamera(current.camera ? toCamera(*current.camera) : baseCamera);
+                scene.setCamera(current.camera ? *current.camera : baseCamera);
                 if (o.orbit) scene.orbit(24.0 * k / o.fps);
             });
             if (data) data->addFrame(frame);

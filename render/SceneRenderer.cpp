@@ -802,7 +802,7 @@ void SceneRenderer::resetCamera() {
 }
 
 void SceneRenderer::setViewPreset(ViewPreset preset) {
-    CameraState c;
+    core::Camera c;
     const double D = kCameraDistance;
     switch (preset) {
         case ViewPreset::Front:
@@ -824,9 +824,9 @@ void SceneRenderer::setViewPreset(ViewPreset preset) {
     setCamera(c);
 }
 
-CameraState SceneRenderer::camera() const {
+core::Camera SceneRenderer::camera() const {
     vtkCamera* cam = m_impl->renderer->GetActiveCamera();
-    CameraState c;
+    core::Camera c;
     cam->GetPosition(c.position.data());
     cam->GetFocalPoint(c.focalPoint.data());
     cam->GetViewUp(c.viewUp.data());
@@ -834,7 +834,7 @@ CameraState SceneRenderer::camera() const {
     return c;
 }
 
-void SceneRenderer::setCamera(const CameraState& c) {
+void SceneRenderer::setCamera(const core::Camera& c) {
     vtkCamera* cam = m_impl->renderer->GetActiveCamera();
     cam->SetPosition(c.position.data());
     cam->SetFocalPoint(c.focalPoint.data());

@@ -4,6 +4,7 @@
 // colouring, the selected token's highlight. Shared by SphereView (on screen) and the offline renderer
 // (video). Owns its VTK props, not the renderer. GUI thread (or the render command's only thread) only.
 // Included by render/ and ui/ only; VTK types appear here forward-declared, never as includes.
+#include "core/Camera.h"
 #include "core/Frame.h"
 
 #include <QColor>
@@ -32,11 +33,6 @@ struct SceneStyle {
     QColor background = QColor(18, 20, 26);
     bool transparentBackground = false;  // offscreen only: alpha 0 where nothing is drawn
     bool showLegend = true;              // colour bar or coloured names for the colour mode
-};
-
-struct CameraState {
-    std::array<double, 3> position{0, 0, 4}, focalPoint{0, 0, 0}, viewUp{0, 1, 0};
-    double viewAngle = 30;
 };
 
 class SceneRenderer {
@@ -75,8 +71,8 @@ public:
 
     void resetCamera();
     void setViewPreset(ViewPreset preset);
-    CameraState camera() const;
-    void setCamera(const CameraState& camera);
+    core::Camera camera() const;
+    void setCamera(const core::Camera& camera);
     void orbit(double azimuthDegrees);  // rotate the camera about the sphere's vertical axis
 
 private:

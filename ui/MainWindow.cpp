@@ -680,15 +680,16 @@ bool MainWindow::saveScenarioTo(const QString& path, bool currentState) {
 void MainWindow::exportData() {
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Export data to directory"));
     if (dir.isEmpty()) return;
-    const auto answer = QMessageBox::question(this, tr("Export data"),
-                                              tr("Exports the frames published to this window so far (at "
-                                                 "most 60 per second of wall time; thinned to every\n"
-                                                 "2nd, 4th, … frame when the history exceeds 256 MB), not "
-                                                 "every integration step. Model edits made during\n"
-                                                 "the run are not recorded; metadata.json holds the current "
-                                                 "scenario. For every K-th step of a fixed\n"
-                                                 "scenario use `attnsphere run`.\n\nExport to %1?")
-                                                  .arg(dir));
+    const auto answer = QMessageBox::question(
+        this, tr("Export data"),
+        tr("Exports the frames published to this window so far (at "
+           "most 60 per second of wall time; thinned to every\n"
+           "2nd, 4th, … frame when the history exceeds 256 MB), not "
+           "every integration step. Model edits made during\n"
+           "the run are not in the export (a saved session keeps them); metadata.json holds the current "
+           "scenario. For every K-th step of a fixed\n"
+           "scenario use `attnsphere run`.\n\nExport to %1?")
+            .arg(dir));
     if (answer != QMessageBox::Yes) return;
     m_controller->exportData(dir, QCoreApplication::arguments());
 }
@@ -727,13 +728,13 @@ void MainWindow::closeEvent(QCloseEvent* e) {
 }
 
 void MainWindow::trackCamera() {
-    const render::CameraState c = m_view->camera();
+    const core::Camera c = m_view->camera();
     if (m_cameraLogged && c.position == m_lastCamera.position && c.focalPoint == m_lastCamera.focalPoint &&
         c.viewUp == m_lastCamera.viewUp && c.viewAngle == m_lastCamera.viewAngle)
         return;
     m_lastCamera = c;
     m_cameraLogged = true;
-    m_controller->recordCamera(core::Camera{c.position, c.focalPoint, c.viewUp, c.viewAngle});
+    m_controller->logCamera(c);
 }
 
 void MainWindow::recordFromDialog() {

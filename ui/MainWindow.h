@@ -131,7 +131,7 @@ private:
     render::RecordSettings m_recordSettings;
     QAction* m_recordAction = nullptr;
     QLabel* m_recLabel = nullptr;
-    render::CameraState m_lastCamera;
+    core::Camera m_lastCamera;
     bool m_cameraLogged = false;
 };
 

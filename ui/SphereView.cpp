@@ -206,11 +206,11 @@ void SphereView::setViewPreset(render::ViewPreset preset) {
     emit cameraChanged(camera());
 }
 
-render::CameraState SphereView::camera() const {
+core::Camera SphereView::camera() const {
     return m_vtk->scene->camera();
 }
 
-void SphereView::setCamera(const render::CameraState& camera) {
+void SphereView::setCamera(const core::Camera& camera) {
     m_vtk->scene->setCamera(camera);
     m_dirty = true;
 }

@@ -35,7 +35,7 @@ public:
     std::shared_ptr<const core::Frame> currentFrame() const { return m_pending ? m_pending : m_shown; }
 
     render::SceneStyle style() const { return m_style; }
-    render::CameraState camera() const;  // what the user currently looks from (recording, sessions)
+    core::Camera camera() const;  // what the user currently looks from (recording, sessions)
     void setStyle(const render::SceneStyle& style);
     int selectedToken() const { return m_selected; }
     QString projectionLabel() const;
@@ -59,13 +59,13 @@ public slots:
     void setSelectedToken(int index);
     void resetCamera();
     void setViewPreset(attnsphere::render::ViewPreset preset);
-    void setCamera(const attnsphere::render::CameraState& camera);
+    void setCamera(const attnsphere::core::Camera& camera);
     void resetTrails();
 
 signals:
     void tokenClicked(int index);  // -1 when the click hit no token
     // The user moved the camera (drag, wheel, preset, reset); for session recording.
-    void cameraChanged(const attnsphere::render::CameraState& camera);
+    void cameraChanged(const attnsphere::core::Camera& camera);
 
 private:
     struct Vtk;

@@ -75,7 +75,7 @@ int main(int argc, char** argv) {
     spin.setInterval(5);
     QObject::connect(&spin, &QTimer::timeout, &window, [&] {
         angle += 0.5;
-        render::CameraState c;
+        core::Camera c;
         c.position = {4.3 * std::sin(angle * M_PI / 180), 1.2, 4.3 * std::cos(angle * M_PI / 180)};
         window.sphereView()->setCamera(c);
     });

@@ -39,7 +39,7 @@ private slots:
         edited.dt = 0.05;
         c.applyEdit(edited);
         QTRY_COMPARE(changed.count(), 1);
-        c.recordCamera(core::Camera{{1, 2, 3}, {0, 0, 0}, {0, 1, 0}, 35});
+        c.logCamera(core::Camera{{1, 2, 3}, {0, 0, 0}, {0, 1, 0}, 35});
         for (int k = 0; k < 5; ++k) c.stepOnce();
         QTRY_COMPARE(c.latestFrame()->step, std::int64_t(9));
         c.reset();  // a new segment from the edited scenario

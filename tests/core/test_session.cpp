@@ -41,36 +41,36 @@ LiveRun liveRun() {
     SessionLog log(first);
     auto sim = std::make_unique<Simulation>(first);
     Camera cam;
-    log.recordCamera(0, cam);
+    log.logCamera(0, cam);
     for (int k = 0; k < 20; ++k) {
         if (sim->stepCount() == 5) {
             Model m = sim->model();
             m.beta = 3.0;
             sim->setModel(m);
-            log.recordModel(sim->stepCount(), sim->model());
+            log.logModel(sim->stepCount(), sim->model());
         }
         if (sim->stepCount() == 9) {
             Matrix X = sim->positions();
             X(0, 0) += 0.3;
             X(2, 4) -= 0.2;
             sim->setPositions(X);
-            log.recordPositions(sim->stepCount(), sim->positions());
+            log.logPositions(sim->stepCount(), sim->positions());
         }
         if (sim->stepCount() == 12) {
             sim->setDt(0.05);
-            log.recordDt(sim->stepCount(), 0.05);
+            log.logDt(sim->stepCount(), 0.05);
             cam.position = {4, 0, 0};
-            log.recordCamera(sim->stepCount(), cam);
+            log.logCamera(sim->stepCount(), cam);
         }
         if (sim->stepCount() == 15) {
             sim->setIntegrator(IntegratorKind::Euler);
-            log.recordIntegrator(sim->stepCount(), IntegratorKind::Euler);
+            log.logIntegrator(sim->stepCount(), IntegratorKind::Euler);
         }
         sim->step();
         run.positions.push_back(sim->positions());
     }
     const Scenario second = smallScenario(9, 3);
-    log.recordReset(sim->stepCount(), second);
+    log.logReset(sim->stepCount(), second);
     sim = std::make_unique<Simulation>(second);
     for (int k = 0; k < 7; ++k) {
         sim->step();
@@ -311,7 +311,7 @@ private slots:
         if (mutation.startsWith("model")) {
             Simulation sim(s.scenario);
             SessionLog log(s.scenario);
-            log.recordModel(1, sim.model());
+            log.logModel(1, sim.model());
             nlohmann::json model = log.session().toJson()["timeline"][0]["model"];
             if (mutation == "model beta") model["beta"] = 1e300;
             if (mutation == "model alpha") model["heads"][0]["alpha"] = 1e308;
@@ -323,7 +323,7 @@ private slots:
             if (mutation == "camera far") cam.position = {0, 0, 1e300};
             if (mutation == "camera degenerate") cam.position = cam.focalPoint;
             SessionLog log(s.scenario);
-            log.recordCamera(1, cam);
+            log.logCamera(1, cam);
             j["timeline"] = log.session().toJson()["timeline"];
         }
         if (mutation == "positions entry") {

@@ -295,14 +295,14 @@ private slots:
                 core::Model m = sim.model();
                 m.beta = 4;
                 sim.setModel(m);
-                log.recordModel(sim.stepCount(), sim.model());
+                log.logModel(sim.stepCount(), sim.model());
             }
             if (sim.stepCount() == 14) {
                 core::Matrix X = sim.positions();
                 X.col(3) = X.col(7);
                 sim.setPositions(X);
-                log.recordPositions(sim.stepCount(), sim.positions());
-                log.recordCamera(sim.stepCount(), core::Camera{{3, 1, 2}, {0, 0, 0}, {0, 1, 0}, 30});
+                log.logPositions(sim.stepCount(), sim.positions());
+                log.logCamera(sim.stepCount(), core::Camera{{3, 1, 2}, {0, 0, 0}, {0, 1, 0}, 30});
             }
             sim.step();
             live.push_back(sim.positions());
