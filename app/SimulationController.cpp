@@ -92,7 +92,13 @@ void SimulationController::togglePlay() {
     m_running ? pause() : play();
 }
 void SimulationController::stepOnce() {
-    postNow([](SimulationWorker& w) { w.stepOnce(); });
+    // While paused, the only work in progress may be an earlier Step: interrupting it would drop that
+    // press, so steps queue. While running, Step pauses at once (the batch step is abandoned).
+    const auto step = [](SimulationWorker& w) { w.stepOnce(); };
+    if (m_running)
+        postNow(step);
+    else
+        post(step);
 }
 void SimulationController::reset() {
     postNow([](SimulationWorker& w) { w.reset(); });

@@ -317,6 +317,28 @@ private slots:
 
     // An edit, a pause or a new scenario does not wait for a step of many seconds (n = 5000, H = 8 sat for
     // seconds): the step is abandoned, state unchanged, and the command applies at once.
+    // Step pressed several times while paused: every press is one step, even when a press arrives while
+    // the previous step is still computing (a step must not be abandoned for the next step).
+    void everyStepPressIsAStep() {
+        core::Scenario s = smallScenario();
+#if defined(__SANITIZE_THREAD__)
+        s.n = 600;
+#else
+        s.n = 3000;   // one step: tens of milliseconds, so the presses below arrive during a step
+#endif
+        s.heads.count = 4;
+        app::SimulationController c(s);
+        QTRY_VERIFY_WITH_TIMEOUT(c.latestFrame(), 60000);
+        QVERIFY(!c.isRunning());
+        for (int k = 0; k < 5; ++k) {
+            c.stepOnce();
+            QTest::qWait(5);
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(c.latestFrame()->step, std::int64_t(5), 60000);
+        QTest::qWait(200);
+        QCOMPARE(c.latestFrame()->step, std::int64_t(5));
+    }
+
     void commandsDoNotWaitForALongStep() {
         core::Scenario s = smallScenario();
 #if defined(__SANITIZE_THREAD__)
