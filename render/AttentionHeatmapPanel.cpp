@@ -118,7 +118,7 @@ AttentionHeatmapPanel::AttentionHeatmapPanel(QWidget* parent) : PlotPanel(parent
     m_orderBox->setToolTip(
         tr("Row/column order: token index, or grouped by display cluster (single linkage at cos ≥ %1),\n"
            "stable across frames while the clusters do not change. Cluster order needs the full\n"
-           "matrix (n ≤ %2); larger n is block-averaged and always shown by index.")
+           "matrix (n ≤ %2); larger n is block-averaged and always shown by index (doc/MODEL.md §6).")
             .arg(core::kDisplayClusterCosine)
             .arg(app::SimulationWorker::kMaxAttentionSize));
     m_rangeBox = new QComboBox(this);
@@ -128,7 +128,8 @@ AttentionHeatmapPanel::AttentionHeatmapPanel(QWidget* parent) : PlotPanel(parent
     m_rangeBox->setToolTip(
         tr("Colour scale: from 0 to the largest P_ij of this frame (all heads), or fixed 0 … 1.\n"
            "Signed kernels (linear): P_ij is the positive part of the weights, renormalised; the signed\n"
-           "choice shows κ(s_ij) / Σ_k |κ(s_ik)| on a diverging map centred on 0 (blue < 0 < orange)."));
+           "choice shows κ(s_ij) / Σ_k |κ(s_ik)| on a diverging map centred on 0 (blue < 0 < orange); "
+           "doc/MODEL.md §5."));
     signedItemEnabled(m_rangeBox, false);
     m_orderBox->setCurrentIndex(1);
     controls->addWidget(m_orderBox);
@@ -175,7 +176,7 @@ AttentionHeatmapPanel::AttentionHeatmapPanel(QWidget* parent) : PlotPanel(parent
     m_plot->installEventFilter(this);
 
     setToolTip(
-        tr("Attention P_ij^h = κ(s_ij^h) / Σ_k κ(s_ik^h), rows = queries i, columns = keys j "
+        tr("Attention P_ij^h = max(0, κ(s_ij^h)) / Σ_k max(0, κ(s_ik^h)), rows = queries i, columns = keys j "
            "(doc/MODEL.md §5).\n"
            "Hover: i, j, P_ij. Click: select token i everywhere. White outline: the selected token's row and "
            "column."));

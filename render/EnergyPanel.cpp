@@ -31,9 +31,11 @@ EnergyPanel::EnergyPanel(QWidget* parent) : PlotPanel(parent) {
     setToolTip(
         tr("Energy E_h = 1/(2 β_h n²) Σ_ij Φ(β_h ⟨x_i, M_h x_j⟩), Φ' = κ; E_total = Σ_h α_h E_h.\n"
            "Lower plot: exact rates dE/dt along the current velocity (not finite differences).\n"
-           "Orange triangles: frames where E_total decreased (hover for why this can happen)."));
+           "Orange triangles: frames where E_total decreased (hover for why this can happen). doc/MODEL.md "
+           "§3."));
     m_energy->setToolTip(toolTip());
-    m_rate->setToolTip(tr("dE_h/dt and dE_total/dt = Σ_h α_h dE_h/dt (exact, along the current velocity)."));
+    m_rate->setToolTip(tr(
+        "dE_h/dt and dE_total/dt = Σ_h α_h dE_h/dt (exact, along the current velocity; doc/MODEL.md §3)."));
     placeLegendAbove(m_energy);
     m_energyBeyond = makeNotPlottedLabel(m_energy, tr("energy"));
     m_rateBeyond = makeNotPlottedLabel(m_rate, tr("dE/dt"));

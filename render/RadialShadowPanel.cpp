@@ -25,11 +25,14 @@ RadialShadowPanel::RadialShadowPanel(QWidget* parent) : PlotPanel(parent) {
            "V_h x_j.\n"
            "It is removed by the projection onto the sphere; for one head it cannot change E_h, for several\n"
            "heads it couples them (doc/MODEL.md §4)."));
-    m_shadow->setToolTip(tr("Per head: mean_i |r_i^h| (solid) and max_i |r_i^h| (dashed)."));
+    m_shadow->setToolTip(tr("Per head: mean_i |r_i^h| (solid) and max_i |r_i^h| (dashed); doc/MODEL.md §4."));
     m_margin->setToolTip(
         tr("Radial-dominance margin D_h = Σ_i |P⊥ u_i^h|² − Σ_i r_i^h Σ_{h'≠h} r_i^{h'}.\n"
-           "D_h ≥ 0 for all h is the sufficient condition for every E_h to grow; shaded: D_h < 0."));
-    m_bars->setToolTip(tr("r_i^h for every token i of the current frame, one colour per head."));
+           "D_h ≥ 0 for all h is the sufficient condition for every E_h to grow; shaded: D_h < 0 "
+           "(doc/MODEL.md §4)."));
+    m_bars->setToolTip(
+        tr("r_i^h = ⟨x_i, u_i^h⟩ for every token i of the current frame, one colour per head (doc/MODEL.md "
+           "§4)."));
     // Tokens are integers: ticks at whole token indices only.
     QSharedPointer<QCPAxisTickerFixed> tokens(new QCPAxisTickerFixed);
     tokens->setTickStep(1.0);

@@ -77,7 +77,8 @@ MainWindow::MainWindow(const core::Scenario& scenario, const QString& scenarioSo
     m_healthLabel->setObjectName(QStringLiteral("status.health"));
     m_healthLabel->setToolTip(
         tr("Integration health: the largest angle a token moves in one step (max_i |dx_i/dt|·dt). Above\n"
-           "%1 rad the integration jumps across the sphere; the suggested dt brings it back to the bound.")
+           "%1 rad the integration jumps across the sphere; the suggested dt brings it back to the bound\n"
+           "(doc/MODEL.md §7).")
             .arg(core::kStepAngleBound));
     m_tLabel->setToolTip(tr("Simulated time t."));
     m_stepLabel->setToolTip(tr("Integration steps taken since the last reset."));

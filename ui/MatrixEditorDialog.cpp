@@ -51,7 +51,8 @@ MatrixEditorDialog::MatrixEditorDialog(const core::Matrix& M, int head, QWidget*
     m_spectrum->setTextInteractionFlags(Qt::TextSelectableByMouse);
     m_spectrum->setToolTip(
         tr("Eigenvalues λ_k of the symmetric part (M + Mᵀ)/2; mean μ = tr(M)/d and variance\n"
-           "σ² = tr(M_s²)/d − μ². Small variance with non-zero mean localises attention (Bao et al. 2024)."));
+           "σ² = tr(M_s²)/d − μ². Small variance with non-zero mean localises attention (Bao et al. 2024;\n"
+           "doc/MODEL.md §1)."));
     layout->addWidget(m_spectrum);
     auto* buttons = new QDialogButtonBox(QDialogButtonBox::Ok | QDialogButtonBox::Cancel, this);
     layout->addWidget(buttons);

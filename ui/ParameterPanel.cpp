@@ -86,13 +86,14 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
         m_geometry->addItem(QString::fromUtf8(name.data(), static_cast<int>(name.size())),
                             static_cast<int>(*core::geometryFromString(name)));
     m_geometry->setToolTip(
-        tr("sphere: dx_i/dt = P⊥_{x_i} v_i (tokens stay on S^{d−1}); flat: dx_i/dt = v_i in R^d."));
+        tr("sphere: dx_i/dt = P⊥_{x_i} v_i (tokens stay on S^{d−1}); flat: dx_i/dt = v_i in R^d "
+           "(doc/MODEL.md §2)."));
     m_integrator = new QComboBox(tokens);
     for (auto name : core::integratorNames())
         m_integrator->addItem(QString::fromUtf8(name.data(), static_cast<int>(name.size())),
                               static_cast<int>(*core::integratorFromString(name)));
-    m_integrator->setToolTip(
-        tr("Euler, RK4 (both renormalised onto the sphere) or adaptive Dormand–Prince 5(4)."));
+    m_integrator->setToolTip(tr(
+        "Euler, RK4 (both renormalised onto the sphere) or adaptive Dormand–Prince 5(4); doc/MODEL.md §2."));
     m_dt = realBox(tokens, 0.0001, 10, 4, 0.01, tr("dt: time step (initial step for Dormand–Prince)."));
     m_seed = new QLineEdit(tokens);
     m_seed->setValidator(
@@ -158,7 +159,7 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
     m_value->addItem(tr("explicit V"), static_cast<int>(core::ValueKind::Explicit));
     m_value->setToolTip(
         tr("Value matrices V_h. V = M with symmetric M gives a gradient flow of Σ_h α_h E_h; V = −M descends "
-           "it."));
+           "it (doc/MODEL.md §3)."));
     m_H->setObjectName(QStringLiteral("H"));
     m_heads->setObjectName(QStringLiteral("heads"));
     m_eps->setObjectName(QStringLiteral("eps"));
