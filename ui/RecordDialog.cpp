@@ -98,7 +98,10 @@ RecordDialog::RecordDialog(QWidget* parent, bool screenshot, const render::Recor
         m_crf->setToolTip(
             tr("Constant rate factor: lower is better quality and larger. H.264 0–51, VP9 0–63."));
         form->addRow(tr("Quality (CRF)"), m_crf);
-        m_timeOverlay = new QCheckBox(tr("Burn in t, β, n, d, H, kernel"), this);
+        // t is always burned in (video time follows simulated time); the box adds the model's numbers.
+        m_timeOverlay = new QCheckBox(tr("β, n, d, H, kernel beside t"), this);
+        m_timeOverlay->setToolTip(
+            tr("The simulated time t is always burned in; check to add β, n, d, H and the kernel."));
         m_timeOverlay->setChecked(initial.overlays.size() > 1);
         form->addRow(tr("Overlay"), m_timeOverlay);
         auto* panels = new QVBoxLayout;
