@@ -12,8 +12,6 @@
 #include "core/Scenario.h"
 #include "core/Simulation.h"
 
-#include <unistd.h>
-
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
@@ -123,7 +121,7 @@ int runCommand(const std::vector<std::string>& args, const std::vector<std::stri
     core::RunExport exporter(out, scenario, info);
     core::FrameOptions options;
     options.attention = false;
-    ProgressBar bar("", !quiet && isatty(STDERR_FILENO));
+    ProgressBar bar("", quiet);
     const auto progress = [&](bool force) {
         char detail[96];
         std::snprintf(detail, sizeof detail, "t = %.4g / %.4g  step %lld  frames %d", sim->time(),

@@ -1,12 +1,16 @@
 #include "app/ProgressBar.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdio>
 
 namespace attnsphere::app {
 
-ProgressBar::ProgressBar(std::string label, bool enabled)
-    : m_label(std::move(label)), m_enabled(enabled), m_start(std::chrono::steady_clock::now()) {}
+ProgressBar::ProgressBar(std::string label, bool quiet)
+    : m_label(std::move(label)),
+      m_enabled(!quiet && isatty(STDERR_FILENO) == 1),
+      m_start(std::chrono::steady_clock::now()) {}
 
 void ProgressBar::update(double fraction, const std::string& detail, bool force) {
     if (!m_enabled) return;

@@ -1,6 +1,6 @@
 #pragma once
 // The progress bar of the long commands (run, render) on stderr: "label [#####.....] 42%  detail  ETA 3s",
-// redrawn at most ten times a second, and only when enabled (the commands enable it on a terminal).
+// redrawn at most ten times a second; drawn only on a terminal and unless the command was asked to be quiet.
 #include <chrono>
 #include <string>
 
@@ -8,7 +8,7 @@ namespace attnsphere::app {
 
 class ProgressBar {
 public:
-    ProgressBar(std::string label, bool enabled);
+    ProgressBar(std::string label, bool quiet);
     // `fraction` done in [0, 1]; `detail` follows the percentage. `force` draws even within 100 ms.
     void update(double fraction, const std::string& detail, bool force = false);
     // Ends the bar's line (if one was drawn).

@@ -348,7 +348,7 @@ int render(const RenderOptions& o) {
         data = std::make_unique<core::RunExport>(o.exportDir.toStdString(), scenario, info);
     }
 
-    app::ProgressBar progress("render", !o.quiet && ::isatty(2) == 1);
+    app::ProgressBar progress("render", o.quiet);
     core::Camera baseCamera;
     const double t0 = sim().time();
     long done = 0;
