@@ -15,6 +15,7 @@ public:
     explicit EnergyPanel(QWidget* parent = nullptr);
     void addFrame(const core::Frame& frame) override;
     void refresh() override;
+    std::vector<QCustomPlot*> timePlots() const override { return {m_energy, m_rate}; }
 
     QCustomPlot* energyPlot() const { return m_energy; }
     QCustomPlot* ratePlot() const { return m_rate; }

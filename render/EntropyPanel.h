@@ -16,6 +16,7 @@ public:
     explicit EntropyPanel(QWidget* parent = nullptr);
     void addFrame(const core::Frame& frame) override;
     void refresh() override;
+    std::vector<QCustomPlot*> timePlots() const override { return {m_plot}; }
     void setSelectedToken(int index) override;
 
     QCustomPlot* plot() const { return m_plot; }

@@ -11,6 +11,7 @@
 #include <QWidget>
 
 #include <memory>
+#include <vector>
 
 class QCustomPlot;
 class QCPGraph;
@@ -48,6 +49,9 @@ public:
     virtual void refresh() = 0;
     virtual void setSelectedToken(int index);
     int selectedToken() const { return m_selected; }
+    // The plots whose x axis is simulated time: the time cursor, edit markers and overlays (ghosts,
+    // abandoned branches, compared runs) apply to these.
+    virtual std::vector<QCustomPlot*> timePlots() const { return {}; }
     // The panel with the frames taken so far, drawn into an image of `size` pixels as its dock shows it:
     // laid out at size / scale, so text and lines grow with `scale`. A panel that is not shown then
     // stops queueing redraws of its own (the image is drawn directly).

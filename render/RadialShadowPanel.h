@@ -21,6 +21,7 @@ public:
     explicit RadialShadowPanel(QWidget* parent = nullptr);
     void addFrame(const core::Frame& frame) override;
     void refresh() override;
+    std::vector<QCustomPlot*> timePlots() const override { return {m_shadow, m_margin}; }
 
     QCustomPlot* shadowPlot() const { return m_shadow; }
     QCustomPlot* marginPlot() const { return m_margin; }
