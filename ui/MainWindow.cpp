@@ -4,6 +4,7 @@
 #include "core/Scenario.h"
 #include "render/PanelRegistry.h"
 #include "render/PlotPanel.h"
+#include "ui/ManipulationTools.h"
 #include "ui/ParameterPanel.h"
 #include "ui/RecordDialog.h"
 #include "ui/SphereView.h"
@@ -63,6 +64,8 @@ MainWindow::MainWindow(const core::Scenario& scenario, const QString& scenarioSo
     setCentralWidget(m_view);
     buildDocks();
     buildMenus();
+    m_manipulation = new ManipulationTools(this, m_view, m_controller.get(), m_viewMenu);
+    connect(m_manipulation, &ManipulationTools::message, this, &MainWindow::showMessage);
 
     auto* status = statusBar();
     m_tLabel = new QLabel(status);
@@ -565,7 +568,8 @@ QString MainWindow::shortcutsText() const {
     return lines.join(QLatin1Char('\n')) +
            tr("\n\nSpace, S, R and F work wherever the focus is, except while typing in a field (Enter "
               "applies, Escape leaves it).\n\nView: drag to rotate, right-drag or wheel to zoom, middle-drag "
-              "to pan, double-click to reset the camera, click a token to select it.");
+              "to pan, double-click to reset the camera, click a token to select it, Ctrl+drag a token to "
+              "move it (Manipulate toolbar: drag and add tools, perturb, remove, co-moving frame).");
 }
 
 bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
