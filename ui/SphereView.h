@@ -134,3 +134,6 @@ private:
 };
 
 }  // namespace attnsphere::ui
+
+// Direct manipulation signals carry positions (queued connections and QSignalSpy need the metatype).
+Q_DECLARE_METATYPE(attnsphere::core::Vector)
