@@ -451,11 +451,18 @@ void SimulationWorker::exportData(const std::string& directory, const std::vecto
 }
 
 void SimulationWorker::setPositions(const core::Matrix& positions) {
+    const auto n = m_sim->positions().cols();
     try {
         m_sim->setPositions(positions);
     } catch (const std::exception& e) {
         editRejected(std::string(e.what()));
         return;
+    }
+    // An export holds frames of one shape: a new n starts the history afresh (as the panels restart).
+    if (positions.cols() != n) {
+        m_history.clear();
+        m_historyBytes = 0;
+        m_historyStride = 1;
     }
     m_failed = false;
     m_session.logPositions(m_sim->stepCount(), m_sim->positions());

@@ -507,7 +507,9 @@ void MainWindow::updateStatus() {
         m_healthLabel->setStyleSheet(QString());
     }
     m_fpsLabel->setText(tr("%1 fps").arg(m_fps, 0, 'f', 1));
-    m_sizeLabel->setText(tr("n = %1  d = %2  H = %3").arg(s.n).arg(s.d).arg(s.heads.count));
+    // The run's n, which added or removed tokens change without changing the scenario.
+    const int n = m_latest && m_latest->d == s.d ? m_latest->n : s.n;
+    m_sizeLabel->setText(tr("n = %1  d = %2  H = %3").arg(n).arg(s.d).arg(s.heads.count));
     const auto kernel = core::toString(s.kernel);
     const auto geometry = core::toString(s.geometry);
     const auto integrator = core::toString(s.integrator);
@@ -652,8 +654,10 @@ bool MainWindow::saveScenarioTo(const QString& path, bool currentState) {
     std::string text;
     try {
         if (currentState) {
-            if (!m_latest || m_latest->n != s.n || m_latest->d != s.d)
+            if (!m_latest || m_latest->d != s.d)
                 throw std::runtime_error("no frame of the running scenario has been shown yet");
+            // The state shown: its n may differ from the scenario's (tokens added or removed).
+            s.n = m_latest->n;
             s.init = core::InitSpec{};
             s.init.kind = core::InitKind::Points;
             s.init.points = m_latest->positions;

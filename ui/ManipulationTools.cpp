@@ -23,7 +23,10 @@ ManipulationTools::ManipulationTools(QMainWindow* window, SphereView* view,
     : QObject(window), m_window(window), m_view(view), m_controller(controller) {
     m_bar = window->addToolBar(tr("Manipulate"));
     m_bar->setObjectName(QStringLiteral("manipulateToolbar"));
-    QMenu* menu = window->menuBar()->addMenu(tr("&Manipulate"));
+    // Before the last menu (Help), where menu bars keep it.
+    const QList<QAction*> menus = window->menuBar()->actions();
+    QMenu* menu = new QMenu(tr("&Manipulate"), window->menuBar());
+    window->menuBar()->insertMenu(menus.isEmpty() ? nullptr : menus.last(), menu);
 
     auto* tools = new QActionGroup(this);
     auto tool = [&](const QString& text, const QString& tip, SphereView::Tool t) {

@@ -230,6 +230,12 @@ private slots:
         while (!player.finished()) player.step();
         QCOMPARE(player.simulation().stepCount(), 5);
         QVERIFY(player.simulation().positions() == c.latestFrame()->positions);
+
+        // The history restarted with the last n: an export has one shape.
+        QSignalSpy exported(&c, &app::SimulationController::exportFinished);
+        c.exportData(dir.filePath(QStringLiteral("export")), {});
+        QTRY_COMPARE(exported.count(), 1);
+        QVERIFY2(exported.at(0).at(0).toBool(), qPrintable(exported.at(0).at(1).toString()));
     }
 
     void numericalErrorPauses() {
