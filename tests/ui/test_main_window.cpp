@@ -317,6 +317,40 @@ private slots:
         QVERIFY(player.simulation().positions() == c->latestFrame()->positions);
     }
 
+    // With "Pause while dragging" a running simulation waits from the press on a token to the release,
+    // then runs on; without it, it keeps running.
+    void pauseWhileDraggingWaitsForTheRelease() {
+        core::Scenario s = core::Scenario::load("default");
+        s.n = 16;
+        auto window = makeWindow(s);
+        QVERIFY(window);
+        app::SimulationController* c = window->controller();
+        ui::SphereView* view = window->sphereView();
+        ui::ManipulationTools* tools = window->manipulation();
+        view->setViewPreset(render::ViewPreset::Front);
+        for (bool pauses : {true, false}) {
+            tools->pauseWhileDraggingAction()->setChecked(pauses);
+            c->pause();
+            QTRY_VERIFY(!c->isRunning());
+            QTRY_VERIFY(view->currentFrame() == c->latestFrame());
+            const core::Camera cam = view->camera();
+            const Eigen::Vector3d toCamera =
+                (Eigen::Vector3d(cam.position.data()) - Eigen::Vector3d(cam.focalPoint.data())).normalized();
+            Eigen::Index token = 0;
+            (toCamera.transpose() * c->latestFrame()->positions).maxCoeff(&token);
+            c->play();
+            QTRY_VERIFY(c->isRunning());
+            // Where the token is drawn now: no repaint can come between this and the press.
+            const QPoint at = view->tokenPosition(int(token)).toPoint();
+            QTest::mousePress(view->glWindow(), Qt::LeftButton, Qt::ControlModifier, at);
+            QCOMPARE(view->draggedToken(), int(token));
+            QTRY_COMPARE(c->isRunning(), !pauses);
+            QTest::mouseMove(view->glWindow(), at + QPoint(10, 10));
+            QTest::mouseRelease(view->glWindow(), Qt::LeftButton, Qt::ControlModifier, at + QPoint(10, 10));
+            QTRY_VERIFY(c->isRunning());
+        }
+    }
+
     // A preset brings its own playback speed; the previous preset's does not carry over.
     void presetsBringTheirOwnSpeed() {
         auto window = makeWindow(core::Scenario::load("default"));
