@@ -61,7 +61,7 @@ class TestFrameComposer : public QObject {
     Q_OBJECT
 private slots:
     void panelIdsAreTheRegistrys() {
-        QCOMPARE(render::panelIds(), (QStringList{"energy", "entropy", "shadows", "heatmap"}));
+        QCOMPARE(render::panelIds(), (QStringList{"energy", "entropy", "clustering", "shadows", "heatmap"}));
         QCOMPARE(render::panelsOption().names.size(), std::size_t{4});
         for (const render::PanelInfo& info : render::panelRegistry()) {
             QCOMPARE(render::findPanel(info.id), &info);
