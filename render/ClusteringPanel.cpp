@@ -41,7 +41,7 @@ ClusteringPanel::ClusteringPanel(QWidget* parent) : PlotPanel(parent) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(2, 2, 2, 2);
     layout->setSpacing(2);
-    m_logBox = new QCheckBox(tr("log scale: 1 − ρ̄ and diameter, fitted rates"), this);
+    m_logBox = new QCheckBox(tr("log scale (1 − ρ̄, diameter)"), this);
     m_logBox->setToolTip(
         tr("Show 1 − ρ̄ and the diameter (largest angle between two tokens) on a log axis. A collapse\n"
            "1 − ρ̄ ~ C e^{−λt} is then a straight line; λ is fitted by least squares on log(1 − ρ̄) over\n"
@@ -107,9 +107,8 @@ void ClusteringPanel::rebuild(int H) {
         "(2/n)(1−ρ)(1+(n−1)ρ) Σ_h b_h κ(βa_hρ)), scalar heads M_h = a_h I, V_h = b_h I, equiangular start\n"
         "(doc/MODEL.md §8)");
     // Linear view.
-    addCurve(m_plot, tr("ρ̄ mean cosine"), plotPen(kRhoColour), false, {}, [](F f) { return f.meanCosine; });
-    addCurve(m_plot, tr("R order parameter"), plotPen(kOrderColour), false, {},
-             [](F f) { return f.orderParameter; });
+    addCurve(m_plot, tr("ρ̄"), plotPen(kRhoColour), false, {}, [](F f) { return f.meanCosine; });
+    addCurve(m_plot, tr("R"), plotPen(kOrderColour), false, {}, [](F f) { return f.orderParameter; });
     addCurve(m_plot, tr("clustered pairs"), plotPen(kPairsColour), false, {},
              [](F f) { return f.clusteredPairFraction; });
     addCurve(m_plot, tr("theory ρ(t)"), theoryPen(kRhoColour), false, odeFormula,
@@ -134,7 +133,7 @@ void ClusteringPanel::rebuild(int H) {
             });
     }
     addCurve(
-        m_plot, tr("theory softmax, same ρ0"), theoryPen(kComparisonColour), false,
+        m_plot, tr("theory softmax"), theoryPen(kComparisonColour), false,
         tr("The equiangular ODE with the softmax kernel (exp for unnormalised ReLU) from the same ρ0: its\n"
            "clustering time stays bounded as ρ0 → 0, ReLU's grows like log(1/ρ0) (doc/MODEL.md §8)"),
         [](F f) { return orGap(f.theoryValues.rhoComparison); });
@@ -168,11 +167,11 @@ void ClusteringPanel::rebuild(int H) {
                                 : kNaN;
                  });
     }
-    addCurve(m_plot, tr("theory 1 − ρ softmax, same ρ0"), theoryPen(kComparisonColour), true, {},
+    addCurve(m_plot, tr("theory 1 − ρ softmax"), theoryPen(kComparisonColour), true, {},
              [](F f) { return gapOf(f.theoryValues.rhoComparison); });
     addCurve(m_plot, tr("theory 1 − ρ logistic"), theoryPen(kLogisticColour), true, {},
              [](F f) { return gapOf(f.theoryValues.rhoLogistic); });
-    addCurve(m_plot, tr("theory asymptote C e^{−λt}"), theoryPen(kAsymptoteColour), true, asymptoteFormula,
+    addCurve(m_plot, tr("theory asymptote"), theoryPen(kAsymptoteColour), true, asymptoteFormula,
              [](F f) { return positive(orGap(f.theoryValues.asymptoteGap)); });
     // Counts.
     for (const auto& [name, display] : {std::pair{tr("display clusters (cos ≥ 0.99)"), true},
@@ -300,6 +299,14 @@ void ClusteringPanel::refresh() {
         if (found) m_plot->yAxis->setRange(range.lower / 2, range.upper * 2);
     }
     autoRange(m_countPlot);
+    if (m_countPlot->property("autoRange").toBool()) {
+        // Counts are often constant, where a padded rescale would widen the range on every refresh.
+        double top = 1;
+        for (const Curve& c : m_curves)
+            if (c.graph->parentPlot() == m_countPlot)
+                for (double v : c.data.values()) top = std::max(top, v);
+        m_countPlot->yAxis->setRange(0, top * 1.1 + 0.5);
+    }
     queueReplot(m_plot);
     queueReplot(m_countPlot);
 }

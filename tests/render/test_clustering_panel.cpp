@@ -81,6 +81,10 @@ private slots:
             }
         }
         QVERIFY(!panel.regimeLabel()->visible());
+        // Constant counts (16 tokens, 16 clusters) keep a range that shows them, frame after frame.
+        QCOMPARE(panel.graph(QStringLiteral("display clusters (cos ≥ 0.99)"))->data()->at(5)->value, 16.0);
+        const QCPRange counts = panel.countPlot()->yAxis->range();
+        QVERIFY(counts.lower <= 0 && counts.upper > 16 && counts.upper < 20);
         // The legend says "theory".
         QVERIFY(rho->name().startsWith(QStringLiteral("theory")));
 
@@ -106,7 +110,7 @@ private slots:
         const auto fs = frames(sim, 0.2, 8.0);
         render::ClusteringPanel panel;
         feed(panel, fs);
-        QCPGraph* softmax = panel.graph(QStringLiteral("theory softmax, same ρ0"));
+        QCPGraph* softmax = panel.graph(QStringLiteral("theory softmax"));
         QCPGraph* relu = panel.graph(QStringLiteral("theory ρ(t)"));
         QVERIFY(softmax && softmax->visible() && relu->visible());
         QVERIFY(panel.graph(QStringLiteral("theory logistic"))->visible());
