@@ -73,6 +73,9 @@ ClusteringPanel::ClusteringPanel(QWidget* parent) : PlotPanel(parent) {
     m_fitText->setColor(QColor(235, 235, 235));
     m_fitText->setBrush(QColor(24, 27, 34, 230));
     m_fitText->setPadding(QMargins(4, 2, 4, 2));
+    QFont small = m_fitText->font();
+    small.setPointSizeF(8.5);
+    m_fitText->setFont(small);
     m_fitText->setVisible(false);
     connect(m_logBox, &QCheckBox::toggled, this, &ClusteringPanel::setLogScale);
     rebuild(0);
@@ -245,7 +248,7 @@ void ClusteringPanel::updateFits() {
         g->data()->clear();
         if (!f) return;
         for (double t : {f->tStart, f->tEnd}) g->addData(t, std::exp(f->intercept - f->rate * t));
-        lines << tr("%1 ~ e^{−λt}, fitted λ = %2 (t %3 … %4)")
+        lines << tr("%1: fitted λ = %2 (t %3 … %4)")
                      .arg(what)
                      .arg(f->rate, 0, 'g', 4)
                      .arg(f->tStart, 0, 'g', 3)

@@ -58,6 +58,9 @@ QCPItemText* makeRegimeLabel(QCustomPlot* plot) {
     label->setPen(QPen(amber));
     label->setBrush(QColor(24, 27, 34, 230));
     label->setPadding(QMargins(4, 2, 4, 2));
+    QFont small = label->font();
+    small.setPointSizeF(8.5);
+    label->setFont(small);
     label->setVisible(false);
     return label;
 }
@@ -65,7 +68,11 @@ QCPItemText* makeRegimeLabel(QCustomPlot* plot) {
 void updateRegimeLabel(QCPItemText* label, const core::TheoryOverlay* overlay) {
     const std::string summary = overlay ? overlay->summary() : std::string();
     label->setVisible(!summary.empty());
-    if (!summary.empty()) label->setText(QObject::tr("theory: %1").arg(QString::fromStdString(summary)));
+    // Two lines (what, then why), so that the reason fits a narrow dock.
+    if (!summary.empty())
+        label->setText(QObject::tr("theory: %1")
+                           .arg(QString::fromStdString(summary).replace(QStringLiteral(" \u2014 "),
+                                                                        QStringLiteral(" \u2014\n"))));
 }
 
 void setFormula(QCPGraph* graph, const QString& formula) {

@@ -136,8 +136,9 @@ private slots:
         feed(entropy, after);
         for (QCPItemText* label : {panel.regimeLabel(), entropy.regimeLabel()}) {
             QVERIFY(label->visible());
-            QVERIFY2(label->text().startsWith(QStringLiteral("theory: out of regime — head 2 is not scalar")),
-                     qPrintable(label->text()));
+            QVERIFY2(
+                label->text().startsWith(QStringLiteral("theory: out of regime —\nhead 2 is not scalar")),
+                qPrintable(label->text()));
         }
         // The curve stops at the edit: frames after it carry no theory value.
         QCPGraph* rho = panel.graph(QStringLiteral("theory ρ(t)"));
