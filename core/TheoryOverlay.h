@@ -20,8 +20,9 @@ namespace attnsphere::core {
 // off-diagonal cosines spread by at most kEquiangularTolerance.
 inline constexpr double kScalarHeadTolerance = 1e-9;
 inline constexpr double kEquiangularTolerance = 1e-6;
-// The angle system costs n^2 per evaluation, as much as a step of the run: beyond this n it is not run.
-inline constexpr int kKuramotoMaxTokens = 2000;
+// The angle system is integrated to 1e-12 per angle at n^2 kernel values per evaluation, far more steps than
+// the run takes: beyond this n it would slow the run down, so it is not run.
+inline constexpr int kKuramotoMaxTokens = 128;
 
 // One regime segment: from t0 until the next edit. Immutable once made (frames share it).
 struct TheoryOverlay {

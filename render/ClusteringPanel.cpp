@@ -68,6 +68,7 @@ ClusteringPanel::ClusteringPanel(QWidget* parent) : PlotPanel(parent) {
     m_regime = makeRegimeLabel(m_plot);
     m_fitText = new QCPItemText(m_plot);
     m_fitText->setPositionAlignment(Qt::AlignLeft | Qt::AlignBottom);
+    m_fitText->setTextAlignment(Qt::AlignLeft);
     m_fitText->position->setType(QCPItemPosition::ptAxisRectRatio);
     m_fitText->position->setCoords(0.01, 0.98);
     m_fitText->setColor(QColor(235, 235, 235));

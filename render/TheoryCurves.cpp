@@ -51,6 +51,7 @@ QPen theoryPen(const QColor& colour) {
 QCPItemText* makeRegimeLabel(QCustomPlot* plot) {
     auto* label = new QCPItemText(plot);
     label->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+    label->setTextAlignment(Qt::AlignLeft);
     label->position->setType(QCPItemPosition::ptAxisRectRatio);
     label->position->setCoords(0.01, 0.02);
     const QColor amber(240, 170, 90);
