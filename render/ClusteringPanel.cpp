@@ -110,6 +110,12 @@ void ClusteringPanel::rebuild(int H) {
         "n:\n"
         "(2/n)(1−ρ)(1+(n−1)ρ) Σ_h b_h κ(βa_hρ)), scalar heads M_h = a_h I, V_h = b_h I, equiangular start\n"
         "(doc/MODEL.md §8)");
+    const QString comparisonFormula =
+        tr("The equiangular ODE with the softmax kernel (exp for unnormalised ReLU) from the same ρ0: its\n"
+           "clustering time stays bounded as ρ0 → 0, ReLU's grows like log(1/ρ0) (doc/MODEL.md §8)");
+    const QString logisticFormula =
+        tr("Normalised ReLU: dρ/dt = λρ(1−ρ), ρ(t) = ρ0 e^{λt} / (1 − ρ0 + ρ0 e^{λt}), λ = 2 Σ_h b_h\n"
+           "(doc/MODEL.md §8)");
     // Linear view.
     addCurve(m_plot, tr("ρ̄"), plotPen(kRhoColour), false, {}, [](F f) { return f.meanCosine; });
     addCurve(m_plot, tr("R"), plotPen(kOrderColour), false, {}, [](F f) { return f.orderParameter; });
@@ -136,14 +142,9 @@ void ClusteringPanel::rebuild(int H) {
                                                                             : kNaN;
             });
     }
-    addCurve(
-        m_plot, tr("theory softmax"), theoryPen(kComparisonColour), false,
-        tr("The equiangular ODE with the softmax kernel (exp for unnormalised ReLU) from the same ρ0: its\n"
-           "clustering time stays bounded as ρ0 → 0, ReLU's grows like log(1/ρ0) (doc/MODEL.md §8)"),
-        [](F f) { return orGap(f.theoryValues.rhoComparison); });
-    addCurve(m_plot, tr("theory logistic"), theoryPen(kLogisticColour), false,
-             tr("Normalised ReLU: dρ/dt = λρ(1−ρ), ρ(t) = ρ0 e^{λt} / (1 − ρ0 + ρ0 e^{λt}), λ = 2 Σ_h b_h\n"
-                "(doc/MODEL.md §8)"),
+    addCurve(m_plot, tr("theory softmax"), theoryPen(kComparisonColour), false, comparisonFormula,
+             [](F f) { return orGap(f.theoryValues.rhoComparison); });
+    addCurve(m_plot, tr("theory logistic"), theoryPen(kLogisticColour), false, logisticFormula,
              [](F f) { return orGap(f.theoryValues.rhoLogistic); });
     const QString asymptoteFormula = tr(
         "Linear rate at ρ = 1: 1 − ρ ≈ C e^{−λt}, λ = 2 Σ_h b_h (softmax), 2 Σ_h b_h e^{βa_h} (exp); in\n"
@@ -171,9 +172,9 @@ void ClusteringPanel::rebuild(int H) {
                                 : kNaN;
                  });
     }
-    addCurve(m_plot, tr("theory 1 − ρ softmax"), theoryPen(kComparisonColour), true, {},
+    addCurve(m_plot, tr("theory 1 − ρ softmax"), theoryPen(kComparisonColour), true, comparisonFormula,
              [](F f) { return gapOf(f.theoryValues.rhoComparison); });
-    addCurve(m_plot, tr("theory 1 − ρ logistic"), theoryPen(kLogisticColour), true, {},
+    addCurve(m_plot, tr("theory 1 − ρ logistic"), theoryPen(kLogisticColour), true, logisticFormula,
              [](F f) { return gapOf(f.theoryValues.rhoLogistic); });
     addCurve(m_plot, tr("theory asymptote"), theoryPen(kAsymptoteColour), true, asymptoteFormula,
              [](F f) { return positive(orGap(f.theoryValues.asymptoteGap)); });

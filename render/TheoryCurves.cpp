@@ -80,6 +80,10 @@ void setFormula(QCPGraph* graph, const QString& formula) {
     graph->setProperty(kFormula, formula);
 }
 
+QString formulaOf(const QCPGraph* graph) {
+    return graph->property(kFormula).toString();
+}
+
 void installFormulaToolTips(QCustomPlot* plot) {
     plot->installEventFilter(new FormulaToolTips(plot));
 }

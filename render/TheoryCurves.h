@@ -24,6 +24,7 @@ QCPItemText* makeRegimeLabel(QCustomPlot* plot);
 void updateRegimeLabel(QCPItemText* label, const core::TheoryOverlay* overlay);
 // Hovering a graph that has a formula shows it; elsewhere the plot's own tooltip.
 void setFormula(QCPGraph* graph, const QString& formula);
+QString formulaOf(const QCPGraph* graph);  // empty when none
 void installFormulaToolTips(QCustomPlot* plot);
 // The value or NaN (a gap in the curve).
 double orGap(const std::optional<double>& value);

@@ -8,6 +8,7 @@
 #include "render/EntropyPanel.h"
 #include "render/PanelRegistry.h"
 #include "render/Theme.h"
+#include "render/TheoryCurves.h"
 
 #include <qcustomplot.h>
 
@@ -85,6 +86,14 @@ private slots:
         QCOMPARE(panel.graph(QStringLiteral("display clusters (cos ≥ 0.99)"))->data()->at(5)->value, 16.0);
         const QCPRange counts = panel.countPlot()->yAxis->range();
         QVERIFY(counts.lower <= 0 && counts.upper > 16 && counts.upper < 20);
+        // Every theory curve, in both views, has its formula and section for the tooltip.
+        for (QCustomPlot* plot : {panel.plot()})
+            for (int k = 0; k < plot->graphCount(); ++k)
+                if (plot->graph(k)->name().startsWith(QStringLiteral("theory")))
+                    QVERIFY2(render::formulaOf(plot->graph(k)).contains(QStringLiteral("doc/MODEL.md §8")),
+                             qPrintable(plot->graph(k)->name()));
+        QVERIFY(
+            render::formulaOf(panel.graph(QStringLiteral("diameter (rad)"))).contains(QStringLiteral("§6")));
         // The legend says "theory".
         QVERIFY(rho->name().startsWith(QStringLiteral("theory")));
 
