@@ -2,8 +2,10 @@
 // An immutable snapshot of the simulation for the GUI, exporters and recorder (doc/ARCHITECTURE.md).
 // Produced on the worker thread, then shared read-only as std::shared_ptr<const Frame>.
 #include "core/Model.h"
+#include "core/TheoryOverlay.h"
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -68,6 +70,8 @@ struct Frame {
     // directions at cos >= kDisplayClusterCosine. clusterCount above keeps the strict tau (data column).
     int displayClusterCount = 0;
     std::vector<int> displayClusterLabels;
+    // Diameter of the token cloud: the largest angle between two directions, in radians (doc/MODEL.md §6).
+    double diameter = 0;
     int effectiveDimension = 0;    // # eigenvalues of G above 1e-3
     double maxNormDrift = 0;       // max_i | |x_i| - 1 | (sphere geometry; 0 for flat)
     double maxRadialVelocity = 0;  // max_i |<x_i, dx_i/dt>|
@@ -79,6 +83,10 @@ struct Frame {
     // suggestedDt brings it to the bound (0 when the current dt is fine). Filled by Simulation::makeFrame.
     double maxStepAngle = 0;
     double suggestedDt = 0;
+    // The exact theory's regime segment and its values at t (doc/MODEL.md §8); filled by
+    // Simulation::makeFrame (null when the frame was computed without a simulation).
+    std::shared_ptr<const TheoryOverlay> theory;
+    TheoryValues theoryValues;
 };
 
 }  // namespace attnsphere::core

@@ -94,6 +94,8 @@ void clusteringObservables(const Matrix& X, const FrameOptions& options, Frame& 
     UnionFind strict(n), display(n);
     double cosineSum = 0;
     std::int64_t clusteredPairs = 0;
+    double minCosine = INFINITY;
+    int farI = 0, farJ = 0;
     Matrix G(n, block);
     for (int i0 = 0; i0 < n; i0 += block) {
         if (stopRequested(abort)) throw Aborted();
@@ -109,6 +111,11 @@ void clusteringObservables(const Matrix& X, const FrameOptions& options, Frame& 
             const int strictRoot = strict.find(i), displayRoot = display.find(i);
             for (int j = 0; j < i; ++j) {
                 if (g[j] >= kClusteredPair) ++clusteredPairs;
+                if (g[j] < minCosine) {
+                    minCosine = g[j];
+                    farI = i;
+                    farJ = j;
+                }
                 if (g[j] >= linkThreshold) {
                     const int rj = strict.find(j);
                     if (rj != strictRoot) strict.parent[rj] = strictRoot;
@@ -123,6 +130,9 @@ void clusteringObservables(const Matrix& X, const FrameOptions& options, Frame& 
     f.meanCosine = cosineSum / (static_cast<double>(n) * (n - 1));
     f.orderParameter = D.rowwise().mean().norm();
     f.clusteredPairFraction = static_cast<double>(clusteredPairs) / (0.5 * n * (n - 1.0));
+    // The angle of the pair with the smallest cosine, from the chord (accurate for small angles, where
+    // acos(cos) loses half the digits).
+    f.diameter = 2.0 * std::asin(std::min(1.0, 0.5 * (D.col(farI) - D.col(farJ)).norm()));
     f.clusterCount = strict.labels(f.clusterLabels);
     f.displayClusterCount = display.labels(f.displayClusterLabels);
 

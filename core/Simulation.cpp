@@ -68,6 +68,7 @@ Simulation::Simulation(const Scenario& scenario)
       m_stepDt(scenario.dt),
       m_integrator(scenario.integrator) {
     if (!(m_dt > 0)) throw ValidationError("dt", "must be > 0");
+    m_theory.restart(m_model, m_X, m_t);
 }
 
 void Simulation::setModel(const Model& model) {
@@ -77,7 +78,10 @@ void Simulation::setModel(const Model& model) {
             << m_X.rows();
         throw ValidationError("d", msg.str());
     }
+    // An edit that leaves the flow as it was (e.g. only dt changed) keeps the theory's segment.
+    const bool changed = !sameFlow(model, m_model);
     m_model = model;
+    if (changed) m_theory.restart(m_model, m_X, m_t);
 }
 
 void Simulation::restorePositions(const Matrix& X) {
@@ -100,6 +104,7 @@ void Simulation::setPositions(const Matrix& X) {
         normaliseColumns(Y);
     }
     m_X = std::move(Y);
+    m_theory.restart(m_model, m_X, m_t);
 }
 
 void Simulation::setDt(double dt) {
@@ -218,7 +223,8 @@ Frame Simulation::makeFrame(const FrameOptions& options) {
     }
     f.scenarioName = m_scenario.name;
     requireFiniteFrame(f, m_model);
-    f.scenarioName = m_scenario.name;
+    f.theoryValues = m_theory.valuesAt(m_t);
+    f.theory = m_theory.overlay();
     return f;
 }
 

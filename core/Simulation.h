@@ -4,6 +4,7 @@
 #include "core/Dynamics.h"
 #include "core/Frame.h"
 #include "core/Scenario.h"
+#include "core/TheoryOverlay.h"
 
 #include <atomic>
 #include <cstdint>
@@ -63,6 +64,7 @@ private:
     int m_threads = 0;
     const std::atomic<bool>* m_abort = nullptr;
     VelocityField m_field;
+    TheoryTracker m_theory;  // the exact theory's segment since the last edit of the flow or state
     Matrix m_k1, m_k2, m_k3, m_k4, m_k5, m_k6, m_k7, m_tmp;
 };
 

@@ -1,12 +1,14 @@
 #include "render/EntropyPanel.h"
 
 #include "render/SceneRenderer.h"
+#include "render/TheoryCurves.h"
 
 #include <qcustomplot.h>
 
 #include <QVBoxLayout>
 
 #include <cmath>
+#include <limits>
 
 namespace attnsphere::render {
 
@@ -18,14 +20,20 @@ EntropyPanel::EntropyPanel(QWidget* parent) : PlotPanel(parent) {
     setToolTip(
         tr("Attention entropy S_i^h = -Σ_j P_ij^h log P_ij^h of the row-normalised attention P^h, in [0, log "
            "n].\n"
-           "Solid: mean over tokens; dashed: minimum over tokens; grey dashed: log n (uniform attention,\n"
+           "Solid: mean over tokens; dotted: minimum over tokens; grey dashed: log n (uniform attention,\n"
            "reached when all tokens have clustered). White: the selected token, averaged over heads "
-           "(doc/MODEL.md §5)."));
+           "(doc/MODEL.md §5).\n"
+           "Dashed \"theory\": S(ρ(t)) per head along the equiangular ODE, for scalar heads from an "
+           "equiangular\n"
+           "start: S = log Z − βa (e^{βa} + (n−1) ρ e^{βa ρ}) / Z, Z = e^{βa} + (n−1) e^{βa ρ} (doc/MODEL.md "
+           "§8)."));
     m_plot->setToolTip(toolTip());
     m_logN = new QCPItemStraightLine(m_plot);
     m_logN->setPen(QPen(QColor(150, 155, 165), 1, Qt::DashLine));
     m_logN->setVisible(false);  // until a frame gives n
     placeLegendAbove(m_plot);
+    installFormulaToolTips(m_plot);
+    m_regime = makeRegimeLabel(m_plot);
     rebuild(0);
 }
 
@@ -33,8 +41,11 @@ void EntropyPanel::rebuild(int H) {
     clearOwnPlottables(m_plot);
     m_mean.assign(static_cast<std::size_t>(H), SeriesBuffer());
     m_min.assign(static_cast<std::size_t>(H), SeriesBuffer());
+    m_theory.assign(static_cast<std::size_t>(H), SeriesBuffer());
     m_meanGraphs.clear();
     m_minGraphs.clear();
+    m_theoryGraphs.clear();
+    m_overlay.reset();
     for (int h = 0; h < H; ++h) {
         auto* g = m_plot->addGraph();
         g->setPen(plotPen(headColour(h)));
@@ -42,7 +53,7 @@ void EntropyPanel::rebuild(int H) {
         g->removeFromLegend();
         m_meanGraphs.push_back(g);
         auto* m = m_plot->addGraph();
-        m->setPen(plotPen(headColour(h), Qt::DashLine));
+        m->setPen(plotPen(headColour(h), Qt::DotLine));
         m->setName(tr("head %1 min").arg(h + 1));
         m->removeFromLegend();
         m_minGraphs.push_back(m);
@@ -54,8 +65,21 @@ void EntropyPanel::rebuild(int H) {
     // The legend explains the line styles; colours are the heads' (as in the energy panel).
     const QColor key(175, 180, 190);
     addStyleKey(m_plot, tr("mean over tokens"), plotPen(key));
-    addStyleKey(m_plot, tr("min over tokens"), plotPen(key, Qt::DashLine));
+    addStyleKey(m_plot, tr("min over tokens"), plotPen(key, Qt::DotLine));
     addStyleKey(m_plot, tr("log n"), m_logN->pen());
+    for (int h = 0; h < H; ++h) {
+        auto* t = m_plot->addGraph();
+        t->setPen(theoryPen(headColour(h)));
+        t->setName(tr("head %1 theory S(ρ(t))").arg(h + 1));
+        t->removeFromLegend();
+        setFormula(t, tr("S(ρ) = log Z − βa (e^{βa} + (n−1) ρ e^{βa ρ}) / Z, Z = e^{βa} + (n−1) e^{βa ρ} "
+                         "(softmax rows;\n"
+                         "other kernels: the positive part, renormalised), ρ = ρ(t) of the equiangular ODE\n"
+                         "(doc/MODEL.md §8)"));
+        m_theoryGraphs.push_back(t);
+    }
+    m_theoryKey = addStyleKey(m_plot, tr("theory S(ρ(t))"), theoryPen(key));
+    m_theoryKey->removeFromLegend();  // until a frame carries the theory
 }
 
 void EntropyPanel::setSelectedToken(int index) {
@@ -75,7 +99,12 @@ void EntropyPanel::addFrame(const core::Frame& frame) {
         const auto& head = frame.heads[static_cast<std::size_t>(h)];
         m_mean[static_cast<std::size_t>(h)].append(frame.t, head.entropyMean);
         m_min[static_cast<std::size_t>(h)].append(frame.t, head.entropyMin);
+        const auto& theory = frame.theoryValues.entropy;
+        m_theory[static_cast<std::size_t>(h)].append(frame.t, h < static_cast<int>(theory.size())
+                                                                  ? theory[static_cast<std::size_t>(h)]
+                                                                  : std::numeric_limits<double>::quiet_NaN());
     }
+    if (frame.theory) m_overlay = frame.theory;
     if (m_selected >= 0 && m_selected < frame.n && frame.H > 0) {
         double s = 0;
         for (const auto& head : frame.heads)
@@ -90,7 +119,16 @@ void EntropyPanel::refresh() {
     for (std::size_t h = 0; h < m_meanGraphs.size(); ++h) {
         m_mean[h].assignTo(m_meanGraphs[h]);
         m_min[h].assignTo(m_minGraphs[h]);
+        m_theory[h].assignTo(m_theoryGraphs[h]);
     }
+    bool theorySeen = false;
+    for (const SeriesBuffer& b : m_theory)
+        for (double v : b.values()) theorySeen = theorySeen || std::isfinite(v);
+    if (theorySeen)
+        m_theoryKey->addToLegend();
+    else
+        m_theoryKey->removeFromLegend();
+    updateRegimeLabel(m_regime, m_overlay.get());
     m_selectedSeries.assignTo(m_selectedGraph);
     m_logN->point1->setCoords(0, m_logNValue);
     m_logN->point2->setCoords(1, m_logNValue);

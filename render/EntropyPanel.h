@@ -1,12 +1,14 @@
 #pragma once
-// Attention entropy panel: per head, mean_i S_i^h (solid) and min_i S_i^h (dashed) against t, the
-// maximum log n (dashed grey), and the selected token's entropy averaged over heads (white). GUI thread.
+// Attention entropy panel: per head, mean_i S_i^h (solid) and min_i S_i^h (dotted) against t, the
+// maximum log n (dashed grey), the selected token's entropy averaged over heads (white), and where the
+// equiangular theory applies its S(rho(t)) per head (dashed, "theory"; doc/MODEL.md §8). GUI thread.
 #include "render/PlotPanel.h"
 
 #include <vector>
 
 class QCPGraph;
 class QCPItemStraightLine;
+class QCPItemText;
 
 namespace attnsphere::render {
 
@@ -21,13 +23,20 @@ public:
 
     QCustomPlot* plot() const { return m_plot; }
     double logNLine() const;
+    // S(rho(t)) of head h (doc/MODEL.md §8), and the label shown out of the theory's regime.
+    QCPGraph* theoryGraph(int h) const { return m_theoryGraphs.at(static_cast<std::size_t>(h)); }
+    QCPItemText* regimeLabel() const { return m_regime; }
 
 private:
     void rebuild(int H);
 
     QCustomPlot* m_plot;
     std::vector<SeriesBuffer> m_mean, m_min;
-    std::vector<QCPGraph*> m_meanGraphs, m_minGraphs;
+    std::vector<SeriesBuffer> m_theory;
+    std::vector<QCPGraph*> m_meanGraphs, m_minGraphs, m_theoryGraphs;
+    QCPGraph* m_theoryKey = nullptr;
+    QCPItemText* m_regime = nullptr;
+    std::shared_ptr<const core::TheoryOverlay> m_overlay;
     SeriesBuffer m_selectedSeries;
     QCPGraph* m_selectedGraph = nullptr;
     QCPItemStraightLine* m_logN = nullptr;

@@ -1,6 +1,7 @@
 #include "render/PanelRegistry.h"
 
 #include "render/AttentionHeatmapPanel.h"
+#include "render/ClusteringPanel.h"
 #include "render/EnergyPanel.h"
 #include "render/EntropyPanel.h"
 #include "render/RadialShadowPanel.h"
@@ -20,6 +21,8 @@ const std::vector<PanelInfo>& panelRegistry() {
          &make<EnergyPanel>},
         {QStringLiteral("entropy"), QStringLiteral("Attention entropy"), Qt::RightDockWidgetArea, true, false,
          &make<EntropyPanel>},
+        {QStringLiteral("clustering"), QStringLiteral("Clustering"), Qt::RightDockWidgetArea, true, false,
+         &make<ClusteringPanel>},
         {QStringLiteral("shadows"), QStringLiteral("Radial shadows"), Qt::BottomDockWidgetArea, true, false,
          &make<RadialShadowPanel>},
         {QStringLiteral("heatmap"), QStringLiteral("Attention heatmaps"), Qt::BottomDockWidgetArea, true,

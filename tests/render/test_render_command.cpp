@@ -200,7 +200,7 @@ private slots:
                               << "exclude";
         QTest::newRow("camera") << QStringList{"--camera", "spin"} << "fixed, orbit";
         QTest::newRow("panels") << QStringList{"--panels", "energy,bogus"}
-                                << "energy, entropy, shadows, heatmap";
+                                << "energy, entropy, clustering, shadows, heatmap";
         QTest::newRow("overlay") << QStringList{"--overlay", "x"} << "--overlay";
         QTest::newRow("extension") << QStringList{"--out", "v.avi"} << ".mp4, .webm, .gif";
         QTest::newRow("too many steps")

@@ -147,11 +147,12 @@ private slots:
         panel.addFrame(makeFrame(1, 0.5, 1));
         panel.refresh();
         QCustomPlot* p = panel.plot();
-        QCOMPARE(p->graphCount(), 8);                // mean and min per head, selected token, 3 style keys
+        QCOMPARE(p->graphCount(),
+                 11);  // mean and min per head, selected token, 3 style keys, theory per head and its key
         QCOMPARE(graphValue(p->graph(2), 1), 2.01);  // head 2 mean at step 1
         QCOMPARE(graphValue(p->graph(3), 0), 0.2);   // head 2 min
         QCOMPARE(p->graph(2)->pen().color(), render::headColour(1));
-        QCOMPARE(p->graph(3)->pen().style(), Qt::DashLine);
+        QCOMPARE(p->graph(3)->pen().style(), Qt::DotLine);
         // Selected token 2: mean over heads of S_2^h = (0.25 + 0.5) / 2.
         QCOMPARE(graphValue(p->graph(4), 0), 0.375);
         QVERIFY(std::abs(panel.logNLine() - std::log(4.0)) < 1e-15);
@@ -451,7 +452,7 @@ private slots:
             QVERIFY(p->legend->visible());
         };
         check(entropy.plot(), QStringLiteral("mean over tokens"), Qt::SolidLine, false);
-        check(entropy.plot(), QStringLiteral("min over tokens"), Qt::DashLine, false);
+        check(entropy.plot(), QStringLiteral("min over tokens"), Qt::DotLine, false);
         check(entropy.plot(), QStringLiteral("log n"), Qt::DashLine, false);
         check(entropy.plot(), QStringLiteral("selected token"), Qt::SolidLine, false);
         check(shadows.shadowPlot(), QStringLiteral("mean_i |r_i^h|"), Qt::SolidLine, false);
