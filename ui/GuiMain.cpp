@@ -54,7 +54,7 @@ const app::CommandSpec& guiCommandSpec() {
          app::OptionSpec("--select", "INDEX", app::OptionKind::Integer, "select a token at start")
              .in({0, 1e9})
              .hide(),
-         render::colourOption(), render::trailOption()},
+         render::colourOption(), render::trailOption(), app::historyBudgetOption()},
         {}};
     return command;
 }
@@ -125,6 +125,7 @@ int runGui(int argc, char** argv) {
     MainWindow::Options options;
     options.interactive = !headless;
     options.restoreLayout = !headless;
+    options.historyMb = static_cast<int>(p.integer("--history-mb"));
     MainWindow window(scenario, source, options);
     window.setSceneStyle(style);
     if (headless) window.resize(1880, 1040);
