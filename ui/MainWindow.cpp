@@ -197,7 +197,8 @@ MainWindow::MainWindow(const core::Scenario& scenario, const QString& scenarioSo
     for (render::PlotPanel* p : m_panels)
         connect(p, &render::PlotPanel::tokenSelected, this, &MainWindow::selectToken);
     // An edit while scrubbed back forks from the moment shown, then applies there.
-    connect(m_parameters, &ParameterPanel::edited, this, [this](const core::Scenario& s) {
+    // By value: the fork shows the scrubbed moment's scenario in the panel, which replaces the one edited.
+    connect(m_parameters, &ParameterPanel::edited, this, [this](core::Scenario s) {
         m_timeline->forkIfScrubbed();
         m_controller->applyEdit(s);
     });

@@ -142,7 +142,6 @@ void TimelineWidget::scrubTo(int index) {
     if (!m_scrubbing) {
         m_scrubbing = true;
         if (m_controller->isRunning()) m_controller->pause();
-        m_view->resetTrails();  // trails of the live run would join distant moments
     }
     showEntry(index);
     if (const auto& s = m_entries[static_cast<std::size_t>(index)].scenario) emit scenarioShown(*s);
@@ -150,6 +149,7 @@ void TimelineWidget::scrubTo(int index) {
 
 void TimelineWidget::showEntry(int index) {
     const app::HistoryEntry& e = m_entries[static_cast<std::size_t>(index)];
+    m_view->resetTrails();  // a trail would join the moments scrubbed over
     m_view->showFrame(e.frame);
     for (render::PlotPanel* p : m_panels) p->setTimeCursor(e.frame->t);
     m_controller->showHistoryFrame(e);
