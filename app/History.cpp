@@ -42,6 +42,7 @@ std::size_t History::entryBytes(const core::Frame& f) {
 
 void History::append(HistoryEntry entry) {
     std::lock_guard lock(m_mutex);
+    entry.run = m_run;
     const core::Frame& f = *entry.frame;
     if (!m_entries.empty() && m_entries.back().frame->step == f.step && m_entries.back().frame->t == f.t) {
         m_bytes -= entryBytes(*m_entries.back().frame);
@@ -82,6 +83,7 @@ void History::clear() {
     m_bytes = 0;
     m_thinning = {};
     ++m_revision;
+    ++m_run;
 }
 
 void History::truncateAfter(std::int64_t index) {
@@ -117,6 +119,11 @@ std::size_t History::bytes() const {
 std::size_t History::budget() const {
     std::lock_guard lock(m_mutex);
     return m_budget;
+}
+
+std::uint64_t History::run() const {
+    std::lock_guard lock(m_mutex);
+    return m_run;
 }
 
 HistoryThinning History::thinning() const {

@@ -29,6 +29,7 @@ struct HistoryEntry {
     std::size_t logEvents = 0;
     std::shared_ptr<const core::Scenario> scenario;
     std::int64_t index = 0;  // publication number within the run (thinning keeps multiples of the stride)
+    std::uint64_t run = 0;   // which run (clear() starts a new one): a fork never crosses a reset
 };
 
 // Thinning so far: one published frame in `stride` is kept (1: every frame); the budget first filled at
@@ -64,6 +65,8 @@ public:
     HistoryThinning thinning() const;
     // Changes whenever the kept frames change: the GUI takes a new snapshot only then.
     std::uint64_t revision() const;
+    // The current run's number (entries appended now get it).
+    std::uint64_t run() const;
 
 private:
     void thinIfOverBudget();  // under the lock
@@ -73,6 +76,7 @@ private:
     std::size_t m_bytes = 0, m_budget;
     HistoryThinning m_thinning;
     std::uint64_t m_revision = 0;
+    std::uint64_t m_run = 0;
 };
 
 // --history-mb MB: the GUI's history budget (the GUI's option table and its settings use this range).

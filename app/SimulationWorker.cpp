@@ -373,7 +373,8 @@ void SimulationWorker::keepInHistory(const core::Frame& frame) {
 }
 
 void SimulationWorker::showHistoryFrame(const HistoryEntry& entry, int generation) {
-    if (generation != m_scrubRequested.load()) return;  // a newer scrub is queued behind this one
+    // A newer scrub is queued behind this one, or the frame is of an earlier run (its log is gone).
+    if (generation != m_scrubRequested.load() || entry.run != m_history->run()) return;
     const core::Frame& kept = *entry.frame;
     try {
         const core::SessionState state = m_session.session().stateAfter(entry.logEvents);
@@ -394,8 +395,8 @@ void SimulationWorker::showHistoryFrame(const HistoryEntry& entry, int generatio
 void SimulationWorker::forkFrom(const HistoryEntry& entry) {
     const core::Frame& kept = *entry.frame;
     try {
-        if (kept.n != m_sim->positions().cols() || kept.d != m_sim->positions().rows())
-            throw std::runtime_error("the frame to fork from belongs to another run");
+        if (entry.run != m_history->run())
+            throw std::runtime_error("the frame to fork from belongs to an earlier run (reset since)");
         const core::SessionState state = m_session.session().stateAfter(entry.logEvents);
         const std::int64_t abandoned = m_sim->stepCount();
         m_sim->setModel(state.model);

@@ -125,7 +125,12 @@ int runGui(int argc, char** argv) {
     MainWindow::Options options;
     options.interactive = !headless;
     options.restoreLayout = !headless;
+    // The option, else (interactive) the budget set last in Simulation › Timeline › History memory.
     options.historyMb = static_cast<int>(p.integer("--history-mb"));
+    if (!p.has("--history-mb") && !headless)
+        options.historyMb =
+            std::clamp(QSettings().value(MainWindow::kHistorySetting, options.historyMb).toInt(),
+                       app::History::kMinBudgetMb, app::History::kMaxBudgetMb);
     MainWindow window(scenario, source, options);
     window.setSceneStyle(style);
     if (headless) window.resize(1880, 1040);

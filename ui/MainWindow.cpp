@@ -378,7 +378,9 @@ void MainWindow::buildMenus() {
                                "it is full:"),
                             static_cast<int>(budget), app::History::kMinBudgetMb, app::History::kMaxBudgetMb,
                             64, &ok);
-                        if (ok) m_controller->setHistoryBudget(std::size_t(mb) << 20);
+                        if (!ok) return;
+                        m_controller->setHistoryBudget(std::size_t(mb) << 20);
+                        if (m_options.restoreLayout) QSettings().setValue(kHistorySetting, mb);
                     })
         ->setToolTip(tr("The memory budget of the timeline's history (also --history-mb)."));
 
@@ -617,7 +619,9 @@ QString MainWindow::shortcutsText() const {
     }
     return lines.join(QLatin1Char('\n')) +
            tr("\n\nSpace, S, R and F work wherever the focus is, except while typing in a field (Enter "
-              "applies, Escape leaves it).\n\nView: drag to rotate, right-drag or wheel to zoom, middle-drag "
+              "applies, Escape leaves it). Left/Right/Home/End scrub the timeline unless the focus is in a "
+              "text field (there they move the text cursor).\n\nView: drag to rotate, right-drag or wheel to "
+              "zoom, middle-drag "
               "to pan, double-click to reset the camera, click a token to select it.");
 }
 

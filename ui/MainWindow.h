@@ -42,6 +42,8 @@ public:
         int historyMb = app::History::kDefaultBudgetMb;  // the timeline's memory budget
     };
     MainWindow(const core::Scenario& scenario, const QString& scenarioSource, const Options& options);
+    // The QSettings key of the history budget set in the GUI (MB).
+    static constexpr const char* kHistorySetting = "history/mb";
     ~MainWindow() override;
 
     SphereView* sphereView() const { return m_view; }

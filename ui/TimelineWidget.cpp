@@ -190,6 +190,7 @@ bool TimelineWidget::forkIfScrubbed() {
     std::erase_if(m_markers, [t](const Marker& m) { return m.t > t; });
     redrawMarkers();
     m_lastT = t;
+    m_forkT = t;
     m_scrubbing = false;
     m_revision = ~std::uint64_t(0);
     emit message(tr("Forked from t = %1 (step %2): the abandoned future stays faded until Clear branches.")
@@ -235,7 +236,10 @@ void TimelineWidget::onScenarioChanged(const core::Scenario& s) {
 }
 
 void TimelineWidget::onLiveFrame(const core::Frame& frame) {
-    if (m_lastT >= 0 && frame.t < m_lastT) {
+    // The fork's first frame goes back in time without being a reset (a late live frame may precede it).
+    const bool forkFrame = m_forkT && frame.t == *m_forkT;
+    if (forkFrame) m_forkT.reset();
+    if (m_lastT >= 0 && frame.t < m_lastT && !forkFrame) {
         // A reset or a loop: the run starts again and its edits so far no longer apply.
         m_markers.clear();
         redrawMarkers();

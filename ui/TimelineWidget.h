@@ -85,10 +85,11 @@ private:
     std::vector<app::HistoryEntry> m_entries;
     app::HistoryThinning m_thinning;
     std::uint64_t m_revision = ~std::uint64_t(0);
-    bool m_scrubbing = false;   // the user moved the slider away from the newest frame
-    bool m_updating = false;    // the slider is being moved by the program
-    core::Scenario m_scenario;  // as last confirmed by the worker
-    bool m_forkPending = false;
+    bool m_scrubbing = false;                // the user moved the slider away from the newest frame
+    bool m_updating = false;                 // the slider is being moved by the program
+    core::Scenario m_scenario;               // as last confirmed by the worker
+    bool m_forkPending = false;              // the worker's scenarioChanged of a fork is not an edit
+    std::optional<double> m_forkT;           // the time of the fork whose first frame has not arrived yet
     std::optional<QString> m_pendingMarker;  // an edit's label, placed at the next live frame's t
     struct Marker {
         double t;

@@ -164,6 +164,21 @@ private slots:
                 QVERIFY(replayed[static_cast<std::size_t>(e.frame->step - 1)] == e.frame->positions);
     }
 
+    // A frame of the run before a reset cannot be forked from: its log is gone.
+    void forkNeverCrossesAReset() {
+        app::SimulationController c(smallScenario());
+        QTRY_VERIFY(c.latestFrame());
+        stepTo(c, 3);
+        const app::HistoryEntry old = c.history()->snapshot()[1];
+        c.reset();
+        QTRY_COMPARE(c.latestFrame()->step, std::int64_t(0));
+        QSignalSpy rejected(&c, &app::SimulationController::editRejected);
+        c.forkFrom(old);
+        QTRY_COMPARE(rejected.count(), 1);
+        QCOMPARE(c.history()->snapshot().front().run, c.history()->run());
+        QVERIFY(old.run != c.history()->run());
+    }
+
     void exportWritesEveryKeptFrame() {
         app::SimulationController c(smallScenario());
         QTRY_VERIFY(c.latestFrame());
