@@ -91,6 +91,11 @@ TimelineWidget::TimelineWidget(app::SimulationController* controller, SphereView
             });
     connect(controller, &app::SimulationController::scenarioChanged, this,
             &TimelineWidget::onScenarioChanged);
+    // A refused fork (the run was reset meanwhile) sends no scenario: the next change is an edit again.
+    connect(controller, &app::SimulationController::editRejected, this, [this] {
+        m_forkPending = false;
+        m_forkT.reset();
+    });
     connect(&m_poll, &QTimer::timeout, this, &TimelineWidget::syncHistory);
     m_poll.start(kPollMs);
     updateLabels();

@@ -159,6 +159,27 @@ private slots:
         QCOMPARE(overlays, 0);
     }
 
+    // With the ghost option, an edit keeps the curves before it as one faded overlay per panel with
+    // time plots (a second edit replaces it); without it, an edit adds only its marker.
+    void ghostKeepsThePreviousCurves() {
+        auto w = makeWindow(smallScenario());
+        QVERIFY(w);
+        stepTo(*w, 5);
+        auto* radial = findPanel<render::RadialShadowPanel>(*w);
+        core::Scenario edited = w->controller()->scenario();
+        edited.beta += 1;
+        w->controller()->applyEdit(edited);
+        QTRY_COMPARE(radial->editMarkerCount(), 1);
+        QCOMPARE(radial->overlayCount(), 0);
+        w->timeline()->setKeepGhost(true);
+        for (int k = 0; k < 2; ++k) {
+            edited.beta += 1;
+            w->controller()->applyEdit(edited);
+            QTRY_COMPARE(radial->editMarkerCount(), 2 + k);
+            QCOMPARE(radial->overlayCount(), 1);
+        }
+    }
+
     // The rule: in a text field (spin box, line edit) the cursor keys and Home/End belong to the field;
     // elsewhere they scrub.
     void keysScrubUnlessTypingInAField() {
