@@ -7,6 +7,7 @@ namespace attnsphere::app {
 
 SimulationController::SimulationController(const core::Scenario& scenario, QObject* parent)
     : QObject(parent), m_worker(new SimulationWorker(scenario, m_mailbox, this)), m_scenario(scenario) {
+    m_history = m_worker->history();
     m_thread.setObjectName(QStringLiteral("simulation"));
     m_worker->moveToThread(&m_thread);
     // Emitted in the worker thread as it ends: its timer stops in the thread it belongs to (stopping it
@@ -144,6 +145,22 @@ void SimulationController::logCamera(const core::Camera& camera) {
 }
 void SimulationController::saveSession(const QString& path) {
     post([p = path.toStdString()](SimulationWorker& w) { w.saveSession(p); });
+}
+
+void SimulationController::showHistoryFrame(const HistoryEntry& entry) {
+    const int generation = ++m_scrubGeneration;
+    m_worker->requestScrub(generation);  // a recomputation in progress is abandoned
+    post([entry, generation](SimulationWorker& w) { w.showHistoryFrame(entry, generation); });
+}
+void SimulationController::forkFrom(const HistoryEntry& entry) {
+    ++m_scrubGeneration;  // a scrubbed frame still on its way is not shown after the fork
+    postNow([entry](SimulationWorker& w) { w.forkFrom(entry); });
+}
+void SimulationController::setHistoryBudget(std::size_t bytes) {
+    post([bytes](SimulationWorker& w) { w.setHistoryBudget(bytes); });
+}
+void SimulationController::onHistoryFrame(std::shared_ptr<const core::Frame> frame, int generation) {
+    if (generation == m_scrubGeneration) emit historyFrame(std::move(frame));
 }
 
 }  // namespace attnsphere::app

@@ -55,6 +55,14 @@ public slots:
     void removeToken(int index);
     // The recorder took a frame from recordFrame (lets the worker step on).
     void recordFrameConsumed();
+    // Timeline (app/History.h): the full frame of a kept one arrives as historyFrame (latest request
+    // wins); a fork goes back to a kept frame and runs on from there (the caller pauses or plays).
+    void showHistoryFrame(const attnsphere::app::HistoryEntry& entry);
+    void forkFrom(const attnsphere::app::HistoryEntry& entry);
+    void setHistoryBudget(std::size_t bytes);
+
+public:
+    std::shared_ptr<History> history() const { return m_history; }
 
 signals:
     void frameAvailable(std::shared_ptr<const attnsphere::core::Frame> frame);
@@ -70,6 +78,8 @@ signals:
     void busy(const QString& what);
     // Lockstep recording frames, in step order, none dropped (the worker waits for the recorder).
     void recordFrame(std::shared_ptr<const attnsphere::core::Frame> frame);
+    // The full observables of the kept frame last asked for with showHistoryFrame.
+    void historyFrame(std::shared_ptr<const attnsphere::core::Frame> frame);
 
 private slots:
     // Takes the newest frame and the notifications the worker left in the mailbox (invoked by name).
@@ -81,6 +91,7 @@ private:
     void onScenarioChanged(const core::Scenario& scenario);
     // Frames of an earlier recording (a generation since restarted or stopped) are dropped.
     void onRecordFrame(std::shared_ptr<const core::Frame> frame, int generation);
+    void onHistoryFrame(std::shared_ptr<const core::Frame> frame, int generation);
     template <typename F>
     void post(F&& f);
     // For commands the user waits for: the step in progress is abandoned (state unchanged) first.
@@ -96,6 +107,8 @@ private:
     double m_speed = 1.0;
     bool m_loop = false;
     bool m_shutDown = false;
+    std::shared_ptr<History> m_history;
+    int m_scrubGeneration = 0;
     std::deque<int> m_recordDelivered;  // generations of the record frames not yet consumed
 };
 

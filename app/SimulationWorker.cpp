@@ -29,15 +29,6 @@ core::FrameOptions publishOptions(bool attention) {
     return o;
 }
 
-std::size_t frameBytes(const core::Frame& f) {
-    std::size_t bytes = sizeof(core::Frame) + static_cast<std::size_t>(f.positions.size()) * sizeof(double);
-    for (const auto& h : f.heads)
-        bytes +=
-            sizeof(h) + static_cast<std::size_t>(h.entropy.size() + h.radial.size() + h.tangential.size()) *
-                            sizeof(double);
-    return bytes + f.clusterLabels.size() * sizeof(int);
-}
-
 }  // namespace
 
 SimulationWorker::SimulationWorker(const core::Scenario& scenario, std::shared_ptr<ThreadMailbox> mailbox,
@@ -120,9 +111,8 @@ void SimulationWorker::rebuild(bool logReset) {
     m_recordFrom = 0;
     m_sim->setAbortFlag(&m_abort);
     m_sim->setThreads(m_threads);
-    m_history.clear();
-    m_historyBytes = 0;
-    m_historyStride = 1;
+    m_history->clear();
+    m_keptScenario.reset();
     m_publishedCount = 0;
     m_failed = false;
     m_dirtySincePublish = true;
@@ -203,6 +193,7 @@ void SimulationWorker::setScenario(const core::Scenario& scenario) {
     try {
         scenario.validate();
         m_scenario = scenario;
+        m_keptScenario.reset();
         rebuild(false);
         m_session = core::SessionLog(m_scenario);  // a new scenario starts a new session
     } catch (const std::exception& e) {
@@ -231,6 +222,7 @@ void SimulationWorker::applyEdit(const core::Scenario& edited) {
     try {
         if (reinit) {
             m_scenario = edited;
+            m_keptScenario.reset();
             rebuild();
         } else {
             const core::Model model = edited.buildModel();
@@ -246,10 +238,12 @@ void SimulationWorker::applyEdit(const core::Scenario& edited) {
                 m_session.logIntegrator(m_sim->stepCount(), edited.integrator);
             }
             m_scenario = edited;
+            m_keptScenario.reset();
         }
     } catch (const std::exception& e) {
         // The running simulation is unchanged: so is the scenario it runs (as in setScenario).
         m_scenario = previous;
+        m_keptScenario.reset();
         editRejected(std::string(e.what()));
         return;
     }
@@ -368,23 +362,63 @@ void SimulationWorker::publish(bool force, bool reportErrors) {
 
 void SimulationWorker::keepInHistory(const core::Frame& frame) {
     if (!frame.hasObservables) return;
-    if (!m_history.empty() && m_history.back()->step == frame.step && m_history.back()->t == frame.t) return;
-    if (m_publishedCount++ % m_historyStride != 0) return;
-    auto copy = std::make_shared<core::Frame>(frame);
-    for (auto& h : copy->heads) h.attention.resize(0, 0);  // heatmaps are not exported
-    m_historyBytes += frameBytes(*copy);
-    m_history.push_back(std::move(copy));
-    // Over budget: keep every other frame, so the history still spans the whole run.
-    while (m_historyBytes > kHistoryBudgetBytes && m_history.size() > 2) {
-        std::deque<std::shared_ptr<const core::Frame>> thinned;
-        m_historyBytes = 0;
-        for (std::size_t k = 0; k < m_history.size(); k += 2) {
-            m_historyBytes += frameBytes(*m_history[k]);
-            thinned.push_back(m_history[k]);
-        }
-        m_history.swap(thinned);
-        m_historyStride *= 2;
+    if (!m_keptScenario) m_keptScenario = std::make_shared<const core::Scenario>(m_scenario);
+    HistoryEntry entry;
+    entry.frame = std::make_shared<const core::Frame>(History::slim(frame));
+    entry.dt = m_sim->dt();
+    entry.stepDt = m_sim->stepDt();
+    entry.logEvents = m_session.eventCount();
+    entry.scenario = m_keptScenario;
+    entry.index = m_publishedCount++;
+    m_history->append(std::move(entry));
+}
+
+void SimulationWorker::showHistoryFrame(const HistoryEntry& entry, int generation) {
+    // A newer scrub is queued behind this one, or the frame is of an earlier run (its log is gone).
+    if (generation != m_scrubRequested.load() || entry.run != m_history->run()) return;
+    const core::Frame& kept = *entry.frame;
+    try {
+        const core::SessionState state = m_session.session().stateAfter(entry.logEvents);
+        auto frame = std::make_shared<core::Frame>(core::computeFrame(state.model, kept.positions, kept.t,
+                                                                      kept.step, publishOptions(true),
+                                                                      m_threads, entry.stepDt, &m_abort));
+        frame->scenarioName = kept.scenarioName;
+        m_session.logScrub(m_sim->stepCount(), kept.t, kept.step);
+        notify([frame = std::shared_ptr<const core::Frame>(std::move(frame)),
+                generation](SimulationController& c) { c.onHistoryFrame(frame, generation); });
+    } catch (const core::Aborted&) {
+        return;
+    } catch (const std::exception& e) {
+        editRejected(std::string(e.what()));
     }
+}
+
+void SimulationWorker::forkFrom(const HistoryEntry& entry) {
+    const core::Frame& kept = *entry.frame;
+    try {
+        if (entry.run != m_history->run())
+            throw std::runtime_error("the frame to fork from belongs to an earlier run (reset since)");
+        const core::SessionState state = m_session.session().stateAfter(entry.logEvents);
+        const std::int64_t abandoned = m_sim->stepCount();
+        m_sim->setModel(state.model);
+        m_sim->setIntegrator(state.integrator);
+        m_sim->setDt(state.dt);
+        m_sim->restore(kept.positions, kept.t, kept.step, entry.dt, entry.stepDt);
+        m_session.logFork(entry.logEvents, kept.step, kept.t, kept.positions, entry.dt, entry.stepDt,
+                          abandoned);
+        m_history->truncateAfter(entry.index);
+        if (entry.scenario) m_scenario = *entry.scenario;
+        m_keptScenario = entry.scenario;
+    } catch (const std::exception& e) {
+        editRejected(std::string(e.what()));
+        return;
+    }
+    m_failed = false;
+    m_dirtySincePublish = true;
+    m_recordFrom = m_sim->stepCount();
+    scenarioChanged(m_scenario);
+    resetSpeedReference();
+    publish(true);
 }
 
 void SimulationWorker::setRecording(int everySteps, bool attention) {
@@ -429,21 +463,21 @@ void SimulationWorker::saveSession(const std::string& path) {
 
 void SimulationWorker::exportData(const std::string& directory, const std::vector<std::string>& commandLine) {
     try {
-        if (m_history.empty()) throw std::runtime_error("no frames have been published yet");
-        const std::string kept = m_historyStride == 1
-                                     ? "every published frame"
-                                     : "one published frame in " + std::to_string(m_historyStride);
+        const std::vector<HistoryEntry> kept = m_history->snapshot();
+        if (kept.empty()) throw std::runtime_error("no frames have been published yet");
+        const HistoryThinning thinning = m_history->thinning();
+        const std::string which = thinning.stride == 1 ? "every published frame" : thinning.text();
         core::RunInfo info;
         info.writer = "gui";
         info.commandLine = commandLine;
         info.threads = m_threads;
-        info.note = "frames published to the display (" + kept + ")";
+        info.note = "the timeline's history of frames published to the display (" + which + ")";
         core::RunExport out(directory, m_scenario, info);
-        for (const auto& f : m_history) out.addFrame(*f);
+        for (const HistoryEntry& e : kept) out.addFrame(*e.frame);
         out.commit();
-        char text[200];
+        char text[240];
         std::snprintf(text, sizeof text, "Exported %d frames (t = %g … %g, %s) to ", out.frameCount(),
-                      m_history.front()->t, m_history.back()->t, kept.c_str());
+                      kept.front().frame->t, kept.back().frame->t, which.c_str());
         exportFinished(true, text + directory);
     } catch (const std::exception& e) {
         exportFinished(false, e.what());

@@ -4,6 +4,7 @@
 // steps; frames leave as immutable std::shared_ptr<const Frame>, at most one waiting for the GUI (latest
 // wins). Lives in the thread SimulationController moves it to; only requestShutdown() and interrupt() are
 // called from outside (they set atomics).
+#include "app/History.h"
 #include "core/Frame.h"
 #include "core/Scenario.h"
 #include "core/Session.h"
@@ -128,6 +129,13 @@ public:
     // A user command is waiting (pause, edit, reset, new scenario): a step in progress is abandoned, state
     // unchanged, so the command applies now rather than after a step of possibly many seconds.
     void interrupt() { m_abort.store(true); }
+    // The GUI asks for scrubbed frame number `generation`: older requests still queued are skipped.
+    void requestScrub(int generation) {
+        m_scrubRequested.store(generation);
+        m_abort.store(true);
+    }
+    // The history of published frames (thread-safe; the GUI reads it while the worker appends).
+    std::shared_ptr<History> history() const { return m_history; }
 
     static constexpr double kMaxPublishHz = 60.0;
     // Attention matrices sent to the GUI are block-averaged beyond this many rows (cluster order needs
@@ -172,6 +180,14 @@ public:
     // Session recording (core/Session.h): every edit is logged with its step; camera keys come from the GUI.
     void logCamera(const core::Camera& camera);
     void saveSession(const std::string& path);
+    // Timeline: the full observables of a kept frame (recomputed with the model in effect at its step)
+    // go to SimulationController::historyFrame, unless a newer scrub was requested meanwhile.
+    void showHistoryFrame(const HistoryEntry& entry, int generation);
+    // Goes back to a kept frame's state exactly (positions, t, step, step sizes; model, dt and integrator
+    // from the session log) and runs on from there: the frames after it and the logged events after it
+    // are dropped, the fork is logged.
+    void forkFrom(const HistoryEntry& entry);
+    void setHistoryBudget(std::size_t bytes) { m_history->setBudget(bytes); }
 
 private:
     // Notifications for the GUI thread, delivered through the mailbox.
@@ -221,12 +237,11 @@ private:
     double m_statsSim = 0;
     bool m_dirtySincePublish = true;
 
-    // Frames published so far (without attention matrices), for export; bounded by thinning.
-    std::deque<std::shared_ptr<const core::Frame>> m_history;
-    std::size_t m_historyBytes = 0;
-    int m_historyStride = 1;  // keep every m_historyStride-th published frame
+    // Frames published so far, for the timeline and export (app/History.h).
+    std::shared_ptr<History> m_history = std::make_shared<History>();
+    std::shared_ptr<const core::Scenario> m_keptScenario;  // m_scenario as history entries share it
     std::int64_t m_publishedCount = 0;
-    static constexpr std::size_t kHistoryBudgetBytes = 256u << 20;
+    std::atomic<int> m_scrubRequested{0};
 };
 
 }  // namespace attnsphere::app

@@ -23,7 +23,7 @@ using namespace jsonread;
 
 constexpr const char* kFormat = "attnsphere-session";
 // Version 2 spells every key in snake_case; version 3 lets a positions event change n (tokens added or
-// removed). Versions 1 (camelCase keys) and 2 are still read.
+// removed) and adds the fork and scrub events. Versions 1 (camelCase keys) and 2 are still read.
 constexpr int kVersion = 3;
 
 // The keys that changed spelling between versions 1 and 2.
@@ -141,13 +141,15 @@ Camera cameraFromJson(const json& j, const std::string& path, const Keys& keys) 
     return c;
 }
 
-constexpr std::array<NameEntry<SessionEventKind>, 6> kEventNames{{
+constexpr std::array<NameEntry<SessionEventKind>, 8> kEventNames{{
     {SessionEventKind::Model, "model"},
     {SessionEventKind::Positions, "positions"},
     {SessionEventKind::Dt, "dt"},
     {SessionEventKind::Integrator, "integrator"},
     {SessionEventKind::Reset, "reset"},
     {SessionEventKind::Camera, "camera"},
+    {SessionEventKind::Fork, "fork"},
+    {SessionEventKind::Scrub, "scrub"},
 }};
 
 // The key of an event's data: its kind's name, except a reset's scenario.
@@ -160,6 +162,8 @@ std::string dataKey(SessionEventKind k) {
         case SessionEventKind::Dt:
         case SessionEventKind::Integrator:
         case SessionEventKind::Camera:
+        case SessionEventKind::Fork:
+        case SessionEventKind::Scrub:
             break;
     }
     return std::string(nameOf(k));
@@ -195,6 +199,16 @@ json Session::toJson() const {
                 break;
             case SessionEventKind::Camera:
                 data = cameraToJson(e.camera);
+                break;
+            case SessionEventKind::Fork:
+                data = json{{"t", e.t},
+                            {"dt", e.value},
+                            {"step_dt", e.stepDt},
+                            {"abandoned_step", e.otherStep},
+                            {"positions", matrixToRows(e.positions.transpose())}};
+                break;
+            case SessionEventKind::Scrub:
+                data = json{{"t", e.t}, {"shown_step", e.otherStep}};
                 break;
         }
         timelineJson.push_back(std::move(je));
@@ -283,6 +297,33 @@ static Session parseSession(const json& j) {
             case SessionEventKind::Camera:
                 e.camera = cameraFromJson(data, dp, keys);
                 break;
+            case SessionEventKind::Fork:
+            case SessionEventKind::Scrub: {
+                if (version < 3)
+                    throw ValidationError(child(p, "kind"), "\"" + key + "\" events need session version 3");
+                const bool fork = e.kind == SessionEventKind::Fork;
+                const std::vector<std::string> keysHere =
+                    fork ? std::vector<std::string>{"t", "dt", "step_dt", "abandoned_step", "positions"}
+                         : std::vector<std::string>{"t", "shown_step"};
+                requireObject(data, dp, keysHere);
+                e.t = number(require(data, "t", dp), child(dp, "t"));
+                checkRange(e.t, child(dp, "t"), 0, Limits::tEndMax);
+                e.otherStep = stepFromJson(require(data, fork ? "abandoned_step" : "shown_step", dp),
+                                           child(dp, fork ? "abandoned_step" : "shown_step"));
+                if (!fork) break;
+                e.value = number(require(data, "dt", dp), child(dp, "dt"));
+                checkRange(e.value, child(dp, "dt"), 0, 10 * Limits::dtMax, true);
+                e.stepDt = number(require(data, "step_dt", dp), child(dp, "step_dt"));
+                checkRange(e.stepDt, child(dp, "step_dt"), 0, 10 * Limits::dtMax, true);
+                e.positions =
+                    matrixFromJson(require(data, "positions", dp), child(dp, "positions")).transpose();
+                if (e.positions.rows() != d || e.positions.cols() != n)
+                    throw ValidationError(child(dp, "positions"), "must be n = " + std::to_string(n) +
+                                                                      " rows of d = " + std::to_string(d) +
+                                                                      " numbers");
+                validatePositions(e.positions, geometry, child(dp, "positions"));
+                break;
+            }
         }
         if (e.step < lastStep)
             throw ValidationError(child(p, "step"),
@@ -401,6 +442,63 @@ void SessionLog::logCamera(std::int64_t step, const Camera& camera) {
     push(std::move(e));
 }
 
+void SessionLog::logFork(std::size_t keep, std::int64_t step, double t, const Matrix& positions, double dt,
+                         double stepDt, std::int64_t abandonedStep) {
+    auto& tl = m_session.timeline;
+    if (keep < tl.size()) tl.erase(tl.begin() + static_cast<std::ptrdiff_t>(keep), tl.end());
+    SessionEvent e;
+    e.step = step;
+    e.kind = SessionEventKind::Fork;
+    e.t = t;
+    e.positions = positions;
+    e.value = dt;
+    e.stepDt = stepDt;
+    e.otherStep = abandonedStep;
+    push(std::move(e));
+}
+
+void SessionLog::logScrub(std::int64_t step, double t, std::int64_t shownStep) {
+    auto& tl = m_session.timeline;
+    if (!tl.empty() && tl.back().kind == SessionEventKind::Scrub && tl.back().step == step) {
+        tl.back().t = t;
+        tl.back().otherStep = shownStep;
+        return;
+    }
+    SessionEvent e;
+    e.step = step;
+    e.kind = SessionEventKind::Scrub;
+    e.t = t;
+    e.otherStep = shownStep;
+    push(std::move(e));
+}
+
+SessionState Session::stateAfter(std::size_t events) const {
+    SessionState s{scenario.buildModel(), scenario.dt, scenario.integrator};
+    for (std::size_t i = 0; i < std::min(events, timeline.size()); ++i) {
+        const SessionEvent& e = timeline[i];
+        switch (e.kind) {
+            case SessionEventKind::Model:
+                s.model = e.model;
+                break;
+            case SessionEventKind::Dt:
+                s.dt = e.value;
+                break;
+            case SessionEventKind::Integrator:
+                s.integrator = e.integrator;
+                break;
+            case SessionEventKind::Reset:
+                s = SessionState{e.scenario.buildModel(), e.scenario.dt, e.scenario.integrator};
+                break;
+            case SessionEventKind::Positions:
+            case SessionEventKind::Camera:
+            case SessionEventKind::Fork:
+            case SessionEventKind::Scrub:
+                break;
+        }
+    }
+    return s;
+}
+
 SessionPlayer::SessionPlayer(Session session)
     : m_session(std::move(session)), m_sim(std::make_unique<Simulation>(m_session.scenario)) {}
 
@@ -442,8 +540,13 @@ void SessionPlayer::applyDue() {
                 case SessionEventKind::Integrator:
                     m_sim->setIntegrator(e.integrator);
                     break;
+                case SessionEventKind::Fork:
+                    // Replay reaches this state by itself; restoring it keeps the adapted step exact too.
+                    m_sim->restore(e.positions, e.t, e.step, e.value, e.stepDt);
+                    break;
                 case SessionEventKind::Camera:
                 case SessionEventKind::Reset:
+                case SessionEventKind::Scrub:
                     break;
             }
         } catch (const ValidationError& err) {

@@ -26,7 +26,9 @@ enum class SessionEventKind {
     Dt,          // setDt(value)
     Integrator,  // setIntegrator(integrator)
     Reset,       // a fresh Simulation(scenario) (reset, new n, new seed): the step count restarts at 0
-    Camera       // the view's camera from this step on
+    Camera,      // the view's camera from this step on
+    Fork,        // the run went back to an earlier state of its history and went on from there
+    Scrub        // informational: the user looked at an earlier frame (no effect on replay)
 };
 
 template <>
@@ -43,6 +45,19 @@ struct SessionEvent {
     IntegratorKind integrator = IntegratorKind::RK4;
     Scenario scenario;  // Reset
     Camera camera;
+    // Fork: the restored state (positions above, t, dt = the integrator's next trial step in `value`,
+    // stepDt = the last step taken) and otherStep = where the abandoned branch had got to.
+    // Scrub: t and otherStep = the time and step of the frame looked at.
+    double t = 0;
+    double stepDt = 0;
+    std::int64_t otherStep = 0;
+};
+
+// What a run's model, dt and integrator are after a prefix of its timeline.
+struct SessionState {
+    Model model;
+    double dt = 0;
+    IntegratorKind integrator = IntegratorKind::RK4;
 };
 
 struct Session {
@@ -50,8 +65,12 @@ struct Session {
     std::vector<SessionEvent> timeline;
     std::int64_t endStep = 0;  // step count of the last segment when the session was saved
 
+    // The model, dt and integrator in effect after the first `events` events of the timeline.
+    SessionState stateAfter(std::size_t events) const;
+
     // JSON: {"format": "attnsphere-session", "version": 3, "scenario": {...}, "end_step": N,
-    //        "timeline": [{"step": S, "kind": "model"|"positions"|"dt"|"integrator"|"reset"|"camera", ...}]}
+    //        "timeline": [{"step": S, "kind":
+    //        "model"|"positions"|"dt"|"integrator"|"reset"|"camera"|"fork"|"scrub", ...}]}
     // (doc/SESSIONS.md). Errors are ValidationError naming the JSON path.
     nlohmann::json toJson() const;
     static Session fromJson(const nlohmann::json& j);
@@ -76,6 +95,13 @@ public:
     // Consecutive camera keys at the same step replace each other (a drag between two steps).
     void logCamera(std::int64_t step, const Camera& camera);
     void setEndStep(std::int64_t step) { m_session.endStep = step; }
+    // A fork: the events logged after the first `keep` are the abandoned branch and are dropped (the
+    // session keeps the branch that runs on), then the fork is logged with the state it restored.
+    void logFork(std::size_t keep, std::int64_t step, double t, const Matrix& positions, double dt,
+                 double stepDt, std::int64_t abandonedStep);
+    // Consecutive scrubs at the same step replace each other (a drag over the timeline while paused).
+    void logScrub(std::int64_t step, double t, std::int64_t shownStep);
+    std::size_t eventCount() const { return m_session.timeline.size(); }
 
     const Session& session() const { return m_session; }
 

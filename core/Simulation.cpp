@@ -113,6 +113,18 @@ void Simulation::setDt(double dt) {
     m_stepDt = dt;
 }
 
+void Simulation::restore(const Matrix& X, double t, std::int64_t step, double dt, double stepDt) {
+    if (X.rows() != m_X.rows() || X.cols() != m_X.cols() || !X.allFinite())
+        throw ValidationError("positions", "a restored state must have the run's d × n finite positions");
+    if (!(dt > 0) || !(stepDt > 0) || !std::isfinite(t) || step < 0)
+        throw ValidationError("state", "a restored state needs t finite, step >= 0 and step sizes > 0");
+    m_X = X;
+    m_t = t;
+    m_step = step;
+    m_dt = dt;
+    m_stepDt = stepDt;
+}
+
 void Simulation::setIntegrator(IntegratorKind k) {
     m_integrator = k;
     if (k != IntegratorKind::DormandPrince) m_stepDt = m_dt;

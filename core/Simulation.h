@@ -40,6 +40,10 @@ public:
     void setDt(double dt);
     void setIntegrator(IntegratorKind k);
     void setThreads(int threads);  // core::WorkerPool threads for the velocity (0 = OMP_NUM_THREADS or cores)
+    // Rewinds to a state the run had (a fork): positions as they were (not renormalised again), time,
+    // step count and the step sizes, Dormand–Prince's adapted trial step `dt` included, so stepping on
+    // repeats the original run bit for bit. The model and integrator are set separately.
+    void restore(const Matrix& X, double t, std::int64_t step, double dt, double stepDt);
     // Raised, it stops step() and makeFrame() with Aborted within one block of rows.
     void setAbortFlag(const std::atomic<bool>* abort) { m_abort = abort; }
 

@@ -54,7 +54,7 @@ const app::CommandSpec& guiCommandSpec() {
          app::OptionSpec("--select", "INDEX", app::OptionKind::Integer, "select a token at start")
              .in({0, 1e9})
              .hide(),
-         render::colourOption(), render::trailOption()},
+         render::colourOption(), render::trailOption(), app::historyBudgetOption()},
         {}};
     return command;
 }
@@ -125,6 +125,12 @@ int runGui(int argc, char** argv) {
     MainWindow::Options options;
     options.interactive = !headless;
     options.restoreLayout = !headless;
+    // The option, else (interactive) the budget set last in Simulation › Timeline › History memory.
+    options.historyMb = static_cast<int>(p.integer("--history-mb"));
+    if (!p.has("--history-mb") && !headless)
+        options.historyMb =
+            std::clamp(QSettings().value(MainWindow::kHistorySetting, options.historyMb).toInt(),
+                       app::History::kMinBudgetMb, app::History::kMaxBudgetMb);
     MainWindow window(scenario, source, options);
     window.setSceneStyle(style);
     if (headless) window.resize(1880, 1040);

@@ -8,6 +8,7 @@
 #include "ui/ParameterPanel.h"
 #include "ui/RecordDialog.h"
 #include "ui/SphereView.h"
+#include "ui/TimelineWidget.h"
 
 #include <nlohmann/json.hpp>
 
@@ -20,6 +21,7 @@
 #include <QFile>
 #include <QFileDialog>
 #include <QFileInfo>
+#include <QInputDialog>
 #include <QKeyEvent>
 #include <QLabel>
 #include <QLineEdit>
@@ -32,6 +34,7 @@
 #include <QStatusBar>
 #include <QThread>
 #include <QToolBar>
+#include <QVBoxLayout>
 
 #include <cstdio>
 #include <map>
@@ -61,8 +64,17 @@ MainWindow::MainWindow(const core::Scenario& scenario, const QString& scenarioSo
 
     m_view = new SphereView(this);
     m_view->setMaxFps(options.viewFps);
-    setCentralWidget(m_view);
     buildDocks();
+    // The timeline under the view (scrub, fork; ui/TimelineWidget.h).
+    m_controller->setHistoryBudget(std::size_t(options.historyMb) << 20);
+    m_timeline = new TimelineWidget(m_controller.get(), m_view, m_panels, this);
+    auto* centre = new QWidget(this);
+    auto* centreLayout = new QVBoxLayout(centre);
+    centreLayout->setContentsMargins(0, 0, 0, 0);
+    centreLayout->setSpacing(0);
+    centreLayout->addWidget(m_view, 1);
+    centreLayout->addWidget(m_timeline);
+    setCentralWidget(centre);
     buildMenus();
     m_manipulation = new ManipulationTools(this, m_view, m_controller.get(), m_viewMenu);
     connect(m_manipulation, &ManipulationTools::message, this, &MainWindow::showMessage);
@@ -187,7 +199,14 @@ MainWindow::MainWindow(const core::Scenario& scenario, const QString& scenarioSo
     connect(m_view, &SphereView::tokenClicked, this, &MainWindow::selectToken);
     for (render::PlotPanel* p : m_panels)
         connect(p, &render::PlotPanel::tokenSelected, this, &MainWindow::selectToken);
-    connect(m_parameters, &ParameterPanel::edited, m_controller.get(), &app::SimulationController::applyEdit);
+    // An edit while scrubbed back forks from the moment shown, then applies there.
+    // By value: the fork shows the scrubbed moment's scenario in the panel, which replaces the one edited.
+    connect(m_parameters, &ParameterPanel::edited, this, [this](core::Scenario s) {
+        m_timeline->forkIfScrubbed();
+        m_controller->applyEdit(s);
+    });
+    connect(m_timeline, &TimelineWidget::message, this, &MainWindow::showMessage);
+    connect(m_timeline, &TimelineWidget::scenarioShown, m_parameters, &ParameterPanel::setScenario);
     connect(m_parameters, &ParameterPanel::speedChanged, m_controller.get(),
             &app::SimulationController::setSpeed);
     connect(m_parameters, &ParameterPanel::styleChanged, m_view, &SphereView::setStyle);
@@ -288,7 +307,7 @@ void MainWindow::buildMenus() {
            "(init \"points\"), to continue the run later."));
     auto* exportAction = file->addAction(tr("&Export data…"), this, &MainWindow::exportData);
     exportAction->setShortcut(QKeySequence(QStringLiteral("Ctrl+E")));
-    exportAction->setToolTip(tr("series.csv, positions.npy, metadata.json of the frames shown so far."));
+    exportAction->setToolTip(tr("series.csv, positions.npy, metadata.json of the timeline's kept frames."));
     file->addAction(tr("Save &window image…"), this, [this] {
         const QString path = QFileDialog::getSaveFileName(this, tr("Save window image"), QString(),
                                                           QStringLiteral("PNG (*.png)"));
@@ -319,14 +338,24 @@ void MainWindow::buildMenus() {
     quit->setShortcut(QKeySequence::Quit);
 
     auto* sim = menuBar()->addMenu(tr("&Simulation"));
-    m_playAction = sim->addAction(tr("Play"), m_controller.get(), &app::SimulationController::togglePlay);
+    // Play while scrubbed back forks from the moment shown (the timeline says so).
+    m_playAction = sim->addAction(tr("Play"), this, [this] {
+        if (!m_controller->isRunning() && m_timeline->forkIfScrubbed())
+            m_controller->play();
+        else
+            m_controller->togglePlay();
+    });
     m_playAction->setShortcut(QKeySequence(Qt::Key_Space));
     m_playAction->setToolTip(tr("Play / pause the simulation (Space)."));
     m_playAction->setWhatsThis(tr("Play / pause"));
-    auto* step = sim->addAction(tr("&Step"), m_controller.get(), &app::SimulationController::stepOnce);
+    auto* step = sim->addAction(tr("&Step"), this, [this] {
+        m_timeline->forkIfScrubbed();
+        m_controller->stepOnce();
+    });
     step->setShortcut(QKeySequence(Qt::Key_S));
     step->setToolTip(tr("One integration step, then pause (S)."));
     auto* reset = sim->addAction(tr("&Reset"), this, [this] {
+        m_timeline->goLive();
         m_controller->reset();
         m_view->resetTrails();
     });
@@ -337,6 +366,26 @@ void MainWindow::buildMenus() {
         sim->addAction(tr("&Loop at t_end"), m_controller.get(), &app::SimulationController::setLoop);
     m_loopAction->setCheckable(true);
     m_loopAction->setToolTip(tr("At the scenario's t_end start again from t = 0 instead of pausing."));
+    auto* timelineMenu = sim->addMenu(tr("&Timeline"));
+    timelineMenu->setToolTipsVisible(true);
+    for (QAction* a : m_timeline->actions()) timelineMenu->addAction(a);
+    timelineMenu->addSeparator();
+    timelineMenu
+        ->addAction(tr("History memory…"), this,
+                    [this] {
+                        bool ok = false;
+                        const auto budget = m_controller->history()->budget() >> 20;
+                        const int mb = QInputDialog::getInt(
+                            this, tr("History memory"),
+                            tr("Memory for the timeline's history (MB); older frames are thinned evenly when "
+                               "it is full:"),
+                            static_cast<int>(budget), app::History::kMinBudgetMb, app::History::kMaxBudgetMb,
+                            64, &ok);
+                        if (!ok) return;
+                        m_controller->setHistoryBudget(std::size_t(mb) << 20);
+                        if (m_options.restoreLayout) QSettings().setValue(kHistorySetting, mb);
+                    })
+        ->setToolTip(tr("The memory budget of the timeline's history (also --history-mb)."));
 
     auto* presets = menuBar()->addMenu(tr("&Presets"));
     presets->setToolTipsVisible(true);
@@ -375,6 +424,10 @@ void MainWindow::buildMenus() {
                                  std::pair{tr("Isometric view"), render::ViewPreset::Isometric}})
         m_viewMenu->addAction(label, m_view, [this, p = preset] { m_view->setViewPreset(p); });
     m_viewMenu->addAction(tr("Clear trails"), m_view, &SphereView::resetTrails);
+    auto* ghost = m_viewMenu->addAction(tr("Keep ghost of previous curves on edit"));
+    ghost->setCheckable(true);
+    ghost->setToolTip(tr("After an edit, the time plots keep the curves from before it, dashed and faded."));
+    connect(ghost, &QAction::toggled, m_timeline, &TimelineWidget::setKeepGhost);
     m_viewMenu->addAction(tr("Show all panels"), this, [this] {
         for (QDockWidget* d : m_docks) d->show();
     });
@@ -437,7 +490,8 @@ void MainWindow::onFrame(std::shared_ptr<const core::Frame> frame) {
                         .arg(core::kStepAngleBound)
                         .arg(frame->suggestedDt, 0, 'g', 3),
                     15000);
-    m_view->showFrame(frame);
+    m_timeline->onLiveFrame(*frame);
+    if (!m_timeline->isScrubbed()) m_view->showFrame(frame);
     trackCamera();
     for (render::PlotPanel* p : m_panels) p->addFrame(*frame);
 }
@@ -522,6 +576,7 @@ void MainWindow::updateStatus() {
 
 void MainWindow::loadScenario(const core::Scenario& s, const QString& source) {
     m_scenarioSource = source;
+    m_timeline->goLive();
     m_view->resetTrails();
     m_controller->setScenario(s);
     // Each scenario plays at its own pace: the speed chosen for the previous one does not carry over.
@@ -569,9 +624,12 @@ QString MainWindow::shortcutsText() const {
     }
     return lines.join(QLatin1Char('\n')) +
            tr("\n\nSpace, S, R and F work wherever the focus is, except while typing in a field (Enter "
-              "applies, Escape leaves it).\n\nView: drag to rotate, right-drag or wheel to zoom, middle-drag "
-              "to pan, double-click to reset the camera, click a token to select it, Ctrl+drag a token to "
-              "move it (Manipulate toolbar: drag and add tools, perturb, remove, co-moving frame).");
+              "applies, Escape leaves it). Left/Right/Home/End scrub the timeline unless the focus is in a "
+              "text field (there they move the text cursor).\n\nView: drag to rotate, right-drag or wheel to "
+              "zoom, middle-drag to pan, double-click to reset the camera, click a token to select it, "
+              "Ctrl+drag "
+              "a token to move it (Manipulate toolbar: drag and add tools, perturb, remove, co-moving "
+              "frame).");
 }
 
 bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
@@ -691,13 +749,11 @@ void MainWindow::exportData() {
     if (dir.isEmpty()) return;
     const auto answer = QMessageBox::question(
         this, tr("Export data"),
-        tr("Exports the frames published to this window so far (at "
-           "most 60 per second of wall time; thinned to every\n"
-           "2nd, 4th, … frame when the history exceeds 256 MB), not "
-           "every integration step. Model edits made during\n"
-           "the run are not in the export (a saved session keeps them); metadata.json holds the current "
-           "scenario. For every K-th step of a fixed\n"
-           "scenario use `attnsphere run`.\n\nExport to %1?")
+        tr("Exports the timeline's history: every frame published to this window and kept (at most 60 per "
+           "second of\nwall time; thinned evenly to every 2nd, 4th, … frame when the history memory is "
+           "full), not every integration step.\nModel edits made during the run are not in the export (a "
+           "saved session keeps them); metadata.json holds the current\nscenario. For every K-th step of a "
+           "fixed scenario use `attnsphere run`.\n\nExport to %1?")
             .arg(dir));
     if (answer != QMessageBox::Yes) return;
     m_controller->exportData(dir, QCoreApplication::arguments());

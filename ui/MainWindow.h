@@ -29,6 +29,7 @@ namespace attnsphere::ui {
 class SphereView;
 class ManipulationTools;
 class ParameterPanel;
+class TimelineWidget;
 
 class MainWindow : public QMainWindow {
     Q_OBJECT
@@ -37,14 +38,18 @@ public:
         bool interactive = true;    // false in screenshot/bench mode: errors go to stderr, no dialogs
         bool restoreLayout = true;  // QSettings layout (off for reproducible screenshots)
         bool startRunning = true;
-        double panelHz = 15;  // panel refresh rate
-        double viewFps = 30;  // 3D view repaint cap
+        double panelHz = 15;                             // panel refresh rate
+        double viewFps = 30;                             // 3D view repaint cap
+        int historyMb = app::History::kDefaultBudgetMb;  // the timeline's memory budget
     };
     MainWindow(const core::Scenario& scenario, const QString& scenarioSource, const Options& options);
+    // The QSettings key of the history budget set in the GUI (MB).
+    static constexpr const char* kHistorySetting = "history/mb";
     ~MainWindow() override;
 
     SphereView* sphereView() const { return m_view; }
     ManipulationTools* manipulation() const { return m_manipulation; }
+    TimelineWidget* timeline() const { return m_timeline; }
     app::SimulationController* controller() const { return m_controller.get(); }
     const std::vector<render::PlotPanel*>& panels() const { return m_panels; }
     void selectToken(int index);
@@ -103,6 +108,7 @@ private:
     std::unique_ptr<app::SimulationController> m_controller;
     SphereView* m_view;
     ManipulationTools* m_manipulation = nullptr;
+    TimelineWidget* m_timeline = nullptr;
     ParameterPanel* m_parameters;
     std::vector<render::PlotPanel*> m_panels;
     std::vector<QDockWidget*> m_docks;

@@ -91,6 +91,68 @@ std::vector<Matrix> replay(const Session& session) {
     return out;
 }
 
+// A live run that goes back in its history and forks: Dormand–Prince (adaptive step), an edit before
+// the fork point and one after it (abandoned), a fork at step 8 followed by a beta edit. Returns the
+// session and the kept branch's positions after every step.
+struct ForkedRun {
+    Session session;
+    std::vector<Matrix> positions;
+    Matrix forkPositions;
+    Matrix firstAfterFork;  // the simulation's positions right after the restore, before stepping
+};
+
+ForkedRun forkedRun() {
+    struct Kept {
+        Matrix X;
+        double t, dt, stepDt;
+        std::int64_t step;
+        std::size_t events;
+    };
+    Scenario first = smallScenario(10, 5);
+    first.integrator = IntegratorKind::DormandPrince;
+    SessionLog log(first);
+    Simulation sim(first);
+    std::vector<Kept> history;
+    std::vector<Matrix> positions;
+    for (int k = 0; k < 25; ++k) {
+        if (sim.stepCount() == 4 || sim.stepCount() == 15) {
+            Model m = sim.model();
+            m.beta = sim.stepCount() == 4 ? 2.0 : 7.0;
+            sim.setModel(m);
+            log.logModel(sim.stepCount(), m);
+        }
+        history.push_back(
+            {sim.positions(), sim.time(), sim.dt(), sim.stepDt(), sim.stepCount(), log.eventCount()});
+        sim.step();
+        positions.push_back(sim.positions());
+    }
+    log.logScrub(sim.stepCount(), history[8].t, history[8].step);
+    const Kept& at = history[8];
+    const SessionState state = log.session().stateAfter(at.events);
+    const std::int64_t abandoned = sim.stepCount();
+    sim.setModel(state.model);
+    sim.setDt(state.dt);
+    sim.setIntegrator(state.integrator);
+    sim.restore(at.X, at.t, at.step, at.dt, at.stepDt);
+    log.logFork(at.events, at.step, at.t, at.X, at.dt, at.stepDt, abandoned);
+    ForkedRun run;
+    run.forkPositions = at.X;
+    run.firstAfterFork = sim.positions();
+    positions.resize(static_cast<std::size_t>(at.step));
+    Model m = sim.model();
+    m.beta = 5.0;
+    sim.setModel(m);
+    log.logModel(sim.stepCount(), m);
+    for (int k = 0; k < 10; ++k) {
+        sim.step();
+        positions.push_back(sim.positions());
+    }
+    log.setEndStep(sim.stepCount());
+    run.session = log.session();
+    run.positions = positions;
+    return run;
+}
+
 }  // namespace
 
 class TestSession : public QObject {
@@ -105,6 +167,52 @@ private slots:
             QCOMPARE(replayed[k].rows(), run.positions[k].rows());
             QCOMPARE(replayed[k].cols(), run.positions[k].cols());
             QVERIFY2(replayed[k] == run.positions[k], qPrintable(QString("step %1 differs").arg(k + 1)));
+        }
+    }
+
+    // A fork restores the earlier state bit for bit, drops the abandoned branch's events from the log
+    // and replays as the kept branch, also after a JSON round trip.
+    void forkReplaysTheKeptBranch() {
+        const ForkedRun run = forkedRun();
+        QVERIFY(run.firstAfterFork == run.forkPositions);
+        const auto& tl = run.session.timeline;
+        QCOMPARE(tl.size(),
+                 std::size_t(3));  // model at 4, fork at 8, model at 8 (beta 7 and the scrub dropped)
+        QVERIFY(tl[1].kind == SessionEventKind::Fork);
+        QCOMPARE(tl[1].step, std::int64_t(8));
+        QCOMPARE(tl[1].otherStep, std::int64_t(25));
+        QCOMPARE(run.session.stateAfter(2).model.beta, 2.0);
+        QCOMPARE(run.session.stateAfter(3).model.beta, 5.0);
+        QVERIFY(run.session.stateAfter(0).integrator == IntegratorKind::DormandPrince);
+        QTemporaryDir dir;
+        const std::string path = dir.filePath("fork.json").toStdString();
+        run.session.save(path);
+        for (const Session& s : {run.session, Session::fromFile(path)}) {
+            const std::vector<Matrix> replayed = replay(s);
+            QCOMPARE(replayed.size(), run.positions.size());
+            for (std::size_t k = 0; k < replayed.size(); ++k)
+                QVERIFY2(replayed[k] == run.positions[k], qPrintable(QString("step %1 differs").arg(k + 1)));
+        }
+    }
+
+    // Scrubs are informational: consecutive ones at a step replace each other, replay ignores them, and
+    // a version 2 file may not hold them.
+    void scrubsAreLoggedAndIgnoredByReplay() {
+        const Scenario s = smallScenario(6, 2);
+        SessionLog log(s);
+        log.logScrub(0, 0.0, 0);
+        log.logScrub(0, 0.0, 0);
+        QCOMPARE(log.eventCount(), std::size_t(1));
+        log.setEndStep(5);
+        QCOMPARE(replay(log.session()).size(), std::size_t(5));
+        nlohmann::json j = log.session().toJson();
+        QCOMPARE(j["timeline"][0]["kind"].get<std::string>(), std::string("scrub"));
+        j["version"] = 2;
+        try {
+            Session::fromJson(j);
+            QFAIL("a scrub in a version 2 file was accepted");
+        } catch (const ValidationError& e) {
+            QVERIFY2(QString(e.what()).contains("version 3"), e.what());
         }
     }
 

@@ -80,9 +80,10 @@ def identity(d):
 
 def session_of(scenario, rng):
     """A valid session around a scenario: dt, integrator, camera, model and positions events, a reset.
-    Version 2 (snake_case keys) mostly; version 1 (its camelCase keys), which is still read, now and then."""
+    Version 3 (snake_case keys, fork and scrub events) mostly; versions 2 and 1 (camelCase keys), which are
+    still read, now and then."""
     s = small(scenario)
-    version = 1 if rng.random() < 0.25 else 2
+    version = rng.choice([1, 2, 3, 3])
     key = (lambda snake, camel: camel) if version == 1 else (lambda snake, camel: snake)
     n, d = s.get("n", 64), s.get("d", 3)
     h = s.get("heads", {}).get("count", 1)
@@ -98,6 +99,10 @@ def session_of(scenario, rng):
                 {"step": 2, "kind": "model", "model": model},
                 {"step": 2, "kind": "positions", "positions": points},
                 {"step": 3, "kind": "reset", "scenario": s}]
+    if version == 3:
+        timeline[5:5] = [{"step": 2, "kind": "scrub", "scrub": {"t": 0.05, "shown_step": 1}},
+                         {"step": 2, "kind": "fork", "fork": {"t": 0.1, "dt": 0.05, "step_dt": 0.05,
+                                                              "abandoned_step": 3, "positions": points}}]
     rng.shuffle(timeline[1:3])
     return {"format": "attnsphere-session", "version": version, "scenario": s, key("end_step", "endStep"): 2,
             "timeline": timeline}
