@@ -492,12 +492,9 @@ void SimulationWorker::setPositions(const core::Matrix& positions) {
         editRejected(std::string(e.what()));
         return;
     }
-    // An export holds frames of one shape: a new n starts the history afresh (as the panels restart).
-    if (positions.cols() != n) {
-        m_history.clear();
-        m_historyBytes = 0;
-        m_historyStride = 1;
-    }
+    // An export holds frames of one shape: a new n starts the history afresh (as the panels restart), and
+    // so a fork never goes back across a change of n.
+    if (positions.cols() != n) m_history->clear();
     m_failed = false;
     m_session.logPositions(m_sim->stepCount(), m_sim->positions());
     m_dirtySincePublish = true;
