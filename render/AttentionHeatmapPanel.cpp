@@ -230,6 +230,15 @@ void AttentionHeatmapPanel::setEnlargedHead(int h) {
 
 void AttentionHeatmapPanel::addFrame(const core::Frame& frame) {
     needsReset(frame);
+    takeAttention(frame);
+}
+
+void AttentionHeatmapPanel::showFrame(const core::Frame& frame) {
+    m_dirty = true;
+    takeAttention(frame);
+}
+
+void AttentionHeatmapPanel::takeAttention(const core::Frame& frame) {
     // Frames without attention matrices (the worker sends them at a lower rate) keep the last ones.
     if (!frame.hasObservables || frame.heads.empty() || frame.heads.front().attention.size() == 0) return;
     m_attention.clear();

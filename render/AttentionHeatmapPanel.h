@@ -30,6 +30,7 @@ public:
     explicit AttentionHeatmapPanel(QWidget* parent = nullptr);
     void addFrame(const core::Frame& frame) override;
     void refresh() override;
+    void showFrame(const core::Frame& frame) override;
 
     void setOrder(Order order);
     void setEnlargedHead(int h);
@@ -49,6 +50,7 @@ public:
 private:
     friend class HeatmapGrid;
     void rebuildImages();
+    void takeAttention(const core::Frame& frame);  // the matrices of `frame`, if it has them
     bool showingSigned() const;
     const std::vector<Eigen::MatrixXf>& shownMatrices() const;
     int displayIndexOf(int token) const;  // displayed row/column of a token, -1 if none

@@ -45,8 +45,8 @@ EnergyPanel::EnergyPanel(QWidget* parent) : PlotPanel(parent) {
 }
 
 void EnergyPanel::rebuild(int H) {
-    m_energy->clearGraphs();
-    m_rate->clearGraphs();
+    clearOwnPlottables(m_energy);
+    clearOwnPlottables(m_rate);
     m_heads.assign(static_cast<std::size_t>(H), SeriesBuffer());
     m_headRates.assign(static_cast<std::size_t>(H), SeriesBuffer());
     m_headGraphs.clear();

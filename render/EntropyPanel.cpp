@@ -30,7 +30,7 @@ EntropyPanel::EntropyPanel(QWidget* parent) : PlotPanel(parent) {
 }
 
 void EntropyPanel::rebuild(int H) {
-    m_plot->clearGraphs();
+    clearOwnPlottables(m_plot);
     m_mean.assign(static_cast<std::size_t>(H), SeriesBuffer());
     m_min.assign(static_cast<std::size_t>(H), SeriesBuffer());
     m_meanGraphs.clear();

@@ -96,6 +96,217 @@ void PlotPanel::queueReplot(QCustomPlot* plot) const {
     if (!m_offscreen) plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
+void PlotPanel::showFrame(const core::Frame&) {}
+
+namespace {
+
+const char* const kOverlayProperty = "attnsphereOverlay";
+
+bool isOverlay(const QCPAbstractPlottable* p) {
+    return p->property(kOverlayProperty).toBool();
+}
+
+// Overlays are drawn on a layer of their own under the panel's curves.
+QCPLayer* overlayLayer(QCustomPlot* plot) {
+    if (QCPLayer* layer = plot->layer(QStringLiteral("overlays"))) return layer;
+    plot->addLayer(QStringLiteral("overlays"), plot->layer(QStringLiteral("main")), QCustomPlot::limBelow);
+    return plot->layer(QStringLiteral("overlays"));
+}
+
+QColor faded(QColor c, int alpha) {
+    c.setAlpha(c.alpha() * alpha / 255);
+    return c;
+}
+
+}  // namespace
+
+void PlotPanel::clearOwnPlottables(QCustomPlot* plot) {
+    for (int k = plot->plottableCount() - 1; k >= 0; --k)
+        if (!isOverlay(plot->plottable(k))) plot->removePlottable(k);
+}
+
+void PlotPanel::replotTimePlots() {
+    for (QCustomPlot* plot : timePlots()) queueReplot(plot);
+}
+
+void PlotPanel::setTimeCursor(std::optional<double> t) {
+    m_cursorT = t;
+    const auto plots = timePlots();
+    if (m_cursorLines.size() != plots.size()) {
+        for (QCPItemStraightLine* line : m_cursorLines) line->parentPlot()->removeItem(line);
+        m_cursorLines.clear();
+        for (QCustomPlot* plot : plots) {
+            auto* line = new QCPItemStraightLine(plot);
+            line->setPen(QPen(QColor(255, 255, 255, 210), 1));
+            line->setSelectable(false);
+            m_cursorLines.push_back(line);
+        }
+    }
+    for (QCPItemStraightLine* line : m_cursorLines) {
+        line->setVisible(t.has_value());
+        if (t) {
+            line->point1->setCoords(*t, 0);
+            line->point2->setCoords(*t, 1);
+        }
+    }
+    replotTimePlots();
+}
+
+void PlotPanel::addEditMarker(double t, const QString& label) {
+    const QColor colour(240, 190, 90);
+    Marker marker{t, {}, {}};
+    for (QCustomPlot* plot : timePlots()) {
+        auto* line = new QCPItemStraightLine(plot);
+        line->setPen(QPen(faded(colour, 170), 1, Qt::DashLine));
+        line->setSelectable(false);
+        line->point1->setCoords(t, 0);
+        line->point2->setCoords(t, 1);
+        marker.lines.push_back(line);
+        auto* text = new QCPItemText(plot);
+        text->position->setTypeX(QCPItemPosition::ptPlotCoords);
+        text->position->setTypeY(QCPItemPosition::ptAxisRectRatio);
+        text->position->setCoords(t, 0.0);
+        text->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
+        text->setText(label);
+        text->setColor(colour);
+        QFont f = text->font();
+        f.setPointSizeF(8.5);
+        text->setFont(f);
+        text->setPadding(QMargins(3, 1, 3, 1));
+        text->setSelectable(false);
+        marker.labels.push_back(text);
+    }
+    m_markers.push_back(std::move(marker));
+    replotTimePlots();
+}
+
+void PlotPanel::clearEditMarkers() {
+    for (Marker& m : m_markers) {
+        for (QCPItemStraightLine* line : m.lines) line->parentPlot()->removeItem(line);
+        for (QCPItemText* text : m.labels) text->parentPlot()->removeItem(text);
+    }
+    m_markers.clear();
+    replotTimePlots();
+}
+
+PlotPanel::Overlay* PlotPanel::findOverlay(int id) {
+    for (Overlay& o : m_overlays)
+        if (o.id == id) return &o;
+    return nullptr;
+}
+
+std::vector<std::vector<const QCPGraph*>> PlotPanel::ownCurves() const {
+    std::vector<std::vector<const QCPGraph*>> curves;
+    for (QCustomPlot* plot : timePlots()) {
+        std::vector<const QCPGraph*> graphs;
+        for (int k = 0; k < plot->graphCount(); ++k) {
+            const QCPGraph* g = plot->graph(k);
+            if (isOverlay(g) || !g->visible() || g->dataCount() == 0) continue;
+            if (g->pen().style() == Qt::NoPen && g->scatterStyle().isNone()) continue;  // shading only
+            graphs.push_back(g);
+        }
+        curves.push_back(std::move(graphs));
+    }
+    return curves;
+}
+
+int PlotPanel::addOverlay(const QString& name, Qt::PenStyle style, int alpha) {
+    Overlay o{m_nextOverlay++, name, style, std::clamp(alpha, 0, 255), {}, {}};
+    const QColor keyColour(175, 180, 190);
+    for (QCustomPlot* plot : timePlots()) {
+        o.graphs.emplace_back();
+        // One legend key per overlay says which line style is which run.
+        QCPGraph* key = nullptr;
+        if (plot->legend->visible() || plot->legend->layout() == plot->plotLayout()) {
+            key = addStyleKey(plot, name, plotPen(faded(keyColour, o.alpha), style));
+            key->setProperty(kOverlayProperty, true);
+            key->setLayer(overlayLayer(plot));
+        }
+        o.keys.push_back(key);
+    }
+    m_overlays.push_back(std::move(o));
+    return m_overlays.back().id;
+}
+
+void PlotPanel::mirror(Overlay& o, const std::vector<std::vector<const QCPGraph*>>& curves, bool copy) {
+    const auto plots = timePlots();
+    for (std::size_t p = 0; p < plots.size() && p < o.graphs.size(); ++p) {
+        QCustomPlot* plot = plots[p];
+        const auto& source = p < curves.size() ? curves[p] : std::vector<const QCPGraph*>{};
+        auto& graphs = o.graphs[p];
+        while (graphs.size() > source.size()) {
+            plot->removeGraph(graphs.back());
+            graphs.pop_back();
+        }
+        while (graphs.size() < source.size()) {
+            QCPGraph* g = plot->addGraph();
+            g->setProperty(kOverlayProperty, true);
+            g->setLayer(overlayLayer(plot));
+            g->removeFromLegend();
+            g->setSelectable(QCP::stNone);
+            graphs.push_back(g);
+        }
+        for (std::size_t k = 0; k < source.size(); ++k) {
+            const QCPGraph* from = source[k];
+            QCPGraph* to = graphs[k];
+            if (copy)
+                to->setData(QSharedPointer<QCPGraphDataContainer>::create(*from->data()));
+            else
+                to->setData(from->data());
+            QPen pen = from->pen();
+            pen.setColor(faded(pen.color(), o.alpha));
+            if (pen.style() != Qt::NoPen) pen.setStyle(o.style);
+            to->setPen(pen);
+            to->setLineStyle(from->lineStyle());
+            QCPScatterStyle scatter = from->scatterStyle();
+            if (!scatter.isNone()) {
+                scatter.setPen(QPen(faded(scatter.pen().color(), o.alpha)));
+                scatter.setBrush(faded(scatter.brush().color(), o.alpha));
+            }
+            to->setScatterStyle(scatter);
+            to->setName(from->name().isEmpty() ? o.name : from->name() + QStringLiteral(" (") + o.name + ')');
+        }
+    }
+    m_dirty = true;
+    replotTimePlots();
+}
+
+void PlotPanel::setOverlayData(int id, const PlotPanel& source) {
+    if (Overlay* o = findOverlay(id)) mirror(*o, source.ownCurves(), false);
+}
+
+int PlotPanel::keepAsOverlay(const QString& name, Qt::PenStyle style, int alpha) {
+    const int id = addOverlay(name, style, alpha);
+    mirror(*findOverlay(id), ownCurves(), true);
+    return id;
+}
+
+void PlotPanel::removeOverlay(int id) {
+    const auto plots = timePlots();
+    for (auto it = m_overlays.begin(); it != m_overlays.end(); ++it) {
+        if (it->id != id) continue;
+        for (std::size_t p = 0; p < plots.size() && p < it->graphs.size(); ++p) {
+            for (QCPGraph* g : it->graphs[p]) plots[p]->removeGraph(g);
+            if (it->keys[p]) plots[p]->removeGraph(it->keys[p]);
+        }
+        m_overlays.erase(it);
+        m_dirty = true;
+        replotTimePlots();
+        return;
+    }
+}
+
+void PlotPanel::clearOverlays() {
+    while (!m_overlays.empty()) removeOverlay(m_overlays.front().id);
+}
+
+std::vector<QCPGraph*> PlotPanel::overlayGraphs(int id, int plot) const {
+    for (const Overlay& o : m_overlays)
+        if (o.id == id && plot >= 0 && plot < static_cast<int>(o.graphs.size()))
+            return o.graphs[static_cast<std::size_t>(plot)];
+    return {};
+}
+
 bool PlotPanel::needsReset(const core::Frame& frame) {
     const bool reset = frame.t < m_lastT || frame.n != m_lastN || frame.H != m_lastH;
     m_lastT = frame.t;

@@ -11,11 +11,13 @@
 #include <QWidget>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 class QCustomPlot;
 class QCPGraph;
 class QCPItemText;
+class QCPItemStraightLine;
 
 namespace attnsphere::render {
 
@@ -52,6 +54,33 @@ public:
     // The plots whose x axis is simulated time: the time cursor, edit markers and overlays (ghosts,
     // abandoned branches, compared runs) apply to these.
     virtual std::vector<QCustomPlot*> timePlots() const { return {}; }
+    // Shows the instantaneous parts of a panel (bars of the current frame, heatmaps) for `frame`
+    // without adding it to the time series: a moment of the history the user scrubbed to.
+    virtual void showFrame(const core::Frame& frame);
+
+    // Time cursor: a vertical line at t on every time plot (the moment shown); nullopt hides it.
+    void setTimeCursor(std::optional<double> t);
+    std::optional<double> timeCursor() const { return m_cursorT; }
+    // Edit markers: a thin vertical line at t with a short label (e.g. "β 3 → 10") on every time plot.
+    // They survive the panel's own resets (a fork goes back in time); the owner clears them.
+    void addEditMarker(double t, const QString& label);
+    void clearEditMarkers();
+    int editMarkerCount() const { return static_cast<int>(m_markers.size()); }
+
+    // Overlays: another set of this panel's curves drawn under its own, in `style` and faded by
+    // `alpha` (0-255), named by one legend key. Used for ghosts of the curves before an edit, the
+    // abandoned branch after a fork, and the other runs of a comparison. They survive resets.
+    int addOverlay(const QString& name, Qt::PenStyle style, int alpha);
+    // Replaces overlay `id`'s curves with those `source` (a panel of the same class) shows now; the
+    // data is shared with the source until it changes, so calling this on every refresh is cheap.
+    void setOverlayData(int id, const PlotPanel& source);
+    // A snapshot of this panel's own curves as a new overlay; returns its id.
+    int keepAsOverlay(const QString& name, Qt::PenStyle style, int alpha);
+    void removeOverlay(int id);
+    void clearOverlays();
+    int overlayCount() const { return static_cast<int>(m_overlays.size()); }
+    // The curves of overlay `id` on time plot `plot` (for tests).
+    std::vector<QCPGraph*> overlayGraphs(int id, int plot) const;
     // The panel with the frames taken so far, drawn into an image of `size` pixels as its dock shows it:
     // laid out at size / scale, so text and lines grow with `scale`. A panel that is not shown then
     // stops queueing redraws of its own (the image is drawn directly).
@@ -80,6 +109,9 @@ signals:
 
 protected:
     bool needsReset(const core::Frame& frame);
+    // Removes the panel's own graphs and plottables from `plot` (a reset), keeping overlays, their
+    // legend keys, the cursor and the markers.
+    static void clearOwnPlottables(QCustomPlot* plot);
     // Redraws the plot on the next event loop pass, unless the panel is only drawn into images.
     void queueReplot(QCustomPlot* plot) const;
     int m_selected = -1;
@@ -87,6 +119,32 @@ protected:
     int m_lastN = -1, m_lastH = -1;
     bool m_dirty = false;
     bool m_offscreen = false;
+
+private:
+    struct Overlay {
+        int id;
+        QString name;
+        Qt::PenStyle style;
+        int alpha;
+        std::vector<std::vector<QCPGraph*>> graphs;  // per time plot
+        std::vector<QCPGraph*> keys;                 // legend key per time plot with a legend
+    };
+    Overlay* findOverlay(int id);
+    // Makes overlay `o` show `curves` (per time plot: the source graphs to mirror); `copy` snapshots.
+    void mirror(Overlay& o, const std::vector<std::vector<const QCPGraph*>>& curves, bool copy);
+    std::vector<std::vector<const QCPGraph*>> ownCurves() const;
+    void replotTimePlots();
+
+    std::optional<double> m_cursorT;
+    std::vector<QCPItemStraightLine*> m_cursorLines;
+    struct Marker {
+        double t;
+        std::vector<QCPItemStraightLine*> lines;
+        std::vector<QCPItemText*> labels;
+    };
+    std::vector<Marker> m_markers;
+    std::vector<Overlay> m_overlays;
+    int m_nextOverlay = 1;
 };
 
 QPen plotPen(const QColor& colour, Qt::PenStyle style = Qt::SolidLine);

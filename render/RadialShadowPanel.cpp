@@ -52,8 +52,7 @@ RadialShadowPanel::RadialShadowPanel(QWidget* parent) : PlotPanel(parent) {
 
 void RadialShadowPanel::rebuild(int H, int n) {
     for (QCustomPlot* p : {m_shadow, m_margin, m_bars}) {
-        p->clearGraphs();
-        p->clearPlottables();
+        clearOwnPlottables(p);
     }
     const auto count = static_cast<std::size_t>(H);
     m_meanAbs.assign(count, SeriesBuffer());
@@ -148,7 +147,20 @@ void RadialShadowPanel::addFrame(const core::Frame& frame) {
         } else {
             m_beyondSeen[1] = true;
         }
-        auto& current = m_currentRadial[uh];
+    }
+    takeBars(frame);
+    if (m_selected >= 0 && m_selected < frame.n && frame.H > 0) {
+        double sum = 0;
+        for (const auto& head : frame.heads)
+            sum += head.radial.size() > m_selected ? std::abs(head.radial[m_selected]) : 0.0;
+        if (plottable(sum)) m_selectedSeries.append(frame.t, sum / frame.H);
+    }
+}
+
+void RadialShadowPanel::takeBars(const core::Frame& frame) {
+    for (int h = 0; h < frame.H && h < static_cast<int>(m_currentRadial.size()); ++h) {
+        const auto& head = frame.heads[static_cast<std::size_t>(h)];
+        auto& current = m_currentRadial[static_cast<std::size_t>(h)];
         current.resize(head.radial.size());
         bool beyond = false;
         for (Eigen::Index i = 0; i < head.radial.size(); ++i) {
@@ -157,16 +169,17 @@ void RadialShadowPanel::addFrame(const core::Frame& frame) {
         }
         m_beyondSeen[2] = beyond || (h > 0 && m_beyondSeen[2]);
     }
-    if (m_selected >= 0 && m_selected < frame.n && frame.H > 0) {
-        double sum = 0;
-        for (const auto& head : frame.heads)
-            sum += head.radial.size() > m_selected ? std::abs(head.radial[m_selected]) : 0.0;
-        if (plottable(sum)) m_selectedSeries.append(frame.t, sum / frame.H);
-    }
     if (m_tokenKeys.size() != frame.n) {
         m_tokenKeys.resize(frame.n);
         for (int i = 0; i < frame.n; ++i) m_tokenKeys[i] = i;
     }
+}
+
+void RadialShadowPanel::showFrame(const core::Frame& frame) {
+    // A frame of another run shape (n, H) than the series cannot be shown beside them.
+    if (!frame.hasObservables || frame.n != m_lastN || frame.H != m_lastH) return;
+    takeBars(frame);
+    m_dirty = true;
 }
 
 void RadialShadowPanel::refresh() {

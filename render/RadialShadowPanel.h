@@ -27,6 +27,9 @@ public:
     QCustomPlot* marginPlot() const { return m_margin; }
     QCustomPlot* barPlot() const { return m_bars; }
     void setSelectedToken(int index) override;
+    void showFrame(const core::Frame& frame) override;
+    // The bars' values as drawn: r_i^h of the frame shown (for tests).
+    const QVector<double>& barValues(int h) const { return m_currentRadial[static_cast<std::size_t>(h)]; }
     // The selected token's outline in the bar view and its series in the shadow plot (for tests).
     QCPItemRect* selectionHighlight() const { return m_highlight; }
     QCPGraph* selectedGraph() const { return m_selectedGraph; }
@@ -35,6 +38,7 @@ public:
 
 private:
     void rebuild(int H, int n);
+    void takeBars(const core::Frame& frame);  // the bar view of `frame`
 
     QCustomPlot* m_shadow;
     QCustomPlot* m_margin;

@@ -614,6 +614,100 @@ private slots:
         const QImage beyond = composer.compose(view, f);
         QVERIFY2(notePixels(beyond) > 30, qPrintable(QString::number(notePixels(beyond))));
     }
+
+    // The time-plot overlays (ghosts, abandoned branches, compared runs) copy the curves of a panel,
+    // faded and in their own line style, and survive the panel's resets; the cursor and edit markers
+    // are drawn on every time plot.
+    void overlaysCursorAndMarkersOnEveryTimePlot() {
+        render::EnergyPanel panel, other;
+        for (int k = 0; k < 5; ++k) panel.addFrame(makeFrame(k, 0.1 * k, 1.0 + k));
+        panel.refresh();
+        const int ghost = panel.keepAsOverlay(QStringLiteral("before"), Qt::SolidLine, 90);
+        // H = 2 heads + E_total on the energy plot (the decrease markers have no data); 3 rates.
+        const auto energyCopies = panel.overlayGraphs(ghost, 0);
+        QCOMPARE(static_cast<int>(energyCopies.size()), 3);
+        QCOMPARE(static_cast<int>(panel.overlayGraphs(ghost, 1).size()), 3);
+        QCOMPARE(energyCopies[0]->dataCount(), 5);
+        QCOMPARE(energyCopies[0]->data()->at(3)->value, 3.0);  // E_1 at step 3
+        QCOMPARE(energyCopies[0]->pen().color().alpha(), 90);
+        // A snapshot: later frames and a reset (time going back) leave it as it was.
+        panel.addFrame(makeFrame(0, 0.0, 7.0));
+        panel.refresh();
+        QCOMPARE(panel.overlayCount(), 1);
+        QCOMPARE(panel.overlayGraphs(ghost, 0)[0]->dataCount(), 5);
+        QCOMPARE(panel.energyPlot()->graph(0)->property("attnsphereOverlay").toBool(), true);
+        // A live overlay follows its source panel.
+        const int run = panel.addOverlay(QStringLiteral("run 2"), Qt::DashLine, 255);
+        for (int k = 0; k < 3; ++k) other.addFrame(makeFrame(k, 0.1 * k, 2.0 + k));
+        other.refresh();
+        panel.setOverlayData(run, other);
+        const auto live = panel.overlayGraphs(run, 0);
+        QCOMPARE(static_cast<int>(live.size()), 3);
+        QCOMPARE(live[2]->data()->at(2)->value, 4.0);  // E_total of the other run at step 2
+        QCOMPARE(live[2]->pen().style(), Qt::DashLine);
+        other.addFrame(makeFrame(3, 0.3, 5.0));
+        other.refresh();
+        QCOMPARE(panel.overlayGraphs(run, 0)[2]->dataCount(), 4);  // shared data, no copy needed
+        // One legend key per overlay.
+        int keys = 0;
+        for (int k = 0; k < panel.energyPlot()->legend->itemCount(); ++k)
+            if (auto* item = qobject_cast<QCPPlottableLegendItem*>(panel.energyPlot()->legend->item(k)))
+                keys += item->plottable()->name() == QStringLiteral("run 2");
+        QCOMPARE(keys, 1);
+        panel.removeOverlay(ghost);
+        QCOMPARE(panel.overlayCount(), 1);
+        panel.clearOverlays();
+        QCOMPARE(panel.overlayCount(), 0);
+        for (QCustomPlot* plot : panel.timePlots())
+            for (int k = 0; k < plot->graphCount(); ++k)
+                QVERIFY(!plot->graph(k)->property("attnsphereOverlay").toBool());
+
+        panel.setTimeCursor(0.25);
+        auto cursors = [&] {
+            int visible = 0;
+            for (QCustomPlot* plot : panel.timePlots())
+                for (int k = 0; k < plot->itemCount(); ++k)
+                    if (auto* line = qobject_cast<QCPItemStraightLine*>(plot->item(k)))
+                        visible += line->visible() && line->point1->coords().x() == 0.25 &&
+                                   line->point2->coords().x() == 0.25;
+            return visible;
+        };
+        QCOMPARE(cursors(), 2);
+        panel.setTimeCursor(std::nullopt);
+        QCOMPARE(cursors(), 0);
+        panel.addEditMarker(0.2, QStringLiteral("β 3 → 10"));
+        QCOMPARE(panel.editMarkerCount(), 1);
+        int labels = 0;
+        for (QCustomPlot* plot : panel.timePlots())
+            for (int k = 0; k < plot->itemCount(); ++k)
+                if (auto* text = qobject_cast<QCPItemText*>(plot->item(k)))
+                    labels +=
+                        text->text() == QStringLiteral("β 3 → 10") && text->position->coords().x() == 0.2;
+        QCOMPARE(labels, 2);
+        panel.addFrame(makeFrame(0, 0.0, 1.0));  // a reset keeps the markers
+        QCOMPARE(panel.editMarkerCount(), 1);
+        panel.clearEditMarkers();
+        QCOMPARE(panel.editMarkerCount(), 0);
+    }
+
+    // A scrubbed moment: the bar view shows that frame's r_i^h while the time series keep the run.
+    void showFrameShowsAMomentWithoutAddingIt() {
+        render::RadialShadowPanel panel;
+        for (int k = 0; k < 4; ++k) panel.addFrame(makeFrame(k, 0.1 * k, 1.0));
+        panel.refresh();
+        const int points = panel.shadowPlot()->graph(0)->dataCount();
+        core::Frame past = makeFrame(1, 0.1, 1.0);
+        past.heads[1].radial = core::Vector::Constant(4, -0.75);
+        panel.showFrame(past);
+        panel.refresh();
+        QCOMPARE(panel.barValues(1)[2], -0.75);
+        QCOMPARE(panel.barValues(0)[0], -1.0);
+        QCOMPARE(panel.shadowPlot()->graph(0)->dataCount(), points);
+        // The next live frame is not taken for a reset (showFrame does not move the panel's clock).
+        panel.addFrame(makeFrame(4, 0.4, 1.0));
+        panel.refresh();
+        QCOMPARE(panel.shadowPlot()->graph(0)->dataCount(), points + 1);
+    }
 };
 
 QTEST_MAIN(TestPanels)
