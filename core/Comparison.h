@@ -65,7 +65,7 @@ Comparison makeComparison(const ComparisonRecipe& recipe, const Scenario& base);
 Comparison loadComparison(const std::string& fileOrRecipe);
 
 // The runs' simulations, advanced together: each steps until it reaches the common target time (runs
-// may have different dt; an adaptive one may overshoot by less than its step). Not thread-safe.
+// may have different dt; an adaptive one may pass it by less than its step). Not thread-safe.
 class Lockstep {
 public:
     explicit Lockstep(const Comparison& comparison);
@@ -77,10 +77,13 @@ public:
     double target() const { return m_target; }
     // The simulated time one tick advances: the largest dt among the runs, so each takes whole steps.
     double tick() const { return m_tick; }
-    // Every run steps until time() >= target - 1e-12. Throws what Simulation::step throws (Aborted: the
-    // runs that finished keep their state; the target stays so that a retry completes the tick).
+    // Every run steps until it is within half a step of the target (adaptive runs: until they reach it).
+    // Throws what Simulation::step throws (Aborted: the runs that got there keep their state, the others are
+    // behind until catchUp()).
     void advanceTo(double target);
     void advance() { advanceTo(m_target + m_tick); }
+    // Completes an interrupted advance, so that every run is at the target again.
+    void catchUp() { advanceTo(m_target); }
     void reset();  // every run back to t = 0 at the base's positions
     void setThreads(int threads);
     void setAbortFlag(const std::atomic<bool>* abort);

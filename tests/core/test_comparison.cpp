@@ -243,6 +243,14 @@ void TestComparison::lockstepTimesAgree() {
     QCOMPARE(lockstep.simulation(0).stepCount(), std::int64_t{30});
     QCOMPARE(lockstep.simulation(1).stepCount(), std::int64_t{120});
     QCOMPARE(lockstep.simulation(2).stepCount(), std::int64_t{60});
+    // An interrupted tick leaves runs behind; catchUp brings them to the target.
+    std::atomic<bool> abort{true};
+    lockstep.setAbortFlag(&abort);
+    QVERIFY_THROWS_EXCEPTION(Aborted, lockstep.advance());
+    QVERIFY(lockstep.simulation(0).time() < lockstep.target() - 0.05);
+    abort = false;
+    lockstep.catchUp();
+    for (int k = 0; k < lockstep.size(); ++k) QVERIFY(qAbs(lockstep.simulation(k).time() - 3.1) < 1e-9);
     // The runs really differ: the same start, different trajectories.
     QVERIFY(lockstep.simulation(0).positions() != lockstep.simulation(2).positions());
 }
