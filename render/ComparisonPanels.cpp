@@ -19,10 +19,23 @@ ComparisonPanels::ComparisonPanels(PlotPanel* shown, const PanelInfo& info, cons
 
 ComparisonPanels::~ComparisonPanels() = default;
 
+namespace {
+struct RunStyle {
+    Qt::PenStyle pen;
+    const char* name;
+};
+constexpr std::array<RunStyle, 4> kRunStyles{{{Qt::SolidLine, "solid"},
+                                              {Qt::DashLine, "dashed"},
+                                              {Qt::DotLine, "dotted"},
+                                              {Qt::DashDotLine, "dash-dot"}}};
+}  // namespace
+
 Qt::PenStyle ComparisonPanels::runStyle(int k) {
-    static constexpr std::array<Qt::PenStyle, 4> styles{Qt::SolidLine, Qt::DashLine, Qt::DotLine,
-                                                        Qt::DashDotLine};
-    return styles[static_cast<std::size_t>(k) % styles.size()];
+    return kRunStyles[static_cast<std::size_t>(k) % kRunStyles.size()].pen;
+}
+
+QString ComparisonPanels::runStyleName(int k) {
+    return QString::fromLatin1(kRunStyles[static_cast<std::size_t>(k) % kRunStyles.size()].name);
 }
 
 void ComparisonPanels::addFrames(const std::vector<const core::Frame*>& frames) {

@@ -32,8 +32,9 @@ public:
     PlotPanel* shown() const { return m_shown; }
     PlotPanel* hidden(int run) const { return m_hidden[static_cast<std::size_t>(run - 1)].get(); }
 
-    // Run k's line style: solid, dashed, dotted, dash-dotted.
+    // Run k's line style (solid, dashed, dotted, dash-dotted) and its name for labels.
     static Qt::PenStyle runStyle(int k);
+    static QString runStyleName(int k);
     static constexpr int kOverlayAlpha = 210;
 
 private:

@@ -115,7 +115,7 @@ void FrameComposer::addFrames(const std::vector<const core::Frame*>& frames) {
     for (const auto& panels : m_runPanels) panels->addFrames(frames);
 }
 
-std::vector<QRect> FrameComposer::tileRects(QRect area, int count) {
+QSize FrameComposer::tileGrid(int count, QSize area) {
     count = std::max(1, count);
     int bestColumns = 1;
     double bestSide = -1;
@@ -128,7 +128,12 @@ std::vector<QRect> FrameComposer::tileRects(QRect area, int count) {
             bestColumns = columns;
         }
     }
-    const int rows = (count + bestColumns - 1) / bestColumns;
+    return {bestColumns, (count + bestColumns - 1) / bestColumns};
+}
+
+std::vector<QRect> FrameComposer::tileRects(QRect area, int count) {
+    const QSize grid = tileGrid(count, area.size());
+    const int bestColumns = grid.width(), rows = grid.height();
     std::vector<QRect> out;
     for (int k = 0; k < count; ++k) {
         const int c = k % bestColumns, r = k / bestColumns;

@@ -56,8 +56,10 @@ public:
     void addFrame(const core::Frame& frame);
     // A comparison: one frame per run (CompositionOptions::runs), in run order.
     void addFrames(const std::vector<const core::Frame*>& frames);
-    // Where run k's view goes inside `area`: a grid that gives the tiles the largest square; a tile is
-    // never taller than wide.
+    // The grid of a comparison's views in `area`: the columns (width) and rows (height) that give each
+    // of `count` tiles the largest square.
+    static QSize tileGrid(int count, QSize area);
+    // Where run k's view goes inside `area` (tileGrid's cells; a tile is never taller than wide).
     static std::vector<QRect> tileRects(QRect area, int count);
     // The view image of a comparison: each run's view (tileRects(viewRect()) sizes) placed with its
     // run's name below it.
