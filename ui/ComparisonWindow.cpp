@@ -14,7 +14,6 @@
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
 #include <QFileDialog>
-#include <QGridLayout>
 #include <QLabel>
 #include <QMenu>
 #include <QMessageBox>
@@ -36,6 +35,21 @@ bool sameCamera(const core::Camera& a, const core::Camera& b) {
 
 constexpr QSize kInitialSize{1500, 900};
 
+// The views' area: the tiles go where a video of the comparison puts them (FrameComposer::tileRects),
+// never taller than wide, since the camera fits the sphere to a view's height.
+class TileArea : public QWidget {
+public:
+    using QWidget::QWidget;
+    std::vector<QWidget*> tiles;
+
+protected:
+    void resizeEvent(QResizeEvent*) override {
+        const auto rects =
+            render::FrameComposer::tileRects(rect().adjusted(2, 2, -2, -2), static_cast<int>(tiles.size()));
+        for (std::size_t k = 0; k < tiles.size(); ++k) tiles[k]->setGeometry(rects[k].adjusted(2, 2, -2, -2));
+    }
+};
+
 }  // namespace
 
 ComparisonWindow::ComparisonWindow(const core::Comparison& comparison, const Options& options,
@@ -48,12 +62,8 @@ ComparisonWindow::ComparisonWindow(const core::Comparison& comparison, const Opt
     QStringList names;
     for (const core::ComparisonRun& run : comparison.runs) names << QString::fromStdString(run.name);
 
-    // The views in the grid a video of the comparison uses, each under its run's name.
-    auto* central = new QWidget(this);
-    auto* grid = new QGridLayout(central);
-    grid->setContentsMargins(2, 2, 2, 2);
-    grid->setSpacing(4);
-    const QSize cells = render::FrameComposer::tileGrid(static_cast<int>(names.size()), kInitialSize * 0.6);
+    // The views, each under its run's name.
+    auto* central = new TileArea(this);
     for (int k = 0; k < names.size(); ++k) {
         auto* tile = new QWidget(central);
         auto* column = new QVBoxLayout(tile);
@@ -71,7 +81,7 @@ ComparisonWindow::ComparisonWindow(const core::Comparison& comparison, const Opt
         view->setToolTip(tr("Run \"%1\". Drag to rotate: every view turns with it.").arg(names[k]));
         column->addWidget(title);
         column->addWidget(view, 1);
-        grid->addWidget(tile, k / cells.width(), k % cells.width());
+        central->tiles.push_back(tile);
         m_views.push_back(view);
         m_titles.push_back(title);
     }
