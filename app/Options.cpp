@@ -289,9 +289,9 @@ OptionSpec compareOption() {
     std::string recipes;
     for (const core::ComparisonRecipe& r : core::comparisonRecipes())
         recipes += (recipes.empty() ? "" : ", ") + std::string(r.id);
-    return {"--compare", "FILE|RECIPE:SCENARIO", OptionKind::Text,
-            "two to four runs from the same start, side by side: a comparison file (doc/COMPARISONS.md) or a "
-            "recipe (" +
+    return {"--compare", "FILE", OptionKind::Text,
+            "two to four runs from the same start, side by side: a comparison file (doc/COMPARISONS.md), or "
+            "RECIPE:SCENARIO, a recipe (" +
                 recipes + ") applied to a preset or scenario file"};
 }
 

@@ -165,8 +165,11 @@ QImage FrameComposer::tileViews(const std::vector<QImage>& tiles) const {
                 ? fm.elidedText(m_options.runs[static_cast<int>(k)], Qt::ElideRight, rects[k].width() - 8)
                 : QString();
         const double x = rects[k].left() + (rects[k].width() - fm.horizontalAdvance(name)) / 2.0;
-        outlinedText(p, QPointF(x, rects[k].bottom() - fm.descent() - m_options.size.height() * 0.012), name,
-                     font, Qt::white);
+        // Below the tile where the grid leaves room, else at its top (its bottom holds the scene's labels).
+        const double gap = m_options.size.height() * 0.012;
+        const bool below = rects[k].bottom() + gap + fm.height() <= view.height();
+        const double y = below ? rects[k].bottom() + gap + fm.ascent() : rects[k].top() + gap + fm.ascent();
+        outlinedText(p, QPointF(x, y), name, font, Qt::white);
     }
     // Thin lines between the tiles.
     p.setPen(QPen(QColor(70, 75, 90), std::max(1, m_options.size.height() / 360)));

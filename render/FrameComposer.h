@@ -62,7 +62,7 @@ public:
     // Where run k's view goes inside `area` (tileGrid's cells; a tile is never taller than wide).
     static std::vector<QRect> tileRects(QRect area, int count);
     // The view image of a comparison: each run's view (tileRects(viewRect()) sizes) placed with its
-    // run's name below it.
+    // run's name below it (or at its top when the grid leaves no room).
     QImage tileViews(const std::vector<QImage>& tiles) const;
     // The final frame: view image (viewRect().size()) placed, panels drawn, the frame's own description
     // (time, beta, sizes, kernel, scenario name) burned in as overlays.

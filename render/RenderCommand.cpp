@@ -86,7 +86,7 @@ const app::CommandSpec& spec() {
     static const app::CommandSpec command{
         "render",
         {"render SCENARIO|PRESET --out FILE [options]", "render --session FILE --out FILE [options]",
-         "render --compare FILE|RECIPE:SCENARIO --out FILE [options]"},
+         "render --compare FILE --out FILE [options]"},
         "Renders a scenario (a JSON file or a preset name) offscreen into a video, frame k showing the\n"
         "simulation after k*K steps (lockstep: the output never depends on the machine's speed).\n"
         "Starts its own Xvfb when DISPLAY is unset.\n"

@@ -23,6 +23,7 @@
 #include <QVBoxLayout>
 
 #include <cstdio>
+#include <optional>
 
 namespace attnsphere::ui {
 
@@ -193,19 +194,19 @@ void ComparisonWindow::refreshPanels() {
 
 void ComparisonWindow::linkCameras() {
     if (m_views.empty() || !m_views.front()->currentFrame()) return;
-    // The first view whose camera left the linked one was moved by the user: the others follow it.
+    // A view whose camera left what it showed at the last check was moved by the user: the others follow.
+    // (Each view is compared with itself: a camera set on a view may read back re-orthogonalised.)
+    const bool first = m_seenCameras.size() != m_views.size();
     std::optional<core::Camera> moved;
-    for (SphereView* view : m_views) {
-        const core::Camera c = view->camera();
-        if (!m_linkedCamera || !sameCamera(c, *m_linkedCamera)) {
-            moved = c;
-            break;
-        }
-    }
+    if (first) moved = m_views.front()->camera();
+    for (std::size_t k = 0; k < m_views.size() && !moved; ++k)
+        if (!sameCamera(m_views[k]->camera(), m_seenCameras[k])) moved = m_views[k]->camera();
     if (!moved) return;
-    m_linkedCamera = moved;
-    for (SphereView* view : m_views)
+    m_seenCameras.clear();
+    for (SphereView* view : m_views) {
         if (!sameCamera(view->camera(), *moved)) view->setCamera(*moved);
+        m_seenCameras.push_back(view->camera());
+    }
 }
 
 bool ComparisonWindow::settle(int timeoutMs) {

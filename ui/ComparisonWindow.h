@@ -11,7 +11,6 @@
 #include <QTimer>
 
 #include <memory>
-#include <optional>
 #include <vector>
 
 class QAction;
@@ -70,8 +69,8 @@ private:
     QLabel* m_time = nullptr;
     QTimer m_panelTimer, m_cameraTimer;
     bool m_panelsDirty = false;
-    long long m_frameSets = 0;  // frame sets shown so far
-    std::optional<core::Camera> m_linkedCamera;
+    long long m_frameSets = 0;                // frame sets shown so far
+    std::vector<core::Camera> m_seenCameras;  // each view's camera at the last check
 };
 
 // The main window's Compare menu: the built-in recipes applied to its current scenario, and Open

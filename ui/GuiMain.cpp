@@ -79,7 +79,7 @@ const app::CommandSpec& guiCommandSpec() {
     static const app::CommandSpec command{
         "",
         {"[--scenario FILE|PRESET] [--screenshot OUT.png --after SECONDS] [--colour MODE] [--trail N]",
-         "--compare FILE|RECIPE:SCENARIO [--screenshot OUT.png --after SECONDS]"},
+         "--compare FILE [--screenshot OUT.png --after SECONDS]"},
         "Opens the main window on a scenario (the last one used, else the default preset), or with\n"
         "--compare the comparison window: two to four runs side by side from the same start.\n",
         {app::OptionSpec("--scenario", "FILE|PRESET", app::OptionKind::Text,

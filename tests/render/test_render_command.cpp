@@ -142,18 +142,18 @@ private slots:
         const QImage first = QImage(QDir(out).filePath(files.first())).convertToFormat(QImage::Format_RGB32);
         const QImage last = QImage(QDir(out).filePath(files.last())).convertToFormat(QImage::Format_RGB32);
         QCOMPARE(first.size(), QSize(480, 160));
-        // The tiles are 160 × 160; their upper part holds the sphere, the lower edge the run's name.
-        auto tile = [](const QImage& img, int k) { return img.copy(k * 160 + 2, 0, 156, 100); };
+        // The tiles are 160 × 160 (no room below them: the run's name is at the top of each).
+        auto tile = [](const QImage& img, int k) { return img.copy(k * 160 + 2, 30, 156, 128); };
         QSet<QRgb> colours;
-        for (int y = 0; y < 100; ++y)
+        for (int y = 0; y < 128; ++y)
             for (int x = 0; x < 156; ++x) colours.insert(tile(first, 0).pixel(x, y));
         QVERIFY2(colours.size() > 20, "the first tile shows no scene");
         QVERIFY(tile(first, 1) == tile(first, 0));
         QVERIFY(tile(first, 2) == tile(first, 0));
         QVERIFY(tile(last, 1) != tile(last, 0));
         QVERIFY(tile(last, 2) != tile(last, 0));
-        // The labels differ, so the tiles' lower parts do.
-        QVERIFY(first.copy(2, 130, 156, 30) != first.copy(162, 130, 156, 30));
+        // The labels differ, so the tiles' tops do.
+        QVERIFY(first.copy(2, 0, 156, 20) != first.copy(162, 0, 156, 20));
 
         // A video with panels and a recipe on the command line: one file of the requested size.
         const QString video = dir.filePath("v.mp4");
