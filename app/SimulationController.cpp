@@ -147,3 +147,23 @@ void SimulationController::saveSession(const QString& path) {
 }
 
 }  // namespace attnsphere::app
+
+namespace attnsphere::app {
+
+void SimulationController::setPositions(const core::Matrix& positions) {
+    postNow([positions](SimulationWorker& w) { w.setPositions(positions); });
+}
+void SimulationController::moveToken(int index, const core::Vector& position) {
+    postNow([index, position](SimulationWorker& w) { w.moveToken(index, position); });
+}
+void SimulationController::perturb(quint64 seed, double angle, const std::vector<int>& indices) {
+    postNow([seed, angle, indices](SimulationWorker& w) { w.perturb(seed, angle, indices); });
+}
+void SimulationController::addToken(const core::Vector& position) {
+    postNow([position](SimulationWorker& w) { w.addToken(position); });
+}
+void SimulationController::removeToken(int index) {
+    postNow([index](SimulationWorker& w) { w.removeToken(index); });
+}
+
+}  // namespace attnsphere::app

@@ -47,6 +47,12 @@ public slots:
     void logCamera(const attnsphere::core::Camera& camera);
     void saveSession(const QString& path);
     void setRecording(int everySteps, bool attention = false);  // 0 stops; see SimulationWorker
+    // Direct manipulation (SimulationWorker::setPositions and the rest): applied at once, between steps.
+    void setPositions(const attnsphere::core::Matrix& positions);
+    void moveToken(int index, const attnsphere::core::Vector& position);
+    void perturb(quint64 seed, double angle, const std::vector<int>& indices);
+    void addToken(const attnsphere::core::Vector& position);
+    void removeToken(int index);
     // The recorder took a frame from recordFrame (lets the worker step on).
     void recordFrameConsumed();
 

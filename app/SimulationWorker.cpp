@@ -2,6 +2,7 @@
 
 #include "app/SimulationController.h"
 #include "core/Errors.h"
+#include "core/Manipulation.h"
 #include "core/RunExport.h"
 
 #include <nlohmann/json.hpp>
@@ -446,6 +447,59 @@ void SimulationWorker::exportData(const std::string& directory, const std::vecto
         exportFinished(true, text + directory);
     } catch (const std::exception& e) {
         exportFinished(false, e.what());
+    }
+}
+
+void SimulationWorker::setPositions(const core::Matrix& positions) {
+    const auto n = m_sim->positions().cols();
+    try {
+        m_sim->setPositions(positions);
+    } catch (const std::exception& e) {
+        editRejected(std::string(e.what()));
+        return;
+    }
+    // An export holds frames of one shape: a new n starts the history afresh (as the panels restart).
+    if (positions.cols() != n) {
+        m_history.clear();
+        m_historyBytes = 0;
+        m_historyStride = 1;
+    }
+    m_failed = false;
+    m_session.logPositions(m_sim->stepCount(), m_sim->positions());
+    m_dirtySincePublish = true;
+    publish(true);
+}
+
+void SimulationWorker::moveToken(int index, const core::Vector& position) {
+    const core::Matrix& X = m_sim->positions();
+    // The token may be gone (removed, or a reset) by the time a drag's move arrives.
+    if (index < 0 || index >= X.cols() || position.size() != X.rows()) return;
+    core::Matrix Y = X;
+    Y.col(index) = position;
+    setPositions(Y);
+}
+
+void SimulationWorker::perturb(std::uint64_t seed, double angle, const std::vector<int>& indices) {
+    try {
+        setPositions(core::perturb(m_sim->positions(), m_sim->model().geometry, seed, angle, indices));
+    } catch (const std::exception& e) {
+        editRejected(std::string(e.what()));
+    }
+}
+
+void SimulationWorker::addToken(const core::Vector& position) {
+    try {
+        setPositions(core::withToken(m_sim->positions(), position));
+    } catch (const std::exception& e) {
+        editRejected(std::string(e.what()));
+    }
+}
+
+void SimulationWorker::removeToken(int index) {
+    try {
+        setPositions(core::withoutToken(m_sim->positions(), index));
+    } catch (const std::exception& e) {
+        editRejected(std::string(e.what()));
     }
 }
 

@@ -162,6 +162,13 @@ public:
     // Lockstep recording: every `everySteps` steps (from now) a frame goes to
     // SimulationController::recordFrame, with attention matrices only when asked (a heatmap panel); 0 stops.
     void setRecording(int everySteps, bool attention = false);
+    // Direct manipulation (core/Manipulation.h), applied between steps and logged as positions events (the
+    // resulting state, so n may change). Refused edits (wrong size, n out of range) go to editRejected.
+    void setPositions(const core::Matrix& positions);
+    void moveToken(int index, const core::Vector& position);  // one column of the current state replaced
+    void perturb(std::uint64_t seed, double angle, const std::vector<int>& indices);  // empty: every token
+    void addToken(const core::Vector& position);
+    void removeToken(int index);
     // Session recording (core/Session.h): every edit is logged with its step; camera keys come from the GUI.
     void logCamera(const core::Camera& camera);
     void saveSession(const std::string& path);

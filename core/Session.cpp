@@ -22,8 +22,9 @@ namespace {
 using namespace jsonread;
 
 constexpr const char* kFormat = "attnsphere-session";
-// Version 2 spells every key in snake_case; version 1 files (camelCase keys) are still read.
-constexpr int kVersion = 2;
+// Version 2 spells every key in snake_case; version 3 lets a positions event change n (tokens added or
+// removed). Versions 1 (camelCase keys) and 2 are still read.
+constexpr int kVersion = 3;
 
 // The keys that changed spelling between versions 1 and 2.
 struct Keys {
@@ -221,8 +222,8 @@ static Session parseSession(const json& j) {
     if (string(format, "format") != kFormat)
         throw ValidationError("format", std::string("must be \"") + kFormat + "\", got " + describe(format));
     const long long version = integer(require(j, "version", ""), "version");
-    if (version != 1 && version != kVersion)
-        throw ValidationError("version", "must be 1 or " + std::to_string(kVersion) +
+    if (version < 1 || version > kVersion)
+        throw ValidationError("version", "must be 1, 2 or " + std::to_string(kVersion) +
                                              " (the versions this program reads), got " +
                                              std::to_string(version));
     const Keys& keys = version == 1 ? kKeysVersion1 : kKeys;
@@ -256,6 +257,9 @@ static Session parseSession(const json& j) {
                 break;
             case SessionEventKind::Positions:
                 e.positions = matrixFromJson(data, dp).transpose();
+                if (version >= 3 && e.positions.rows() == d && e.positions.cols() >= Limits::nMin &&
+                    e.positions.cols() <= Limits::nMax)
+                    n = static_cast<int>(e.positions.cols());
                 if (e.positions.rows() != d || e.positions.cols() != n)
                     throw ValidationError(dp, "must be n = " + std::to_string(n) +
                                                   " rows of d = " + std::to_string(d) + " numbers, got " +
@@ -347,6 +351,12 @@ void SessionLog::logModel(std::int64_t step, const Model& model) {
 }
 
 void SessionLog::logPositions(std::int64_t step, const Matrix& positions) {
+    // A drag between two steps: only the state the step starts from matters.
+    if (!m_session.timeline.empty() && m_session.timeline.back().kind == SessionEventKind::Positions &&
+        m_session.timeline.back().step == step) {
+        m_session.timeline.back().positions = positions;
+        return;
+    }
     SessionEvent e;
     e.step = step;
     e.kind = SessionEventKind::Positions;
@@ -424,7 +434,7 @@ void SessionPlayer::applyDue() {
                     m_sim->setModel(e.model);
                     break;
                 case SessionEventKind::Positions:
-                    m_sim->setPositions(e.positions);
+                    m_sim->restorePositions(e.positions);
                     break;
                 case SessionEventKind::Dt:
                     m_sim->setDt(e.value);

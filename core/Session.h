@@ -22,7 +22,7 @@ namespace attnsphere::core {
 
 enum class SessionEventKind {
     Model,       // setModel(model): beta, kernel, heads, geometry edits
-    Positions,   // setPositions(positions): perturbations, dragged tokens
+    Positions,   // setPositions(positions): perturbations, dragged, added or removed tokens (n may change)
     Dt,          // setDt(value)
     Integrator,  // setIntegrator(integrator)
     Reset,       // a fresh Simulation(scenario) (reset, new n, new seed): the step count restarts at 0
@@ -50,7 +50,7 @@ struct Session {
     std::vector<SessionEvent> timeline;
     std::int64_t endStep = 0;  // step count of the last segment when the session was saved
 
-    // JSON: {"format": "attnsphere-session", "version": 2, "scenario": {...}, "end_step": N,
+    // JSON: {"format": "attnsphere-session", "version": 3, "scenario": {...}, "end_step": N,
     //        "timeline": [{"step": S, "kind": "model"|"positions"|"dt"|"integrator"|"reset"|"camera", ...}]}
     // (doc/SESSIONS.md). Errors are ValidationError naming the JSON path.
     nlohmann::json toJson() const;
@@ -67,6 +67,8 @@ public:
     explicit SessionLog(const Scenario& scenario) { m_session.scenario = scenario; }
 
     void logModel(std::int64_t step, const Model& model);
+    // Positions may change n (tokens added or removed). Consecutive positions at the same step replace
+    // each other (a drag between two steps).
     void logPositions(std::int64_t step, const Matrix& positions);
     void logDt(std::int64_t step, double dt);
     void logIntegrator(std::int64_t step, IntegratorKind integrator);

@@ -80,6 +80,11 @@ void Simulation::setModel(const Model& model) {
     m_model = model;
 }
 
+void Simulation::restorePositions(const Matrix& X) {
+    setPositions(X);
+    m_X = X;
+}
+
 void Simulation::setPositions(const Matrix& X) {
     if (X.rows() != m_model.dim() || X.cols() < 2) {
         std::ostringstream msg;

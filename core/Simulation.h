@@ -33,6 +33,9 @@ public:
     // Edits applied between steps. setModel keeps positions (d must match, else ValidationError).
     void setModel(const Model& model);
     void setPositions(const Matrix& X);  // renormalised for sphere geometry
+    // A state saved from positions() (session replay): taken bit for bit, since renormalising a unit
+    // vector again may change its last bit. Same checks as setPositions.
+    void restorePositions(const Matrix& X);
     void setDt(double dt);
     void setIntegrator(IntegratorKind k);
     void setThreads(int threads);  // core::WorkerPool threads for the velocity (0 = OMP_NUM_THREADS or cores)

@@ -787,6 +787,39 @@ std::array<double, 2> SceneRenderer::tokenDisplayPosition(int i) const {
     return {p[0], p[1]};
 }
 
+core::Matrix SceneRenderer::projectionBasis() const {
+    const Impl& m = *m_impl;
+    return m.d > 3 ? core::Matrix(m.basis) : core::Matrix();
+}
+
+double SceneRenderer::displayScale() const {
+    return m_impl->flat ? m_impl->flatScale : 1.0;
+}
+
+Eigen::Vector3d SceneRenderer::shownPosition(int i) const {
+    const Impl& m = *m_impl;
+    if (!m.hasFrame || i < 0 || i >= m.n) return Eigen::Vector3d::Zero();
+    return m.shown.col(i);
+}
+
+bool SceneRenderer::displayRay(double x, double y, Eigen::Vector3d& origin,
+                               Eigen::Vector3d& direction) const {
+    const Impl& m = *m_impl;
+    if (!m.hasFrame) return false;
+    // The points under the pixel on the near and far clipping planes.
+    Eigen::Vector3d ends[2];
+    for (int k = 0; k < 2; ++k) {
+        m.renderer->SetDisplayPoint(x, y, k);
+        m.renderer->DisplayToWorld();
+        const double* w = m.renderer->GetWorldPoint();
+        if (w[3] == 0) return false;
+        ends[k] = Eigen::Vector3d(w[0], w[1], w[2]) / w[3];
+    }
+    origin = ends[0];
+    direction = ends[1] - ends[0];
+    return direction.norm() > 0;
+}
+
 QString SceneRenderer::projectionLabel() const {
     return m_impl->projection;
 }

@@ -64,6 +64,13 @@ public:
     int pickToken(int x, int y) const;
     // Display pixel (VTK convention: origin bottom-left) where token i is drawn; (-1, -1) if none.
     std::array<double, 2> tokenDisplayPosition(int i) const;
+    // For dragging tokens (core/Manipulation.h): the d × 3 projection basis (empty for d <= 3), the factor
+    // flat geometry is shown scaled by (1 on the sphere), where token i is drawn in world coordinates, and
+    // the camera ray through display pixel (x, y) (VTK convention), false without a frame.
+    core::Matrix projectionBasis() const;
+    double displayScale() const;
+    Eigen::Vector3d shownPosition(int i) const;
+    bool displayRay(double x, double y, Eigen::Vector3d& origin, Eigen::Vector3d& direction) const;
     // Non-empty when the view is a projection, e.g. "PCA projection of R^16 to 3D".
     QString projectionLabel() const;
     // The RGB colour the current style gives token i (for legends and panels); identical in every view.

@@ -5,6 +5,7 @@
 #include "render/PanelRegistry.h"
 #include "render/PlotPanel.h"
 #include "ui/ComparisonWindow.h"
+#include "ui/ManipulationTools.h"
 #include "ui/ParameterPanel.h"
 #include "ui/RecordDialog.h"
 #include "ui/SphereView.h"
@@ -64,6 +65,8 @@ MainWindow::MainWindow(const core::Scenario& scenario, const QString& scenarioSo
     setCentralWidget(m_view);
     buildDocks();
     buildMenus();
+    m_manipulation = new ManipulationTools(this, m_view, m_controller.get(), m_viewMenu);
+    connect(m_manipulation, &ManipulationTools::message, this, &MainWindow::showMessage);
 
     auto* status = statusBar();
     m_tLabel = new QLabel(status);
@@ -507,7 +510,9 @@ void MainWindow::updateStatus() {
         m_healthLabel->setStyleSheet(QString());
     }
     m_fpsLabel->setText(tr("%1 fps").arg(m_fps, 0, 'f', 1));
-    m_sizeLabel->setText(tr("n = %1  d = %2  H = %3").arg(s.n).arg(s.d).arg(s.heads.count));
+    // The run's n, which added or removed tokens change without changing the scenario.
+    const int n = m_latest && m_latest->d == s.d ? m_latest->n : s.n;
+    m_sizeLabel->setText(tr("n = %1  d = %2  H = %3").arg(n).arg(s.d).arg(s.heads.count));
     const auto kernel = core::toString(s.kernel);
     const auto geometry = core::toString(s.geometry);
     const auto integrator = core::toString(s.integrator);
@@ -568,7 +573,8 @@ QString MainWindow::shortcutsText() const {
     return lines.join(QLatin1Char('\n')) +
            tr("\n\nSpace, S, R and F work wherever the focus is, except while typing in a field (Enter "
               "applies, Escape leaves it).\n\nView: drag to rotate, right-drag or wheel to zoom, middle-drag "
-              "to pan, double-click to reset the camera, click a token to select it.");
+              "to pan, double-click to reset the camera, click a token to select it, Ctrl+drag a token to "
+              "move it (Manipulate toolbar: drag and add tools, perturb, remove, co-moving frame).");
 }
 
 bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
@@ -651,8 +657,10 @@ bool MainWindow::saveScenarioTo(const QString& path, bool currentState) {
     std::string text;
     try {
         if (currentState) {
-            if (!m_latest || m_latest->n != s.n || m_latest->d != s.d)
+            if (!m_latest || m_latest->d != s.d)
                 throw std::runtime_error("no frame of the running scenario has been shown yet");
+            // The state shown: its n may differ from the scenario's (tokens added or removed).
+            s.n = m_latest->n;
             s.init = core::InitSpec{};
             s.init.kind = core::InitKind::Points;
             s.init.points = m_latest->positions;

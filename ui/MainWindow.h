@@ -27,6 +27,7 @@ class PlotPanel;
 namespace attnsphere::ui {
 
 class SphereView;
+class ManipulationTools;
 class ParameterPanel;
 
 class MainWindow : public QMainWindow {
@@ -43,6 +44,7 @@ public:
     ~MainWindow() override;
 
     SphereView* sphereView() const { return m_view; }
+    ManipulationTools* manipulation() const { return m_manipulation; }
     app::SimulationController* controller() const { return m_controller.get(); }
     const std::vector<render::PlotPanel*>& panels() const { return m_panels; }
     void selectToken(int index);
@@ -100,6 +102,7 @@ private:
     Options m_options;
     std::unique_ptr<app::SimulationController> m_controller;
     SphereView* m_view;
+    ManipulationTools* m_manipulation = nullptr;
     ParameterPanel* m_parameters;
     std::vector<render::PlotPanel*> m_panels;
     std::vector<QDockWidget*> m_docks;

@@ -20,6 +20,7 @@
 #include <vtkRenderer.h>
 
 #include <cmath>
+#include <utility>
 
 namespace attnsphere::ui {
 
@@ -74,7 +75,8 @@ SphereView::SphereView(QWidget* parent)
     setMinimumSize(320, 240);
     setToolTip(
         tr("Tokens x_i on the unit sphere. Drag: rotate, right-drag or wheel: zoom, middle-drag: pan. "
-           "Click a token to select it in every panel."));
+           "Click a token to select it in every panel. Ctrl+drag a token (or the Drag token tool): move "
+           "it on the sphere; Add token tool: click to add one."));
 
     Vtk& v = *m_vtk;
     v.window->AddRenderer(v.renderer);
@@ -163,8 +165,65 @@ void SphereView::setMaxFps(double fps) {
 }
 
 void SphereView::showFrame(std::shared_ptr<const core::Frame> frame) {
+    // A new run (reset, new scenario): the co-moving frame takes its reference afresh.
+    if (frame && m_raw && (frame->step < m_raw->step || frame->d != m_raw->d)) m_coMovingFrame.restart();
+    m_raw = frame;
+    if (m_coMoving && frame) {
+        auto rotated = std::make_shared<core::Frame>(*frame);
+        rotated->positions = m_coMovingFrame.apply(frame->positions);
+        frame = std::move(rotated);
+    }
     m_pending = std::move(frame);
     m_dirty = true;
+}
+
+void SphereView::setTool(Tool tool) {
+    m_tool = tool;
+}
+
+void SphereView::setCoMoving(bool on) {
+    if (on == m_coMoving) return;
+    m_coMoving = on;
+    m_coMovingFrame.restart();
+    if (m_raw) showFrame(m_raw);
+}
+
+QPointF SphereView::toDisplay(QPointF widgetPos) const {
+    const qreal dpr = m_window->devicePixelRatio();
+    const double h = std::lround(m_window->height() * dpr);
+    return QPointF(widgetPos.x() * dpr, h - widgetPos.y() * dpr - 1);
+}
+
+std::optional<Eigen::Vector3d> SphereView::rayOnSphere(QPointF widgetPos, double radius) const {
+    Eigen::Vector3d origin, direction;
+    const QPointF p = toDisplay(widgetPos);
+    if (!m_vtk->scene->displayRay(p.x(), p.y(), origin, direction)) return std::nullopt;
+    return core::rayToSphere(origin, direction, radius);
+}
+
+std::optional<core::Vector> SphereView::dragTargetAt(int token, QPointF widgetPos) const {
+    const std::shared_ptr<const core::Frame> frame = currentFrame();
+    if (!frame || token < 0 || token >= frame->positions.cols()) return std::nullopt;
+    const render::SceneRenderer& scene = *m_vtk->scene;
+    // The sphere the token is drawn on: the unit sphere for d <= 3, its shown radius inside the ball for
+    // d > 3 (the hidden coordinates are kept), scaled for flat geometry.
+    const double radius = std::max(scene.shownPosition(token).norm(), 1e-3);
+    const auto hit = rayOnSphere(widgetPos, radius);
+    if (!hit) return std::nullopt;
+    const core::Vector moved = core::dragTarget(frame->positions.col(token), scene.projectionBasis(),
+                                                *hit / scene.displayScale(), frame->geometry);
+    return m_coMoving ? core::Vector(m_coMovingFrame.rotation().applyInverse(moved)) : moved;
+}
+
+std::optional<core::Vector> SphereView::sphereAt(QPointF widgetPos) const {
+    const std::shared_ptr<const core::Frame> frame = currentFrame();
+    if (!frame) return std::nullopt;
+    const auto hit = rayOnSphere(widgetPos, 1.0);
+    if (!hit) return std::nullopt;
+    const render::SceneRenderer& scene = *m_vtk->scene;
+    const core::Vector x = core::tokenAt(static_cast<int>(frame->positions.rows()), scene.projectionBasis(),
+                                         *hit / scene.displayScale(), frame->geometry);
+    return m_coMoving ? core::Vector(m_coMovingFrame.rotation().applyInverse(x)) : x;
 }
 
 void SphereView::setStyle(const render::SceneStyle& style) {
@@ -311,6 +370,24 @@ void SphereView::forwardMouse(QMouseEvent* e, unsigned long vtkEvent) {
 void SphereView::mousePress(QMouseEvent* e) {
     m_pressPos = e->position().toPoint();
     m_pressTime.start();
+    if (e->button() == Qt::LeftButton && currentFrame()) {
+        const QPointF d = toDisplay(e->position());
+        if (m_tool == Tool::DragToken || (e->modifiers() & Qt::ControlModifier)) {
+            const int picked = m_vtk->scene->pickToken(static_cast<int>(d.x()), static_cast<int>(d.y()));
+            if (picked >= 0) {
+                m_dragged = picked;
+                setSelectedToken(picked);
+                emit tokenClicked(picked);
+                emit tokenDragStarted(picked);
+                e->accept();
+                return;
+            }
+        } else if (m_tool == Tool::AddToken) {
+            if (const auto x = sphereAt(e->position())) emit addTokenRequested(*x);
+            e->accept();
+            return;
+        }
+    }
     switch (e->button()) {
         case Qt::LeftButton:
             forwardMouse(e, vtkCommand::LeftButtonPressEvent);
@@ -328,6 +405,16 @@ void SphereView::mousePress(QMouseEvent* e) {
 }
 
 void SphereView::mouseRelease(QMouseEvent* e) {
+    if (e->button() == Qt::LeftButton && m_dragged >= 0) {
+        const int token = std::exchange(m_dragged, -1);
+        emit tokenDragFinished(token);
+        e->accept();
+        return;
+    }
+    if (e->button() == Qt::LeftButton && m_tool == Tool::AddToken) {
+        e->accept();
+        return;
+    }
     switch (e->button()) {
         case Qt::LeftButton: {
             forwardMouse(e, vtkCommand::LeftButtonReleaseEvent);
@@ -357,6 +444,11 @@ void SphereView::mouseRelease(QMouseEvent* e) {
 }
 
 void SphereView::mouseMove(QMouseEvent* e) {
+    if (m_dragged >= 0) {
+        if (const auto x = dragTargetAt(m_dragged, e->position())) emit tokenDragged(m_dragged, *x);
+        e->accept();
+        return;
+    }
     forwardMouse(e, vtkCommand::MouseMoveEvent);
     e->accept();
 }

@@ -5,6 +5,7 @@
 // composition on every panel update (doc/ARCHITECTURE.md). Owns its VTK objects (pimpl: no VTK type in this
 // header). GUI thread only; frames arrive as shared immutable snapshots and only the newest is kept.
 #include "core/Frame.h"
+#include "core/Manipulation.h"
 #include "render/SceneRenderer.h"
 
 #include <QElapsedTimer>
@@ -13,6 +14,7 @@
 #include <QWidget>
 
 #include <memory>
+#include <optional>
 #include <vector>
 
 class QMouseEvent;
@@ -43,6 +45,24 @@ public:
     // Where token i is drawn, in this widget's coordinates; (-1, -1) if it is not shown.
     QPointF tokenPosition(int i) const;
 
+    // What a left drag does: rotate the camera, drag the token under the cursor, or add a token where the
+    // cursor meets the sphere. Ctrl+drag on a token drags it in every tool, so rotation stays on plain drags.
+    enum class Tool { Rotate, DragToken, AddToken };
+    Tool tool() const { return m_tool; }
+    void setTool(Tool tool);
+    // Co-moving frame: frames are shown rotated by the minimal rotation taking the tokens' mean direction
+    // to the one it had when the option was switched on (core::CoMovingFrame), so a drifting cluster
+    // holds still.
+    bool coMoving() const { return m_coMoving; }
+    void setCoMoving(bool on);
+    // Drag geometry (core/Manipulation.h) at a point of this widget: where token i goes when the mouse is
+    // there (the camera ray meets the sphere of the token's shown radius), and the point of the unit
+    // sphere under it (add token); both in the simulation's coordinates (the co-moving rotation undone).
+    // Empty without a frame.
+    std::optional<core::Vector> dragTargetAt(int token, QPointF widgetPos) const;
+    std::optional<core::Vector> sphereAt(QPointF widgetPos) const;
+    int draggedToken() const { return m_dragged; }
+
     void setMaxFps(double fps);  // repaint cap (default 30)
     // Paint durations (ms) and intervals between paints (ms) since the last call; for the benchmark.
     std::vector<double> takePaintTimes();
@@ -64,6 +84,12 @@ public slots:
 
 signals:
     void tokenClicked(int index);  // -1 when the click hit no token
+    // Direct manipulation: a token drag starts, moves (position: the token's new state) and ends; a click
+    // with the Add token tool asks for a token at `position`.
+    void tokenDragStarted(int index);
+    void tokenDragged(int index, const attnsphere::core::Vector& position);
+    void tokenDragFinished(int index);
+    void addTokenRequested(const attnsphere::core::Vector& position);
     // The user moved the camera (drag, wheel, preset, reset); for session recording.
     void cameraChanged(const attnsphere::core::Camera& camera);
 
@@ -83,12 +109,21 @@ private:
     void onTick();
     void forwardMouse(QMouseEvent* e, unsigned long vtkEvent);
     void releaseGraphics();
+    // Widget point to VTK display pixel (origin bottom-left, device pixels).
+    QPointF toDisplay(QPointF widgetPos) const;
+    std::optional<Eigen::Vector3d> rayOnSphere(QPointF widgetPos, double radius) const;
 
     GlWindow* m_window;
     std::unique_ptr<Vtk> m_vtk;
     render::SceneStyle m_style;
     std::shared_ptr<const core::Frame> m_pending, m_shown;
     int m_selected = -1;
+    Tool m_tool = Tool::Rotate;
+    int m_dragged = -1;
+    bool m_coMoving = false;
+    core::CoMovingFrame m_coMovingFrame;
+    std::shared_ptr<const core::Frame>
+        m_raw;  // the newest frame as published (before the co-moving rotation)
     bool m_dirty = true;
     bool m_initialised = false;
     QTimer m_tick;
@@ -99,3 +134,6 @@ private:
 };
 
 }  // namespace attnsphere::ui
+
+// Direct manipulation signals carry positions (queued connections and QSignalSpy need the metatype).
+Q_DECLARE_METATYPE(attnsphere::core::Vector)

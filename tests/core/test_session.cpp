@@ -123,7 +123,7 @@ private slots:
     // Every key the program writes is snake_case (matrix names M and V aside), scenario included.
     void writtenKeysAreSnakeCase() {
         const nlohmann::json j = liveRun().session.toJson();
-        QCOMPARE(j["version"].get<int>(), 2);
+        QCOMPARE(j["version"].get<int>(), 3);
         std::function<void(const nlohmann::json&, const QString&)> walk = [&](const nlohmann::json& v,
                                                                               const QString& path) {
             if (v.is_array())
@@ -253,7 +253,7 @@ private slots:
         // 2^32 + 1 used to be read through an int: accepted as version 1.
         QTest::newRow("version 2^32+1")
             << "version"
-            << "version: must be 1 or 2 (the versions this program reads), got 4294967297";
+            << "version: must be 1, 2 or 3 (the versions this program reads), got 4294967297";
         QTest::newRow("version 1.5") << "version float"
                                      << "version: must be an integer, got 1.5";
         QTest::newRow("step 2^64-1")

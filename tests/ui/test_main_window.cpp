@@ -3,6 +3,7 @@
 #include "render/PanelRegistry.h"
 #include "render/PlotPanel.h"
 #include "ui/MainWindow.h"
+#include "ui/ManipulationTools.h"
 #include "ui/SphereView.h"
 
 #include <QAction>
@@ -254,6 +255,100 @@ private slots:
         QVERIFY((c->latestFrame()->positions - shown).cwiseAbs().maxCoeff() < 1e-12);
         QVERIFY2(window->windowTitle().contains(QStringLiteral("state.json")),
                  qPrintable(window->windowTitle()));
+    }
+
+    // Ctrl+drag on a token in the window moves it under the mouse; Perturb, Add token and Remove token act
+    // through the Manipulate toolbar (n 16 → 17 → 16); the saved session replays the live run bit for bit.
+    void manipulateAndReplay() {
+        core::Scenario s = core::Scenario::load("default");
+        s.n = 16;
+        auto window = makeWindow(s);
+        QVERIFY(window);
+        app::SimulationController* c = window->controller();
+        ui::SphereView* view = window->sphereView();
+        ui::ManipulationTools* tools = window->manipulation();
+        QVERIFY(tools);
+        c->stepOnce();
+        QTRY_COMPARE(c->latestFrame()->step, std::int64_t(1));
+        view->setViewPreset(render::ViewPreset::Front);
+        QTRY_VERIFY(view->currentFrame() == c->latestFrame());
+        // The token nearest the camera, so it is in front and unhidden.
+        const core::Camera cam = view->camera();
+        const Eigen::Vector3d toCamera =
+            (Eigen::Vector3d(cam.position.data()) - Eigen::Vector3d(cam.focalPoint.data())).normalized();
+        Eigen::Index token = 0;
+        (toCamera.transpose() * c->latestFrame()->positions).maxCoeff(&token);
+        const QPoint from = view->tokenPosition(int(token)).toPoint();
+        const QPoint to = from + QPoint(25, 15);
+        QTest::mousePress(view->glWindow(), Qt::LeftButton, Qt::ControlModifier, from);
+        QTest::mouseMove(view->glWindow(), to);
+        QTest::mouseRelease(view->glWindow(), Qt::LeftButton, Qt::ControlModifier, to);
+        // Drawn where the mouse let go.
+        QTRY_VERIFY((view->tokenPosition(int(token)) - QPointF(to)).manhattanLength() < 2.0);
+        QCOMPARE(c->latestFrame()->step, std::int64_t(1));
+
+        c->stepOnce();
+        QTRY_COMPARE(c->latestFrame()->step, std::int64_t(2));
+        const core::Matrix before = c->latestFrame()->positions;
+        window->selectToken(-1);
+        tools->perturbAction()->trigger();  // every token
+        QTRY_VERIFY(c->latestFrame()->positions != before);
+        tools->addAction()->trigger();
+        QCOMPARE(view->tool(), ui::SphereView::Tool::AddToken);
+        QTest::mouseClick(view->glWindow(), Qt::LeftButton, {}, from);
+        QTRY_COMPARE(c->latestFrame()->n, 17);
+        window->selectToken(3);
+        tools->removeAction()->trigger();
+        QTRY_COMPARE(c->latestFrame()->n, 16);
+        tools->rotateAction()->trigger();
+        c->stepOnce();
+        c->stepOnce();
+        QTRY_COMPARE(c->latestFrame()->step, std::int64_t(4));
+
+        QTemporaryDir dir;
+        const QString path = dir.filePath(QStringLiteral("session.json"));
+        QSignalSpy saved(c, &app::SimulationController::sessionSaved);
+        c->saveSession(path);
+        QTRY_COMPARE(saved.count(), 1);
+        QVERIFY2(saved.at(0).at(0).toBool(), qPrintable(saved.at(0).at(1).toString()));
+        core::SessionPlayer player(core::Session::fromFile(path.toStdString()));
+        while (!player.finished()) player.step();
+        QCOMPARE(player.simulation().stepCount(), std::int64_t(4));
+        QVERIFY(player.simulation().positions() == c->latestFrame()->positions);
+    }
+
+    // With "Pause while dragging" a running simulation waits from the press on a token to the release,
+    // then runs on; without it, it keeps running.
+    void pauseWhileDraggingWaitsForTheRelease() {
+        core::Scenario s = core::Scenario::load("default");
+        s.n = 16;
+        auto window = makeWindow(s);
+        QVERIFY(window);
+        app::SimulationController* c = window->controller();
+        ui::SphereView* view = window->sphereView();
+        ui::ManipulationTools* tools = window->manipulation();
+        view->setViewPreset(render::ViewPreset::Front);
+        for (bool pauses : {true, false}) {
+            tools->pauseWhileDraggingAction()->setChecked(pauses);
+            c->pause();
+            QTRY_VERIFY(!c->isRunning());
+            QTRY_VERIFY(view->currentFrame() == c->latestFrame());
+            const core::Camera cam = view->camera();
+            const Eigen::Vector3d toCamera =
+                (Eigen::Vector3d(cam.position.data()) - Eigen::Vector3d(cam.focalPoint.data())).normalized();
+            Eigen::Index token = 0;
+            (toCamera.transpose() * c->latestFrame()->positions).maxCoeff(&token);
+            c->play();
+            QTRY_VERIFY(c->isRunning());
+            // Where the token is drawn now: no repaint can come between this and the press.
+            const QPoint at = view->tokenPosition(int(token)).toPoint();
+            QTest::mousePress(view->glWindow(), Qt::LeftButton, Qt::ControlModifier, at);
+            QCOMPARE(view->draggedToken(), int(token));
+            QTRY_COMPARE(c->isRunning(), !pauses);
+            QTest::mouseMove(view->glWindow(), at + QPoint(10, 10));
+            QTest::mouseRelease(view->glWindow(), Qt::LeftButton, Qt::ControlModifier, at + QPoint(10, 10));
+            QTRY_VERIFY(c->isRunning());
+        }
     }
 
     // A preset brings its own playback speed; the previous preset's does not carry over.

@@ -1,5 +1,6 @@
 // SphereView under Xvfb: the VTK picture reaches Qt's framebuffer (not black, not see-through), the
-// newest frame wins, a click on a token selects it, and an offscreen image of the view keeps its trails.
+// newest frame wins, a click on a token selects it, a drag moves a token to the sphere point under the
+// mouse, the co-moving view holds the mean direction, and an offscreen image of the view keeps its trails.
 #include "core/Simulation.h"
 #include "ui/SphereView.h"
 
@@ -160,6 +161,96 @@ private slots:
         }
         QVERIFY2(a > b + 40, qPrintable(QStringLiteral("with trails %1, without %2").arg(a).arg(b)));
         QVERIFY(b > 20);  // the token itself
+    }
+
+    // Ctrl+drag from one token to where another is drawn moves the first to the second's point of the
+    // sphere (the camera ray through the mouse meets the sphere there); a plain drag rotates; the Drag
+    // token tool drags without Ctrl; the Add token tool asks for a token at the sphere point clicked.
+    void dragMovesTheTokenToTheRaySpherePoint() {
+        ui::SphereView view;
+        view.resize(600, 600);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        auto f = std::make_shared<core::Frame>();
+        f->n = 3;
+        f->d = 3;
+        f->H = 1;
+        f->positions.resize(3, 3);
+        f->positions.col(0) = Eigen::Vector3d(0, 0, 1);
+        f->positions.col(1) = Eigen::Vector3d(0.5, 0.3, 0.6).normalized();
+        f->positions.col(2) = Eigen::Vector3d(-0.4, 0.5, 0.7).normalized();
+        view.showFrame(f);
+        const long long painted = view.paintCount();
+        QTRY_VERIFY(view.paintCount() > painted);
+        view.setViewPreset(render::ViewPreset::Front);
+        const long long repainted = view.paintCount();
+        QTRY_VERIFY(view.paintCount() > repainted);
+        QVERIFY(view.tokenPosition(0).toPoint() != view.tokenPosition(1).toPoint());
+
+        QSignalSpy started(&view, &ui::SphereView::tokenDragStarted);
+        QSignalSpy dragged(&view, &ui::SphereView::tokenDragged);
+        QSignalSpy finished(&view, &ui::SphereView::tokenDragFinished);
+        QSignalSpy camera(&view, &ui::SphereView::cameraChanged);
+        // Where the tokens are drawn now (a rotation moves them).
+        auto drag = [&](Qt::KeyboardModifiers modifiers) {
+            const QPoint from = view.tokenPosition(0).toPoint(), to = view.tokenPosition(1).toPoint();
+            QTest::mousePress(view.glWindow(), Qt::LeftButton, modifiers, from);
+            QTest::mouseMove(view.glWindow(), (from + to) / 2);
+            QTest::mouseMove(view.glWindow(), to);
+            QTest::mouseRelease(view.glWindow(), Qt::LeftButton, modifiers, to);
+        };
+        drag(Qt::ControlModifier);
+        QCOMPARE(started.count(), 1);
+        QCOMPARE(started.at(0).at(0).toInt(), 0);
+        QCOMPARE(finished.count(), 1);
+        QVERIFY(dragged.count() >= 1);
+        const core::Vector moved = dragged.last().at(1).value<core::Vector>();
+        QCOMPARE(dragged.last().at(0).toInt(), 0);
+        QVERIFY(std::abs(moved.norm() - 1) < 1e-12);
+        QVERIFY2((moved - f->positions.col(1)).norm() < 0.02,
+                 qPrintable(QString("%1 %2 %3").arg(moved(0)).arg(moved(1)).arg(moved(2))));
+        QCOMPARE(view.selectedToken(), 0);
+
+        // Rotate tool, no Ctrl: the camera turns, no token moves.
+        const int before = dragged.count();
+        drag({});
+        QCOMPARE(dragged.count(), before);
+        QCOMPARE(started.count(), 1);
+
+        view.setTool(ui::SphereView::Tool::DragToken);
+        drag({});
+        QCOMPARE(started.count(), 2);
+        QVERIFY(dragged.count() > before);
+
+        view.setViewPreset(render::ViewPreset::Front);  // the drags turned the camera
+        view.setTool(ui::SphereView::Tool::AddToken);
+        QSignalSpy added(&view, &ui::SphereView::addTokenRequested);
+        const QPoint at = view.tokenPosition(2).toPoint();
+        QTest::mouseClick(view.glWindow(), Qt::LeftButton, {}, at);
+        QCOMPARE(added.count(), 1);
+        const core::Vector point = added.at(0).at(0).value<core::Vector>();
+        QVERIFY2((point - f->positions.col(2)).norm() < 0.02,
+                 qPrintable(QString("%1 %2 %3").arg(point(0)).arg(point(1)).arg(point(2))));
+    }
+
+    // The co-moving view shows the frame rotated so that its mean direction is the one it had when the
+    // option was switched on.
+    void coMovingHoldsTheMeanDirection() {
+        ui::SphereView view;
+        view.resize(300, 300);
+        view.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&view));
+        auto first = makeFrame(50, 3, 1);
+        view.showFrame(first);
+        view.setCoMoving(true);
+        const core::Vector reference = first->positions.rowwise().mean().normalized();
+        auto later = makeFrame(50, 3, 2);
+        view.showFrame(later);
+        const core::Matrix& shown = view.currentFrame()->positions;
+        QVERIFY((core::Vector(shown.rowwise().mean()).normalized() - reference).norm() < 1e-12);
+        QVERIFY((core::Vector(later->positions.rowwise().mean()).normalized() - reference).norm() > 1e-3);
+        view.setCoMoving(false);
+        QVERIFY(view.currentFrame()->positions == later->positions);
     }
 };
 
