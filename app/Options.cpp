@@ -1,5 +1,6 @@
 #include "app/Options.h"
 
+#include "core/Comparison.h"
 #include "core/Errors.h"
 
 #include <algorithm>
@@ -282,6 +283,16 @@ OptionSpec threadsOption() {
 OptionSpec quietOption() {
     return {"--quiet", "", OptionKind::Flag,
             "no progress bar and no summary (the bar is only drawn on a terminal)"};
+}
+
+OptionSpec compareOption() {
+    std::string recipes;
+    for (const core::ComparisonRecipe& r : core::comparisonRecipes())
+        recipes += (recipes.empty() ? "" : ", ") + std::string(r.id);
+    return {"--compare", "FILE", OptionKind::Text,
+            "two to four runs from the same start, side by side: a comparison file (doc/COMPARISONS.md), or "
+            "RECIPE:SCENARIO, a recipe (" +
+                recipes + ") applied to a preset or scenario file"};
 }
 
 const OptionSpec* CommandSpec::find(std::string_view option) const {

@@ -129,6 +129,8 @@ private:
 // The options shared by the long commands (run, render), defined once.
 OptionSpec threadsOption();  // --threads N: worker threads for the dynamics, default all cores
 OptionSpec quietOption();    // --quiet: no progress bar and no summary
+// --compare FILE (or RECIPE:SCENARIO): a comparison (the GUI's window, `render`'s side-by-side video).
+OptionSpec compareOption();
 
 // The parsing rules themselves, for values that do not come from a command line (and for tests).
 double parseNumber(std::string_view option, std::string_view text, const Range& range);

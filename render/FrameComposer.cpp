@@ -1,6 +1,7 @@
 #include "render/FrameComposer.h"
 
 #include "core/Errors.h"
+#include "render/ComparisonPanels.h"
 #include "render/PanelRegistry.h"
 #include "render/PlotPanel.h"
 
@@ -84,6 +85,9 @@ FrameComposer::FrameComposer(CompositionOptions options) : m_options(std::move(o
                                                         .toStdString());
         m_panels.emplace_back(info->make(nullptr));
         m_titles << info->title;
+        if (m_options.runs.size() >= 2)
+            m_runPanels.push_back(
+                std::make_unique<ComparisonPanels>(m_panels.back().get(), *info, m_options.runs));
     }
 }
 
@@ -101,6 +105,80 @@ bool FrameComposer::needsAttention() const {
 
 void FrameComposer::addFrame(const core::Frame& frame) {
     for (const auto& panel : m_panels) panel->addFrame(frame);
+}
+
+void FrameComposer::addFrames(const std::vector<const core::Frame*>& frames) {
+    if (m_runPanels.empty()) {
+        if (!frames.empty() && frames.front()) addFrame(*frames.front());
+        return;
+    }
+    for (const auto& panels : m_runPanels) panels->addFrames(frames);
+}
+
+QSize FrameComposer::tileGrid(int count, QSize area) {
+    count = std::max(1, count);
+    int bestColumns = 1;
+    double bestSide = -1;
+    for (int columns = 1; columns <= count; ++columns) {
+        const int rows = (count + columns - 1) / columns;
+        const double side =
+            std::min(area.width() / static_cast<double>(columns), area.height() / static_cast<double>(rows));
+        if (side > bestSide + 0.5) {
+            bestSide = side;
+            bestColumns = columns;
+        }
+    }
+    return {bestColumns, (count + bestColumns - 1) / bestColumns};
+}
+
+std::vector<QRect> FrameComposer::tileRects(QRect area, int count) {
+    const QSize grid = tileGrid(count, area.size());
+    const int bestColumns = grid.width(), rows = grid.height();
+    std::vector<QRect> out;
+    for (int k = 0; k < count; ++k) {
+        const int c = k % bestColumns, r = k / bestColumns;
+        const int x0 = area.left() + area.width() * c / bestColumns,
+                  x1 = area.left() + area.width() * (c + 1) / bestColumns;
+        const int y0 = area.top() + area.height() * r / rows,
+                  y1 = area.top() + area.height() * (r + 1) / rows;
+        // The camera fits the sphere to the height: a tall cell would crop it, so it gets a square.
+        const int w = x1 - x0, h = std::min(y1 - y0, w);
+        out.emplace_back(x0, y0 + (y1 - y0 - h) / 2, w, h);
+    }
+    return out;
+}
+
+QImage FrameComposer::tileViews(const std::vector<QImage>& tiles) const {
+    QImage view(m_view.size(), tiles.empty() ? QImage::Format_RGBA8888 : tiles.front().format());
+    view.fill(m_options.transparent ? QColor(0, 0, 0, 0) : QColor(14, 15, 20));
+    const auto rects = tileRects(QRect(QPoint(0, 0), m_view.size()), static_cast<int>(tiles.size()));
+    QPainter p(&view);
+    p.setRenderHint(QPainter::Antialiasing, true);
+    const QFont font = uiFont(m_options.size.height() * 0.03, true);
+    const QFontMetrics fm(font);
+    for (std::size_t k = 0; k < tiles.size(); ++k) {
+        p.setCompositionMode(QPainter::CompositionMode_Source);
+        p.drawImage(rects[k].topLeft(), tiles[k]);
+        p.setCompositionMode(QPainter::CompositionMode_SourceOver);
+        const QString name =
+            k < static_cast<std::size_t>(m_options.runs.size())
+                ? fm.elidedText(m_options.runs[static_cast<int>(k)], Qt::ElideRight, rects[k].width() - 8)
+                : QString();
+        const double x = rects[k].left() + (rects[k].width() - fm.horizontalAdvance(name)) / 2.0;
+        // Below the tile where the grid leaves room, else at its top (its bottom holds the scene's labels).
+        const double gap = m_options.size.height() * 0.012;
+        const bool below = rects[k].bottom() + gap + fm.height() <= view.height();
+        const double y = below ? rects[k].bottom() + gap + fm.ascent() : rects[k].top() + gap + fm.ascent();
+        outlinedText(p, QPointF(x, y), name, font, Qt::white);
+    }
+    // Thin lines between the tiles.
+    p.setPen(QPen(QColor(70, 75, 90), std::max(1, m_options.size.height() / 360)));
+    for (const QRect& r : rects) {
+        if (r.left() > 0) p.drawLine(r.topLeft(), r.bottomLeft());
+        if (r.top() > 0) p.drawLine(r.topLeft(), r.topRight());
+    }
+    p.end();
+    return view;
 }
 
 QStringList FrameComposer::overlayNames() {
@@ -125,6 +203,7 @@ QImage FrameComposer::compose(const QImage& view, const core::Frame& frame) cons
     const QFont font = titleFont(m_options.size.height());
     const QFontMetrics fm(font);
     p.setFont(font);
+    for (const auto& panels : m_runPanels) panels->sync();
     for (std::size_t i = 0; i < m_panels.size(); ++i) {
         const QRect bar = m_titleRects[i];
         p.fillRect(bar, kTitleBar);

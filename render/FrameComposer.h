@@ -18,6 +18,7 @@ class QPainter;
 
 namespace attnsphere::render {
 
+class ComparisonPanels;
 class PlotPanel;
 
 struct CompositionOptions {
@@ -26,6 +27,9 @@ struct CompositionOptions {
     QStringList overlays;  // subset of overlayNames()
     QString title;         // the title overlay's text; empty: the frame's scenario name
     bool transparent = false;
+    // The names of compared runs (2-4; empty for a single run): the view is split into one tile per
+    // run and the panels draw the other runs' curves as overlays (ComparisonPanels).
+    QStringList runs;
 };
 
 class FrameComposer {
@@ -50,6 +54,16 @@ public:
 
     // Gives the frame to the panels (they keep their own bounded histories).
     void addFrame(const core::Frame& frame);
+    // A comparison: one frame per run (CompositionOptions::runs), in run order.
+    void addFrames(const std::vector<const core::Frame*>& frames);
+    // The grid of a comparison's views in `area`: the columns (width) and rows (height) that give each
+    // of `count` tiles the largest square.
+    static QSize tileGrid(int count, QSize area);
+    // Where run k's view goes inside `area` (tileGrid's cells; a tile is never taller than wide).
+    static std::vector<QRect> tileRects(QRect area, int count);
+    // The view image of a comparison: each run's view (tileRects(viewRect()) sizes) placed with its
+    // run's name below it (or at its top when the grid leaves no room).
+    QImage tileViews(const std::vector<QImage>& tiles) const;
     // The final frame: view image (viewRect().size()) placed, panels drawn, the frame's own description
     // (time, beta, sizes, kernel, scenario name) burned in as overlays.
     QImage compose(const QImage& view, const core::Frame& frame) const;
@@ -62,6 +76,7 @@ private:
     std::vector<QRect> m_panelRects, m_titleRects;
     QStringList m_titles;
     std::vector<std::unique_ptr<PlotPanel>> m_panels;
+    std::vector<std::unique_ptr<ComparisonPanels>> m_runPanels;  // per panel, for a comparison
     double m_panelScale = 1;
     mutable QImage m_buffer;  // the composed frame, reused
 };

@@ -7,6 +7,7 @@
 #include "app/Interrupt.h"
 #include "app/Options.h"
 #include "app/ProgressBar.h"
+#include "core/Comparison.h"
 #include "core/Errors.h"
 #include "core/RunExport.h"
 #include "core/Scenario.h"
@@ -56,6 +57,7 @@ namespace {
 struct RenderOptions {
     QString source;
     QString session;
+    QString compare;
     QString out;
     QSize size;
     double fps = 0;
@@ -83,7 +85,8 @@ using app::OptionSpec;
 const app::CommandSpec& spec() {
     static const app::CommandSpec command{
         "render",
-        {"render SCENARIO|PRESET --out FILE [options]", "render --session FILE --out FILE [options]"},
+        {"render SCENARIO|PRESET --out FILE [options]", "render --session FILE --out FILE [options]",
+         "render --compare FILE --out FILE [options]"},
         "Renders a scenario (a JSON file or a preset name) offscreen into a video, frame k showing the\n"
         "simulation after k*K steps (lockstep: the output never depends on the machine's speed).\n"
         "Starts its own Xvfb when DISPLAY is unset.\n"
@@ -91,7 +94,8 @@ const app::CommandSpec& spec() {
         "Output by extension of --out: .mp4 (H.264 yuv420p), .webm (VP9, alpha with --transparent),\n"
         ".gif (generated palette), or a directory: PNG sequence frame_00000.png ... (RGBA with "
         "--transparent).\n",
-        {OptionSpec("--out", "FILE", OptionKind::Text, "output file or directory, required"), sizeOption(),
+        {OptionSpec("--out", "FILE", OptionKind::Text, "output file or directory, required"),
+         sizeOption(),
          fpsOption(),
          OptionSpec("--duration", "S", OptionKind::Number, "video length in seconds")
              .in({0, 3600, true, false})
@@ -104,10 +108,20 @@ const app::CommandSpec& spec() {
              "simulated time per second of video; dt is shortened so that a whole number of steps fits "
              "into each frame (exclusive with --steps-per-frame)")
              .in({0, 1e6, true, false}),
-         cameraOption(), transparentOption(), overlayOption(), titleOption(), panelsOption(), colourOption(),
-         trailOption(), pointSizeOption(), crfOption(), app::threadsOption(), app::quietOption(),
+         cameraOption(),
+         transparentOption(),
+         overlayOption(),
+         titleOption(),
+         panelsOption(),
+         colourOption(),
+         trailOption(),
+         pointSizeOption(),
+         crfOption(),
+         app::threadsOption(),
+         app::quietOption(),
          OptionSpec("--session", "FILE", OptionKind::Text,
                     "re-render a session saved by the GUI (scenario + timeline + camera)"),
+         app::compareOption(),
          OptionSpec("--export", "DIR", OptionKind::Text,
                     "also write the rendered frames' data: series.csv, positions.npy, metadata.json (as "
                     "`attnsphere run`)")},
@@ -138,10 +152,16 @@ std::optional<RenderOptions> parseOptions(const std::vector<std::string>& args) 
     }
     o.source = positional.empty() ? QString() : QString::fromStdString(positional.front());
     o.session = QString::fromStdString(p.text("--session"));
-    if (o.source.isEmpty() && o.session.isEmpty())
-        invalid("SCENARIO", QStringLiteral("name a scenario file or preset, or give --session FILE"));
+    o.compare = QString::fromStdString(p.text("--compare"));
+    if (o.source.isEmpty() && o.session.isEmpty() && o.compare.isEmpty())
+        invalid("SCENARIO",
+                QStringLiteral("name a scenario file or preset, or give --session FILE or --compare FILE"));
     if (!o.source.isEmpty() && !o.session.isEmpty())
         invalid("--session", QStringLiteral("replays its own scenario; do not name another one"));
+    if (!o.compare.isEmpty() && (!o.source.isEmpty() || !o.session.isEmpty()))
+        invalid("--compare", QStringLiteral("names its own scenarios; do not give a scenario or --session"));
+    if (!o.compare.isEmpty() && p.has("--export"))
+        invalid("--export", QStringLiteral("writes one run's data; it is not available with --compare"));
     o.out = QString::fromStdString(p.text("--out"));
     if (o.out.isEmpty())
         invalid("--out", QStringLiteral("is required (a .mp4, .webm, .gif file or a directory)"));
@@ -432,6 +452,111 @@ int render(const RenderOptions& o) {
     return 0;
 }
 
+// `--compare`: the runs advance in lockstep (core::Lockstep), frame k showing every run at the same
+// simulated time, side by side, with the panels drawing all runs (render::ComparisonPanels).
+int renderComparison(const RenderOptions& o) {
+    const core::Comparison comparison = core::loadComparison(o.compare.toStdString());
+    core::Lockstep lockstep(comparison);
+    lockstep.setThreads(o.threads);
+    lockstep.setAbortFlag(&app::InterruptGuard::flag());
+    // Simulated time per frame: K ticks (the largest dt of the runs), or --sim-time-per-second's share.
+    const double frameTime =
+        o.simTimePerSecond ? *o.simTimePerSecond / o.fps : lockstep.tick() * o.stepsPerFrame.value_or(1);
+    const long frames = o.duration
+                            ? std::max(1L, std::lround(*o.duration * o.fps))
+                            : static_cast<long>(std::floor(comparison.base.tEnd / frameTime + 1e-9)) + 1;
+    if (frames > core::Limits::runFramesMax)
+        invalid(
+            o.duration ? "--duration" : "t_end",
+            QStringLiteral("would need %1 frames; at most %2").arg(frames).arg(core::Limits::runFramesMax));
+    double steps = 0;  // of all runs together, for the same cap as a single run
+    for (const core::ComparisonRun& run : comparison.runs)
+        if (run.scenario.integrator != core::IntegratorKind::DormandPrince)
+            steps += std::ceil(frameTime * static_cast<double>(frames) / run.scenario.dt);
+    if (steps > static_cast<double>(core::Limits::runStepsMax))
+        invalid(o.duration ? "--duration" : "t_end",
+                QStringLiteral("would need %1 integration steps; at most %2")
+                    .arg(steps)
+                    .arg(core::Limits::runStepsMax));
+
+    SceneStyle style;
+    style.colour = o.colour;
+    style.trailLength = o.trail;
+    style.pointSize = o.pointSize;
+    CompositionOptions composition;
+    composition.panels = o.panels;
+    composition.overlays = o.overlays;
+    composition.title = o.title.isEmpty() ? QString::fromStdString(comparison.name) : o.title;
+    for (const core::ComparisonRun& run : comparison.runs)
+        composition.runs << QString::fromStdString(run.name);
+    VideoPipeline pipeline;
+    pipeline.open({o.out, o.size.width(), o.size.height(), o.fps, o.transparent, o.crf}, composition, style);
+    core::FrameOptions frameOptions;
+    frameOptions.observables = pipeline.needsObservables() || o.colour != ColourMode::Index;
+    frameOptions.attention = pipeline.needsAttention();
+    frameOptions.maxAttentionSize = 128;
+
+    app::ProgressBar progress("render", o.quiet);
+    std::optional<core::Camera> baseCamera;
+    long done = 0;
+    // As for one run: the runs compute frame k+1 on their own thread while frame k is drawn.
+    auto produce = [&](long k) {
+        std::vector<core::Frame> out;
+        if (k > 0) lockstep.advanceTo(frameTime * static_cast<double>(k));
+        if (app::InterruptGuard::interrupted()) return out;
+        for (int r = 0; r < lockstep.size(); ++r)
+            out.push_back(lockstep.simulation(r).makeFrame(frameOptions));
+        return out;
+    };
+    std::future<std::vector<core::Frame>> next;
+    try {
+        next = std::async(std::launch::async, produce, 0L);
+        for (long k = 0; k < frames && !app::InterruptGuard::interrupted(); ++k) {
+            const std::vector<core::Frame> current = next.get();
+            if (current.empty()) break;
+            if (k + 1 < frames) next = std::async(std::launch::async, produce, k + 1);
+            std::vector<const core::Frame*> pointers;
+            for (const core::Frame& f : current) pointers.push_back(&f);
+            pipeline.addFrames(pointers, [&](SceneRenderer& scene) {
+                // One camera for every tile: the first tile's choice on the first frame.
+                if (!baseCamera) baseCamera = scene.camera();
+                scene.setCamera(*baseCamera);
+                if (o.orbit) scene.orbit(24.0 * k / o.fps);
+            });
+            ++done;
+            progress.update(static_cast<double>(done) / static_cast<double>(frames),
+                            std::to_string(done) + "/" + std::to_string(frames) +
+                                " frames  t=" + app::formatNumber(current.front().t));
+        }
+    } catch (const core::Aborted&) {
+        app::InterruptGuard::flag().store(true);
+    } catch (...) {
+        progress.finish();
+        pipeline.cancel();
+        throw;
+    }
+    if (next.valid()) next.wait();
+    progress.finish();
+    const QString outName = QFileInfo(o.out).absoluteFilePath();
+    if (app::InterruptGuard::interrupted()) {
+        if (done == 0) {
+            pipeline.cancel();
+            std::fprintf(stderr, "interrupted before the first frame; nothing was written\n");
+        } else {
+            pipeline.finish();
+            std::fprintf(stderr, "interrupted: the %ld frames rendered so far were written to %s\n", done,
+                         qPrintable(outName));
+        }
+        return app::InterruptGuard::exitCode();
+    }
+    pipeline.finish();
+    if (!o.quiet)
+        std::printf("wrote %s: %ld frames, %dx%d, %g fps, %d runs side by side, t 0 to %.3g, in %.1f s\n",
+                    qPrintable(outName), done, o.size.width(), o.size.height(), o.fps, lockstep.size(),
+                    lockstep.target(), progress.seconds());
+    return 0;
+}
+
 }  // namespace
 
 const app::CommandSpec& renderCommandSpec() {
@@ -462,7 +587,7 @@ int runRenderCommand(int argc, char** argv) {
         if (!options) return app::kExitOk;
         options->commandLine.assign(argv, argv + argc);
         if (!displayAvailable()) xserver.start();
-        return render(*options);
+        return options->compare.isEmpty() ? render(*options) : renderComparison(*options);
     } catch (const core::ValidationError& e) {
         std::fprintf(stderr, "attnsphere render: %s\n", e.what());
         return app::kExitUsage;

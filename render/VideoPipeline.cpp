@@ -16,13 +16,21 @@ void VideoPipeline::open(const VideoSettings& video, CompositionOptions composit
     VideoEncoder::validate(video);
     composition.size = QSize(video.width, video.height);
     composition.transparent = video.transparent;
+    const int runs = static_cast<int>(composition.runs.size());
     try {
         m_composer = std::make_unique<FrameComposer>(std::move(composition));
         const QRect view = m_composer->viewRect();
-        m_renderer = std::make_unique<OffscreenRenderer>(view.width(), view.height());
         SceneStyle s = style;
         s.transparentBackground = video.transparent;
-        m_renderer->setStyle(s);
+        if (runs >= 2) {
+            for (const QRect& tile : FrameComposer::tileRects(QRect(QPoint(0, 0), view.size()), runs)) {
+                m_tiles.push_back(std::make_unique<OffscreenRenderer>(tile.width(), tile.height()));
+                m_tiles.back()->setStyle(s);
+            }
+        } else {
+            m_renderer = std::make_unique<OffscreenRenderer>(view.width(), view.height());
+            m_renderer->setStyle(s);
+        }
         m_encoder.open(video);
     } catch (...) {
         close();
@@ -41,6 +49,10 @@ bool VideoPipeline::needsAttention() const {
 void VideoPipeline::addFrame(const core::Frame& frame,
                              const std::function<void(SceneRenderer&)>& placeCamera) {
     if (!isOpen()) return;
+    if (!m_renderer) {
+        addFrames({&frame}, placeCamera);
+        return;
+    }
     try {
         SceneRenderer& scene = m_renderer->scene();
         scene.showFrame(frame);
@@ -48,6 +60,29 @@ void VideoPipeline::addFrame(const core::Frame& frame,
         const QImage view = m_renderer->renderCurrent();
         m_composer->addFrame(frame);
         m_encoder.addFrame(m_composer->compose(view, frame));
+    } catch (...) {
+        cancel();
+        throw;
+    }
+}
+
+void VideoPipeline::addFrames(const std::vector<const core::Frame*>& frames,
+                              const std::function<void(SceneRenderer&)>& placeCamera) {
+    if (!isOpen()) return;
+    if (m_tiles.empty()) {
+        if (!frames.empty()) addFrame(*frames.front(), placeCamera);
+        return;
+    }
+    try {
+        std::vector<QImage> views;
+        for (std::size_t k = 0; k < m_tiles.size() && k < frames.size(); ++k) {
+            SceneRenderer& scene = m_tiles[k]->scene();
+            scene.showFrame(*frames[k]);
+            if (placeCamera) placeCamera(scene);
+            views.push_back(m_tiles[k]->renderCurrent());
+        }
+        m_composer->addFrames(frames);
+        m_encoder.addFrame(m_composer->compose(m_composer->tileViews(views), *frames.front()));
     } catch (...) {
         cancel();
         throw;
@@ -72,6 +107,7 @@ void VideoPipeline::cancel() {
 
 void VideoPipeline::close() {
     m_renderer.reset();
+    m_tiles.clear();
     m_composer.reset();
 }
 

@@ -10,6 +10,7 @@
 
 #include <functional>
 #include <memory>
+#include <vector>
 
 namespace attnsphere::render {
 
@@ -32,6 +33,10 @@ public:
     // Renders, composes and encodes one frame. `placeCamera` moves the camera after the scene has taken
     // the frame (the scene picks a camera for the data on the first one); the camera stays otherwise.
     void addFrame(const core::Frame& frame, const std::function<void(SceneRenderer&)>& placeCamera = {});
+    // A comparison (CompositionOptions::runs): one frame per run, each rendered into its tile by a
+    // renderer of its own (trails stay per run); `placeCamera` is applied to every tile's scene.
+    void addFrames(const std::vector<const core::Frame*>& frames,
+                   const std::function<void(SceneRenderer&)>& placeCamera = {});
     // Finalises the file; throws VideoError (the partial output is removed).
     void finish();
     void cancel();
@@ -43,6 +48,7 @@ private:
 
     std::unique_ptr<FrameComposer> m_composer;
     std::unique_ptr<OffscreenRenderer> m_renderer;
+    std::vector<std::unique_ptr<OffscreenRenderer>> m_tiles;  // a comparison's, one per run
     VideoEncoder m_encoder;
 };
 

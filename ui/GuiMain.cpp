@@ -1,10 +1,12 @@
 #include "ui/GuiMain.h"
 
 #include "app/AtomicFile.h"
+#include "core/Comparison.h"
 #include "core/Errors.h"
 #include "core/Scenario.h"
 #include "render/RenderOptions.h"
 #include "render/Theme.h"
+#include "ui/ComparisonWindow.h"
 #include "ui/MainWindow.h"
 #include "ui/SphereView.h"
 
@@ -36,13 +38,50 @@ int usage(const std::string& message) {
     return app::kExitUsage;
 }
 
+// `--compare`: the comparison window instead of the main window (with --screenshot: grab it and exit).
+int runComparison(QApplication& app, const core::Comparison& comparison, const render::SceneStyle& style,
+                  const QString& screenshotFile, double after) {
+    const bool headless = !screenshotFile.isEmpty();
+    ComparisonWindow::Options options;
+    options.interactive = !headless;
+    ComparisonWindow window(comparison, options);
+    for (SphereView* view : window.views()) view->setStyle(style);
+    if (headless) window.resize(1880, 1040);
+    window.show();
+    if (!headless) return app.exec();
+    int code = 0;
+    QTimer::singleShot(static_cast<int>(after * 1000), &window, [&] {
+        if (!window.settle())
+            std::fprintf(stderr, "attnsphere: --screenshot: the comparison did not pause within 10 s\n");
+        QImage image = window.grabWindow();
+        // Facts for tests: each view's rectangle in the image.
+        for (std::size_t k = 0; k < window.views().size(); ++k) {
+            SphereView* view = window.views()[k];
+            const QRect r(view->mapTo(&window, QPoint(0, 0)), view->size());
+            image.setText(QStringLiteral("attnsphere.view.%1").arg(k),
+                          QStringLiteral("%1 %2 %3 %4").arg(r.x()).arg(r.y()).arg(r.width()).arg(r.height()));
+        }
+        try {
+            app::writePng(image, screenshotFile);
+        } catch (const app::FileWriteError& e) {
+            std::fprintf(stderr, "attnsphere: %s\n", e.what());
+            code = 1;
+        }
+        window.close();
+        app.exit(code);
+    });
+    return app.exec() == 0 ? code : 1;
+}
+
 }  // namespace
 
 const app::CommandSpec& guiCommandSpec() {
     static const app::CommandSpec command{
         "",
-        {"[--scenario FILE|PRESET] [--screenshot OUT.png --after SECONDS] [--colour MODE] [--trail N]"},
-        "Opens the main window on a scenario (the last one used, else the default preset).\n",
+        {"[--scenario FILE|PRESET] [--screenshot OUT.png --after SECONDS] [--colour MODE] [--trail N]",
+         "--compare FILE [--screenshot OUT.png --after SECONDS]"},
+        "Opens the main window on a scenario (the last one used, else the default preset), or with\n"
+        "--compare the comparison window: two to four runs side by side from the same start.\n",
         {app::OptionSpec("--scenario", "FILE|PRESET", app::OptionKind::Text,
                          "scenario file (JSON, doc/SCENARIOS.md) or built-in preset to open"),
          app::OptionSpec("--screenshot", "OUT.png", app::OptionKind::Text,
@@ -54,7 +93,7 @@ const app::CommandSpec& guiCommandSpec() {
          app::OptionSpec("--select", "INDEX", app::OptionKind::Integer, "select a token at start")
              .in({0, 1e9})
              .hide(),
-         render::colourOption(), render::trailOption(), app::historyBudgetOption()},
+         render::colourOption(), render::trailOption(), app::historyBudgetOption(), app::compareOption()},
         {}};
     return command;
 }
@@ -106,6 +145,18 @@ int runGui(int argc, char** argv) {
     const int select = p.has("--select") ? static_cast<int>(p.integer("--select")) : -1;
     const render::SceneStyle style = render::sceneStyle(p, spec, {});
     const bool headless = screenshot;
+
+    if (p.has("--compare")) {
+        if (p.has("--scenario")) return usage("--compare: names its own scenarios; do not give --scenario");
+        core::Comparison comparison;
+        try {
+            comparison = core::loadComparison(p.text("--compare"));
+        } catch (const std::exception& e) {
+            return usage(std::string("--compare: ") + e.what());
+        }
+        render::applyTheme(app);
+        return runComparison(app, comparison, style, screenshot ? screenshotFile : QString(), after);
+    }
 
     // Scenario: the option, else (interactive) the last one used, else the default preset.
     QString source = QString::fromStdString(p.text("--scenario"));

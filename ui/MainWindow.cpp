@@ -4,6 +4,7 @@
 #include "core/Scenario.h"
 #include "render/PanelRegistry.h"
 #include "render/PlotPanel.h"
+#include "ui/ComparisonWindow.h"
 #include "ui/ManipulationTools.h"
 #include "ui/ParameterPanel.h"
 #include "ui/RecordDialog.h"
@@ -431,6 +432,8 @@ void MainWindow::buildMenus() {
     m_viewMenu->addAction(tr("Show all panels"), this, [this] {
         for (QDockWidget* d : m_docks) d->show();
     });
+
+    menuBar()->addMenu(makeCompareMenu(*this));
 
     auto* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("Keyboard shortcuts"), this, [this] {

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Fuzzer for scenario and session files, driving the built `attnsphere` binary.
+"""Fuzzer for scenario, session and comparison files, driving the built `attnsphere` binary.
 
-Mutates the built-in presets (and sessions built from them): type changes, NaN/Infinity literals,
+Mutates the built-in presets (and sessions and comparisons built from them): type changes, NaN/Infinity literals,
 numbers beyond a double, huge integers, values just inside and outside the documented limits, deep
 nesting, garbage bytes, truncation, huge arrays, missing and unknown keys. Every case must end in one
 of these ways, or the fuzzer fails:
@@ -13,7 +13,8 @@ No crash, no library message ("json.exception", "terminate called"), no output l
 
 Usage: fuzz_files.py --exe PATH [--seed N] [--budget SECONDS] [--cases N] [--case-timeout SECONDS] [--keep DIR]
 The seed fixes the sequence of cases; the budget bounds the wall time (the number of cases varies
-with the machine) and --cases the number of cases. Sessions go through `attnsphere render --session`, which needs an X display or Xvfb.
+with the machine) and --cases the number of cases. Sessions go through `attnsphere render --session` and
+comparisons through `attnsphere render --compare`, which need an X display or Xvfb.
 """
 import argparse
 import copy
@@ -216,6 +217,15 @@ class Failure(Exception):
     pass
 
 
+def comparison_of(scenario, rng):
+    """A valid comparison around a scenario: two to four runs, each with a change the recipes make."""
+    changes = [{}, {"kernel": "relu"}, {"kernel": "exp"}, {"integrator": "euler"}, {"integrator": {"dt": 0.05}},
+               {"beta": 2}, {"heads": {"kind": "scalar", "count": 2, "scale": [1, 2], "value": "M", "eps": None,
+                                       "alpha": None, "beta": None, "matrices": None}}]
+    runs = [{"name": "run %d" % k, "changes": rng.choice(changes)} for k in range(rng.randint(2, 4))]
+    return {"format": "attnsphere-comparison", "version": 1, "name": "fuzz", "base": small(scenario), "runs": runs}
+
+
 def strict_json(text):
     def refuse(name):
         raise Failure("metadata.json holds " + name)
@@ -264,6 +274,9 @@ def run_case(exe, kind, data, work, timeout):
         args = [exe, "run", path, "--out", out, "--quiet", "--threads", "1"]
         if random.random() < 0.7:
             args += ["--t-end", "0.3"]
+    elif kind == "comparison":
+        args = [exe, "render", "--compare", path, "--out", os.path.join(work, "frames"), "--size", "32x18",
+                "--fps", "10", "--duration", "0.3", "--threads", "1", "--quiet"]
     else:
         args = [exe, "render", "--session", path, "--out", os.path.join(work, "frames"), "--size", "32x18",
                 "--fps", "10", "--duration", "0.3", "--threads", "1", "--export", out]
@@ -290,7 +303,10 @@ def run_case(exe, kind, data, work, timeout):
         if code != 128 + sent:
             raise Failure("exit %d after signal %d" % (code, sent))
     elif code == 0:
-        check_outputs(out)
+        if kind != "comparison":
+            check_outputs(out)
+        elif len(glob.glob(os.path.join(work, "frames", "frame_*.png"))) != 3:
+            raise Failure("a comparison rendered %d frames, not 3" % len(glob.glob(os.path.join(work, "frames", "*"))))
     elif code == 2:
         if not err.strip():
             raise Failure("exit 2 without a message")
@@ -303,6 +319,8 @@ def run_case(exe, kind, data, work, timeout):
         raise Failure("exit code %d" % code)
     if code != 0 and os.path.exists(out) and kind == "scenario":
         raise Failure("a failed run left " + str(os.listdir(out)))
+    if code != 0 and kind == "comparison" and glob.glob(os.path.join(work, "frames", "*")):
+        raise Failure("a failed comparison left frames")
     return code, err, sent
 
 
@@ -316,6 +334,7 @@ def main():
                         help="stop after this many cases (0: only the budget bounds the run); with a fixed "
                              "seed, a run never goes beyond cases that were checked before")
     parser.add_argument("--sessions", type=float, default=0.25, help="fraction of session cases")
+    parser.add_argument("--comparisons", type=float, default=0.15, help="fraction of comparison cases")
     parser.add_argument("--keep", help="directory to copy failing cases into")
     args = parser.parse_args()
 
@@ -330,8 +349,11 @@ def main():
     while time.monotonic() - start < args.budget and (args.cases <= 0 or cases < args.cases):
         cases += 1
         name = rng.choice(names)
-        kind = "session" if rng.random() < args.sessions else "scenario"
-        base = session_of(presets[name], rng) if kind == "session" else small(presets[name])
+        draw = rng.random()
+        kind = ("session" if draw < args.sessions else
+                "comparison" if draw < args.sessions + args.comparisons else "scenario")
+        base = (session_of(presets[name], rng) if kind == "session" else
+                comparison_of(presets[name], rng) if kind == "comparison" else small(presets[name]))
         data, what = mutate(base, rng)
         work = tempfile.mkdtemp(prefix="attnsphere-fuzz-")
         try:

@@ -119,6 +119,58 @@ private slots:
         QCOMPARE(p.value("nb_read_frames"), QString("10"));
     }
 
+    void compareRendersOneTilePerRun() {
+        // Three runs from one start: frame 0 shows three identical tiles side by side (the same positions
+        // under the same camera), labelled below; later the kernels have moved them apart.
+        QTemporaryDir dir;
+        const QString file = dir.filePath("c.json");
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(
+            R"({"format": "attnsphere-comparison", "version": 1, "base": {"n": 24, "d": 3, "beta": 4, "seed": 3},
+                   "runs": [{"name": "softmax"}, {"name": "ReLU", "changes": {"kernel": "relu"}},
+                            {"name": "USA", "changes": {"kernel": "exp", "integrator": {"dt": 0.05}}}]})");
+        f.close();
+        const QString out = dir.filePath("frames");
+        const Run r =
+            runRender({"--compare", file, "--out", out, "--size", "480x160", "--fps", "10", "--duration", "1",
+                       "--sim-time-per-second", "20", "--overlay", "none", "--trail", "0"});
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        QVERIFY2(r.out.contains("3 runs side by side"), qPrintable(r.out));
+        const QStringList files = QDir(out).entryList({"frame_*.png"}, QDir::Files, QDir::Name);
+        QCOMPARE(files.size(), 10);
+        const QImage first = QImage(QDir(out).filePath(files.first())).convertToFormat(QImage::Format_RGB32);
+        const QImage last = QImage(QDir(out).filePath(files.last())).convertToFormat(QImage::Format_RGB32);
+        QCOMPARE(first.size(), QSize(480, 160));
+        // The tiles are 160 × 160 (no room below them: the run's name is at the top of each).
+        auto tile = [](const QImage& img, int k) { return img.copy(k * 160 + 2, 30, 156, 128); };
+        QSet<QRgb> colours;
+        for (int y = 0; y < 128; ++y)
+            for (int x = 0; x < 156; ++x) colours.insert(tile(first, 0).pixel(x, y));
+        QVERIFY2(colours.size() > 20, "the first tile shows no scene");
+        QVERIFY(tile(first, 1) == tile(first, 0));
+        QVERIFY(tile(first, 2) == tile(first, 0));
+        QVERIFY(tile(last, 1) != tile(last, 0));
+        QVERIFY(tile(last, 2) != tile(last, 0));
+        // The labels differ, so the tiles' tops do.
+        QVERIFY(first.copy(2, 0, 156, 20) != first.copy(162, 0, 156, 20));
+
+        // A video with panels and a recipe on the command line: one file of the requested size.
+        const QString video = dir.filePath("v.mp4");
+        const Run v = runRender({"--compare", "sa-vs-usa:default", "--out", video, "--size", "640x360",
+                                 "--fps", "10", "--duration", "0.5", "--panels", "energy"});
+        QVERIFY2(v.code == 0, qPrintable(v.err));
+        const auto p = probe(video);
+        QCOMPARE(p.value("width"), QString("640"));
+        QCOMPARE(p.value("nb_read_frames"), QString("5"));
+        // Refusals: with a scenario, with --export, an unknown recipe.
+        QCOMPARE(runRender({"default", "--compare", file, "--out", video}).code, 2);
+        QCOMPARE(runRender({"--compare", file, "--export", dir.path(), "--out", video}).code, 2);
+        const Run bad = runRender({"--compare", "no-such:default", "--out", video});
+        QCOMPARE(bad.code, 2);
+        QVERIFY2(bad.err.contains("softmax-vs-relu"), qPrintable(bad.err));
+    }
+
     void pngSequenceWithAlpha() {
         QTemporaryDir dir;
         const QString out = dir.filePath("frames");
