@@ -4,6 +4,7 @@
 // the worker through a ComparisonMailbox (one std::mutex) and apply between ticks; every tick's result
 // leaves as one immutable frame per run, all at the same simulated time, at most one set waiting for the
 // GUI (latest wins). ComparisonController is the GUI thread's handle; the worker lives in its thread.
+#include "app/Mailbox.h"
 #include "core/Comparison.h"
 #include "core/Frame.h"
 
@@ -28,27 +29,8 @@ class ComparisonController;
 // One frame per run, in run order, at the same simulated time.
 using RunFrames = std::vector<std::shared_ptr<const core::Frame>>;
 
-class ComparisonMailbox {
+class ComparisonMailbox : public Mailbox<ComparisonWorker, ComparisonController> {
 public:
-    using Command = std::function<void(ComparisonWorker&)>;
-    using Event = std::function<void(ComparisonController&)>;
-
-    void pushCommand(Command c) {
-        std::lock_guard lock(m_mutex);
-        m_commands.push_back(std::move(c));
-    }
-    std::vector<Command> takeCommands() {
-        std::lock_guard lock(m_mutex);
-        return std::exchange(m_commands, {});
-    }
-    void pushEvent(Event e) {
-        std::lock_guard lock(m_mutex);
-        m_events.push_back(std::move(e));
-    }
-    std::vector<Event> takeEvents() {
-        std::lock_guard lock(m_mutex);
-        return std::exchange(m_events, {});
-    }
     void putFrames(RunFrames frames) {  // latest wins
         std::lock_guard lock(m_mutex);
         m_frames = std::move(frames);
@@ -61,22 +43,9 @@ public:
         std::lock_guard lock(m_mutex);
         return !m_frames.empty();
     }
-    // Everything the worker did happens-before the GUI deletes it (visible to ThreadSanitizer).
-    void markWorkerDone() {
-        std::lock_guard lock(m_mutex);
-        m_workerDone = true;
-    }
-    bool workerDone() const {
-        std::lock_guard lock(m_mutex);
-        return m_workerDone;
-    }
 
 private:
-    mutable std::mutex m_mutex;
-    std::vector<Command> m_commands;
-    std::vector<Event> m_events;
     RunFrames m_frames;
-    bool m_workerDone = false;
 };
 
 class ComparisonWorker : public QObject {

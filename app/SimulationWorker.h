@@ -5,6 +5,7 @@
 // wins). Lives in the thread SimulationController moves it to; only requestShutdown() and interrupt() are
 // called from outside (they set atomics).
 #include "app/History.h"
+#include "app/Mailbox.h"
 #include "core/Frame.h"
 #include "core/Scenario.h"
 #include "core/Session.h"
@@ -29,30 +30,10 @@ namespace attnsphere::app {
 class SimulationWorker;
 class SimulationController;
 
-// Everything that crosses between the GUI thread and the worker thread passes here under one std::mutex;
-// Qt events only say "look in the mailbox" and carry no data. (Qt's queue synchronises inside
-// uninstrumented Qt code, which ThreadSanitizer cannot see; this keeps the threading checkable.)
-class ThreadMailbox {
+// The mailbox between the GUI thread and the worker (app/Mailbox.h), with the newest frame and the
+// recording's bookkeeping.
+class ThreadMailbox : public Mailbox<SimulationWorker, SimulationController> {
 public:
-    using Command = std::function<void(SimulationWorker&)>;
-    using Event = std::function<void(SimulationController&)>;
-
-    void pushCommand(Command c) {
-        std::lock_guard lock(m_mutex);
-        m_commands.push_back(std::move(c));
-    }
-    std::vector<Command> takeCommands() {
-        std::lock_guard lock(m_mutex);
-        return std::exchange(m_commands, {});
-    }
-    void pushEvent(Event e) {
-        std::lock_guard lock(m_mutex);
-        m_events.push_back(std::move(e));
-    }
-    std::vector<Event> takeEvents() {
-        std::lock_guard lock(m_mutex);
-        return std::exchange(m_events, {});
-    }
     // Latest wins: a frame not yet taken by the GUI is replaced.
     void putFrame(std::shared_ptr<const core::Frame> f) {
         std::lock_guard lock(m_mutex);
@@ -65,16 +46,6 @@ public:
     bool frameWaiting() const {
         std::lock_guard lock(m_mutex);
         return m_frame != nullptr;
-    }
-    // The worker thread's last act, and the GUI's check after joining it: everything the worker did
-    // happens-before the GUI deletes it (also for ThreadSanitizer, which cannot see inside QThread::wait).
-    void markWorkerDone() {
-        std::lock_guard lock(m_mutex);
-        m_workerDone = true;
-    }
-    bool workerDone() const {
-        std::lock_guard lock(m_mutex);
-        return m_workerDone;
     }
     // Recording: frames sent through recordFrame and not yet consumed by the recorder, counted per
     // recording (generation), so frames of an earlier recording consumed late never count against a new one.
@@ -101,11 +72,7 @@ public:
     }
 
 private:
-    mutable std::mutex m_mutex;
-    std::vector<Command> m_commands;
-    std::vector<Event> m_events;
     std::shared_ptr<const core::Frame> m_frame;
-    bool m_workerDone = false;
     int m_recordPending = 0;
     int m_recordGeneration = 0;
 };
