@@ -4,6 +4,7 @@
 #include "core/Dynamics.h"
 #include "core/Errors.h"
 #include "core/JsonRead.h"
+#include "core/TextFile.h"
 
 #include <algorithm>
 #include <cerrno>
@@ -162,23 +163,7 @@ json Comparison::toJson() const {
 }
 
 void Comparison::save(const std::string& path) const {
-    const std::string tmp = path + ".partial-" + std::to_string(::getpid());
-    const std::string text = toJson().dump(1) + "\n";
-    std::FILE* out = std::fopen(tmp.c_str(), "wb");
-    bool ok = out && std::fwrite(text.data(), 1, text.size(), out) == text.size() && std::fflush(out) == 0;
-    int error = errno;
-    if (out && std::fclose(out) != 0 && ok) {
-        ok = false;
-        error = errno;
-    }
-    if (ok && std::rename(tmp.c_str(), path.c_str()) != 0) {
-        ok = false;
-        error = errno;
-    }
-    if (!ok) {
-        std::remove(tmp.c_str());
-        throw std::runtime_error("cannot write " + path + ": " + std::strerror(error));
-    }
+    writeTextFile(path, toJson().dump(1) + "\n");
 }
 
 Matrix Comparison::initialPositions() const {

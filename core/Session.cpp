@@ -2,6 +2,7 @@
 
 #include "core/Errors.h"
 #include "core/JsonRead.h"
+#include "core/TextFile.h"
 
 #include <nlohmann/json.hpp>
 
@@ -351,25 +352,7 @@ Session Session::fromFile(const std::string& path) {
 }
 
 void Session::save(const std::string& path) const {
-    const std::string tmp = path + ".partial-" + std::to_string(::getpid());
-    const std::string text = toJson().dump(1) + "\n";
-    // stdio rather than a stream: the system's reason (e.g. "No space left on device") reaches the user.
-    std::FILE* out = std::fopen(tmp.c_str(), "wb");
-    bool ok = out && std::fwrite(text.data(), 1, text.size(), out) == text.size() && std::fflush(out) == 0;
-    int error = errno;
-    if (out && std::fclose(out) != 0 && ok) {
-        ok = false;
-        error = errno;
-    }
-    if (!ok) {
-        std::remove(tmp.c_str());
-        throw std::runtime_error("cannot write " + path + ": " + std::strerror(error));
-    }
-    if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-        error = errno;
-        std::remove(tmp.c_str());
-        throw std::runtime_error("cannot rename the session file to " + path + ": " + std::strerror(error));
-    }
+    writeTextFile(path, toJson().dump(1) + "\n");
 }
 
 std::int64_t Session::totalSteps() const {

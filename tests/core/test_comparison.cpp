@@ -3,6 +3,7 @@
 #include "core/Comparison.h"
 #include "core/Errors.h"
 
+#include <QDir>
 #include <QTemporaryDir>
 #include <QtTest>
 
@@ -160,6 +161,17 @@ void TestComparison::roundTripThroughAFile() {
     } catch (const ValidationError& e) {
         QVERIFY2(std::string(e.what()).rfind(path + ": runs: ", 0) == 0, e.what());
     }
+    // A file that cannot be written (the target is a directory: the rename fails) is an error naming it,
+    // and no temporary file is left beside it.
+    const std::string blocked = (dir.path() + "/blocked").toStdString();
+    QVERIFY(QDir().mkpath(QString::fromStdString(blocked + "/inside")));
+    try {
+        c.save(blocked);
+        QFAIL("saved over a directory");
+    } catch (const std::runtime_error& e) {
+        QVERIFY2(std::string(e.what()).rfind("cannot write " + blocked + ": ", 0) == 0, e.what());
+    }
+    QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::NoDotAndDotDot).size(), 1);  // c.json only
 }
 
 void TestComparison::recipesApplyToEveryPreset() {
