@@ -90,6 +90,10 @@ void ComparisonWorker::setSpeed(double simulatedPerSecond) {
     resetSpeedReference();
 }
 
+void ComparisonWorker::setThreads(int threads) {
+    m_lockstep.setThreads(threads);
+}
+
 void ComparisonWorker::publishNow() {
     publish(true);
 }
@@ -230,6 +234,10 @@ void ComparisonController::reset() {
 }
 void ComparisonController::setSpeed(double simulatedPerSecond) {
     post([simulatedPerSecond](ComparisonWorker& w) { w.setSpeed(simulatedPerSecond); }, false);
+}
+
+void ComparisonController::setThreads(int threads) {
+    post([threads](ComparisonWorker& w) { w.setThreads(threads); }, false);
 }
 
 }  // namespace attnsphere::app

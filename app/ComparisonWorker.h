@@ -76,6 +76,7 @@ public:
     void stepOnce();  // one tick: every run reaches the next common time
     void reset();
     void setSpeed(double simulatedPerSecond);  // <= 0: as fast as possible
+    void setThreads(int threads);              // core::WorkerPool threads of every run
     void publishNow();
 
 private:
@@ -117,6 +118,7 @@ public slots:
     void stepOnce();
     void reset();
     void setSpeed(double simulatedPerSecond);
+    void setThreads(int threads);
 
 signals:
     void framesAvailable(const attnsphere::app::RunFrames& frames);

@@ -3,6 +3,8 @@
 #include "core/Comparison.h"
 #include "core/Errors.h"
 
+#include <QThread>
+
 #include <algorithm>
 #include <charconv>
 #include <cmath>
@@ -272,6 +274,10 @@ OptionSpec OptionSpec::hide() const {
     OptionSpec o = *this;
     o.hidden = true;
     return o;
+}
+
+int liveSimulationThreads() {
+    return std::max(1, QThread::idealThreadCount() - 1);
 }
 
 OptionSpec threadsOption() {

@@ -1,5 +1,6 @@
 #include "ui/ComparisonWindow.h"
 
+#include "app/Options.h"
 #include "app/SimulationController.h"
 #include "render/ComparisonPanels.h"
 #include "render/FrameComposer.h"
@@ -59,6 +60,7 @@ ComparisonWindow::ComparisonWindow(const core::Comparison& comparison, const Opt
       m_comparison(comparison),
       m_options(options),
       m_controller(std::make_unique<app::ComparisonController>(comparison)) {
+    m_controller->setThreads(app::liveSimulationThreads());
     setWindowTitle(tr("%1 — attnsphere comparison").arg(QString::fromStdString(comparison.name)));
     QStringList names;
     for (const core::ComparisonRun& run : comparison.runs) names << QString::fromStdString(run.name);

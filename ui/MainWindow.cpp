@@ -59,9 +59,7 @@ MainWindow::MainWindow(const core::Scenario& scenario, const QString& scenarioSo
     : m_options(options), m_scenarioSource(scenarioSource) {
     updateTitle();
     m_controller = std::make_unique<app::SimulationController>(scenario);
-    // Leave a core to the GUI thread and the software rasteriser (measured on 2 cores: two simulation
-    // threads halve the view's frame rate).
-    m_controller->setThreads(std::max(1, QThread::idealThreadCount() - 1));
+    m_controller->setThreads(app::liveSimulationThreads());
 
     m_view = new SphereView(this);
     m_view->setMaxFps(options.viewFps);
