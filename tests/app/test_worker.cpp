@@ -254,8 +254,9 @@ private slots:
         QVERIFY(!errors.at(0).at(0).toString().isEmpty());
     }
 
-    // Issue 7 §2: after the worker fell behind (here: a recorder that did not keep up), the run went on at
-    // hundreds of steps per second instead of the chosen speed (the lag correction had the wrong sign).
+    // A defect found by use: after the worker fell behind (here: a recorder that did not keep up), the run
+    // went on at hundreds of steps per second instead of the chosen speed (the lag correction had the wrong
+    // sign).
     void speedHoldsAfterFallingBehind() {
         core::Scenario s = smallScenario();
         s.tEnd = 1e6;

@@ -613,7 +613,8 @@ void TestObservables::overflowingFramesAreNumericalErrors_data() {
 }
 
 void TestObservables::overflowingFramesAreNumericalErrors() {
-    // Issue 7's cases: each ran with E_total = inf, dE_total/dt = NaN in every published row.
+    // Cases found by use: before the check each ran with E_total = inf, dE_total/dt = NaN in every published
+    // row.
     QFETCH(QString, which);
     Scenario s;
     s.tEnd = 1;
