@@ -50,14 +50,16 @@ QPen theoryPen(const QColor& colour) {
 
 QCPItemText* makeRegimeLabel(QCustomPlot* plot) {
     auto* label = new QCPItemText(plot);
-    label->setPositionAlignment(Qt::AlignLeft | Qt::AlignTop);
-    label->setTextAlignment(Qt::AlignLeft);
+    // Bottom right: where clustering curves (rising) and entropy curves (near log n) leave room, so the
+    // note covers as little of the data as it can; no frame, so it reads as a note, not a curve's box.
+    label->setPositionAlignment(Qt::AlignRight | Qt::AlignBottom);
+    label->setTextAlignment(Qt::AlignRight);
     label->position->setType(QCPItemPosition::ptAxisRectRatio);
-    label->position->setCoords(0.01, 0.02);
+    label->position->setCoords(0.99, 0.97);
     const QColor amber(240, 170, 90);
     label->setColor(amber);
-    label->setPen(QPen(amber));
-    label->setBrush(QColor(24, 27, 34, 230));
+    label->setPen(Qt::NoPen);
+    label->setBrush(QColor(24, 27, 34, 200));
     label->setPadding(QMargins(4, 2, 4, 2));
     QFont small = label->font();
     small.setPointSizeF(8.5);

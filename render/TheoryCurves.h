@@ -17,7 +17,7 @@ namespace attnsphere::render {
 
 // Theory curves are dashed, in a lighter shade of the simulated quantity's colour.
 QPen theoryPen(const QColor& colour);
-// A label at the top left of the plot's axis rect (hidden until updateRegimeLabel shows it).
+// A label at the bottom right of the plot's axis rect (hidden until updateRegimeLabel shows it).
 QCPItemText* makeRegimeLabel(QCustomPlot* plot);
 // Shows "theory: <what the overlay says>" when (part of) the theory is out of regime, hides it otherwise;
 // no overlay yet: hidden.
