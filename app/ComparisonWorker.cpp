@@ -94,6 +94,13 @@ void ComparisonWorker::setThreads(int threads) {
     m_lockstep.setThreads(threads);
 }
 
+void ComparisonWorker::stopWithError(const std::string& message) {
+    setRunning(false);
+    notify([message = QString::fromStdString(message)](ComparisonController& c) {
+        emit c.numericalError(message);
+    });
+}
+
 void ComparisonWorker::publishNow() {
     publish(true);
 }
@@ -130,10 +137,7 @@ void ComparisonWorker::runBatch() {
     } catch (const core::Aborted&) {
         return;
     } catch (const std::exception& e) {
-        setRunning(false);
-        notify([message = QString::fromStdString(e.what())](ComparisonController& c) {
-            emit c.numericalError(message);
-        });
+        stopWithError(e.what());
         return;
     }
     if (!m_sincePublish.isValid() || m_sincePublish.elapsed() >= 1000.0 / kMaxPublishHz) publish(false);
@@ -155,10 +159,7 @@ void ComparisonWorker::publish(bool force) {
     } catch (const core::Aborted&) {
         return;
     } catch (const std::exception& e) {
-        setRunning(false);
-        notify([message = QString::fromStdString(e.what())](ComparisonController& c) {
-            emit c.numericalError(message);
-        });
+        stopWithError(e.what());
         return;
     }
     m_dirty = false;

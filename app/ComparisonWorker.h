@@ -19,6 +19,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <string>
 #include <vector>
 
 namespace attnsphere::app {
@@ -82,6 +83,8 @@ public:
 private:
     void notify(ComparisonMailbox::Event e);
     void setRunning(bool running);
+    // A run failed (overflow, NaN): the comparison pauses and the GUI is told why.
+    void stopWithError(const std::string& message);
     void runBatch();
     void publish(bool force);
     void scheduleNext(int delayMs);

@@ -279,6 +279,23 @@ private:
     std::string m_display;
 };
 
+// The look and composition the options ask for, the same for a single run and a comparison.
+SceneStyle sceneStyleOf(const RenderOptions& o) {
+    SceneStyle style;
+    style.colour = o.colour;
+    style.trailLength = o.trail;
+    style.pointSize = o.pointSize;
+    return style;
+}
+
+CompositionOptions compositionOf(const RenderOptions& o) {
+    CompositionOptions composition;
+    composition.panels = o.panels;
+    composition.overlays = o.overlays;
+    composition.title = o.title;
+    return composition;
+}
+
 int render(const RenderOptions& o) {
     // The scenario, or a session's player (which owns its simulation).
     std::unique_ptr<core::SessionPlayer> player;
@@ -339,14 +356,8 @@ int render(const RenderOptions& o) {
                                   .arg(K)
                                   .arg(core::Limits::runStepsMax));
 
-    SceneStyle style;
-    style.colour = o.colour;
-    style.trailLength = o.trail;
-    style.pointSize = o.pointSize;
-    CompositionOptions composition;
-    composition.panels = o.panels;
-    composition.overlays = o.overlays;
-    composition.title = o.title;
+    const SceneStyle style = sceneStyleOf(o);
+    CompositionOptions composition = compositionOf(o);
     // Cancelled (nothing left behind) when anything below throws before it is finished.
     VideoPipeline pipeline;
     pipeline.open({o.out, o.size.width(), o.size.height(), o.fps, o.transparent, o.crf}, composition, style);
@@ -479,14 +490,9 @@ int renderComparison(const RenderOptions& o) {
                     .arg(steps)
                     .arg(core::Limits::runStepsMax));
 
-    SceneStyle style;
-    style.colour = o.colour;
-    style.trailLength = o.trail;
-    style.pointSize = o.pointSize;
-    CompositionOptions composition;
-    composition.panels = o.panels;
-    composition.overlays = o.overlays;
-    composition.title = o.title.isEmpty() ? QString::fromStdString(comparison.name) : o.title;
+    const SceneStyle style = sceneStyleOf(o);
+    CompositionOptions composition = compositionOf(o);
+    if (o.title.isEmpty()) composition.title = QString::fromStdString(comparison.name);
     for (const core::ComparisonRun& run : comparison.runs)
         composition.runs << QString::fromStdString(run.name);
     VideoPipeline pipeline;
