@@ -1,0 +1,89 @@
+#pragma once
+// A lecture: an ordered list of steps, each a run of one scenario (a preset or an embedded scenario) shown
+// a chosen way (caption, camera, speed, panels, overlays) with scripted moments (pause at a time, loop a
+// segment, change a parameter at a time). doc/LECTURES.md documents the file. Plain data, no Qt.
+#include "core/Camera.h"
+#include "core/Scenario.h"
+
+#include <nlohmann/json.hpp>
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace attnsphere::core {
+
+enum class LectureTheme { Dark, Light };
+template <>
+std::span<const NameEntry<LectureTheme>> nameTable<LectureTheme>();
+
+// The text over the view: a title and at most two lines. Simple math is written as TeX-like names
+// (\beta, \rho, \sum, x^2, x_i); captionText turns them into what the screen shows.
+struct LectureCaption {
+    static constexpr int linesMax = 2;
+    std::string title;
+    std::vector<std::string> lines;
+    std::string formula;  // the optional formula strip for the quantity on screen ("" = none)
+};
+
+// "at t = 3 set kernel to relu": a JSON merge patch of the step's scenario, applied when the run reaches
+// simulated time `at` (the run forks there: it continues from its state under the changed model).
+struct LectureChange {
+    double at = 0;
+    nlohmann::json changes = nlohmann::json::object();
+};
+
+struct LectureStep {
+    // The step's scenario as written: a preset name (string) or a scenario object; `scenario` is it
+    // resolved.
+    nlohmann::json source;
+    Scenario scenario;
+    LectureCaption caption;
+    std::optional<Camera> camera;       // none: the view's default camera
+    double speed = 0;                   // simulated time per second of playback; 0: the scenario's own
+    std::vector<std::string> panels;    // panel ids shown, in order (empty: the view alone)
+    std::vector<std::string> overlays;  // burned-in/over-the-view text items (t, beta, ...)
+    bool play = true;                   // starts playing when the step is entered
+    std::optional<double> pauseAt;      // pauses when the run reaches this simulated time
+    std::optional<std::pair<double, double>> loop;  // [from, to): at `to`, back to the state at `from`
+    std::vector<LectureChange> changes;             // sorted by `at`
+    // How much simulated time `render --lecture` shows of this step: default pauseAt, else loop's
+    // end, else the scenario's t_end.
+    std::optional<double> duration;
+    double renderDuration() const;
+};
+
+struct Lecture {
+    static constexpr int stepsMax = 200;
+    std::string title = "lecture";
+    LectureTheme theme = LectureTheme::Dark;
+    bool presentation = true;  // presentation display (large text, thick lines) on entering
+    std::vector<LectureStep> steps;
+
+    // Throws ValidationError naming the JSON path ("steps[2].pause_at") and the allowed values or range.
+    // `panelIds` and `overlayNames` are the ids the app knows (the render layer's registry); an id not in
+    // them is refused by name.
+    static Lecture fromJson(const nlohmann::json& j, const std::vector<std::string>& panelIds,
+                            const std::vector<std::string>& overlayNames);
+    static Lecture fromJsonText(const std::string& text, const std::vector<std::string>& panelIds,
+                                const std::vector<std::string>& overlayNames);
+    static Lecture fromFile(const std::string& path, const std::vector<std::string>& panelIds,
+                            const std::vector<std::string>& overlayNames);
+    nlohmann::json toJson() const;
+    void save(const std::string& path) const;  // whole or not at all (writeTextFile)
+};
+
+// Built-in lectures, embedded at build time ("attention-as-particles" is the first; `builtin` names it).
+struct BuiltinLecture {
+    std::string_view id;
+    std::string_view title;
+    std::string_view json;
+};
+const std::vector<BuiltinLecture>& builtinLectures();
+
+// The caption's text with TeX-like names replaced by Unicode (\beta -> β, \rho -> ρ, \sum -> ∑, ...);
+// sub- and superscripts are left as _ and ^ for the painter to lower and raise.
+std::string captionText(std::string_view tex);
+
+}  // namespace attnsphere::core
