@@ -3,6 +3,9 @@
 #include <QObject>
 #include <QThread>
 
+#include <algorithm>
+#include <cerrno>
+
 #ifdef __linux__
 #include <sys/resource.h>
 #include <unistd.h>
@@ -16,8 +19,12 @@ void startBehindDisplay(QThread& thread) {
         &thread, &QThread::started, &thread,
         [] {
 #ifdef __linux__
-            // A failure leaves the thread at normal priority: slower views, nothing wrong.
-            (void)setpriority(PRIO_PROCESS, static_cast<id_t>(gettid()), kWorkerNice);
+            // Relative to the GUI thread's niceness, which the new thread inherited. A failure leaves the
+            // thread at the GUI's priority: slower views, nothing wrong.
+            const id_t self = static_cast<id_t>(gettid());
+            errno = 0;
+            const int inherited = getpriority(PRIO_PROCESS, self);
+            if (errno == 0) (void)setpriority(PRIO_PROCESS, self, std::min(19, inherited + kWorkerNice));
 #endif
         },
         Qt::DirectConnection);

@@ -7,7 +7,7 @@ class QThread;
 
 namespace attnsphere::app {
 
-// The worker's niceness relative to the GUI (Linux: per-thread nice; elsewhere nothing changes).
+// How much nicer than the GUI thread the worker runs (Linux: per-thread nice; elsewhere nothing changes).
 constexpr int kWorkerNice = 10;
 
 // Starts `thread` with its priority lowered by kWorkerNice (inherited by threads it creates).
