@@ -1,5 +1,4 @@
 #include "app/SimulationController.h"
-#include "app/WorkerThread.h"
 
 #include <algorithm>
 #include <cmath>
@@ -17,7 +16,7 @@ SimulationController::SimulationController(const core::Scenario& scenario, QObje
         &m_thread, &QThread::finished, m_worker, [worker = m_worker] { worker->stopTimer(); },
         Qt::DirectConnection);
     connect(&m_thread, &QThread::finished, [mailbox = m_mailbox] { mailbox->markWorkerDone(); });
-    startBehindDisplay(m_thread);
+    m_thread.start();
     post([](SimulationWorker& w) { w.publishNow(); });
 }
 

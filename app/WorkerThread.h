@@ -1,8 +1,9 @@
 #pragma once
-// The threads of the simulation and comparison workers run behind the display: they yield the CPU to the
-// GUI thread and the software OpenGL rasteriser's threads when both want it. The view is capped (30 fps),
-// so it takes what it needs and the simulation gets the rest; without this, on two cores a worker
-// stepping flat out halves a two-view comparison's frame rate.
+// A comparison's worker thread runs behind the display: it yields the CPU to the GUI thread and the
+// software OpenGL rasteriser's threads when both want it. Its views are capped (30 fps), so they take
+// what they need and the runs get the rest; on two cores, a worker stepping two runs flat out otherwise
+// took the CPU that two or more views need. (The main window's worker keeps the GUI's priority: a
+// scrubbed frame's recomputation is what its panels wait for.)
 class QThread;
 
 namespace attnsphere::app {

@@ -7,7 +7,6 @@
 // (OMP_NUM_THREADS=1: core::WorkerPool then adds no threads; setarch -R: this kernel's ASLR breaks GCC
 // 12's TSan.)
 #include "app/SimulationController.h"
-#include "app/WorkerThread.h"
 #include "core/Dynamics.h"
 #include "core/Manipulation.h"
 
@@ -17,8 +16,6 @@
 #include <QSignalSpy>
 #include <QTemporaryDir>
 #include <QtTest>
-
-#include "ThreadNice.h"
 
 using namespace attnsphere;
 using FramePtr = std::shared_ptr<const core::Frame>;
@@ -48,16 +45,6 @@ FramePtr lastFrame(const QSignalSpy& spy) {
 class TestWorker : public QObject {
     Q_OBJECT
 private slots:
-    // The simulation thread yields the CPU to the GUI and the rasteriser (app/WorkerThread.h).
-    void simulationRunsBehindDisplay() {
-        app::SimulationController c(smallScenario());
-        QSignalSpy frames(&c, &app::SimulationController::frameAvailable);
-        QTRY_VERIFY(frames.count() >= 1);
-        const auto main = testing::niceOfMainThread();
-        const auto worker = testing::niceOfThread(QStringLiteral("simulation"));
-        QVERIFY(main && worker);
-        QCOMPARE(*worker, std::min(19, *main + app::kWorkerNice));
-    }
     void playPauseStepReset() {
         app::SimulationController c(smallScenario());
         QSignalSpy frames(&c, &app::SimulationController::frameAvailable);
