@@ -29,9 +29,12 @@ struct LectureCaption {
 
 // "at t = 3 set kernel to relu": a JSON merge patch of the step's scenario, applied when the run reaches
 // simulated time `at` (the run forks there: it continues from its state under the changed model).
+// In the file: {"at": 3, "set": {"kernel": "relu"}}. Changes of a step apply one after the other (each
+// patches the scenario the previous ones left); n, d, init and t_end cannot change.
 struct LectureChange {
     double at = 0;
     nlohmann::json changes = nlohmann::json::object();
+    Scenario scenario;  // the step's scenario after this change and the earlier ones
 };
 
 struct LectureStep {
@@ -81,6 +84,13 @@ struct BuiltinLecture {
     std::string_view json;
 };
 const std::vector<BuiltinLecture>& builtinLectures();
+inline constexpr const char* kBuiltinLectureAlias = "builtin";
+// A built-in lecture by id (or the alias); nullptr if there is none.
+const BuiltinLecture* findBuiltinLecture(std::string_view id);
+// A lecture file, or a built-in lecture's id (or `builtin`). Errors as fromJson; an unknown name lists
+// the built-in ids.
+Lecture loadLecture(const std::string& fileOrId, const std::vector<std::string>& panelIds,
+                    const std::vector<std::string>& overlayNames);
 
 // The caption's text with TeX-like names replaced by Unicode (\beta -> β, \rho -> ρ, \sum -> ∑, ...);
 // sub- and superscripts are left as _ and ^ for the painter to lower and raise.
