@@ -342,6 +342,66 @@ void Lecture::save(const std::string& path) const {
     writeTextFile(path, toJson().dump(1) + "\n");
 }
 
+LectureRun::LectureRun(const LectureStep& step)
+    : m_step(step), m_sim(std::make_unique<Simulation>(step.scenario)) {
+    applyDueChanges();
+}
+
+double LectureRun::slack() const {
+    // Fixed steps: the step nearest the time (sums of dt drift by rounding); adaptive ones reach it.
+    return m_sim->integrator() == IntegratorKind::DormandPrince ? 1e-12 : 0.5 * m_sim->dt();
+}
+
+void LectureRun::applyDueChanges() {
+    for (; m_nextChange < m_step.changes.size() && m_step.changes[m_nextChange].at <= m_sim->time() + slack();
+         ++m_nextChange) {
+        const Scenario& s = m_step.changes[m_nextChange].scenario;
+        const Scenario& before =
+            m_nextChange == 0 ? m_step.scenario : m_step.changes[m_nextChange - 1].scenario;
+        m_sim->setModel(s.buildModel());
+        m_sim->setIntegrator(s.integrator);
+        // dt only when the change sets it: an adaptive run keeps the step it has adapted to.
+        if (s.dt != before.dt) m_sim->setDt(s.dt);
+    }
+    if (m_step.loop && !m_loopStart && m_sim->time() >= m_step.loop->first - slack()) {
+        const Simulation& sim = *m_sim;
+        m_loopStart = Saved{sim.positions(), sim.time(),  sim.dt(),         sim.stepDt(),
+                            sim.stepCount(), sim.model(), sim.integrator(), m_nextChange};
+    }
+}
+
+void LectureRun::stepTo(double t) {
+    applyDueChanges();
+    while (m_sim->time() < t - slack()) {
+        // An adaptive step may not pass a change or the loop's end.
+        double next = t;
+        if (m_nextChange < m_step.changes.size()) next = std::min(next, m_step.changes[m_nextChange].at);
+        if (m_step.loop && !m_loopStart) next = std::min(next, m_step.loop->first);
+        if (m_sim->integrator() == IntegratorKind::DormandPrince)
+            m_sim->stepUntil(next);
+        else
+            m_sim->step();
+        applyDueChanges();
+    }
+}
+
+void LectureRun::advanceTo(double clock) {
+    for (;;) {
+        const double t = clock - m_offset;
+        if (!m_step.loop || t < m_step.loop->second - slack()) {
+            stepTo(t);
+            return;
+        }
+        stepTo(m_step.loop->second);
+        const Saved& s = *m_loopStart;
+        m_offset += m_sim->time() - s.t;
+        m_sim->restore(s.positions, s.t, s.step, s.dt, s.stepDt);
+        m_sim->setModel(s.model);
+        m_sim->setIntegrator(s.integrator);
+        m_nextChange = s.nextChange;
+    }
+}
+
 const std::vector<BuiltinLecture>& builtinLectures() {
     static const std::vector<BuiltinLecture> lectures = [] {
         std::vector<BuiltinLecture> out;

@@ -4,9 +4,11 @@
 // segment, change a parameter at a time). doc/LECTURES.md documents the file. Plain data, no Qt.
 #include "core/Camera.h"
 #include "core/Scenario.h"
+#include "core/Simulation.h"
 
 #include <nlohmann/json.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -75,6 +77,40 @@ struct Lecture {
                             const std::vector<std::string>& overlayNames);
     nlohmann::json toJson() const;
     void save(const std::string& path) const;  // whole or not at all (writeTextFile)
+};
+
+// A step's run as the lecture scripts it: its scenario from t = 0, each change applied when the run
+// reaches its time (the state goes on under the changed model), and at the loop's end back to the state
+// it had at the loop's start. The clock counts the simulated time shown, so it keeps growing through
+// loops; pausing is the caller's. Not thread-safe.
+class LectureRun {
+public:
+    explicit LectureRun(const LectureStep& step);
+    Simulation& simulation() { return *m_sim; }
+    const Simulation& simulation() const { return *m_sim; }
+    double clock() const { return m_offset + m_sim->time(); }
+    // Steps until the clock reaches `clock` (within half a step); changes and the loop apply on the way.
+    // Throws what Simulation::step throws.
+    void advanceTo(double clock);
+
+private:
+    struct Saved {
+        Matrix positions;
+        double t = 0, dt = 0, stepDt = 0;
+        std::int64_t step = 0;
+        Model model;
+        IntegratorKind integrator = IntegratorKind::RK4;
+        std::size_t nextChange = 0;
+    };
+    double slack() const;
+    void applyDueChanges();
+    void stepTo(double t);
+
+    LectureStep m_step;
+    std::unique_ptr<Simulation> m_sim;
+    std::size_t m_nextChange = 0;
+    double m_offset = 0;
+    std::optional<Saved> m_loopStart;
 };
 
 // Built-in lectures, embedded at build time ("attention-as-particles" is the first; `builtin` names it).

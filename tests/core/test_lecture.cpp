@@ -44,6 +44,8 @@ private slots:
     void validationErrors();
     void changesApplyInOrderOfTime();
     void renderDurationDefaults();
+    void runAppliesChangesAtTheirTimes();
+    void runLoopsBackToTheLoopStart();
     void roundTripThroughAFile();
     void builtinLectureLoads();
     void loadLectureNamesTheBuiltins();
@@ -225,6 +227,49 @@ void TestLecture::renderDurationDefaults() {
     QCOMPARE(parse(step(R"("loop": {"from": 1, "to": 3})")).steps[0].renderDuration(), 3.0);
     QCOMPARE(parse(step(R"("loop": {"from": 1, "to": 3}, "pause_at": 2.5)")).steps[0].renderDuration(), 2.5);
     QCOMPARE(parse(step(R"("pause_at": 2.5, "duration": 1.5)")).steps[0].renderDuration(), 1.5);
+}
+
+void TestLecture::runAppliesChangesAtTheirTimes() {
+    const Lecture l = parse(step(R"("changes": [{"at": 1, "set": {"kernel": "relu", "beta": 2}}])"));
+    LectureRun run(l.steps[0]);
+    QVERIFY(run.simulation().model().kernel == KernelKind::Softmax);
+    run.advanceTo(0.9);
+    QVERIFY(run.simulation().model().kernel == KernelKind::Softmax);
+    const Matrix atChange = [&] {
+        run.advanceTo(1.0);
+        return run.simulation().positions();
+    }();
+    QVERIFY(run.simulation().model().kernel == KernelKind::ReluNormalised);
+    QCOMPARE(run.simulation().model().beta, 2.0);
+    run.advanceTo(2.0);
+    QCOMPARE(run.clock(), run.simulation().time());
+    QVERIFY(std::abs(run.clock() - 2.0) < 1e-9);
+    // The same as a run to t = 1 under the scenario, then on under the changed one from its state.
+    Simulation reference(l.steps[0].scenario);
+    reference.stepUntil(1.0 - 1e-9);
+    QCOMPARE(reference.positions(), atChange);
+    reference.setModel(l.steps[0].changes[0].scenario.buildModel());
+    while (reference.time() < 2.0 - 0.5 * reference.dt()) reference.step();
+    QCOMPARE(reference.positions(), run.simulation().positions());
+}
+
+void TestLecture::runLoopsBackToTheLoopStart() {
+    const Lecture l =
+        parse(step(R"("loop": {"from": 1, "to": 2}, "changes": [{"at": 1.5, "set": {"beta": 4}}])"));
+    LectureRun run(l.steps[0]);
+    run.advanceTo(1.0);
+    const Matrix atFrom = run.simulation().positions();
+    run.advanceTo(1.8);
+    QCOMPARE(run.simulation().model().beta, 4.0);
+    // At the loop's end the run is back where it was at its start, with the model it had then.
+    run.advanceTo(2.0);
+    QVERIFY(std::abs(run.simulation().time() - 1.0) < 1e-9);
+    QCOMPARE(run.simulation().positions(), atFrom);
+    QCOMPARE(run.simulation().model().beta, 1.0);
+    run.advanceTo(2.8);
+    QCOMPARE(run.simulation().model().beta, 4.0);
+    QVERIFY(std::abs(run.clock() - 2.8) < 1e-9);
+    QVERIFY(std::abs(run.simulation().time() - 1.8) < 1e-9);
 }
 
 void TestLecture::roundTripThroughAFile() {
