@@ -161,11 +161,14 @@ void paintCaption(QPainter& painter, QRect rect, const core::LectureCaption& cap
                   QColor background, QColor text) {
     const int margin = captionLinePixels(pixelScale) / 2;
     const QImage strip = renderFormulaImage(caption, rect.width(), pixelScale, background, text);
-    if (!strip.isNull()) painter.drawImage(rect.left(), rect.bottom() + 1 - strip.height(), strip);
-    // The box leaves the right of the view free for the scene, and never reaches the strip.
+    const int stripTop = rect.bottom() + 1 - (strip.isNull() ? 0 : strip.height());
+    if (!strip.isNull()) painter.drawImage(rect.left(), stripTop, strip);
+    // Bottom left, above the strip: the top keeps the view's overlays (t, beta, ...) and the right its
+    // colour bar.
     const QImage box =
         renderCaptionImage(caption, rect.width() * 3 / 4 - margin, pixelScale, background, text);
-    if (!box.isNull()) painter.drawImage(rect.left() + margin, rect.top() + margin, box);
+    if (!box.isNull())
+        painter.drawImage(rect.left() + margin, std::max(rect.top(), stripTop - margin - box.height()), box);
 }
 
 }  // namespace attnsphere::render

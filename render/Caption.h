@@ -38,7 +38,8 @@ QImage renderCaptionImage(const core::LectureCaption& caption, int maxWidth, dou
 // The formula strip, `width` wide; a null image when the caption has no formula.
 QImage renderFormulaImage(const core::LectureCaption& caption, int width, double pixelScale,
                           QColor background, QColor text);
-// Both into `rect` (the view's area of a frame): the box at its top left, the strip along its bottom.
+// Both into `rect` (the view's area of a frame): the strip along its bottom, the box at its bottom left
+// above the strip.
 void paintCaption(QPainter& painter, QRect rect, const core::LectureCaption& caption, double pixelScale,
                   QColor background, QColor text);
 

@@ -98,14 +98,16 @@ void TestLecture::captionBoxAndStripAreDrawn() {
         QPainter p(&frame);
         render::paintCaption(p, frame.rect(), caption, 1.0, colours.background, colours.text);
     }
-    // The box at the top left, the strip along the bottom, the middle and right untouched.
+    // The strip along the bottom, the box at the bottom left above it; the top and the right untouched.
     const QImage box = render::renderCaptionImage(caption, 1920 * 3 / 4, 1.0, Qt::black, Qt::white);
     QVERIFY(box.width() < 1920 * 3 / 4 && box.height() > 3 * 34);
-    QVERIFY(frame.pixel(40, 20) != before.pixel(40, 20));
-    QVERIFY(frame.pixel(1900, 540) == before.pixel(1900, 540));
+    const QImage strip = render::renderFormulaImage(caption, 1920, 1.0, Qt::black, Qt::white);
     QVERIFY(frame.pixel(960, 1075) != before.pixel(960, 1075));
-    const QRect ink = inkBounds(frame, QRect(0, 0, 1920, 1080 - 80));
+    QVERIFY(frame.pixel(40, 1080 - strip.height() - 40) != before.pixel(40, 1080 - strip.height() - 40));
+    QVERIFY(frame.pixel(1900, 540) == before.pixel(1900, 540));
+    const QRect ink = inkBounds(frame, QRect(0, 0, 1920, 1080 - strip.height()));
     QVERIFY(ink.right() < 1920 * 3 / 4 + 20);
+    QVERIFY(ink.top() > 1080 - strip.height() - box.height() - 40);
     // A light theme is a light box with dark text.
     const render::CaptionColours light = render::captionColours(core::LectureTheme::Light);
     QVERIFY(light.background.lightness() > 200 && light.text.lightness() < 60);
