@@ -44,6 +44,36 @@ QRect inkBounds(const QImage& image, QRect area) {
     return bounds;
 }
 
+struct Run {
+    int code = -1;
+    QString out, err;
+};
+
+Run runExe(const QStringList& args) {
+    QProcess p;
+    p.start(ATTNSPHERE_EXE, args);
+    p.waitForFinished(300000);
+    return {p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
+            QString::fromUtf8(p.readAllStandardOutput()), QString::fromUtf8(p.readAllStandardError())};
+}
+
+int probedFrames(const QString& file) {
+    QProcess p;
+    p.start("ffprobe", {"-v", "error", "-select_streams", "v:0", "-count_frames", "-show_entries",
+                        "stream=nb_read_frames", "-of", "default=noprint_wrappers=1:nokey=1", file});
+    p.waitForFinished(120000);
+    return QString::fromUtf8(p.readAllStandardOutput()).trimmed().toInt();
+}
+
+// Two tiny steps: 1 s of simulated time at speed 1 (11 frames at 10 fps), then 0.5 s at speed 0.25
+// (21 frames), the second with a kernel change, its own panels, overlays and camera.
+const char* kTinyLecture = R"({"format": "attnsphere-lecture", "version": 1, "title": "tiny", "steps": [
+    {"scenario": {"n": 12, "d": 3, "seed": 2, "t_end": 1}, "speed": 1, "panels": ["energy"],
+     "caption": {"title": "First step", "lines": ["x_i on S^2, \\beta = 1"], "formula": "E = \\sum_h E_h"}},
+    {"scenario": {"n": 12, "d": 2, "seed": 3, "t_end": 2}, "speed": 0.25, "duration": 0.5, "overlays": ["t"],
+     "camera": {"position": [0, 0, 5], "focal_point": [0, 0, 0], "view_up": [0, 1, 0], "view_angle": 30},
+     "changes": [{"at": 0.2, "set": {"kernel": "relu"}}], "caption": {"title": "Second step"}}]})";
+
 }  // namespace
 
 class TestLecture : public QObject {
@@ -54,6 +84,9 @@ private slots:
     void captionTextIsLegibleAt1080Lines();
     void captionBoxAndStripAreDrawn();
     void builtinLectureMatchesTheRegistry();
+    void lecturesCommandListsAndChecks();
+    void renderLectureMakesOneVideoAndStills();
+    void renderLectureRefusesABadLecture();
 };
 
 void TestLecture::captionMarkup() {
@@ -134,6 +167,94 @@ void TestLecture::builtinLectureMatchesTheRegistry() {
     QVERIFY(shows(stepOf("orthogonal-heads-shadows"), "shadows"));
     QVERIFY(shows(stepOf("orthogonal-heads-shadows"), "energy"));
     QVERIFY(!stepOf("relu-vs-softmax").changes.empty());
+}
+
+void TestLecture::lecturesCommandListsAndChecks() {
+    const Run list = runExe({"lectures"});
+    QCOMPARE(list.code, 0);
+    QVERIFY(list.out.startsWith("attention-as-particles  Attention as particles  (7 steps"));
+    for (const core::BuiltinLecture& b : core::builtinLectures()) {
+        const core::Lecture l = core::loadLecture(std::string(b.id), registryPanels(), registryOverlays());
+        for (const core::LectureStep& s : l.steps)
+            QVERIFY(list.out.contains(QString::fromStdString(core::captionText(s.caption.title))));
+    }
+    QTemporaryDir dir;
+    const QString path = dir.filePath("tiny.json");
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(kTinyLecture);
+    f.close();
+    const Run check = runExe({"lectures", "--check", path});
+    QCOMPARE(check.code, 0);
+    QVERIFY2(check.out.contains("valid lecture \"tiny\", 2 steps, 3 s of video"), qPrintable(check.out));
+    QVERIFY(check.out.contains("2. Second step"));
+    const Run missing = runExe({"lectures", "--check", dir.filePath("none.json")});
+    QCOMPARE(missing.code, 2);
+    QVERIFY(missing.err.contains("cannot open lecture file"));
+}
+
+void TestLecture::renderLectureMakesOneVideoAndStills() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("tiny.json");
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(kTinyLecture);
+    f.close();
+    const QString video = dir.filePath("talk.mp4"), stills = dir.filePath("stills");
+    const Run r = runExe({"render", "--lecture", path, "--out", video, "--stills", stills, "--size",
+                          "320x180", "--fps", "10", "--quiet"});
+    QVERIFY2(r.code == 0, qPrintable(r.err));
+    QCOMPARE(probedFrames(video), 11 + 21);
+    QCOMPARE(QDir(stills).entryList(QDir::Files), (QStringList{"step-01.png", "step-02.png"}));
+    for (const QString& name : {"step-01.png", "step-02.png"}) {
+        const QImage still(QDir(stills).filePath(name));
+        QCOMPARE(still.size(), QSize(320, 180));
+        // The caption box at the bottom left differs from the frame's background at the top left.
+        const QImage caption =
+            render::renderCaptionImage({"Second step", {}, ""}, 320, 180 / 1080.0, Qt::black, Qt::white);
+        const QRect box(4, 180 - caption.height() - 2, caption.width() - 8, caption.height() - 4);
+        QVERIFY(!inkBounds(still, box).isEmpty());
+        QVERIFY(still.pixel(box.center()) != still.pixel(2, 2) ||
+                still.pixel(box.topLeft()) != still.pixel(2, 2));
+    }
+    // Stills alone (no video): the same last frames.
+    const QString only = dir.filePath("only");
+    const Run s = runExe(
+        {"render", "--lecture", path, "--stills", only, "--size", "320x180", "--fps", "10", "--quiet"});
+    QVERIFY2(s.code == 0, qPrintable(s.err));
+    QCOMPARE(QDir(only).entryList(QDir::Files).size(), 2);
+    // The built-in lecture's steps render (one frame each at a tiny fps).
+    const QString builtin = dir.filePath("builtin");
+    const Run b = runExe({"render", "--lecture", "builtin", "--stills", builtin, "--size", "480x270", "--fps",
+                          "0.5", "--quiet"});
+    QVERIFY2(b.code == 0, qPrintable(b.err));
+    QCOMPARE(QDir(builtin).entryList(QDir::Files).size(), 7);
+}
+
+void TestLecture::renderLectureRefusesABadLecture() {
+    QTemporaryDir dir;
+    const QString path = dir.filePath("bad.json");
+    QFile f(path);
+    QVERIFY(f.open(QIODevice::WriteOnly));
+    f.write(
+        R"({"format": "attnsphere-lecture", "version": 1, "steps": [{"scenario": "default", "pause_at": 99}]})");
+    f.close();
+    const QString video = dir.filePath("talk.mp4");
+    const Run r = runExe({"render", "--lecture", path, "--out", video, "--quiet"});
+    QCOMPARE(r.code, 2);
+    QVERIFY2(r.err.contains(path + ": steps[0].pause_at: must be in (0, 30]"), qPrintable(r.err));
+    QVERIFY(!QFile::exists(video));
+    const Run unknown = runExe({"render", "--lecture", "no-such", "--out", video});
+    QCOMPARE(unknown.code, 2);
+    QVERIFY(unknown.err.contains("neither a lecture file nor a built-in lecture"));
+    const Run mixed = runExe({"render", "--lecture", "builtin", "--out", video, "--panels", "energy"});
+    QCOMPARE(mixed.code, 2);
+    QVERIFY(mixed.err.contains("--panels: is not available with --lecture"));
+    const Run noOut = runExe({"render", "--lecture", "builtin"});
+    QCOMPARE(noOut.code, 2);
+    QVERIFY(noOut.err.contains("--out: or --stills is required"));
+    const Run stills = runExe({"render", "default", "--out", video, "--stills", dir.path()});
+    QCOMPARE(stills.code, 2);
 }
 
 int main(int argc, char** argv) {
