@@ -430,6 +430,7 @@ void MainWindow::buildMenus() {
     m_viewMenu->addAction(tr("Show all panels"), this, [this] {
         for (QDockWidget* d : m_docks) d->show();
     });
+    buildDisplayMenu();
 
     menuBar()->addMenu(makeCompareMenu(*this));
 
