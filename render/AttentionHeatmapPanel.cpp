@@ -106,7 +106,11 @@ protected:
                           style.lineWidth(enlarged ? 2 : 1)));
             p.drawRect(r.adjusted(-1, -1, 0, 0));
             p.setPen(themed(headColour(h)));
-            p.drawText(QRect(r.left(), 0, r.width(), r.top() - 1), Qt::AlignCenter, tr("head %1").arg(h + 1));
+            // "head 2" where it fits above the cell, else the number alone.
+            const QString name = tr("head %1").arg(h + 1);
+            const bool fits = p.fontMetrics().horizontalAdvance(name) <= r.width();
+            p.drawText(QRect(r.left(), 0, r.width(), r.top() - 1), Qt::AlignCenter,
+                       fits ? name : QString::number(h + 1));
         }
     }
     void mousePressEvent(QMouseEvent* e) override {

@@ -79,6 +79,10 @@ double DisplayStyle::lineWidth(double width) const {
     return scale > 1 ? std::ceil(width * scale - 1e-9) : width;
 }
 
+double DisplayStyle::relativeTextScale() const {
+    return std::sqrt(scale);
+}
+
 const DisplayStyle& displayStyle() {
     return g_style;
 }

@@ -19,6 +19,9 @@ struct DisplayStyle {
     // A line of `width` pixels in the normal display, as drawn now: lines are drawn without
     // antialiasing, so a scaled width is rounded up to whole pixels.
     double lineWidth(double width) const;
+    // Text already sized relative to a view or a video frame (the 3D view's labels, burned-in overlays)
+    // grows with the square root of the scale: it stays clear of what it labels.
+    double relativeTextScale() const;
     bool operator==(const DisplayStyle&) const = default;
 };
 

@@ -21,18 +21,13 @@ namespace {
 const ThemeColours& colours() {
     return themeColours(displayStyle().theme);
 }
-
-// The frame's own text is sized for the frame already; presentation grows it with the square root of
-// the display scale (the title bars then match the GUI's, the overlays stay clear of the view).
-double frameTextScale() {
-    return std::sqrt(displayStyle().scale);
-}
 // Panels are laid out as in a dock of this many lines of screen and scaled up for larger frames.
 constexpr double kPanelReferenceHeight = 900;
 
 QFont uiFont(double pixelSize, bool bold = false) {
     QFont f(QStringLiteral("DejaVu Sans"));
-    f.setPixelSize(std::max(8, static_cast<int>(std::lround(pixelSize * frameTextScale()))));
+    f.setPixelSize(
+        std::max(8, static_cast<int>(std::lround(pixelSize * displayStyle().relativeTextScale()))));
     f.setBold(bold);
     f.setStyleStrategy(QFont::PreferAntialias);
     return f;

@@ -292,7 +292,9 @@ void SceneRenderer::Impl::scaleToViewport() {
     unitCircle.actor->GetProperty()->SetLineWidth(static_cast<float>(std::max(1.0, 1.5 * scale)));
     grid.actor->GetProperty()->SetLineWidth(static_cast<float>(std::max(1.0, scale)));
     outline.actor->GetProperty()->SetLineWidth(static_cast<float>(std::max(1.0, scale)));
-    const int font = std::max(10, static_cast<int>(std::lround(22 * scale)));
+    const DisplayStyle& display = displayStyle();
+    const double textScale = scale / display.scale * display.relativeTextScale();
+    const int font = std::max(10, static_cast<int>(std::lround(22 * textScale)));
     label->GetTextProperty()->SetFontSize(font);
     scalarBar->GetTitleTextProperty()->SetFontSize(std::max(9, font * 4 / 5));
     scalarBar->GetLabelTextProperty()->SetFontSize(font);

@@ -19,6 +19,8 @@ namespace attnsphere::ui {
 
 namespace {
 
+constexpr int kPresentationPanelsMax = 2;
+
 // The GUI's normal font size (render/Theme.cpp) that the status bar and timeline scale from.
 double normalPoints() {
     return QApplication::font().pointSizeF();
@@ -81,14 +83,22 @@ void MainWindow::setPresentationMode(bool on) {
     render::setDisplayStyle(style);
     applyDisplayStyle();
     if (on) {
-        // The view dominant, the panels shown large beside it: a third of the width each side.
-        std::map<Qt::DockWidgetArea, QList<QDockWidget*>> shown;
-        for (QDockWidget* dock : m_docks)
-            if (dock->isVisible() && !dock->isFloating()) shown[dockWidgetArea(dock)].push_back(dock);
-        for (const auto& [area, docks] : shown) {
-            const bool side = area == Qt::LeftDockWidgetArea || area == Qt::RightDockWidgetArea;
-            resizeDocks({docks.front()}, {side ? width() / 3 : height() / 3},
-                        side ? Qt::Horizontal : Qt::Vertical);
+        // The view dominant, at most two panels large in a column beside it (a lecture step or the View
+        // menu shows others).
+        QList<QDockWidget*> shown;
+        for (QDockWidget* dock : m_docks) {
+            if (dock->objectName() == QLatin1String("parameters") || !dock->isVisible()) continue;
+            if (shown.size() < kPresentationPanelsMax) {
+                dock->setFloating(false);
+                addDockWidget(Qt::RightDockWidgetArea, dock, Qt::Vertical);
+                shown.push_back(dock);
+            } else {
+                dock->hide();
+            }
+        }
+        if (!shown.isEmpty()) {
+            resizeDocks({shown.front()}, {width() * 2 / 5}, Qt::Horizontal);
+            resizeDocks(shown, QList<int>(shown.size(), height()), Qt::Vertical);
         }
     } else if (!m_normalLayout.isEmpty()) {
         restoreState(m_normalLayout);
@@ -112,10 +122,14 @@ void MainWindow::applyDisplayStyle() {
     render::applyTheme(*qApp);
     for (render::PlotPanel* p : m_panels) p->applyDisplayStyle();
     m_view->setStyle(m_view->style());  // background, shell, token size of the style
-    QFont status = font();
-    status.setPointSizeF(style.fontPoints(normalPoints()));
-    statusBar()->setFont(status);
-    m_timeline->setFont(status);
+    // A style sheet, not setFont: under the application's style sheet fonts set on a parent do not reach
+    // its children.
+    const QString sheet =
+        style.presentation()
+            ? QStringLiteral("QWidget { font-size: %1pt; }").arg(style.fontPoints(normalPoints()))
+            : QString();
+    statusBar()->setStyleSheet(sheet);
+    m_timeline->setStyleSheet(sheet);
     refreshPanels();
 }
 
