@@ -21,6 +21,10 @@ namespace {
 
 constexpr int kPresentationPanelsMax = 2;
 
+QString qString(std::string_view text) {
+    return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
+}
+
 // The GUI's normal font size (render/Theme.cpp) that the status bar and timeline scale from.
 double normalPoints() {
     return QApplication::font().pointSizeF();
@@ -40,7 +44,7 @@ void MainWindow::buildDisplayMenu() {
     QMenu* themes = m_viewMenu->addMenu(tr("&Theme"));
     auto* group = new QActionGroup(themes);
     for (const auto& [theme, name] : core::nameTable<core::LectureTheme>()) {
-        QString label = QString::fromUtf8(name.data(), static_cast<qsizetype>(name.size()));
+        QString label = qString(name);
         label[0] = label[0].toUpper();
         QAction* a = themes->addAction(label);
         a->setCheckable(true);
@@ -49,7 +53,11 @@ void MainWindow::buildDisplayMenu() {
                           ? tr("High-contrast light theme: black on white, for projectors.")
                           : tr("Dark theme."));
         group->addAction(a);
-        connect(a, &QAction::triggered, this, [this, t = theme] { setTheme(t); });
+        // Remembered when chosen here (not when a lecture or the command line sets it).
+        connect(a, &QAction::triggered, this, [this, t = theme] {
+            setTheme(t);
+            if (m_options.restoreLayout) QSettings().setValue(kThemeSetting, qString(core::nameOf(t)));
+        });
         m_themeActions.push_back(a);
     }
     if (m_options.restoreLayout) {
@@ -108,8 +116,6 @@ void MainWindow::setPresentationMode(bool on) {
 void MainWindow::setTheme(core::LectureTheme theme) {
     for (std::size_t k = 0; k < m_themeActions.size(); ++k)
         m_themeActions[k]->setChecked(core::nameTable<core::LectureTheme>()[k].first == theme);
-    if (m_options.restoreLayout)
-        QSettings().setValue(kThemeSetting, QString::fromUtf8(core::nameOf(theme).data()));
     if (theme == this->theme()) return;
     render::DisplayStyle style = render::displayStyle();
     style.theme = theme;
