@@ -3,6 +3,7 @@
 #include "render/PlotPanel.h"
 #include "render/Theme.h"
 #include "ui/MainWindow.h"
+#include "ui/ParameterPanel.h"
 #include "ui/SphereView.h"
 #include "ui/TimelineWidget.h"
 
@@ -127,7 +128,8 @@ void MainWindow::applyDisplayStyle() {
     const render::DisplayStyle& style = render::displayStyle();
     render::applyTheme(*qApp);
     for (render::PlotPanel* p : m_panels) p->applyDisplayStyle();
-    m_view->setStyle(m_view->style());  // background, shell, token size of the style
+    m_view->setStyle(m_view->style());                    // background, shell, token size of the style
+    m_parameters->setScenario(m_controller->scenario());  // head names in the theme's colours
     // A style sheet, not setFont: under the application's style sheet fonts set on a parent do not reach
     // its children.
     const QString sheet =
