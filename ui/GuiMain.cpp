@@ -93,7 +93,8 @@ const app::CommandSpec& guiCommandSpec() {
          app::OptionSpec("--select", "INDEX", app::OptionKind::Integer, "select a token at start")
              .in({0, 1e9})
              .hide(),
-         render::colourOption(), render::trailOption(), app::historyBudgetOption(), app::compareOption()},
+         render::colourOption(), render::trailOption(), render::themeOption(), render::presentationOption(),
+         app::historyBudgetOption(), app::compareOption()},
         {}};
     return command;
 }
@@ -145,6 +146,7 @@ int runGui(int argc, char** argv) {
     const int select = p.has("--select") ? static_cast<int>(p.integer("--select")) : -1;
     const render::SceneStyle style = render::sceneStyle(p, spec, {});
     const bool headless = screenshot;
+    const render::DisplayStyle display = render::displayStyleFrom(p, {});
 
     if (p.has("--compare")) {
         if (p.has("--scenario")) return usage("--compare: names its own scenarios; do not give --scenario");
@@ -154,6 +156,7 @@ int runGui(int argc, char** argv) {
         } catch (const std::exception& e) {
             return usage(std::string("--compare: ") + e.what());
         }
+        render::setDisplayStyle(display);
         render::applyTheme(app);
         return runComparison(app, comparison, style, screenshot ? screenshotFile : QString(), after);
     }
@@ -186,6 +189,9 @@ int runGui(int argc, char** argv) {
     window.setSceneStyle(style);
     if (headless) window.resize(1880, 1040);
     window.show();
+    // The options win over the theme remembered in the settings; presentation mode as the menu enters it.
+    if (p.has("--theme")) window.setTheme(display.theme);
+    if (display.presentation()) window.setPresentationMode(true);
     if (select >= 0) window.selectToken(select);
 
     if (screenshot) {

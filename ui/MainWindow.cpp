@@ -430,6 +430,7 @@ void MainWindow::buildMenus() {
     m_viewMenu->addAction(tr("Show all panels"), this, [this] {
         for (QDockWidget* d : m_docks) d->show();
     });
+    buildDisplayMenu();
 
     menuBar()->addMenu(makeCompareMenu(*this));
 
@@ -785,7 +786,8 @@ void MainWindow::closeEvent(QCloseEvent* e) {
     if (m_options.restoreLayout) {
         QSettings settings;
         settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
-        settings.setValue(QStringLiteral("window/state"), saveState());
+        // The docks as the user arranged them, not presentation mode's.
+        settings.setValue(QStringLiteral("window/state"), presentationMode() ? m_normalLayout : saveState());
         settings.setValue(QStringLiteral("scenario/last"), m_scenarioSource);
     }
     if (isRecording()) stopRecording();  // closing finalises the recording: it is never lost

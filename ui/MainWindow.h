@@ -3,6 +3,7 @@
 // menus, toolbar, status bar and shortcuts. Owns the SimulationController (and so the simulation
 // thread) and every widget. GUI thread only.
 #include "app/SimulationController.h"
+#include "core/Lecture.h"
 #include "core/Scenario.h"
 #include "render/Recorder.h"
 #include "render/SceneRenderer.h"
@@ -78,6 +79,15 @@ public:
     void reportError(const QString& title, const QString& message);
     // The keyboard shortcuts of the window's actions, as the Help dialog lists them.
     QString shortcutsText() const;
+    // Presentation mode (View menu; render/DisplayStyle.h): text and lines scaled for a projector, the
+    // parameter dock and toolbar hidden unless the user shows them, the 3D view dominant. Off brings back
+    // the normal display and the docks as they were.
+    void setPresentationMode(bool on);
+    bool presentationMode() const;
+    // The dark or high-contrast light theme; the one chosen in View → Theme is remembered in QSettings.
+    void setTheme(core::LectureTheme theme);
+    core::LectureTheme theme() const;
+    static constexpr const char* kThemeSetting = "view/theme";
 
 protected:
     void closeEvent(QCloseEvent* e) override;
@@ -87,6 +97,8 @@ protected:
 private:
     void buildDocks();
     void buildMenus();
+    void buildDisplayMenu();   // View → Presentation mode, Theme (ui/MainWindowDisplay.cpp)
+    void applyDisplayStyle();  // the current render::displayStyle() to panels, view, status bar, timeline
     void onFrame(std::shared_ptr<const core::Frame> frame);
     void refreshPanels();
     void updateStatus();
@@ -142,6 +154,10 @@ private:
     QLabel* m_recLabel = nullptr;
     core::Camera m_lastCamera;
     bool m_cameraLogged = false;
+
+    QAction* m_presentationAction = nullptr;
+    std::vector<QAction*> m_themeActions;  // in core::nameTable<LectureTheme> order
+    QByteArray m_normalLayout;             // docks and toolbars before presentation mode
 };
 
 }  // namespace attnsphere::ui

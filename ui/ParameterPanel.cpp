@@ -1,5 +1,6 @@
 #include "ui/ParameterPanel.h"
 
+#include "render/DisplayStyle.h"
 #include "render/RenderOptions.h"
 #include "ui/MatrixEditorDialog.h"
 
@@ -418,6 +419,8 @@ void ParameterPanel::rebuildHeadTable() {
         // Same heads: update the values in place (keeps the focus of a box being edited).
         for (int h = 0; h < H; ++h) {
             const auto uh = static_cast<std::size_t>(h);
+            if (QTableWidgetItem* name = m_headTable->item(h, 0))
+                name->setForeground(render::themed(render::headColour(h)));  // the theme may have changed
             if (auto* a = qobject_cast<QDoubleSpinBox*>(m_headTable->cellWidget(h, 1)))
                 a->setValue(alphaOf(uh));
             if (auto* c = qobject_cast<QDoubleSpinBox*>(m_headTable->cellWidget(h, 2)))
@@ -429,7 +432,7 @@ void ParameterPanel::rebuildHeadTable() {
     m_headTable->setRowCount(H);
     for (int h = 0; h < H; ++h) {
         auto* name = new QTableWidgetItem(tr("head %1").arg(h + 1));
-        name->setForeground(render::headColour(h));
+        name->setForeground(render::themed(render::headColour(h)));
         name->setFlags(Qt::ItemIsEnabled);
         m_headTable->setItem(h, 0, name);
         const auto uh = static_cast<std::size_t>(h);
