@@ -7,11 +7,14 @@
 #include "core/Errors.h"
 #include "core/Lecture.h"
 #include "render/Caption.h"
+#include "render/DisplayStyle.h"
 #include "render/FrameComposer.h"
 #include "render/OffscreenRenderer.h"
 #include "render/PanelRegistry.h"
+#include "render/Theme.h"
 #include "render/VideoPipeline.h"
 
+#include <QApplication>
 #include <QDir>
 #include <QFileInfo>
 #include <QPainter>
@@ -152,7 +155,13 @@ int renderLecture(const LectureRenderSettings& o) {
 
     // Captions are sized for the frame: a 1080-line frame draws them at scale 1.
     const double pixelScale = o.size.height() / 1080.0;
-    const CaptionColours colours = captionColours(lecture.theme);
+    // The lecture's theme and presentation display, unless the command line chose them.
+    DisplayStyle display = displayStyle();
+    if (!o.themeGiven) display.theme = lecture.theme;
+    if (!o.presentationGiven && lecture.presentation) display.scale = kPresentationScale;
+    setDisplayStyle(display);
+    if (auto* app = qobject_cast<QApplication*>(QCoreApplication::instance())) applyTheme(*app);
+    const CaptionColours colours = captionColours(display.theme);
     const core::LectureCaption* caption = nullptr;
     auto decorate = [&](QImage& frame, QRect view) {
         if (!caption) return;

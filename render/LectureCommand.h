@@ -32,6 +32,8 @@ struct LectureRenderSettings {
     int threads = 0;
     bool quiet = false;
     SceneStyle style;
+    // --theme / --presentation were given: they win over the lecture's `theme` / `presentation`.
+    bool themeGiven = false, presentationGiven = false;
 };
 // One segment per step (its scenario from t = 0 for renderDuration() of simulated time at the step's
 // speed, its changes and loop, camera, panels and overlays), captions burned in. Returns the exit code;

@@ -80,7 +80,8 @@ struct RenderOptions {
     bool quiet = false;
     QString exportDir;
     DisplayStyle display;
-    std::vector<std::string> commandLine;  // for metadata.json
+    bool themeGiven = false, presentationGiven = false;  // a lecture's own display yields to these
+    std::vector<std::string> commandLine;                // for metadata.json
 };
 
 using app::OptionKind;
@@ -231,6 +232,8 @@ std::optional<RenderOptions> parseOptions(const std::vector<std::string>& args) 
     o.pointSize = style.pointSize;
     if (p.has("--crf")) o.crf = static_cast<int>(p.integer("--crf"));
     o.display = displayStyleFrom(p, {});
+    o.themeGiven = p.has("--theme");
+    o.presentationGiven = p.has("--presentation");
     o.exportDir = QString::fromStdString(p.text("--export"));
     if (p.has("--threads")) o.threads = static_cast<int>(p.integer("--threads"));
     o.quiet = p.has("--quiet");
@@ -644,7 +647,7 @@ int runRenderCommand(int argc, char** argv) {
         if (!options->lecture.isEmpty())
             return renderLecture({options->lecture, options->out, options->stills, options->size,
                                   options->fps, options->crf, options->threads, options->quiet,
-                                  sceneStyleOf(*options)});
+                                  sceneStyleOf(*options), options->themeGiven, options->presentationGiven});
         return options->compare.isEmpty() ? render(*options) : renderComparison(*options);
     } catch (const core::ValidationError& e) {
         std::fprintf(stderr, "attnsphere render: %s\n", e.what());
