@@ -1,7 +1,6 @@
 #include "ui/LectureController.h"
 
 #include "app/SimulationController.h"
-#include "core/Comparison.h"
 #include "core/Errors.h"
 #include "render/FrameComposer.h"
 #include "render/PanelRegistry.h"
@@ -104,6 +103,8 @@ LectureController::LectureController(MainWindow* window) : QObject(window), m_wi
     });
     connect(window->controller(), &app::SimulationController::frameAvailable, this,
             &LectureController::onFrame);
+    connect(window->controller(), &app::SimulationController::scenarioChanged, this,
+            [this] { m_confirmed = true; });
     buildMenu();
 }
 
@@ -130,10 +131,7 @@ std::vector<std::string> LectureController::overlayNames() {
 }
 
 core::Lecture LectureController::load(const std::string& fileOrBuiltin) {
-    for (const core::BuiltinLecture& b : core::builtinLectures())
-        if (fileOrBuiltin == "builtin" || fileOrBuiltin == b.id)
-            return core::Lecture::fromJsonText(std::string(b.json), panelIds(), overlayNames());
-    return core::Lecture::fromFile(fileOrBuiltin, panelIds(), overlayNames());
+    return core::loadLecture(fileOrBuiltin, panelIds(), overlayNames());
 }
 
 void LectureController::open(core::Lecture lecture, const QString& path, int step) {
@@ -182,8 +180,7 @@ bool LectureController::goTo(int index) {
         emit stepEntered(index);
         return false;
     }
-    m_scenario = step.scenario;
-    m_armed = m_paused = m_looping = false;
+    m_armed = m_confirmed = m_looping = false;
     m_nextChange = 0;
     const QString source =
         step.source.is_string() ? q(step.source.get<std::string>()) : q(step.scenario.name);
@@ -199,6 +196,7 @@ bool LectureController::goTo(int index) {
     m_window->showOnlyPanels(panels);
     showCaption(step.caption);
     m_overlayLine->setVisible(false);
+    c->setPauseAt(step.pauseAt);
     if (step.play)
         c->play();
     else
@@ -316,37 +314,23 @@ void LectureController::placeOverlays() {
 
 void LectureController::onFrame(const std::shared_ptr<const core::Frame>& frame) {
     if (!m_open || m_current < 0) return;
+    const core::LectureStep& step = m_lecture.steps[static_cast<std::size_t>(m_current)];
     if (!m_armed) {
-        // Frames of the previous run may still arrive: the step's run starts at step 0.
-        if (frame->step != 0) return;
+        // Frames of the previous run may still arrive: the step's run is the one the worker confirmed
+        // after the step was entered (a frame may be dropped for a newer one, so not "step 0").
+        if (!m_confirmed || frame->scenarioName != step.scenario.name) return;
         m_armed = true;
         m_cameraAfterPaint = m_window->sphereView()->paintCount();
         m_cameraTimer.start();
     }
-    const core::LectureStep& step = m_lecture.steps[static_cast<std::size_t>(m_current)];
     if (!step.overlays.empty()) updateOverlayLine(*frame);
     if (m_looping) {
         if (step.loop && frame->t >= step.loop->second - kTimeSlack) return;
         m_looping = false;
     }
-    while (m_nextChange < step.changes.size() && frame->t >= step.changes[m_nextChange].at - kTimeSlack) {
-        const std::string path =
-            "steps[" + std::to_string(m_current) + "].changes[" + std::to_string(m_nextChange) + "]";
-        try {
-            m_scenario = core::applyChanges(m_scenario, step.changes[m_nextChange].changes, path);
-        } catch (const std::exception& e) {
-            m_window->controller()->pause();
-            m_nextChange = step.changes.size();
-            showBanner(tr("%1 paused: %2").arg(stepLabel(m_current)).arg(e.what()));
-            return;
-        }
-        m_window->applyModelEdit(m_scenario);
-        ++m_nextChange;
-    }
-    if (step.pauseAt && !m_paused && frame->t >= *step.pauseAt - kTimeSlack) {
-        m_paused = true;
-        m_window->controller()->pause();
-    }
+    // Each change carries the step's scenario as changed so far: sent as the parameter dock's edit.
+    while (m_nextChange < step.changes.size() && frame->t >= step.changes[m_nextChange].at - kTimeSlack)
+        m_window->applyModelEdit(step.changes[m_nextChange++].scenario);
     if (step.loop && frame->t >= step.loop->second - kTimeSlack) loopBack(step.loop->first);
 }
 
@@ -366,13 +350,9 @@ void LectureController::loopBack(double from) {
     timeline->clearBranches();
     m_window->controller()->play();
     m_looping = true;
-    const core::LectureStep& step = m_lecture.steps[static_cast<std::size_t>(m_current)];
-    m_scenario = step.scenario;
+    const auto& changes = m_lecture.steps[static_cast<std::size_t>(m_current)].changes;
     m_nextChange = 0;
-    while (m_nextChange < step.changes.size() && step.changes[m_nextChange].at <= t + kTimeSlack) {
-        m_scenario = core::applyChanges(m_scenario, step.changes[m_nextChange].changes, "changes");
-        ++m_nextChange;
-    }
+    while (m_nextChange < changes.size() && changes[m_nextChange].at <= t + kTimeSlack) ++m_nextChange;
 }
 
 bool LectureController::isOurs(QObject* watched) const {

@@ -1,8 +1,8 @@
 #pragma once
 // Lecture mode: a core::Lecture stepped through in the main window. Entering a step loads its scenario
 // (as the Presets menu does), sets its camera, speed, panels, overlays and caption, and plays or pauses;
-// while it runs, the published frames' t drives its scripted moments (pause at, loop, changes applied as
-// the parameter dock's edits). While a lecture is open, an application-wide event filter gives the
+// the worker pauses at pause_at; the published frames' t drives the loop and the changes (applied as the
+// parameter dock's edits). While a lecture is open, an application-wide event filter gives the
 // clicker keys to the lecture wherever the focus is, and errors show as a banner over the view instead of
 // a dialog. The Lecture menu prepares lectures: add the current state as a step, the step list, save,
 // open. GUI thread only.
@@ -40,7 +40,7 @@ public:
     // The panel ids and overlay names a lecture file may name (the render layer's tables).
     static std::vector<std::string> panelIds();
     static std::vector<std::string> overlayNames();
-    // A lecture file, or "builtin" / a built-in lecture's id. Throws ValidationError naming the field.
+    // A lecture file, or "builtin" / a built-in lecture's id (core::loadLecture with the tables above).
     static core::Lecture load(const std::string& fileOrBuiltin);
 
     // Opens a lecture at `step` (0-based) and takes the keys; `path` is where Save writes ("" : ask).
@@ -110,10 +110,9 @@ private:
     int m_current = -1;
     QString m_typed;  // digits typed for a jump
 
-    // The entered step's run: its scenario as changed so far and its scripted moments still to come.
-    core::Scenario m_scenario;
-    bool m_armed = false;  // the step's own run has published its first frame
-    bool m_paused = false;
+    // The entered step's run: its scripted moments still to come.
+    bool m_confirmed = false;  // the worker has confirmed a scenario since the step was entered
+    bool m_armed = false;      // a frame of the step's own run has arrived
     std::size_t m_nextChange = 0;
     bool m_looping = false;  // a loop's fork is on its way
     // The view resets its camera when the dimension changes: the step's camera is set again after the
