@@ -9,6 +9,7 @@
 #include "ui/LectureStepsDialog.h"
 #include "ui/MainWindow.h"
 #include "ui/SphereView.h"
+#include "ui/TimelineWidget.h"
 
 #include <QApplication>
 #include <QDockWidget>
@@ -313,6 +314,14 @@ private slots:
         disconnect(conn);
         QVERIFY(c->isRunning());
         QVERIFY(highest < 0.6 + 0.2);
+
+        // Leaving a running step: the new one starts live, not scrubbed back in the timeline (frames kept
+        // since the timeline's last poll once left it a stale "newest" frame).
+        for (int k = 0; k < 5; ++k) {
+            l->goTo(2);
+            QTest::qWait(150);
+            QVERIFY(!window->timeline()->isScrubbed());
+        }
     }
 
     void errorsShowAsABannerNotADialog() {
