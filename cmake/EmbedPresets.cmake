@@ -1,5 +1,9 @@
-# Writes a C++ source holding every preset JSON file as a raw string: name -> text.
-set(body "#include <map>\n#include <string>\nnamespace attnsphere::core {\nconst std::map<std::string, std::string>& embeddedPresets() {\n  static const std::map<std::string, std::string> presets = {\n")
+# Writes a C++ source holding every JSON file in FILES as a raw string: name -> text, returned by the
+# function FUNC (default embeddedPresets; lectures use the same script).
+if(NOT FUNC)
+  set(FUNC embeddedPresets)
+endif()
+set(body "#include <map>\n#include <string>\nnamespace attnsphere::core {\nconst std::map<std::string, std::string>& ${FUNC}() {\n  static const std::map<std::string, std::string> presets = {\n")
 foreach(f ${FILES})
   get_filename_component(name ${f} NAME_WE)
   file(READ ${f} text)

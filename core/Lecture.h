@@ -4,9 +4,11 @@
 // segment, change a parameter at a time). doc/LECTURES.md documents the file. Plain data, no Qt.
 #include "core/Camera.h"
 #include "core/Scenario.h"
+#include "core/Simulation.h"
 
 #include <nlohmann/json.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -29,9 +31,12 @@ struct LectureCaption {
 
 // "at t = 3 set kernel to relu": a JSON merge patch of the step's scenario, applied when the run reaches
 // simulated time `at` (the run forks there: it continues from its state under the changed model).
+// In the file: {"at": 3, "set": {"kernel": "relu"}}. Changes of a step apply one after the other (each
+// patches the scenario the previous ones left); n, d, init and t_end cannot change.
 struct LectureChange {
     double at = 0;
     nlohmann::json changes = nlohmann::json::object();
+    Scenario scenario;  // the step's scenario after this change and the earlier ones
 };
 
 struct LectureStep {
@@ -74,6 +79,40 @@ struct Lecture {
     void save(const std::string& path) const;  // whole or not at all (writeTextFile)
 };
 
+// A step's run as the lecture scripts it: its scenario from t = 0, each change applied when the run
+// reaches its time (the state goes on under the changed model), and at the loop's end back to the state
+// it had at the loop's start. The clock counts the simulated time shown, so it keeps growing through
+// loops; pausing is the caller's. Not thread-safe.
+class LectureRun {
+public:
+    explicit LectureRun(const LectureStep& step);
+    Simulation& simulation() { return *m_sim; }
+    const Simulation& simulation() const { return *m_sim; }
+    double clock() const { return m_offset + m_sim->time(); }
+    // Steps until the clock reaches `clock` (within half a step); changes and the loop apply on the way.
+    // Throws what Simulation::step throws.
+    void advanceTo(double clock);
+
+private:
+    struct Saved {
+        Matrix positions;
+        double t = 0, dt = 0, stepDt = 0;
+        std::int64_t step = 0;
+        Model model;
+        IntegratorKind integrator = IntegratorKind::RK4;
+        std::size_t nextChange = 0;
+    };
+    double slack() const;
+    void applyDueChanges();
+    void stepTo(double t);
+
+    LectureStep m_step;
+    std::unique_ptr<Simulation> m_sim;
+    std::size_t m_nextChange = 0;
+    double m_offset = 0;
+    std::optional<Saved> m_loopStart;
+};
+
 // Built-in lectures, embedded at build time ("attention-as-particles" is the first; `builtin` names it).
 struct BuiltinLecture {
     std::string_view id;
@@ -81,6 +120,13 @@ struct BuiltinLecture {
     std::string_view json;
 };
 const std::vector<BuiltinLecture>& builtinLectures();
+inline constexpr const char* kBuiltinLectureAlias = "builtin";
+// A built-in lecture by id (or the alias); nullptr if there is none.
+const BuiltinLecture* findBuiltinLecture(std::string_view id);
+// A lecture file, or a built-in lecture's id (or `builtin`). Errors as fromJson; an unknown name lists
+// the built-in ids.
+Lecture loadLecture(const std::string& fileOrId, const std::vector<std::string>& panelIds,
+                    const std::vector<std::string>& overlayNames);
 
 // The caption's text with TeX-like names replaced by Unicode (\beta -> β, \rho -> ρ, \sum -> ∑, ...);
 // sub- and superscripts are left as _ and ^ for the painter to lower and raise.

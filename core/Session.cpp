@@ -172,6 +172,14 @@ std::string dataKey(SessionEventKind k) {
 
 }  // namespace
 
+json writeCamera(const Camera& camera) {
+    return cameraToJson(camera);
+}
+
+Camera readCamera(const json& j, const std::string& path) {
+    return cameraFromJson(j, path, kKeys);
+}
+
 template <>
 std::span<const NameEntry<SessionEventKind>> nameTable<SessionEventKind>() {
     return kEventNames;

@@ -80,6 +80,11 @@ struct Session {
     std::int64_t totalSteps() const;
 };
 
+// A camera in a file ({"position", "focal_point", "view_up", "view_angle"}), shared by sessions and
+// lectures. readCamera throws ValidationError under `path`.
+nlohmann::json writeCamera(const Camera& camera);
+Camera readCamera(const nlohmann::json& j, const std::string& path);
+
 // Logs a live run (the GUI's SimulationWorker calls it between steps, on its thread).
 class SessionLog {
 public:

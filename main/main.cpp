@@ -1,7 +1,8 @@
-// attnsphere entry point: `render` goes to the offline renderer (render), the other subcommands to the
+// attnsphere entry point: `render` and `lectures` go to render, the other subcommands to the
 // command line (app); everything else opens the main window (ui). Each layer is reached through its
 // entry header only.
 #include "app/CommandLine.h"
+#include "render/LectureCommand.h"
 #include "render/RenderCommand.h"
 #include "ui/GuiMain.h"
 
@@ -10,6 +11,7 @@
 int main(int argc, char** argv) {
     const std::string_view first = argc > 1 ? argv[1] : "";
     if (first == "render") return attnsphere::render::runRenderCommand(argc, argv);
+    if (first == "lectures") return attnsphere::render::runLecturesCommand(argc, argv);
     if (attnsphere::app::isCommandLineInvocation(argc, argv))
         return attnsphere::app::runCommandLine(argc, argv, attnsphere::ui::guiCommandSpec(),
                                                attnsphere::render::renderCommandSpec());

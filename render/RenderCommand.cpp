@@ -14,6 +14,7 @@
 #include "core/Session.h"
 #include "core/Simulation.h"
 #include "render/FrameComposer.h"
+#include "render/LectureCommand.h"
 #include "render/OffscreenRenderer.h"
 #include "render/RenderOptions.h"
 #include "render/Theme.h"
@@ -58,6 +59,8 @@ struct RenderOptions {
     QString source;
     QString session;
     QString compare;
+    QString lecture;
+    QString stills;
     QString out;
     QSize size;
     double fps = 0;
@@ -86,7 +89,8 @@ const app::CommandSpec& spec() {
     static const app::CommandSpec command{
         "render",
         {"render SCENARIO|PRESET --out FILE [options]", "render --session FILE --out FILE [options]",
-         "render --compare FILE --out FILE [options]"},
+         "render --compare FILE --out FILE [options]",
+         "render --lecture FILE|ID [--out FILE] [--stills DIR] [options]"},
         "Renders a scenario (a JSON file or a preset name) offscreen into a video, frame k showing the\n"
         "simulation after k*K steps (lockstep: the output never depends on the machine's speed).\n"
         "Starts its own Xvfb when DISPLAY is unset.\n"
@@ -122,6 +126,12 @@ const app::CommandSpec& spec() {
          OptionSpec("--session", "FILE", OptionKind::Text,
                     "re-render a session saved by the GUI (scenario + timeline + camera)"),
          app::compareOption(),
+         OptionSpec(
+             "--lecture", "FILE|ID", OptionKind::Text,
+             "render a lecture (a file or a built-in id, `builtin` for the first): one segment per step, "
+             "captions burned in (doc/LECTURES.md)"),
+         OptionSpec("--stills", "DIR", OptionKind::Text,
+                    "with --lecture: one PNG per step (step-01.png ...), its last frame with its caption"),
          OptionSpec("--export", "DIR", OptionKind::Text,
                     "also write the rendered frames' data: series.csv, positions.npy, metadata.json (as "
                     "`attnsphere run`)")},
@@ -153,9 +163,41 @@ std::optional<RenderOptions> parseOptions(const std::vector<std::string>& args) 
     o.source = positional.empty() ? QString() : QString::fromStdString(positional.front());
     o.session = QString::fromStdString(p.text("--session"));
     o.compare = QString::fromStdString(p.text("--compare"));
+    o.lecture = QString::fromStdString(p.text("--lecture"));
+    o.stills = QString::fromStdString(p.text("--stills"));
+    if (!o.stills.isEmpty() && o.lecture.isEmpty())
+        invalid("--stills", QStringLiteral("is for --lecture (one still per step)"));
+    if (!o.lecture.isEmpty()) {
+        // A lecture names its scenarios, panels, overlays and camera per step.
+        for (const char* other :
+             {"--session", "--compare", "--export", "--duration", "--steps-per-frame",
+              "--sim-time-per-second", "--panels", "--overlay", "--title", "--camera", "--transparent"})
+            if (p.has(other))
+                invalid(other,
+                        QStringLiteral("is not available with --lecture (the lecture sets it per step)"));
+        if (!positional.empty())
+            invalid("--lecture", QStringLiteral("names its own scenarios; do not give one"));
+        o.out = QString::fromStdString(p.text("--out"));
+        if (o.out.isEmpty() && o.stills.isEmpty())
+            invalid("--out", QStringLiteral("or --stills is required with --lecture"));
+        const app::Size size = p.size("--size");
+        o.size = QSize(size.width, size.height);
+        o.fps = p.number("--fps");
+        const SceneStyle style = sceneStyle(p, spec(), {});
+        o.colour = style.colour;
+        o.trail = style.trailLength;
+        o.pointSize = style.pointSize;
+        if (p.has("--crf")) o.crf = static_cast<int>(p.integer("--crf"));
+        if (p.has("--threads")) o.threads = static_cast<int>(p.integer("--threads"));
+        o.quiet = p.has("--quiet");
+        if (!o.out.isEmpty())
+            VideoEncoder::validate({o.out, o.size.width(), o.size.height(), o.fps, false, o.crf});
+        return o;
+    }
     if (o.source.isEmpty() && o.session.isEmpty() && o.compare.isEmpty())
         invalid("SCENARIO",
-                QStringLiteral("name a scenario file or preset, or give --session FILE or --compare FILE"));
+                QStringLiteral(
+                    "name a scenario file or preset, or give --session FILE, --compare FILE or --lecture"));
     if (!o.source.isEmpty() && !o.session.isEmpty())
         invalid("--session", QStringLiteral("replays its own scenario; do not name another one"));
     if (!o.compare.isEmpty() && (!o.source.isEmpty() || !o.session.isEmpty()))
@@ -593,6 +635,10 @@ int runRenderCommand(int argc, char** argv) {
         if (!options) return app::kExitOk;
         options->commandLine.assign(argv, argv + argc);
         if (!displayAvailable()) xserver.start();
+        if (!options->lecture.isEmpty())
+            return renderLecture({options->lecture, options->out, options->stills, options->size,
+                                  options->fps, options->crf, options->threads, options->quiet,
+                                  sceneStyleOf(*options)});
         return options->compare.isEmpty() ? render(*options) : renderComparison(*options);
     } catch (const core::ValidationError& e) {
         std::fprintf(stderr, "attnsphere render: %s\n", e.what());

@@ -14,28 +14,56 @@ void VideoPipeline::open(const VideoSettings& video, CompositionOptions composit
                          const SceneStyle& style) {
     cancel();
     VideoEncoder::validate(video);
-    composition.size = QSize(video.width, video.height);
-    composition.transparent = video.transparent;
-    const int runs = static_cast<int>(composition.runs.size());
     try {
-        m_composer = std::make_unique<FrameComposer>(std::move(composition));
-        const QRect view = m_composer->viewRect();
-        SceneStyle s = style;
-        s.transparentBackground = video.transparent;
-        if (runs >= 2) {
-            for (const QRect& tile : FrameComposer::tileRects(QRect(QPoint(0, 0), view.size()), runs)) {
-                m_tiles.push_back(std::make_unique<OffscreenRenderer>(tile.width(), tile.height()));
-                m_tiles.back()->setStyle(s);
-            }
-        } else {
-            m_renderer = std::make_unique<OffscreenRenderer>(view.width(), view.height());
-            m_renderer->setStyle(s);
-        }
+        makeRenderers(video, std::move(composition), style);
         m_encoder.open(video);
+        m_video = video;
     } catch (...) {
         close();
         throw;
     }
+}
+
+void VideoPipeline::recompose(CompositionOptions composition, const SceneStyle& style) {
+    if (!isOpen()) return;
+    try {
+        makeRenderers(m_video, std::move(composition), style);
+    } catch (...) {
+        cancel();
+        throw;
+    }
+}
+
+void VideoPipeline::setDecoration(std::function<void(QImage&, QRect)> decorate) {
+    m_decorate = std::move(decorate);
+}
+
+void VideoPipeline::makeRenderers(const VideoSettings& video, CompositionOptions composition,
+                                  const SceneStyle& style) {
+    m_renderer.reset();
+    m_tiles.clear();
+    composition.size = QSize(video.width, video.height);
+    composition.transparent = video.transparent;
+    const int runs = static_cast<int>(composition.runs.size());
+    m_composer = std::make_unique<FrameComposer>(std::move(composition));
+    const QRect view = m_composer->viewRect();
+    SceneStyle s = style;
+    s.transparentBackground = video.transparent;
+    if (runs >= 2) {
+        for (const QRect& tile : FrameComposer::tileRects(QRect(QPoint(0, 0), view.size()), runs)) {
+            m_tiles.push_back(std::make_unique<OffscreenRenderer>(tile.width(), tile.height()));
+            m_tiles.back()->setStyle(s);
+        }
+    } else {
+        m_renderer = std::make_unique<OffscreenRenderer>(view.width(), view.height());
+        m_renderer->setStyle(s);
+    }
+}
+
+void VideoPipeline::encode(QImage frame) {
+    if (m_decorate) m_decorate(frame, m_composer->viewRect());
+    m_encoder.addFrame(frame);
+    if (m_keepLast) m_last = std::move(frame);
 }
 
 bool VideoPipeline::needsObservables() const {
@@ -59,7 +87,7 @@ void VideoPipeline::addFrame(const core::Frame& frame,
         if (placeCamera) placeCamera(scene);
         const QImage view = m_renderer->renderCurrent();
         m_composer->addFrame(frame);
-        m_encoder.addFrame(m_composer->compose(view, frame));
+        encode(m_composer->compose(view, frame));
     } catch (...) {
         cancel();
         throw;
@@ -82,7 +110,7 @@ void VideoPipeline::addFrames(const std::vector<const core::Frame*>& frames,
             views.push_back(m_tiles[k]->renderCurrent());
         }
         m_composer->addFrames(frames);
-        m_encoder.addFrame(m_composer->compose(m_composer->tileViews(views), *frames.front()));
+        encode(m_composer->compose(m_composer->tileViews(views), *frames.front()));
     } catch (...) {
         cancel();
         throw;

@@ -27,6 +27,15 @@ public:
     // (RenderError) and the panels, starts the encoder (VideoError). The composition takes the video's
     // size and transparency.
     void open(const VideoSettings& video, CompositionOptions composition, const SceneStyle& style);
+    // A new composition and scene for the frames to come, into the same open video (a lecture's next
+    // step: its panels and overlays, a fresh scene that picks its camera for the new data).
+    void recompose(CompositionOptions composition, const SceneStyle& style);
+    // Drawn onto every composed frame before it is encoded (a lecture's caption); empty: nothing.
+    void setDecoration(std::function<void(QImage& frame, QRect view)> decorate);
+    // Keeps a copy of the last frame encoded, as encoded (a lecture's stills); off by default, since the
+    // copy costs a frame's worth of memory traffic.
+    void keepLastFrame(bool keep) { m_keepLast = keep; }
+    const QImage& lastFrame() const { return m_last; }
     // What the frames must carry for the chosen panels.
     bool needsObservables() const;
     bool needsAttention() const;
@@ -45,7 +54,13 @@ public:
 
 private:
     void close();
+    void makeRenderers(const VideoSettings& video, CompositionOptions composition, const SceneStyle& style);
+    void encode(QImage frame);
 
+    VideoSettings m_video;
+    std::function<void(QImage&, QRect)> m_decorate;
+    QImage m_last;
+    bool m_keepLast = false;
     std::unique_ptr<FrameComposer> m_composer;
     std::unique_ptr<OffscreenRenderer> m_renderer;
     std::vector<std::unique_ptr<OffscreenRenderer>> m_tiles;  // a comparison's, one per run

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
-"""Fuzzer for scenario, session and comparison files, driving the built `attnsphere` binary.
+"""Fuzzer for scenario, session, comparison and lecture files, driving the built `attnsphere` binary.
 
-Mutates the built-in presets (and sessions and comparisons built from them): type changes, NaN/Infinity literals,
+Mutates the built-in presets (and sessions, comparisons and lectures built from them): type changes, NaN/Infinity literals,
 numbers beyond a double, huge integers, values just inside and outside the documented limits, deep
 nesting, garbage bytes, truncation, huge arrays, missing and unknown keys. Every case must end in one
 of these ways, or the fuzzer fails:
@@ -14,7 +14,8 @@ No crash, no library message ("json.exception", "terminate called"), no output l
 Usage: fuzz_files.py --exe PATH [--seed N] [--budget SECONDS] [--cases N] [--case-timeout SECONDS] [--keep DIR]
 The seed fixes the sequence of cases; the budget bounds the wall time (the number of cases varies
 with the machine) and --cases the number of cases. Sessions go through `attnsphere render --session` and
-comparisons through `attnsphere render --compare`, which need an X display or Xvfb.
+comparisons through `attnsphere render --compare`, which need an X display or Xvfb; lectures through
+`attnsphere lectures --check` (exit 0 or 2 only).
 """
 import argparse
 import copy
@@ -226,6 +227,27 @@ def comparison_of(scenario, rng):
     return {"format": "attnsphere-comparison", "version": 1, "name": "fuzz", "base": small(scenario), "runs": runs}
 
 
+def lecture_of(scenario, rng):
+    """A valid lecture on a scenario: one to three steps, each setting some of every field."""
+    t_end = small(scenario).get("t_end", 15)
+    steps = []
+    for k in range(rng.randint(1, 3)):
+        step = {"scenario": small(scenario) if rng.random() < 0.5 else scenario["name"],
+                "caption": {"title": "Step %d: \\beta = 1" % k, "lines": ["x_i^2 \\to \\infty", "cite"],
+                            "formula": "E = \\sum_h E_h"},
+                "camera": {"position": [0, 0, 4], "focal_point": [0, 0, 0], "view_up": [0, 1, 0], "view_angle": 30},
+                "speed": rng.choice([0, 0.5, 2]), "panels": rng.sample(["energy", "entropy", "clustering"], 2),
+                "overlays": ["t", "beta"], "play": rng.random() < 0.5, "pause_at": t_end / 2,
+                "loop": {"from": 0, "to": t_end / 3}, "duration": t_end / 4,
+                "changes": [{"at": t_end / 5, "set": rng.choice([{"kernel": "relu"}, {"beta": 2}])}]}
+        for key in rng.sample(sorted(step), rng.randrange(4)):
+            if key != "scenario":
+                del step[key]
+        steps.append(step)
+    return {"format": "attnsphere-lecture", "version": 1, "title": "fuzz", "theme": "light", "presentation": True,
+            "steps": steps}
+
+
 def strict_json(text):
     def refuse(name):
         raise Failure("metadata.json holds " + name)
@@ -274,6 +296,8 @@ def run_case(exe, kind, data, work, timeout):
         args = [exe, "run", path, "--out", out, "--quiet", "--threads", "1"]
         if random.random() < 0.7:
             args += ["--t-end", "0.3"]
+    elif kind == "lecture":
+        args = [exe, "lectures", "--check", path]
     elif kind == "comparison":
         args = [exe, "render", "--compare", path, "--out", os.path.join(work, "frames"), "--size", "32x18",
                 "--fps", "10", "--duration", "0.3", "--threads", "1", "--quiet"]
@@ -303,7 +327,9 @@ def run_case(exe, kind, data, work, timeout):
         if code != 128 + sent:
             raise Failure("exit %d after signal %d" % (code, sent))
     elif code == 0:
-        if kind != "comparison":
+        if kind == "lecture":
+            pass
+        elif kind != "comparison":
             check_outputs(out)
         elif len(glob.glob(os.path.join(work, "frames", "frame_*.png"))) != 3:
             raise Failure("a comparison rendered %d frames, not 3" % len(glob.glob(os.path.join(work, "frames", "*"))))
@@ -335,6 +361,7 @@ def main():
                              "seed, a run never goes beyond cases that were checked before")
     parser.add_argument("--sessions", type=float, default=0.25, help="fraction of session cases")
     parser.add_argument("--comparisons", type=float, default=0.15, help="fraction of comparison cases")
+    parser.add_argument("--lectures", type=float, default=0.15, help="fraction of lecture cases")
     parser.add_argument("--keep", help="directory to copy failing cases into")
     args = parser.parse_args()
 
@@ -351,9 +378,11 @@ def main():
         name = rng.choice(names)
         draw = rng.random()
         kind = ("session" if draw < args.sessions else
-                "comparison" if draw < args.sessions + args.comparisons else "scenario")
+                "comparison" if draw < args.sessions + args.comparisons else
+                "lecture" if draw < args.sessions + args.comparisons + args.lectures else "scenario")
         base = (session_of(presets[name], rng) if kind == "session" else
-                comparison_of(presets[name], rng) if kind == "comparison" else small(presets[name]))
+                comparison_of(presets[name], rng) if kind == "comparison" else
+                lecture_of(presets[name], rng) if kind == "lecture" else small(presets[name]))
         data, what = mutate(base, rng)
         work = tempfile.mkdtemp(prefix="attnsphere-fuzz-")
         try:
