@@ -3,6 +3,7 @@
 #include "app/SimulationWorker.h"
 
 #include "render/ColourMap.h"
+#include "render/DisplayStyle.h"
 #include "render/SceneRenderer.h"
 
 #include <qcustomplot.h>
@@ -19,11 +20,14 @@
 
 #include <algorithm>
 #include <array>
+#include <cmath>
 #include <numeric>
 
 namespace attnsphere::render {
 
 namespace {
+constexpr int kColourBarWidth = 20;  // pixels in the normal display (QCustomPlot's default)
+
 void signedItemEnabled(QComboBox* box, bool enabled) {
     if (auto* model = qobject_cast<QStandardItemModel*>(box->model()))
         model->item(static_cast<int>(AttentionHeatmapPanel::Range::Signed))->setEnabled(enabled);
@@ -73,28 +77,40 @@ public:
         setMinimumHeight(90);
         setToolTip(tr("All heads (rows = queries i, columns = keys j). Click a head to enlarge it below."));
     }
+    static QFont labelFont(const QFont& base) {
+        QFont f = base;
+        f.setPointSizeF(displayStyle().fontPoints(9));
+        f.setBold(true);
+        return f;
+    }
+    int labelHeight() const { return QFontMetrics(labelFont(font())).height(); }
     QRect cell(int h, int count) const {
-        const int side = std::max(10, std::min(height() - 18, (width() - 6 * count) / std::max(1, count)));
-        return QRect(3 + h * (side + 6), 16, side, side);
+        const int top = labelHeight() + 1;
+        const int side =
+            std::max(10, std::min(height() - top - 2, (width() - 6 * count) / std::max(1, count)));
+        return QRect(3 + h * (side + 6), top, side, side);
     }
 
 protected:
     void paintEvent(QPaintEvent*) override {
         QPainter p(this);
-        p.fillRect(rect(), QColor(24, 27, 34));
+        const DisplayStyle& style = displayStyle();
+        p.fillRect(rect(), themeColours(style.theme).panelBackground);
         const int count = static_cast<int>(m_panel->m_images.size());
-        QFont f = font();
-        f.setPointSizeF(9);
-        f.setBold(true);
-        p.setFont(f);
+        p.setFont(labelFont(font()));
         for (int h = 0; h < count; ++h) {
             const QRect r = cell(h, count);
+            const bool enlarged = h == m_panel->m_enlarged;
             p.drawImage(r, m_panel->m_images[static_cast<std::size_t>(h)]);
-            p.setPen(QPen(h == m_panel->m_enlarged ? QColor(255, 255, 255) : headColour(h),
-                          h == m_panel->m_enlarged ? 2 : 1));
+            p.setPen(QPen(themed(enlarged ? QColor(255, 255, 255) : headColour(h)),
+                          style.lineWidth(enlarged ? 2 : 1)));
             p.drawRect(r.adjusted(-1, -1, 0, 0));
-            p.setPen(headColour(h));
-            p.drawText(QRect(r.left(), 0, r.width(), 15), Qt::AlignCenter, tr("head %1").arg(h + 1));
+            p.setPen(themed(headColour(h)));
+            // "head 2" where it fits above the cell, else the number alone.
+            const QString name = tr("head %1").arg(h + 1);
+            const bool fits = p.fontMetrics().horizontalAdvance(name) <= r.width();
+            p.drawText(QRect(r.left(), 0, r.width(), r.top() - 1), Qt::AlignCenter,
+                       fits ? name : QString::number(h + 1));
         }
     }
     void mousePressEvent(QMouseEvent* e) override {
@@ -415,6 +431,12 @@ bool AttentionHeatmapPanel::eventFilter(QObject* watched, QEvent* event) {
         }
     }
     return PlotPanel::eventFilter(watched, event);
+}
+
+void AttentionHeatmapPanel::applyDisplayStyle() {
+    m_scale->setBarWidth(static_cast<int>(std::lround(kColourBarWidth * displayStyle().scale)));
+    PlotPanel::applyDisplayStyle();
+    m_grid->update();
 }
 
 }  // namespace attnsphere::render

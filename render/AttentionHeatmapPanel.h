@@ -31,6 +31,7 @@ public:
     void addFrame(const core::Frame& frame) override;
     void refresh() override;
     void showFrame(const core::Frame& frame) override;
+    void applyDisplayStyle() override;  // also the colour bar's width and the head labels
 
     void setOrder(Order order);
     void setEnlargedHead(int h);

@@ -2,6 +2,7 @@
 
 #include "core/Errors.h"
 #include "render/ComparisonPanels.h"
+#include "render/DisplayStyle.h"
 #include "render/PanelRegistry.h"
 #include "render/PlotPanel.h"
 
@@ -17,14 +18,16 @@ namespace attnsphere::render {
 
 namespace {
 
-const QColor kText(225, 228, 235);
-const QColor kTitleBar(42, 46, 56);  // the GUI's dock title bar
+const ThemeColours& colours() {
+    return themeColours(displayStyle().theme);
+}
 // Panels are laid out as in a dock of this many lines of screen and scaled up for larger frames.
 constexpr double kPanelReferenceHeight = 900;
 
 QFont uiFont(double pixelSize, bool bold = false) {
     QFont f(QStringLiteral("DejaVu Sans"));
-    f.setPixelSize(std::max(8, static_cast<int>(std::lround(pixelSize))));
+    f.setPixelSize(
+        std::max(8, static_cast<int>(std::lround(pixelSize * displayStyle().relativeTextScale()))));
     f.setBold(bold);
     f.setStyleStrategy(QFont::PreferAntialias);
     return f;
@@ -34,12 +37,13 @@ QFont titleFont(int frameHeight) {
     return uiFont(frameHeight * 0.022, true);
 }
 
-// Text with a dark outline so it stays readable over the sphere and over a transparent background.
+// Text with an outline (dark, or light in the light theme) so it stays readable over the sphere and over a
+// transparent background.
 void outlinedText(QPainter& p, QPointF at, const QString& text, const QFont& font, const QColor& colour) {
     QPainterPath path;
     path.addText(at, font, text);
-    p.setPen(QPen(QColor(0, 0, 0, 170), std::max(2.0, font.pixelSize() / 7.0), Qt::SolidLine, Qt::RoundCap,
-                  Qt::RoundJoin));
+    p.setPen(QPen(colours().overlayOutline, std::max(2.0, font.pixelSize() / 7.0), Qt::SolidLine,
+                  Qt::RoundCap, Qt::RoundJoin));
     p.setBrush(Qt::NoBrush);
     p.drawPath(path);
     p.setPen(Qt::NoPen);
@@ -150,7 +154,7 @@ std::vector<QRect> FrameComposer::tileRects(QRect area, int count) {
 
 QImage FrameComposer::tileViews(const std::vector<QImage>& tiles) const {
     QImage view(m_view.size(), tiles.empty() ? QImage::Format_RGBA8888 : tiles.front().format());
-    view.fill(m_options.transparent ? QColor(0, 0, 0, 0) : QColor(14, 15, 20));
+    view.fill(m_options.transparent ? QColor(0, 0, 0, 0) : colours().videoBackground);
     const auto rects = tileRects(QRect(QPoint(0, 0), m_view.size()), static_cast<int>(tiles.size()));
     QPainter p(&view);
     p.setRenderHint(QPainter::Antialiasing, true);
@@ -169,10 +173,10 @@ QImage FrameComposer::tileViews(const std::vector<QImage>& tiles) const {
         const double gap = m_options.size.height() * 0.012;
         const bool below = rects[k].bottom() + gap + fm.height() <= view.height();
         const double y = below ? rects[k].bottom() + gap + fm.ascent() : rects[k].top() + gap + fm.ascent();
-        outlinedText(p, QPointF(x, y), name, font, Qt::white);
+        outlinedText(p, QPointF(x, y), name, font, colours().overlayText);
     }
     // Thin lines between the tiles.
-    p.setPen(QPen(QColor(70, 75, 90), std::max(1, m_options.size.height() / 360)));
+    p.setPen(QPen(colours().grid, std::max(1, m_options.size.height() / 360)));
     for (const QRect& r : rects) {
         if (r.left() > 0) p.drawLine(r.topLeft(), r.bottomLeft());
         if (r.top() > 0) p.drawLine(r.topLeft(), r.topRight());
@@ -193,7 +197,7 @@ QImage FrameComposer::compose(const QImage& view, const core::Frame& frame) cons
     if (m_buffer.size() != m_options.size || m_buffer.format() != format)
         m_buffer = QImage(m_options.size, format);
     QImage& out = m_buffer;
-    out.fill(m_options.transparent ? QColor(0, 0, 0, 0) : QColor(14, 15, 20));
+    out.fill(m_options.transparent ? QColor(0, 0, 0, 0) : colours().videoBackground);
     QPainter p(&out);
     p.setCompositionMode(QPainter::CompositionMode_Source);
     p.drawImage(m_view.topLeft(), view);
@@ -206,8 +210,8 @@ QImage FrameComposer::compose(const QImage& view, const core::Frame& frame) cons
     for (const auto& panels : m_runPanels) panels->sync();
     for (std::size_t i = 0; i < m_panels.size(); ++i) {
         const QRect bar = m_titleRects[i];
-        p.fillRect(bar, kTitleBar);
-        p.setPen(kText);
+        p.fillRect(bar, colours().dockTitle);
+        p.setPen(colours().text);
         const int pad = (bar.height() - fm.height()) / 2;
         p.drawText(bar.adjusted(2 * pad, 0, -pad, 0), Qt::AlignLeft | Qt::AlignVCenter,
                    fm.elidedText(m_titles[static_cast<int>(i)], Qt::ElideRight, bar.width() - 3 * pad));
@@ -231,7 +235,8 @@ void FrameComposer::drawOverlays(QPainter& p, const core::Frame& frame) const {
         const QFontMetrics fm(f);
         const QString title = fm.elidedText(titleText, Qt::ElideRight, m_view.width() - 2 * margin);
         const double x = m_view.left() + (m_view.width() - fm.horizontalAdvance(title)) / 2.0;
-        outlinedText(p, QPointF(std::max<double>(margin, x), y + fm.ascent()), title, f, Qt::white);
+        outlinedText(p, QPointF(std::max<double>(margin, x), y + fm.ascent()), title, f,
+                     colours().overlayText);
         y += fm.height() + margin / 2.0;
     }
     const QString line = overlayLine(o, frame);
@@ -240,7 +245,7 @@ void FrameComposer::drawOverlays(QPainter& p, const core::Frame& frame) const {
     const QFont f = uiFont(h * 0.032);
     const QFontMetrics fm(f);
     outlinedText(p, QPointF(m_view.left() + margin, y + fm.ascent()),
-                 fm.elidedText(line, Qt::ElideRight, m_view.width() - 2 * margin), f, kText);
+                 fm.elidedText(line, Qt::ElideRight, m_view.width() - 2 * margin), f, colours().text);
 }
 
 QString FrameComposer::overlayLine(const QStringList& o, const core::Frame& frame) {

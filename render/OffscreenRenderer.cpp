@@ -1,5 +1,7 @@
 #include "render/OffscreenRenderer.h"
 
+#include "render/DisplayStyle.h"
+
 #include <vtkNew.h>
 #include <vtkRenderWindow.h>
 #include <vtkRenderer.h>
@@ -88,8 +90,9 @@ void OffscreenRenderer::setStyle(const SceneStyle& style) {
         d.renderer->SetBackground(0, 0, 0);
         d.renderer->SetBackgroundAlpha(0);
     } else {
-        d.renderer->SetBackground(style.background.redF(), style.background.greenF(),
-                                  style.background.blueF());
+        const QColor background =
+            style.background.value_or(themeColours(displayStyle().theme).viewBackground);
+        d.renderer->SetBackground(background.redF(), background.greenF(), background.blueF());
         d.renderer->SetBackgroundAlpha(1);
     }
 }

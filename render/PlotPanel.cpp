@@ -1,5 +1,7 @@
 #include "render/PlotPanel.h"
 
+#include "render/DisplayStyle.h"
+
 #include <qcustomplot.h>
 
 #include <QFileDialog>
@@ -73,8 +75,9 @@ QImage PlotPanel::renderImage(QSize size, double scale) {
         m_dirty = true;  // tick counts and the legend's wrap follow the size
     }
     refresh();
+    for (QCustomPlot* plot : findChildren<QCustomPlot*>()) applyDisplayStyle(plot);
     QImage image(size, QImage::Format_ARGB32_Premultiplied);
-    image.fill(palette().color(QPalette::Window));
+    image.fill(themeColours(displayStyle().theme).window);
     QCPPainter painter(&image);
     painter.scale(scale, scale);
     for (QWidget* child : findChildren<QWidget*>(Qt::FindDirectChildrenOnly)) {
@@ -93,7 +96,9 @@ QImage PlotPanel::renderImage(QSize size, double scale) {
 }
 
 void PlotPanel::queueReplot(QCustomPlot* plot) const {
-    if (!m_offscreen) plot->replot(QCustomPlot::rpQueuedReplot);
+    if (m_offscreen) return;
+    applyDisplayStyle(plot);
+    plot->replot(QCustomPlot::rpQueuedReplot);
 }
 
 void PlotPanel::showFrame(const core::Frame&) {}
@@ -119,6 +124,156 @@ QColor faded(QColor c, int alpha) {
 }
 
 }  // namespace
+
+namespace {
+
+// Base values: what an element was given in the normal display's terms, kept on the element.
+const char* const kBasePen = "attnsphereBasePen";
+const char* const kBaseBrush = "attnsphereBaseBrush";
+const char* const kBaseText = "attnsphereBaseText";
+const char* const kBasePoints = "attnsphereBasePoints";
+const char* const kBaseLabelPoints = "attnsphereBaseLabelPoints";
+const char* const kBaseScatter = "attnsphereBaseScatter";  // size, pen, brush of a scatter style
+const char* const kBaseIcon = "attnsphereBaseIcon";
+const char* const kStyledRevision = "attnsphereStyledRevision";
+const char* const kStyledCount = "attnsphereStyledCount";
+
+template <class T>
+T base(QObject* o, const char* key, const T& current) {
+    const QVariant v = o->property(key);
+    if (v.isValid()) return v.value<T>();
+    o->setProperty(key, QVariant::fromValue(current));
+    return current;
+}
+
+QPen shownPen(const QPen& basePen) {
+    const DisplayStyle& style = displayStyle();
+    QPen pen = basePen;
+    if (pen.style() == Qt::NoPen) return pen;
+    pen.setColor(themed(pen.color(), style.theme));
+    // Width 0 is QPainter's cosmetic 1 px line.
+    pen.setWidthF(style.lineWidth(std::max(1.0, basePen.widthF())));
+    return pen;
+}
+
+QBrush shownBrush(const QBrush& baseBrush) {
+    QBrush brush = baseBrush;
+    if (brush.style() != Qt::NoBrush) brush.setColor(themed(brush.color(), displayStyle().theme));
+    return brush;
+}
+
+QFont shownFont(QFont font, double basePoints) {
+    font.setPointSizeF(displayStyle().fontPoints(basePoints));
+    return font;
+}
+
+void styleScatter(QCPGraph* g) {
+    QCPScatterStyle scatter = g->scatterStyle();
+    if (scatter.isNone()) return;
+    const QVariantList b = base(g, kBaseScatter,
+                                QVariantList{scatter.size(), QVariant::fromValue(scatter.pen()),
+                                             QVariant::fromValue(scatter.brush())});
+    scatter.setSize(displayStyle().scale * b[0].toDouble());
+    scatter.setPen(shownPen(b[1].value<QPen>()));
+    scatter.setBrush(shownBrush(b[2].value<QBrush>()));
+    g->setScatterStyle(scatter);
+}
+
+void stylePlottable(QCPAbstractPlottable* p) {
+    const QPen pen = shownPen(base(p, kBasePen, p->pen()));
+    if (p->pen() != pen) p->setPen(pen);
+    const QBrush brush = shownBrush(base(p, kBaseBrush, p->brush()));
+    if (p->brush() != brush) p->setBrush(brush);
+    if (auto* g = qobject_cast<QCPGraph*>(p)) styleScatter(g);
+}
+
+void styleItem(QCPAbstractItem* item) {
+    if (auto* t = qobject_cast<QCPItemText*>(item)) {
+        t->setFont(shownFont(t->font(), base(t, kBasePoints, t->font().pointSizeF())));
+        t->setColor(themed(base(t, kBaseText, t->color()), displayStyle().theme));
+        t->setPen(shownPen(base(t, kBasePen, t->pen())));
+        t->setBrush(shownBrush(base(t, kBaseBrush, t->brush())));
+    } else if (auto* line = qobject_cast<QCPItemStraightLine*>(item)) {
+        line->setPen(shownPen(base(line, kBasePen, line->pen())));
+    } else if (auto* seg = qobject_cast<QCPItemLine*>(item)) {
+        seg->setPen(shownPen(base(seg, kBasePen, seg->pen())));
+    } else if (auto* rect = qobject_cast<QCPItemRect*>(item)) {
+        rect->setPen(shownPen(base(rect, kBasePen, rect->pen())));
+        rect->setBrush(shownBrush(base(rect, kBaseBrush, rect->brush())));
+    } else if (auto* tracer = qobject_cast<QCPItemTracer*>(item)) {
+        tracer->setPen(shownPen(base(tracer, kBasePen, tracer->pen())));
+        tracer->setBrush(shownBrush(base(tracer, kBaseBrush, tracer->brush())));
+    }
+}
+
+void styleAxis(QCPAxis* axis) {
+    const DisplayStyle& style = displayStyle();
+    const ThemeColours& c = themeColours(style.theme);
+    const QPen line(c.axis, style.lineWidth(1));
+    if (axis->basePen() != line) {
+        axis->setBasePen(line);
+        axis->setTickPen(line);
+        axis->setSubTickPen(line);
+    }
+    axis->setTickLabelColor(c.axis);
+    axis->setLabelColor(c.axis);
+    const QFont tick =
+        shownFont(axis->tickLabelFont(), base(axis, kBasePoints, axis->tickLabelFont().pointSizeF()));
+    if (axis->tickLabelFont() != tick) axis->setTickLabelFont(tick);
+    const QFont label =
+        shownFont(axis->labelFont(), base(axis, kBaseLabelPoints, axis->labelFont().pointSizeF()));
+    if (axis->labelFont() != label) axis->setLabelFont(label);
+    const QPen grid(c.grid, style.lineWidth(1), Qt::DotLine);
+    if (axis->grid()->pen() != grid) axis->grid()->setPen(grid);
+    const QPen zero(c.zeroLine, style.lineWidth(1));
+    if (axis->grid()->zeroLinePen() != zero) axis->grid()->setZeroLinePen(zero);
+}
+
+void styleLegend(QCPLegend* legend) {
+    const ThemeColours& c = themeColours(displayStyle().theme);
+    const QFont font = shownFont(legend->font(), base(legend, kBasePoints, legend->font().pointSizeF()));
+    if (legend->font() != font) legend->setFont(font);
+    legend->setTextColor(c.axis);
+    if (legend->brush().style() != Qt::NoBrush) legend->setBrush(c.legendBrush);
+    if (legend->borderPen().style() != Qt::NoPen) legend->setBorderPen(QPen(c.grid));
+    const QSize icon = base(legend, kBaseIcon, legend->iconSize());
+    legend->setIconSize(icon * displayStyle().scale);
+}
+
+int elementCount(QCustomPlot* plot) {
+    return plot->plottableCount() + plot->itemCount() + plot->legend->itemCount() + plot->axisRectCount();
+}
+
+}  // namespace
+
+void setBasePen(QCPAbstractPlottable* plottable, const QPen& pen) {
+    plottable->setProperty(kBasePen, QVariant::fromValue(pen));
+    plottable->setPen(shownPen(pen));
+}
+
+void PlotPanel::applyDisplayStyle() {
+    for (QCustomPlot* plot : findChildren<QCustomPlot*>()) {
+        applyDisplayStyle(plot, true);
+        if (!m_offscreen) plot->replot(QCustomPlot::rpQueuedReplot);
+    }
+    m_dirty = true;
+}
+
+void PlotPanel::applyDisplayStyle(QCustomPlot* plot, bool force) {
+    const int revision = displayStyleRevision(), count = elementCount(plot);
+    if (!force && plot->property(kStyledRevision).toInt() == revision &&
+        plot->property(kStyledCount).toInt() == count)
+        return;
+    const ThemeColours& c = themeColours(displayStyle().theme);
+    plot->setBackground(c.panelBackground);
+    for (QCPAxisRect* rect : plot->axisRects()) rect->setBackground(c.panelBackground);
+    for (QCPAxis* axis : plot->findChildren<QCPAxis*>()) styleAxis(axis);
+    for (int k = 0; k < plot->plottableCount(); ++k) stylePlottable(plot->plottable(k));
+    for (int k = 0; k < plot->itemCount(); ++k) styleItem(plot->item(k));
+    styleLegend(plot->legend);
+    plot->setProperty(kStyledRevision, revision);
+    plot->setProperty(kStyledCount, elementCount(plot));
+}
 
 void PlotPanel::clearOwnPlottables(QCustomPlot* plot) {
     for (int k = plot->plottableCount() - 1; k >= 0; --k)
@@ -253,17 +408,27 @@ void PlotPanel::mirror(Overlay& o, const std::vector<std::vector<const QCPGraph*
                 to->setData(QSharedPointer<QCPGraphDataContainer>::create(*from->data()));
             else
                 to->setData(from->data());
-            QPen pen = from->pen();
+            // From the source's base pen: the overlay is styled like the curves it mirrors.
+            const QVariant basePen = from->property(kBasePen);
+            QPen pen = basePen.isValid() ? basePen.value<QPen>() : from->pen();
             pen.setColor(faded(pen.color(), o.alpha));
             if (pen.style() != Qt::NoPen) pen.setStyle(o.style);
-            to->setPen(pen);
+            setBasePen(to, pen);
             to->setLineStyle(from->lineStyle());
             QCPScatterStyle scatter = from->scatterStyle();
             if (!scatter.isNone()) {
-                scatter.setPen(QPen(faded(scatter.pen().color(), o.alpha)));
-                scatter.setBrush(faded(scatter.brush().color(), o.alpha));
+                const QVariant b = from->property(kBaseScatter);
+                if (b.isValid()) scatter.setSize(b.toList()[0].toDouble());
+                const QColor penColour =
+                    b.isValid() ? b.toList()[1].value<QPen>().color() : scatter.pen().color();
+                const QColor brushColour =
+                    b.isValid() ? b.toList()[2].value<QBrush>().color() : scatter.brush().color();
+                scatter.setPen(QPen(faded(penColour, o.alpha)));
+                scatter.setBrush(faded(brushColour, o.alpha));
             }
             to->setScatterStyle(scatter);
+            to->setProperty(kBaseScatter, QVariant());
+            styleScatter(to);
             to->setName(from->name().isEmpty() ? o.name : from->name() + QStringLiteral(" (") + o.name + ')');
         }
     }
@@ -317,7 +482,8 @@ bool PlotPanel::needsReset(const core::Frame& frame) {
 }
 
 void PlotPanel::styleAxes(QCustomPlot* plot, const QString& xLabel, const QString& yLabel) {
-    const QColor fg(210, 215, 225), grid(60, 66, 80), bg(24, 27, 34);
+    const ThemeColours& c = themeColours(displayStyle().theme);
+    const QColor fg = c.axis, grid = c.grid, bg = c.panelBackground;
     plot->setBackground(bg);
     plot->axisRect()->setBackground(bg);
     for (QCPAxis* axis : {plot->xAxis, plot->yAxis}) {
@@ -327,7 +493,7 @@ void PlotPanel::styleAxes(QCustomPlot* plot, const QString& xLabel, const QStrin
         axis->setTickLabelColor(fg);
         axis->setLabelColor(fg);
         axis->grid()->setPen(QPen(grid, 1, Qt::DotLine));
-        axis->grid()->setZeroLinePen(QPen(QColor(120, 128, 145), 1));
+        axis->grid()->setZeroLinePen(QPen(c.zeroLine, 1));
         QFont f = axis->tickLabelFont();
         f.setPointSizeF(9.5);
         axis->setTickLabelFont(f);
@@ -339,7 +505,7 @@ void PlotPanel::styleAxes(QCustomPlot* plot, const QString& xLabel, const QStrin
     plot->setPlottingHints(QCP::phFastPolylines | QCP::phCacheLabels);
     plot->setNotAntialiasedElements(QCP::aeAll);
     plot->setInteractions(QCP::iRangeDrag | QCP::iRangeZoom);
-    plot->legend->setBrush(QColor(30, 34, 42, 220));
+    plot->legend->setBrush(c.legendBrush);
     plot->legend->setBorderPen(QPen(grid));
     plot->legend->setTextColor(fg);
     QFont lf = plot->legend->font();

@@ -15,6 +15,7 @@
 #include <vector>
 
 class QCustomPlot;
+class QCPAbstractPlottable;
 class QCPGraph;
 class QCPItemText;
 class QCPItemStraightLine;
@@ -85,6 +86,12 @@ public:
     // laid out at size / scale, so text and lines grow with `scale`. A panel that is not shown then
     // stops queueing redraws of its own (the image is drawn directly).
     QImage renderImage(QSize size, double scale);
+    // Brings every plot of the panel to the current display style (render/DisplayStyle.h) and redraws:
+    // fonts and line widths scaled, colours of the theme. The panels build their plots in the dark
+    // theme's colours at the normal size; each element keeps those as its base, so restyling is
+    // repeatable in any order. Runs by itself before a redraw when the style or the plot's elements changed.
+    virtual void applyDisplayStyle();
+    static void applyDisplayStyle(QCustomPlot* plot, bool force = false);
 
     static void styleAxes(QCustomPlot* plot, const QString& xLabel, const QString& yLabel);
     static QCustomPlot* makePlot(QWidget* parent, const QString& xLabel, const QString& yLabel);
@@ -148,5 +155,8 @@ private:
 };
 
 QPen plotPen(const QColor& colour, Qt::PenStyle style = Qt::SolidLine);
+// Sets a plottable's pen given in the normal display's terms (dark theme, normal width): the pen kept as
+// its base and drawn as the display style shows it.
+void setBasePen(QCPAbstractPlottable* plottable, const QPen& pen);
 
 }  // namespace attnsphere::render

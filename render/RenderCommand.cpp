@@ -79,6 +79,7 @@ struct RenderOptions {
     int threads = 0;  // all cores
     bool quiet = false;
     QString exportDir;
+    DisplayStyle display;
     std::vector<std::string> commandLine;  // for metadata.json
 };
 
@@ -121,6 +122,8 @@ const app::CommandSpec& spec() {
          trailOption(),
          pointSizeOption(),
          crfOption(),
+         themeOption(),
+         presentationOption(),
          app::threadsOption(),
          app::quietOption(),
          OptionSpec("--session", "FILE", OptionKind::Text,
@@ -227,6 +230,7 @@ std::optional<RenderOptions> parseOptions(const std::vector<std::string>& args) 
     o.trail = style.trailLength;
     o.pointSize = style.pointSize;
     if (p.has("--crf")) o.crf = static_cast<int>(p.integer("--crf"));
+    o.display = displayStyleFrom(p, {});
     o.exportDir = QString::fromStdString(p.text("--export"));
     if (p.has("--threads")) o.threads = static_cast<int>(p.integer("--threads"));
     o.quiet = p.has("--quiet");
@@ -634,6 +638,8 @@ int runRenderCommand(int argc, char** argv) {
         auto options = parseOptions(args);
         if (!options) return app::kExitOk;
         options->commandLine.assign(argv, argv + argc);
+        setDisplayStyle(options->display);
+        applyTheme(app);
         if (!displayAvailable()) xserver.start();
         if (!options->lecture.isEmpty())
             return renderLecture({options->lecture, options->out, options->stills, options->size,

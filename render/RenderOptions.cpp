@@ -112,6 +112,25 @@ OptionSpec crfOption() {
         .defaultText("20 for H.264, 31 for VP9");
 }
 
+OptionSpec themeOption() {
+    std::vector<std::string> names;
+    for (std::string_view name : core::namesOf<core::LectureTheme>()) names.emplace_back(name);
+    return OptionSpec("--theme", "THEME", OptionKind::Choice,
+                      "dark, or light: high contrast for projectors (the GUI: the last one chosen)")
+        .oneOf(names);
+}
+
+OptionSpec presentationOption() {
+    return {"--presentation", "", OptionKind::Flag,
+            "presentation display: text and lines large enough for a projector (24 px text at 1080 lines)"};
+}
+
+DisplayStyle displayStyleFrom(const app::ParsedOptions& options, DisplayStyle base) {
+    if (options.has("--theme")) base.theme = *core::valueOf<core::LectureTheme>(options.choice("--theme"));
+    if (options.has("--presentation")) base.scale = kPresentationScale;
+    return base;
+}
+
 SceneStyle sceneStyle(const app::ParsedOptions& options, const app::CommandSpec& command, SceneStyle base) {
     if (command.find("--colour")) base.colour = *colourModeFromString(options.choice("--colour"));
     if (command.find("--trail")) base.trailLength = static_cast<int>(options.integer("--trail"));

@@ -3,6 +3,7 @@
 // colour mode, trail, token size, panels, overlays, title, camera, transparency, quality; and the one
 // name table of ColourMode (command line, GUI combo, docs).
 #include "app/Options.h"
+#include "render/DisplayStyle.h"
 #include "render/SceneRenderer.h"
 
 #include <optional>
@@ -37,8 +38,12 @@ app::OptionSpec titleOption();
 app::OptionSpec cameraOption();
 app::OptionSpec transparentOption();
 app::OptionSpec crfOption();
+app::OptionSpec themeOption();         // --theme dark|light (core::nameTable<LectureTheme>)
+app::OptionSpec presentationOption();  // --presentation: text and lines times kPresentationScale
 
 // `base` with the colour, trail and token size the parsed options give (those of them in the table).
 SceneStyle sceneStyle(const app::ParsedOptions& options, const app::CommandSpec& command, SceneStyle base);
+// `base` with the theme and scale the parsed options give (those of them given).
+DisplayStyle displayStyleFrom(const app::ParsedOptions& options, DisplayStyle base);
 
 }  // namespace attnsphere::render

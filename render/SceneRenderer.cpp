@@ -1,6 +1,7 @@
 #include "render/SceneRenderer.h"
 
 #include "render/ColourMap.h"
+#include "render/DisplayStyle.h"
 
 #include <Eigen/Eigenvalues>
 #include <Eigen/SVD>
@@ -203,7 +204,6 @@ void SceneRenderer::Impl::build() {
         grid.addLine(circle({0, 0, 0}, {std::cos(a), 0, std::sin(a)}, {0, 1, 0}, r, 96), true);
     }
     grid.commit();
-    grid.actor->GetProperty()->SetColor(0.42, 0.47, 0.56);
     grid.actor->GetProperty()->SetOpacity(0.35);
     grid.actor->GetProperty()->LightingOff();
     grid.actor->ForceOpaqueOn();
@@ -211,11 +211,9 @@ void SceneRenderer::Impl::build() {
     // Slightly behind the plane of the tokens so that the line never covers them.
     unitCircle.addLine(circle({0, 0, -0.02}, {1, 0, 0}, {0, 1, 0}, 1.0, 256), true);
     unitCircle.commit();
-    unitCircle.actor->GetProperty()->SetColor(0.55, 0.62, 0.75);
     unitCircle.actor->GetProperty()->SetLineWidth(1.5f);
     unitCircle.actor->GetProperty()->LightingOff();
 
-    outline.actor->GetProperty()->SetColor(0.42, 0.47, 0.56);
     outline.actor->GetProperty()->LightingOff();
 
     // The shell: translucent, but drawn in the opaque pass with back faces culled and added last
@@ -226,7 +224,6 @@ void SceneRenderer::Impl::build() {
     shellSource->SetPhiResolution(64);
     shellMapper->SetInputConnection(shellSource->GetOutputPort());
     shellActor->SetMapper(shellMapper);
-    shellActor->GetProperty()->SetColor(0.45, 0.58, 0.85);
     shellActor->GetProperty()->SetOpacity(0.16);
     shellActor->GetProperty()->SetSpecular(0.25);
     shellActor->GetProperty()->SetSpecularPower(20);
@@ -236,11 +233,9 @@ void SceneRenderer::Impl::build() {
 
     // The selection is a ring around the token, never a sprite over it: a sprite hid the token's
     // colour and the cluster it sits in.
-    selectionRing.actor->GetProperty()->SetColor(1, 1, 1);
     selectionRing.actor->GetProperty()->SetLineWidth(3.0f);
     selectionRing.actor->GetProperty()->LightingOff();
 
-    label->GetTextProperty()->SetColor(0.85, 0.88, 0.95);
     label->GetTextProperty()->SetFontFamilyToArial();
     label->SetPosition(12, 10);
 
@@ -256,7 +251,6 @@ void SceneRenderer::Impl::build() {
     scalarBar->SetBarRatio(0.3);
     scalarBar->UnconstrainedFontSizeOn();
     for (vtkTextProperty* p : {scalarBar->GetTitleTextProperty(), scalarBar->GetLabelTextProperty()}) {
-        p->SetColor(0.85, 0.88, 0.95);
         p->ShadowOff();
         p->ItalicOff();
         p->BoldOff();
@@ -298,7 +292,9 @@ void SceneRenderer::Impl::scaleToViewport() {
     unitCircle.actor->GetProperty()->SetLineWidth(static_cast<float>(std::max(1.0, 1.5 * scale)));
     grid.actor->GetProperty()->SetLineWidth(static_cast<float>(std::max(1.0, scale)));
     outline.actor->GetProperty()->SetLineWidth(static_cast<float>(std::max(1.0, scale)));
-    const int font = std::max(10, static_cast<int>(std::lround(22 * scale)));
+    const DisplayStyle& display = displayStyle();
+    const double textScale = scale / display.scale * display.relativeTextScale();
+    const int font = std::max(10, static_cast<int>(std::lround(22 * textScale)));
     label->GetTextProperty()->SetFontSize(font);
     scalarBar->GetTitleTextProperty()->SetFontSize(std::max(9, font * 4 / 5));
     scalarBar->GetLabelTextProperty()->SetFontSize(font);
@@ -319,12 +315,25 @@ void SceneRenderer::Impl::applyStyle() {
     unitCircle.actor->SetVisibility(circleMode);
     outline.actor->SetVisibility(flat && hasFrame);
     trailActor->SetVisibility(style.trailLength > 0);
-    renderer->SetBackground(style.background.redF(), style.background.greenF(), style.background.blueF());
+    const ThemeColours& theme = themeColours(displayStyle().theme);
+    const QColor background = style.background.value_or(theme.viewBackground);
+    renderer->SetBackground(background.redF(), background.greenF(), background.blueF());
+    auto setColour = [](vtkActor* actor, const QColor& c) {
+        actor->GetProperty()->SetColor(c.redF(), c.greenF(), c.blueF());
+    };
+    setColour(grid.actor, theme.wire);
+    setColour(outline.actor, theme.wire);
+    setColour(unitCircle.actor, theme.circle);
+    setColour(shellActor, theme.shell);
+    setColour(selectionRing.actor, themed(Qt::white));
+    for (vtkTextProperty* p :
+         {label->GetTextProperty(), scalarBar->GetTitleTextProperty(), scalarBar->GetLabelTextProperty()})
+        p->SetColor(theme.sceneText.redF(), theme.sceneText.greenF(), theme.sceneText.blueF());
     if (style.transparentBackground) {
         renderer->GradientBackgroundOff();
         renderer->SetBackgroundAlpha(0.0);
     } else {
-        const QColor top = style.background.lighter(135);
+        const QColor top = style.background ? style.background->lighter(135) : theme.viewTop;
         renderer->SetBackground2(top.redF(), top.greenF(), top.blueF());
         renderer->GradientBackgroundOn();
         renderer->SetBackgroundAlpha(1.0);
@@ -442,13 +451,13 @@ void SceneRenderer::Impl::recolour() {
         const auto ui = static_cast<std::size_t>(i);
         switch (mode) {
             case ColourMode::Index:
-                colours[ui] = indexColour(i, n);
+                colours[ui] = themed(indexColour(i, n));
                 break;
             case ColourMode::Cluster:
-                colours[ui] = categoricalColour(clusterLabels[ui]);
+                colours[ui] = themed(categoricalColour(clusterLabels[ui]));
                 break;
             case ColourMode::DominantHead:
-                colours[ui] = headColour(dominantHead[ui]);
+                colours[ui] = themed(headColour(dominantHead[ui]));
                 break;
             case ColourMode::Entropy:
                 colours[ui] = viridis(entropy[ui] / logN);
@@ -497,7 +506,7 @@ void SceneRenderer::Impl::recolour() {
         const int shownCount = std::min(count, kMaxLegendEntries);
         for (int k = 0; k < shownCount; ++k) {
             auto& t = legendEntries[static_cast<std::size_t>(k)];
-            const QColor q = colourOf(k);
+            const QColor q = themed(colourOf(k));
             t->SetInput(QStringLiteral("%1 %2").arg(name).arg(k + 1).toUtf8().constData());
             t->GetTextProperty()->SetColor(q.redF(), q.greenF(), q.blueF());
             t->SetVisibility(true);
@@ -505,7 +514,8 @@ void SceneRenderer::Impl::recolour() {
         if (count > shownCount) {
             auto& t = legendEntries[static_cast<std::size_t>(shownCount)];
             t->SetInput(QStringLiteral("+%1 more").arg(count - shownCount).toUtf8().constData());
-            t->GetTextProperty()->SetColor(0.8, 0.8, 0.8);
+            const QColor more = themed(QColor(204, 204, 204));
+            t->GetTextProperty()->SetColor(more.redF(), more.greenF(), more.blueF());
             t->SetVisibility(true);
         }
     };
@@ -718,7 +728,7 @@ void SceneRenderer::adoptHistory(const SceneRenderer& live) {
 
 double SceneRenderer::sizeScale(int viewportHeight) {
     const double ratio = viewportHeight / 1080.0;
-    return ratio >= 1 ? ratio : std::sqrt(std::max(0.06, ratio));
+    return displayStyle().scale * (ratio >= 1 ? ratio : std::sqrt(std::max(0.06, ratio)));
 }
 
 double SceneRenderer::tokenPixelSize() const {

@@ -12,6 +12,7 @@
 
 #include <array>
 #include <memory>
+#include <optional>
 
 class vtkPolyData;
 class vtkRenderer;
@@ -30,7 +31,7 @@ struct SceneStyle {
     // (linearly above 1080 so a 4K image looks like the view; with the square root below, so small views
     // keep legible tokens).
     double pointSize = 14;
-    QColor background = QColor(18, 20, 26);
+    std::optional<QColor> background;    // none: the display theme's (render/DisplayStyle.h)
     bool transparentBackground = false;  // offscreen only: alpha 0 where nothing is drawn
     bool showLegend = true;              // colour bar or coloured names for the colour mode
 };
@@ -52,7 +53,8 @@ public:
     // Takes the trails (and the projection's orientation) of the live view, so that an offscreen image of
     // the same frame at another size looks like the view, trails included. Call before showFrame.
     void adoptHistory(const SceneRenderer& live);
-    // Viewport scale of sizes (1 at 1080 pixels high) and the token size in pixels of the last render.
+    // Viewport scale of sizes (1 at 1080 pixels high, times the display style's scale) and the token
+    // size in pixels of the last render.
     static double sizeScale(int viewportHeight);
     double tokenPixelSize() const;
     double trailLineWidth() const;
@@ -87,7 +89,8 @@ private:
     std::unique_ptr<Impl> m_impl;
 };
 
-// Per-head colours, identical in every panel and view (colour-blind-safe palette).
+// Per-head colours, identical in every panel and view: the Okabe–Ito colour-blind-safe table
+// (categoricalColour) in the dark theme's terms; render::themed gives them for the light theme.
 QColor headColour(int h);
 
 }  // namespace attnsphere::render

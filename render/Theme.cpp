@@ -1,5 +1,7 @@
 #include "render/Theme.h"
 
+#include "render/DisplayStyle.h"
+
 #include <QApplication>
 #include <QFont>
 #include <QPalette>
@@ -9,34 +11,37 @@ namespace attnsphere::render {
 
 void applyTheme(QApplication& app) {
     app.setStyle(QStyleFactory::create(QStringLiteral("Fusion")));
+    const ThemeColours& c = themeColours(displayStyle().theme);
     QPalette p;
-    const QColor window(32, 35, 43), base(24, 27, 34), text(225, 228, 235), accent(86, 180, 233);
-    p.setColor(QPalette::Window, window);
-    p.setColor(QPalette::WindowText, text);
-    p.setColor(QPalette::Base, base);
-    p.setColor(QPalette::AlternateBase, window);
-    p.setColor(QPalette::ToolTipBase, QColor(45, 49, 60));
-    p.setColor(QPalette::ToolTipText, text);
-    p.setColor(QPalette::Text, text);
-    p.setColor(QPalette::Button, QColor(45, 49, 60));
-    p.setColor(QPalette::ButtonText, text);
-    p.setColor(QPalette::BrightText, QColor(255, 120, 80));
-    p.setColor(QPalette::Highlight, accent);
-    p.setColor(QPalette::HighlightedText, QColor(10, 10, 10));
-    p.setColor(QPalette::Link, accent);
-    p.setColor(QPalette::PlaceholderText, QColor(140, 145, 155));
-    p.setColor(QPalette::Disabled, QPalette::Text, QColor(120, 124, 134));
-    p.setColor(QPalette::Disabled, QPalette::ButtonText, QColor(120, 124, 134));
-    p.setColor(QPalette::Disabled, QPalette::WindowText, QColor(120, 124, 134));
+    p.setColor(QPalette::Window, c.window);
+    p.setColor(QPalette::WindowText, c.text);
+    p.setColor(QPalette::Base, c.base);
+    p.setColor(QPalette::AlternateBase, c.window);
+    p.setColor(QPalette::ToolTipBase, c.button);
+    p.setColor(QPalette::ToolTipText, c.text);
+    p.setColor(QPalette::Text, c.text);
+    p.setColor(QPalette::Button, c.button);
+    p.setColor(QPalette::ButtonText, c.text);
+    p.setColor(QPalette::BrightText, c.brightText);
+    p.setColor(QPalette::Highlight, c.accent);
+    p.setColor(QPalette::HighlightedText, c.highlightedText);
+    p.setColor(QPalette::Link, c.accent);
+    p.setColor(QPalette::PlaceholderText, c.placeholder);
+    p.setColor(QPalette::Disabled, QPalette::Text, c.disabledText);
+    p.setColor(QPalette::Disabled, QPalette::ButtonText, c.disabledText);
+    p.setColor(QPalette::Disabled, QPalette::WindowText, c.disabledText);
     app.setPalette(p);
     QFont font = app.font();
     font.setPointSizeF(10.5);
     app.setFont(font);
-    app.setStyleSheet(
-        QStringLiteral("QDockWidget::title { background: #2a2e38; padding: 4px; font-weight: bold; }"
-                       "QGroupBox { font-weight: bold; margin-top: 1.2em; }"
-                       "QGroupBox::title { subcontrol-origin: margin; left: 6px; }"
-                       "QToolTip { border: 1px solid #56b4e9; padding: 4px; }"));
+    // Dock titles name the panels: they scale with the display.
+    app.setStyleSheet(QStringLiteral("QDockWidget { font-size: %3pt; }"
+                                     "QDockWidget::title { background: %1; padding: 4px; font-weight: bold; }"
+                                     "QGroupBox { font-weight: bold; margin-top: 1.2em; }"
+                                     "QGroupBox::title { subcontrol-origin: margin; left: 6px; }"
+                                     "QToolTip { border: 1px solid %2; padding: 4px; }")
+                          .arg(c.dockTitle.name(), c.accent.name())
+                          .arg(displayStyle().fontPoints(font.pointSizeF())));
 }
 
 }  // namespace attnsphere::render

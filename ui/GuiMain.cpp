@@ -135,6 +135,10 @@ int runLecture(QApplication& app, const app::ParsedOptions& p, const render::Sce
         window.showFullScreen();
     }
     window.lecture()->open(std::move(lecture), path, static_cast<int>(step - 1));
+    // The options win over the lecture's own theme and presentation display.
+    const render::DisplayStyle display = render::displayStyleFrom(p, render::displayStyle());
+    if (p.has("--theme")) window.setTheme(display.theme);
+    if (p.has("--presentation")) window.setPresentationMode(true);
     if (!headless) return app.exec();
     int code = 0;
     QTimer::singleShot(static_cast<int>(after * 1000), &window, [&] {
@@ -174,7 +178,8 @@ const app::CommandSpec& guiCommandSpec() {
          app::OptionSpec("--select", "INDEX", app::OptionKind::Integer, "select a token at start")
              .in({0, 1e9})
              .hide(),
-         render::colourOption(), render::trailOption(), app::historyBudgetOption(), app::compareOption()},
+         render::colourOption(), render::trailOption(), render::themeOption(), render::presentationOption(),
+         app::historyBudgetOption(), app::compareOption()},
         {}};
     return command;
 }
@@ -226,6 +231,7 @@ int runGui(int argc, char** argv) {
     const int select = p.has("--select") ? static_cast<int>(p.integer("--select")) : -1;
     const render::SceneStyle style = render::sceneStyle(p, spec, {});
     const bool headless = screenshot;
+    const render::DisplayStyle display = render::displayStyleFrom(p, {});
 
     if (p.has("--step") && !p.has("--lecture")) return usage("--step: only with --lecture");
     if (p.has("--lecture")) {
@@ -243,6 +249,7 @@ int runGui(int argc, char** argv) {
         } catch (const std::exception& e) {
             return usage(std::string("--compare: ") + e.what());
         }
+        render::setDisplayStyle(display);
         render::applyTheme(app);
         return runComparison(app, comparison, style, screenshot ? screenshotFile : QString(), after);
     }
@@ -275,6 +282,9 @@ int runGui(int argc, char** argv) {
     window.setSceneStyle(style);
     if (headless) window.resize(1880, 1040);
     window.show();
+    // The options win over the theme remembered in the settings; presentation mode as the menu enters it.
+    if (p.has("--theme")) window.setTheme(display.theme);
+    if (display.presentation()) window.setPresentationMode(true);
     if (select >= 0) window.selectToken(select);
 
     if (screenshot) {

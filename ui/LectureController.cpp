@@ -2,6 +2,7 @@
 
 #include "app/SimulationController.h"
 #include "core/Errors.h"
+#include "render/Caption.h"
 #include "render/FrameComposer.h"
 #include "render/PanelRegistry.h"
 #include "ui/LectureStepsDialog.h"
@@ -41,14 +42,15 @@ QLabel* nativeLabel(QWidget* parent, const QString& name) {
     return label;
 }
 
-QString boxStyle(double px, const QString& border) {
+// A text box in the caption's look (render/Caption.h) under the window's theme, `px` tall text.
+QString boxStyle(double px, QColor background, QColor text, QColor border) {
     return QStringLiteral(
-               "color: white; background: #16181f; border: 2px solid %2; padding: %3px %4px; "
+               "color: %2; background: %3; border: 2px solid %4; padding: %5px %6px; "
                "font-size: %1px;")
         .arg(std::max(12, static_cast<int>(px)))
-        .arg(border)
-        .arg(static_cast<int>(px * 0.4))
-        .arg(static_cast<int>(px * 0.7));
+        .arg(text.name(), background.name(), border.name())
+        .arg(static_cast<int>(px * 0.3))
+        .arg(static_cast<int>(px * 0.6));
 }
 
 QString q(const std::string& s) {
@@ -66,9 +68,7 @@ std::vector<std::string> toStd(const QStringList& list) {
 LectureController::LectureController(MainWindow* window) : QObject(window), m_window(window) {
     SphereView* view = window->sphereView();
     m_caption = nativeLabel(view, QStringLiteral("lecture.caption"));
-    m_caption->setWordWrap(true);
     m_formula = nativeLabel(view, QStringLiteral("lecture.formula"));
-    m_formula->setAlignment(Qt::AlignCenter);
     m_banner = nativeLabel(view, QStringLiteral("lecture.banner"));
     m_banner->setWordWrap(true);
     m_info = nativeLabel(view, QStringLiteral("lecture.stepInfo"));
@@ -138,9 +138,13 @@ void LectureController::open(core::Lecture lecture, const QString& path, int ste
     m_lecture = std::move(lecture);
     m_path = path;
     m_current = -1;
+    if (!m_open) m_presentationBefore = m_window->presentationMode();
     m_open = true;
     qApp->removeEventFilter(this);
     qApp->installEventFilter(this);  // the last installed filter sees events first: the lecture wins
+    // The lecture's display; the command line's --theme and --presentation are applied after this.
+    m_window->setTheme(m_lecture.theme);
+    m_window->setPresentationMode(m_lecture.presentation);
     m_window->setErrorBanner([this](const QString& title, const QString& message) {
         showBanner(title + QStringLiteral(": ") + message);
     });
@@ -149,8 +153,13 @@ void LectureController::open(core::Lecture lecture, const QString& path, int ste
 }
 
 void LectureController::close() {
+    if (m_open) m_window->setPresentationMode(m_presentationBefore);
     m_open = false;
     qApp->removeEventFilter(this);
+    // The lecture's display; the command line's --theme and --presentation are applied after this.
+    if (!m_open) m_presentationBefore = m_window->presentationMode();
+    m_window->setTheme(m_lecture.theme);
+    m_window->setPresentationMode(m_lecture.presentation);
     m_window->setErrorBanner({});
     for (QWidget* w :
          {static_cast<QWidget*>(m_caption), static_cast<QWidget*>(m_formula), static_cast<QWidget*>(m_banner),
@@ -257,15 +266,8 @@ QString LectureController::stepInfoText() const {
 }
 
 void LectureController::showCaption(const core::LectureCaption& caption) {
-    QString html;
-    if (!caption.title.empty())
-        html += QStringLiteral("<b>%1</b>").arg(q(core::captionText(caption.title)).toHtmlEscaped());
-    for (const std::string& line : caption.lines)
-        html += QStringLiteral("<br>%1").arg(q(core::captionText(line)).toHtmlEscaped());
-    m_caption->setText(html);
-    m_caption->setVisible(!html.isEmpty());
-    m_formula->setText(q(core::captionText(caption.formula)).toHtmlEscaped());
-    m_formula->setVisible(!caption.formula.empty());
+    m_shownCaption = caption;
+    placeOverlays();
 }
 
 void LectureController::updateOverlayLine(const core::Frame& frame) {
@@ -281,27 +283,35 @@ void LectureController::updateOverlayLine(const core::Frame& frame) {
 
 void LectureController::placeOverlays() {
     SphereView* view = m_window->sphereView();
-    const int h = std::max(200, m_window->height());
-    const int margin = h / 60;
+    // The caption's sizes are for 1080 lines: they follow the window's height, legible from the back row.
+    const double scale = std::max(200, m_window->height()) / 1080.0;
+    const int margin = static_cast<int>(18 * scale);
     const int room = std::max(100, view->width() - 2 * margin);
-    // Sizes follow the window height, so the text is legible from the back row at any resolution.
-    m_caption->setStyleSheet(boxStyle(h * 0.03, QStringLiteral("#5a6478")));
-    m_caption->setMaximumWidth(room * 2 / 3);
-    m_caption->adjustSize();
+    const render::CaptionColours colours = render::captionColours(m_window->theme());
+    const int linePx = render::captionLinePixels(scale);
+    if (m_open && m_current >= 0) {
+        const QImage box =
+            render::renderCaptionImage(m_shownCaption, room * 2 / 3, scale, colours.background, colours.text);
+        m_caption->setPixmap(QPixmap::fromImage(box));
+        m_caption->resize(box.size());
+        m_caption->setVisible(!box.isNull());
+        const QImage strip =
+            render::renderFormulaImage(m_shownCaption, room, scale, colours.background, colours.text);
+        m_formula->setPixmap(QPixmap::fromImage(strip));
+        m_formula->resize(strip.size());
+        m_formula->setVisible(!strip.isNull());
+    }
     m_caption->move(margin, margin);
-    m_formula->setStyleSheet(boxStyle(h * 0.028, QStringLiteral("#5a6478")));
-    m_formula->setFixedWidth(room);
-    m_formula->adjustSize();
     m_formula->move(margin, view->height() - m_formula->height() - margin);
-    m_overlayLine->setStyleSheet(boxStyle(h * 0.024, QStringLiteral("#16181f")));
+    const QColor border = colours.text;
+    m_overlayLine->setStyleSheet(boxStyle(linePx, colours.background, colours.text, colours.background));
     m_overlayLine->adjustSize();
     m_overlayLine->move(view->width() - m_overlayLine->width() - margin, margin);
-    m_banner->setStyleSheet(boxStyle(h * 0.026, QStringLiteral("#f0a030"))
-                                .replace(QStringLiteral("#16181f"), QStringLiteral("#3a2f14")));
+    m_banner->setStyleSheet(boxStyle(linePx, colours.background, colours.text, QColor(0xf0, 0xa0, 0x30)));
     m_banner->setMaximumWidth(room * 3 / 4);
     m_banner->adjustSize();
     m_banner->move((view->width() - m_banner->width()) / 2, view->height() / 3);
-    m_info->setStyleSheet(boxStyle(h * 0.026, QStringLiteral("#8090b0")));
+    m_info->setStyleSheet(boxStyle(linePx, colours.background, colours.text, border));
     m_info->adjustSize();
     const int infoBottom = m_formula->isVisible() ? m_formula->y() - margin : view->height() - margin;
     m_info->move(view->width() - m_info->width() - margin, infoBottom - m_info->height());

@@ -107,6 +107,7 @@ private:
     core::Lecture m_lecture;
     QString m_path;
     bool m_open = false;
+    bool m_presentationBefore = false;  // the window's presentation mode before the lecture opened
     int m_current = -1;
     QString m_typed;  // digits typed for a jump
 
@@ -119,6 +120,7 @@ private:
     // view has painted the step's first frame (its paint count then).
     std::optional<long long> m_cameraAfterPaint;
 
+    core::LectureCaption m_shownCaption;  // drawn by render/Caption at the window's size and theme
     QLabel *m_caption, *m_formula, *m_banner, *m_info, *m_overlayLine;
     QWidget* m_blank;
     QTimer m_bannerTimer, m_infoTimer, m_cameraTimer;

@@ -431,6 +431,7 @@ void MainWindow::buildMenus() {
     m_viewMenu->addAction(tr("Show all panels"), this, [this] {
         for (QDockWidget* d : m_docks) d->show();
     });
+    buildDisplayMenu();
 
     menuBar()->addMenu(makeCompareMenu(*this));
     m_lecture = new LectureController(this);

@@ -3,6 +3,7 @@
 // menus, toolbar, status bar and shortcuts. Owns the SimulationController (and so the simulation
 // thread) and every widget. GUI thread only.
 #include "app/SimulationController.h"
+#include "core/Lecture.h"
 #include "core/Scenario.h"
 #include "render/Recorder.h"
 #include "render/SceneRenderer.h"
@@ -80,6 +81,15 @@ public:
     void reportError(const QString& title, const QString& message);
     // The keyboard shortcuts of the window's actions, as the Help dialog lists them.
     QString shortcutsText() const;
+    // Presentation mode (View menu; render/DisplayStyle.h): text and lines scaled for a projector, the
+    // parameter dock and toolbar hidden unless the user shows them, the 3D view dominant. Off brings back
+    // the normal display and the docks as they were.
+    void setPresentationMode(bool on);
+    bool presentationMode() const;
+    // The dark or high-contrast light theme (View → Theme), remembered in QSettings.
+    void setTheme(core::LectureTheme theme);
+    core::LectureTheme theme() const;
+    static constexpr const char* kThemeSetting = "view/theme";
 
     // Lecture mode (ui/LectureController.h) and what it sets in the window.
     LectureController* lecture() const { return m_lecture; }
@@ -105,6 +115,8 @@ protected:
 private:
     void buildDocks();
     void buildMenus();
+    void buildDisplayMenu();   // View → Presentation mode, Theme (ui/MainWindowDisplay.cpp)
+    void applyDisplayStyle();  // the current render::displayStyle() to panels, view, status bar, timeline
     void onFrame(std::shared_ptr<const core::Frame> frame);
     void refreshPanels();
     void updateStatus();
@@ -163,6 +175,10 @@ private:
     LectureController* m_lecture = nullptr;
     QStringList m_panelOrder;  // the last showOnlyPanels
     std::function<void(const QString&, const QString&)> m_errorBanner;
+
+    QAction* m_presentationAction = nullptr;
+    std::vector<QAction*> m_themeActions;  // in core::nameTable<LectureTheme> order
+    QByteArray m_normalLayout;             // docks and toolbars before presentation mode
 };
 
 }  // namespace attnsphere::ui
