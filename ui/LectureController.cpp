@@ -278,6 +278,11 @@ void LectureController::updateOverlayLine(const core::Frame& frame) {
     if (m_overlayLine->isVisible() != !line.isEmpty()) {
         m_overlayLine->setVisible(!line.isEmpty());
         placeOverlays();
+    } else if (m_overlayLine->sizeHint().width() > m_overlayLine->width()) {
+        // The values grew (t = 9.99 -> 10.00): wider, still at the view's top right.
+        const int right = m_overlayLine->geometry().right();
+        m_overlayLine->adjustSize();
+        m_overlayLine->move(right - m_overlayLine->width() + 1, m_overlayLine->y());
     }
 }
 
