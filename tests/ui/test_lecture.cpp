@@ -14,8 +14,10 @@
 #include <QApplication>
 #include <QDockWidget>
 #include <QDoubleSpinBox>
+#include <QFile>
 #include <QLineEdit>
 #include <QListWidget>
+#include <QProcess>
 #include <QTemporaryDir>
 #include <QToolBar>
 #include <QtTest>
@@ -347,6 +349,44 @@ private slots:
         QVERIFY(l->bannerText().contains(QLatin1String("disk full")));
         QVERIFY(QApplication::activeModalWidget() == nullptr);
         QVERIFY(!window->findChild<QWidget*>(QStringLiteral("errorDialog")));
+    }
+
+    void commandLine() {
+        auto run = [](const QStringList& args) {
+            QProcess p;
+            p.start(QStringLiteral(ATTNSPHERE_EXE), args);
+            p.waitForFinished(120000);
+            return std::pair{p.exitStatus() == QProcess::NormalExit ? p.exitCode() : -1,
+                             QString::fromUtf8(p.readAllStandardError())};
+        };
+        QTemporaryDir dir;
+        const QString shot = dir.filePath(QStringLiteral("s.png"));
+        // Errors exit 2 and name the option or field.
+        for (const auto& [args, names] : std::vector<std::pair<QStringList, QString>>{
+                 {{"--lecture", "builtin", "--step", "0"}, "--step"},
+                 {{"--lecture", "builtin", "--step", "99"}, "--step"},
+                 {{"--step", "2"}, "--step"},
+                 {{"--lecture", dir.filePath("missing.json")}, "--lecture"},
+                 {{"--lecture", "builtin", "--scenario", "default"}, "--lecture"}}) {
+            const auto [code, err] = run(args + QStringList{"--screenshot", shot, "--after", "0"});
+            QCOMPARE(code, 2);
+            QVERIFY2(err.contains(names), qPrintable(err));
+        }
+        const QString bad = dir.filePath(QStringLiteral("bad.json"));
+        QFile f(bad);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(
+            R"({"format": "attnsphere-lecture", "version": 1, "steps": [{"scenario": "default", "pause_at": -1}]})");
+        f.close();
+        auto [code, err] = run({"--lecture", bad});
+        QCOMPARE(code, 2);
+        QVERIFY2(err.contains(QLatin1String("steps[0].pause_at")), qPrintable(err));
+        // A step's screenshot: 1920×1080, exit 0, nothing on stderr.
+        std::tie(code, err) =
+            run({"--lecture", "builtin", "--step", "2", "--screenshot", shot, "--after", "1"});
+        QCOMPARE(code, 0);
+        QVERIFY2(err.isEmpty(), qPrintable(err));
+        QCOMPARE(QImage(shot).size(), QSize(1920, 1080));
     }
 
     void bookmarkRoundTrip() {
