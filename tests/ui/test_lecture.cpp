@@ -185,28 +185,34 @@ private slots:
         ui::LectureController* l = window->lecture();
         auto* edit = new QLineEdit(window.get());
         window->findChild<QToolBar*>()->addWidget(edit);
-        l->open(lecture, QString(), 0);
-        // The parameter dock shown by the user: its β spin box takes the focus.
+        core::Lecture windowed = lecture;
+        windowed.presentation = false;  // the toolbar with the field stays
+        l->open(windowed, QString(), 0);
+        // The parameter dock shown by the user (each step hides it): its β spin box takes the focus.
         auto* params = window->findChild<QDockWidget*>(QStringLiteral("parameters"));
-        params->show();
         auto* spin = params->findChild<QDoubleSpinBox*>();
         QVERIFY(spin);
+        const double beta = spin->value();
+        auto focus = [&](QWidget* w) {
+            params->show();
+            w->setFocus();
+            return QTest::qWaitFor([w] { return w->isVisible() && w->hasFocus(); });
+        };
 
-        edit->setFocus();
-        QTRY_VERIFY(edit->hasFocus());
+        QVERIFY(focus(edit));
         QTest::keyClick(edit, Qt::Key_PageDown);
         QCOMPARE(l->current(), 1);
+        QVERIFY(focus(edit));
         QTest::keyClick(edit, Qt::Key_Left);
         QCOMPARE(l->current(), 0);
+        QVERIFY(focus(edit));
         QTest::keyClick(edit, Qt::Key_Space);
         QCOMPARE(l->current(), 1);
         QVERIFY(edit->text().isEmpty());  // nothing was typed into the field
-        params->show();
-        spin->setFocus();
-        QTRY_VERIFY(spin->hasFocus());
-        const double beta = spin->value();
+        QVERIFY(focus(spin));
         QTest::keyClick(spin, Qt::Key_Right);
         QCOMPARE(l->current(), 2);
+        QVERIFY(focus(spin));
         QTest::keyClick(spin, Qt::Key_PageUp);
         QCOMPARE(l->current(), 1);
         QCOMPARE(spin->value(), beta);
@@ -216,7 +222,7 @@ private slots:
         QCOMPARE(l->current(), 2);
 
         // B blanks (a black native window over everything) and unblanks; in a text field as well.
-        edit->setFocus();
+        QVERIFY(focus(edit));
         QTest::keyClick(edit, Qt::Key_B);
         QVERIFY(l->isBlank());
         QVERIFY(l->blankWidget()->isVisible());
@@ -230,11 +236,13 @@ private slots:
 
         // "3" Enter jumps to step 3; "9" Enter (no such step) stays and says so in the banner.
         l->goTo(0);
+        QVERIFY(focus(edit));
         QTest::keyClick(edit, Qt::Key_3);
         QCOMPARE(l->current(), 0);
         QVERIFY(l->stepInfoText().contains(QLatin1String("3")));
         QTest::keyClick(edit, Qt::Key_Return);
         QCOMPARE(l->current(), 2);
+        QVERIFY(focus(spin));
         QTest::keyClick(spin, Qt::Key_9);
         QTest::keyClick(spin, Qt::Key_Enter);
         QCOMPARE(l->current(), 2);
@@ -242,6 +250,7 @@ private slots:
         QCOMPARE(spin->value(), beta);
 
         // ? shows "step k / N: title" for a while.
+        QVERIFY(focus(edit));
         QTest::keyClick(edit, Qt::Key_Question, Qt::ShiftModifier);
         QVERIFY(l->stepInfoWidget()->isVisible());
         QVERIFY(l->stepInfoText().contains(QLatin1String("step 3 / 3: Third")));
