@@ -391,6 +391,8 @@ LectureController::Key LectureController::keyOf(const QKeyEvent& key) const {
             return Key::Blank;
         case Qt::Key_Question:
             return Key::Info;
+        case Qt::Key_P:
+            return Key::Play;
         case Qt::Key_Return:
         case Qt::Key_Enter:
             return m_typed.isEmpty() ? Key::None : Key::Enter;
@@ -416,6 +418,9 @@ void LectureController::press(Key key, const QKeyEvent& event) {
             break;
         case Key::Info:
             showStepInfo();
+            break;
+        case Key::Play:
+            m_window->controller()->togglePlay();
             break;
         case Key::Digit:
             if (m_typed.size() < 4) m_typed += QChar(u'0' + (event.key() - Qt::Key_0));

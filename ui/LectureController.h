@@ -86,7 +86,7 @@ protected:
     bool eventFilter(QObject* watched, QEvent* event) override;
 
 private:
-    enum class Key { None, Next, Previous, Blank, Info, Digit, Enter, Escape };
+    enum class Key { None, Next, Previous, Blank, Info, Play, Digit, Enter, Escape };
     Key keyOf(const QKeyEvent& key) const;
     bool isOurs(QObject* watched) const;
     void press(Key key, const QKeyEvent& event);

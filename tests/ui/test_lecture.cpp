@@ -256,6 +256,14 @@ private slots:
         QVERIFY(l->stepInfoText().contains(QLatin1String("step 3 / 3: Third")));
         QVERIFY(edit->text().isEmpty());
 
+        // P plays and pauses the step's run (Space is taken by the next step).
+        QVERIFY(!window->controller()->isRunning());
+        QTest::keyClick(edit, Qt::Key_P);
+        QTRY_VERIFY(window->controller()->isRunning());
+        QTest::keyClick(edit, Qt::Key_P);
+        QTRY_VERIFY(!window->controller()->isRunning());
+        QVERIFY(edit->text().isEmpty());
+
         // Closed: the keys are the window's again (Left scrubs, typing types).
         l->close();
         QTest::keyClick(edit, Qt::Key_B);
