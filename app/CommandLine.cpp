@@ -570,10 +570,10 @@ int theoryCommand(const std::vector<std::string>& args) {
     usage("unknown topic '" + args.front() + "' (one of " + names + ")");
 }
 
-std::string overviewHelp(const CommandSpec& gui, const CommandSpec& render) {
+std::string overviewHelp(const CommandSpec& gui, const CommandSpec& render, const CommandSpec& lectures) {
     std::string out = "attnsphere - transformer self-attention as particles on the unit sphere\n\nUsage:\n";
     out += "  attnsphere                                   open the main window on the default scenario\n";
-    for (const auto& spec : {&gui, &runSpec(), &render, &presetsSpec()})
+    for (const auto& spec : {&gui, &runSpec(), &render, &presetsSpec(), &lectures})
         for (const auto& line : spec->usage) out += "  attnsphere " + line + "\n";
     out += "  attnsphere theory TOPIC [options]\n  attnsphere --help | --version\n";
     out += "  attnsphere COMMAND --help                    one command's options in full\n";
@@ -595,6 +595,7 @@ std::string overviewHelp(const CommandSpec& gui, const CommandSpec& render) {
     line.back() = '.';
     out += line + "\n  Details: attnsphere render --help\n";
     out += "\npresets: " + presetsSpec().description;
+    out += "\nlectures: " + lectures.description;
     out += "\ntheory: " + theoryIntro() + topicsHelp(2);
     out += "\n" + exitCodesHelp("run leaves no output; render finalises the frames rendered so far");
     return out;
@@ -620,13 +621,14 @@ bool isCommandLineInvocation(int argc, char** argv) {
     return first.empty() || first[0] != '-';
 }
 
-int runCommandLine(int argc, char** argv, const CommandSpec& gui, const CommandSpec& render) {
+int runCommandLine(int argc, char** argv, const CommandSpec& gui, const CommandSpec& render,
+                   const CommandSpec& lectures) {
     const std::vector<std::string> all(argv, argv + argc);
     const std::string command = argc > 1 ? all[1] : "";
     const std::vector<std::string> rest(all.begin() + std::min<std::ptrdiff_t>(2, argc), all.end());
     try {
         if (command == "--help" || command == "-h" || command == "help") {
-            std::fputs(overviewHelp(gui, render).c_str(), stdout);
+            std::fputs(overviewHelp(gui, render, lectures).c_str(), stdout);
             return kExitOk;
         }
         if (command == "--version") {
@@ -642,7 +644,8 @@ int runCommandLine(int argc, char** argv, const CommandSpec& gui, const CommandS
             }
             return command == "run" ? runCommand(rest, all) : presetsCommand(rest);
         }
-        usage("unknown command '" + command + "' (commands: run, render, presets, theory; see --help)");
+        usage("unknown command '" + command +
+              "' (commands: run, render, presets, theory, lectures; see --help)");
     } catch (const core::ValidationError& e) {
         std::fprintf(stderr, "attnsphere %s: %s\n", command.c_str(), e.what());
         return kExitUsage;

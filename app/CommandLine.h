@@ -1,6 +1,6 @@
 #pragma once
 // The command line: `run`, `presets`, `theory`, `--help`, `--version` (the main window's options are
-// parsed by ui, `render`'s by render; their tables are passed in for the overview --help).
+// parsed by ui, `render`'s and `lectures`' by render; their tables are passed in for the overview --help).
 #include "app/Options.h"
 
 #include <vector>
@@ -10,7 +10,8 @@ namespace attnsphere::app {
 // True when argv names a command-line subcommand or asks for --help / --version.
 bool isCommandLineInvocation(int argc, char** argv);
 // Runs it; returns the process exit code (kExitOk, kExitUsage, kExitFailure, 128 + signal).
-int runCommandLine(int argc, char** argv, const CommandSpec& gui, const CommandSpec& render);
+int runCommandLine(int argc, char** argv, const CommandSpec& gui, const CommandSpec& render,
+                   const CommandSpec& lectures);
 
 // The option tables of `run` and of each `theory` topic.
 const CommandSpec& runCommandSpec();

@@ -45,9 +45,12 @@ bool boolean(const json& v, const std::string& path) {
 
 std::string text(const json& v, const std::string& path, std::size_t maxChars) {
     const std::string s = string(v, path);
-    if (s.size() > maxChars)
+    // Characters, not bytes: UTF-8 continuation bytes do not count.
+    const auto chars = static_cast<std::size_t>(std::count_if(
+        s.begin(), s.end(), [](char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }));
+    if (chars > maxChars)
         throw ValidationError(path, "must have at most " + std::to_string(maxChars) + " characters, got " +
-                                        std::to_string(s.size()));
+                                        std::to_string(chars));
     return s;
 }
 

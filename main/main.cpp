@@ -14,6 +14,7 @@ int main(int argc, char** argv) {
     if (first == "lectures") return attnsphere::render::runLecturesCommand(argc, argv);
     if (attnsphere::app::isCommandLineInvocation(argc, argv))
         return attnsphere::app::runCommandLine(argc, argv, attnsphere::ui::guiCommandSpec(),
-                                               attnsphere::render::renderCommandSpec());
+                                               attnsphere::render::renderCommandSpec(),
+                                               attnsphere::render::lecturesCommandSpec());
     return attnsphere::ui::runGui(argc, argv);
 }

@@ -114,6 +114,10 @@ void TestLecture::validationErrors_data() {
         "string");
     row("caption line long", step(R"("caption": {"lines": [")" + std::string(201, 'x') + "\"]}"),
         "steps[0].caption.lines[0]", "at most 200");
+    std::string greek;
+    for (int i = 0; i < 121; ++i) greek += "β";
+    row("caption title long in characters", step(R"("caption": {"title": ")" + greek + "\"}"),
+        "steps[0].caption.title", "at most 120 characters, got 121");
     row("caption formula long", step(R"("caption": {"formula": ")" + std::string(201, 'x') + "\"}"),
         "steps[0].caption.formula", "at most 200");
     const std::string cam = R"("camera": {"position": [0, 0, 4], "focal_point": [0, 0, 0], )";

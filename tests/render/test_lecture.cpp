@@ -188,6 +188,8 @@ void TestLecture::lecturesCommandListsAndChecks() {
     QCOMPARE(check.code, 0);
     QVERIFY2(check.out.contains("valid lecture \"tiny\", 2 steps, 3 s of video"), qPrintable(check.out));
     QVERIFY(check.out.contains("2. Second step"));
+    const Run overview = runExe({"--help"});
+    QVERIFY(overview.out.contains("attnsphere lectures --check FILE"));
     const Run missing = runExe({"lectures", "--check", dir.filePath("none.json")});
     QCOMPARE(missing.code, 2);
     QVERIFY(missing.err.contains("cannot open lecture file"));
@@ -206,7 +208,7 @@ void TestLecture::renderLectureMakesOneVideoAndStills() {
     QVERIFY2(r.code == 0, qPrintable(r.err));
     QCOMPARE(probedFrames(video), 11 + 21);
     QCOMPARE(QDir(stills).entryList(QDir::Files), (QStringList{"step-01.png", "step-02.png"}));
-    for (const QString& name : {"step-01.png", "step-02.png"}) {
+    for (const char* name : {"step-01.png", "step-02.png"}) {
         const QImage still(QDir(stills).filePath(name));
         QCOMPARE(still.size(), QSize(320, 180));
         // The caption box at the bottom left differs from the frame's background at the top left.
