@@ -25,9 +25,9 @@ struct DisplayStyle {
     bool operator==(const DisplayStyle&) const = default;
 };
 
-// The presentation scale: the smallest normal text (8.5 pt, 11.3 px) becomes 24 px at 1080 lines and
-// 1 px lines 3 px.
-constexpr double kPresentationScale = 2.2;
+// The presentation scale: tick labels (9.5 pt) become 33 px fonts whose digits are 24 px tall, the
+// smallest normal text (8.5 pt) a 29 px font, and 1 px lines 3 px.
+constexpr double kPresentationScale = 2.6;
 
 const DisplayStyle& displayStyle();
 // Sets the process's display style; panels and views restyle themselves when they next draw

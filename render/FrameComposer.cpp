@@ -68,7 +68,9 @@ FrameComposer::FrameComposer(CompositionOptions options) : m_options(std::move(o
     // One column for up to two panels, a 2-column grid beyond; the view keeps the rest on the left.
     const int columns = k <= 2 ? 1 : 2;
     const int rows = (k + columns - 1) / columns;
-    const int panelWidth = static_cast<int>(std::lround(w * (columns == 1 ? 0.34 : 0.46)));
+    // Presentation text needs wider panels (legends in two columns).
+    const double share = columns == 1 ? (displayStyle().presentation() ? 0.42 : 0.34) : 0.46;
+    const int panelWidth = static_cast<int>(std::lround(w * share));
     m_view = QRect(0, 0, w - panelWidth, h);
     const int margin = std::max(4, h / 90);
     const int cellW = (panelWidth - margin) / columns, cellH = (h - margin) / rows;

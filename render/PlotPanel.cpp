@@ -180,6 +180,7 @@ void styleScatter(QCPGraph* g) {
 }
 
 void stylePlottable(QCPAbstractPlottable* p) {
+    if (qobject_cast<QCPColorMap*>(p)) return;  // its colours are the data's
     const QPen pen = shownPen(base(p, kBasePen, p->pen()));
     if (p->pen() != pen) p->setPen(pen);
     const QBrush brush = shownBrush(base(p, kBaseBrush, p->brush()));

@@ -116,7 +116,7 @@ OptionSpec themeOption() {
     std::vector<std::string> names;
     for (std::string_view name : core::namesOf<core::LectureTheme>()) names.emplace_back(name);
     return OptionSpec("--theme", "THEME", OptionKind::Choice,
-                      "dark, or light: high contrast for projectors (the GUI: the last one chosen)")
+                      "colours (light: high contrast for projectors; default dark, in the GUI the last one chosen)")
         .oneOf(names);
 }
 

@@ -523,7 +523,8 @@ void SceneRenderer::Impl::recolour() {
         case ColourMode::Index:
             continuous(
                 "token index", 0, std::max(1, n - 1),
-                [&](double t) { return indexColour(static_cast<int>(std::lround(t * 1000)), 1001); }, true);
+                [&](double t) { return themed(indexColour(static_cast<int>(std::lround(t * 1000)), 1001)); },
+                true);
             break;
         case ColourMode::Cluster:
             categorical(QStringLiteral("cluster"), clusterCount, [](int k) { return categoricalColour(k); });

@@ -837,7 +837,8 @@ void MainWindow::closeEvent(QCloseEvent* e) {
     if (m_options.restoreLayout) {
         QSettings settings;
         settings.setValue(QStringLiteral("window/geometry"), saveGeometry());
-        settings.setValue(QStringLiteral("window/state"), saveState());
+        // The docks as the user arranged them, not presentation mode's.
+        settings.setValue(QStringLiteral("window/state"), presentationMode() ? m_normalLayout : saveState());
         settings.setValue(QStringLiteral("scenario/last"), m_scenarioSource);
     }
     if (isRecording()) stopRecording();  // closing finalises the recording: it is never lost

@@ -1,5 +1,6 @@
 #include "ui/ParameterPanel.h"
 
+#include "render/DisplayStyle.h"
 #include "render/RenderOptions.h"
 #include "ui/MatrixEditorDialog.h"
 
@@ -429,7 +430,7 @@ void ParameterPanel::rebuildHeadTable() {
     m_headTable->setRowCount(H);
     for (int h = 0; h < H; ++h) {
         auto* name = new QTableWidgetItem(tr("head %1").arg(h + 1));
-        name->setForeground(render::headColour(h));
+        name->setForeground(render::themed(render::headColour(h)));
         name->setFlags(Qt::ItemIsEnabled);
         m_headTable->setItem(h, 0, name);
         const auto uh = static_cast<std::size_t>(h);
