@@ -175,7 +175,10 @@ QString LectureController::stepLabel(int index) const {
 
 bool LectureController::goTo(int index) {
     if (index < 0 || index >= stepCount()) return false;
-    if (!m_open) open(std::move(m_lecture), m_path, index);
+    if (!m_open) {
+        open(std::move(m_lecture), m_path, index);  // enters the step
+        return m_current == index;
+    }
     m_current = index;
     m_typed.clear();
     const core::LectureStep& step = m_lecture.steps[static_cast<std::size_t>(index)];
