@@ -455,6 +455,11 @@ bool LectureController::eventFilter(QObject* watched, QEvent* event) {
         placeOverlays();
         return false;
     }
+    // View → Theme restyles the application: the caption is drawn again in the theme's colours.
+    if ((type == QEvent::PaletteChange || type == QEvent::StyleChange) && watched == m_window) {
+        placeOverlays();
+        return false;
+    }
     if (!m_open || (type != QEvent::ShortcutOverride && type != QEvent::KeyPress) || !isOurs(watched))
         return false;
     const auto* key = static_cast<QKeyEvent*>(event);

@@ -176,6 +176,17 @@ private slots:
         QVERIFY(l->formulaWidget()->isVisible());
         QVERIFY(window->sphereView()->isAncestorOf(l->captionWidget()));
         QVERIFY(l->captionWidget()->testAttribute(Qt::WA_NativeWindow));
+        // In the lecture's theme (dark box), and again in another one chosen while it shows (light box;
+        // the box is slightly see-through, so its lightness is compared).
+        auto lightness = [&] {
+            const QImage box = l->captionWidget()->grab().toImage();
+            return box.pixelColor(box.width() / 2, 3).lightness();
+        };
+        QVERIFY(lightness() < 60);
+        window->setTheme(core::LectureTheme::Light);
+        QTRY_VERIFY(lightness() > 200);
+        window->setTheme(core::LectureTheme::Dark);
+        QTRY_VERIFY(lightness() < 60);
     }
 
     void keysWorkWithTheFocusAnywhere() {
