@@ -50,6 +50,7 @@ private slots:
     void builtinLectureLoads();
     void loadLectureNamesTheBuiltins();
     void captionTextReplacesTexNames();
+    void documentationExampleLoads();
 };
 
 void TestLecture::validationErrors_data() {
@@ -352,6 +353,25 @@ void TestLecture::captionTextReplacesTexNames() {
              std::string("Σ αω ≈ √{2} · 3"));
     QCOMPARE(captionText("\\unknown \\_ \\"), std::string("\\unknown \\_ \\"));
     QCOMPARE(captionText("plain"), std::string("plain"));
+}
+
+void TestLecture::documentationExampleLoads() {
+    // Every ```json block of doc/LECTURES.md is a valid lecture.
+    std::ifstream in(ATTNSPHERE_SOURCE_DIR "/doc/LECTURES.md");
+    QVERIFY(in.good());
+    const std::string doc((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    int examples = 0;
+    for (std::size_t pos = doc.find("```json\n"); pos != std::string::npos;
+         pos = doc.find("```json\n", pos)) {
+        pos += 8;
+        const std::size_t end = doc.find("```", pos);
+        QVERIFY(end != std::string::npos);
+        const Lecture l = parse(doc.substr(pos, end - pos));
+        QVERIFY(!l.steps.empty());
+        ++examples;
+        pos = end + 3;
+    }
+    QVERIFY(examples >= 1);
 }
 
 QTEST_GUILESS_MAIN(TestLecture)
