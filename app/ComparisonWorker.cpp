@@ -1,4 +1,5 @@
 #include "app/ComparisonWorker.h"
+#include "app/WorkerThread.h"
 
 #include "core/Errors.h"
 
@@ -176,7 +177,7 @@ ComparisonController::ComparisonController(const core::Comparison& comparison, Q
         &m_thread, &QThread::finished, m_worker, [worker = m_worker] { worker->stopTimer(); },
         Qt::DirectConnection);
     connect(&m_thread, &QThread::finished, [mailbox = m_mailbox] { mailbox->markWorkerDone(); });
-    m_thread.start();
+    startBehindDisplay(m_thread);
     post([](ComparisonWorker& w) { w.publishNow(); }, false);
 }
 

@@ -152,18 +152,23 @@ void SimulationController::saveSession(const QString& path) {
 
 void SimulationController::showHistoryFrame(const HistoryEntry& entry) {
     const int generation = ++m_scrubGeneration;
-    m_worker->requestScrub(generation);  // a recomputation in progress is abandoned
+    m_worker->requestScrub(generation);
     post([entry, generation](SimulationWorker& w) { w.showHistoryFrame(entry, generation); });
 }
 void SimulationController::forkFrom(const HistoryEntry& entry) {
-    ++m_scrubGeneration;  // a scrubbed frame still on its way is not shown after the fork
+    // A scrubbed frame still on its way is not shown after the fork.
+    m_scrubCutoff = ++m_scrubGeneration;
     postNow([entry](SimulationWorker& w) { w.forkFrom(entry); });
 }
 void SimulationController::setHistoryBudget(std::size_t bytes) {
     post([bytes](SimulationWorker& w) { w.setHistoryBudget(bytes); });
 }
 void SimulationController::onHistoryFrame(std::shared_ptr<const core::Frame> frame, int generation) {
-    if (generation == m_scrubGeneration) emit historyFrame(std::move(frame));
+    // A frame for an older scrub than the newest is still newer than the one shown: showing it keeps the
+    // panels moving while the newest is computed.
+    if (generation <= m_shownScrub || generation <= m_scrubCutoff) return;
+    m_shownScrub = generation;
+    emit historyFrame(std::move(frame));
 }
 
 }  // namespace attnsphere::app

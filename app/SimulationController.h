@@ -109,7 +109,9 @@ private:
     bool m_loop = false;
     bool m_shutDown = false;
     std::shared_ptr<History> m_history;
-    int m_scrubGeneration = 0;
+    int m_scrubGeneration = 0;          // the newest scrub requested
+    int m_shownScrub = 0;               // the newest scrubbed frame shown
+    int m_scrubCutoff = 0;              // scrubs up to this one were overtaken by a fork
     std::deque<int> m_recordDelivered;  // generations of the record frames not yet consumed
 };
 

@@ -97,11 +97,10 @@ public:
     // A user command is waiting (pause, edit, reset, new scenario): a step in progress is abandoned, state
     // unchanged, so the command applies now rather than after a step of possibly many seconds.
     void interrupt() { m_abort.store(true); }
-    // The GUI asks for scrubbed frame number `generation`: older requests still queued are skipped.
-    void requestScrub(int generation) {
-        m_scrubRequested.store(generation);
-        m_abort.store(true);
-    }
+    // The GUI asks for scrubbed frame number `generation`: older requests still queued are skipped. One
+    // already being computed is finished, not aborted (the run is paused while scrubbing, so nothing else
+    // waits on it): aborting it at every mouse move would starve the bars and heatmaps of frames.
+    void requestScrub(int generation) { m_scrubRequested.store(generation); }
     // The history of published frames (thread-safe; the GUI reads it while the worker appends).
     std::shared_ptr<History> history() const { return m_history; }
 

@@ -26,7 +26,7 @@
 namespace attnsphere::render {
 
 namespace {
-constexpr int kColourBarWidth = 20;  // pixels in the normal display (QCustomPlot's default)
+constexpr int kColourBarWidth = 20, kColourBarTicks = 5;  // the normal display's (QCustomPlot's defaults)
 
 void signedItemEnabled(QComboBox* box, bool enabled) {
     if (auto* model = qobject_cast<QStandardItemModel*>(box->model()))
@@ -434,7 +434,12 @@ bool AttentionHeatmapPanel::eventFilter(QObject* watched, QEvent* event) {
 }
 
 void AttentionHeatmapPanel::applyDisplayStyle() {
-    m_scale->setBarWidth(static_cast<int>(std::lround(kColourBarWidth * displayStyle().scale)));
+    const double scale = displayStyle().scale;
+    m_scale->setBarWidth(static_cast<int>(std::lround(kColourBarWidth * scale)));
+    // Larger labels, fewer of them: the bar's length does not grow with the text.
+    QCPAxisTicker* ticker = m_scale->axis()->ticker().data();
+    ticker->setTickStepStrategy(scale > 1 ? QCPAxisTicker::tssMeetTickCount : QCPAxisTicker::tssReadability);
+    ticker->setTickCount(std::max(2, static_cast<int>(std::lround(kColourBarTicks / scale))));
     PlotPanel::applyDisplayStyle();
     m_grid->update();
 }

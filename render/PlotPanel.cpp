@@ -4,6 +4,7 @@
 
 #include <qcustomplot.h>
 
+#include <QApplication>
 #include <QFileDialog>
 #include <QFontMetrics>
 #include <QLayout>
@@ -74,6 +75,8 @@ QImage PlotPanel::renderImage(QSize size, double scale) {
             plot->setViewport(plot->rect());
         m_dirty = true;  // tick counts and the legend's wrap follow the size
     }
+    // Styled before the refresh: tick counts and the legend's wrap follow the fonts.
+    if (m_styledRevision != displayStyleRevision()) applyDisplayStyle();
     refresh();
     for (QCustomPlot* plot : findChildren<QCustomPlot*>()) applyDisplayStyle(plot);
     QImage image(size, QImage::Format_ARGB32_Premultiplied);
@@ -253,6 +256,12 @@ void setBasePen(QCPAbstractPlottable* plottable, const QPen& pen) {
 }
 
 void PlotPanel::applyDisplayStyle() {
+    m_styledRevision = displayStyleRevision();
+    // The panel's own controls (check boxes, combo boxes, labels); the plots' fonts are set per element.
+    const DisplayStyle& style = displayStyle();
+    setStyleSheet(style.presentation() ? QStringLiteral("QCheckBox, QComboBox, QLabel { font-size: %1pt; }")
+                                             .arg(style.fontPoints(QApplication::font().pointSizeF()))
+                                       : QString());
     for (QCustomPlot* plot : findChildren<QCustomPlot*>()) {
         applyDisplayStyle(plot, true);
         if (!m_offscreen) plot->replot(QCustomPlot::rpQueuedReplot);

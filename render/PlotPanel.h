@@ -152,6 +152,7 @@ private:
     std::vector<Marker> m_markers;
     std::vector<Overlay> m_overlays;
     int m_nextOverlay = 1;
+    int m_styledRevision = -1;  // the displayStyleRevision() the panel was last styled for
 };
 
 QPen plotPen(const QColor& colour, Qt::PenStyle style = Qt::SolidLine);

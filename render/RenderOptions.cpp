@@ -115,8 +115,9 @@ OptionSpec crfOption() {
 OptionSpec themeOption() {
     std::vector<std::string> names;
     for (std::string_view name : core::namesOf<core::LectureTheme>()) names.emplace_back(name);
-    return OptionSpec("--theme", "THEME", OptionKind::Choice,
-                      "colours (light: high contrast for projectors; default dark, in the GUI the last one chosen)")
+    return OptionSpec(
+               "--theme", "THEME", OptionKind::Choice,
+               "colours (light: high contrast for projectors; default dark, in the GUI the last one chosen)")
         .oneOf(names);
 }
 

@@ -151,6 +151,11 @@ struct SceneRenderer::Impl {
 
     std::deque<Matrix3X> trail;  // decimated past positions, oldest first
     int framesSinceSample = 0;
+    // The trail's vertices and colours, rebuilt every frame into the same buffers (at n = 1000 about
+    // 31 000 vertices: no allocation per frame).
+    std::vector<float> trailXyz;
+    std::vector<unsigned char> trailRgba;
+    std::vector<vtkIdType> trailIds;
 
     explicit Impl(vtkRenderer* r) : renderer(r) {}
 
@@ -565,29 +570,32 @@ void SceneRenderer::Impl::updateTrails(bool sample) {
     const bool onSphere = !flat && d <= 3;
     const int samples = static_cast<int>(trail.size());
     const int perToken = samples + 1;
-    std::vector<float> p;
-    std::vector<unsigned char> c;
-    p.reserve(static_cast<std::size_t>(3 * n * perToken));
-    c.reserve(static_cast<std::size_t>(4 * n * perToken));
+    std::vector<float>& p = trailXyz;
+    std::vector<unsigned char>& c = trailRgba;
+    std::vector<vtkIdType>& ids = trailIds;
+    p.clear();
+    c.clear();
     trailLines->Reset();
-    std::vector<vtkIdType> ids;
     vtkIdType next = 0;
+    // Unit vectors closer than this chord are less than kTrailMaxSegmentAngle apart: one segment, no
+    // angle to compute.
+    const double maxChord = 2 * std::sin(kTrailMaxSegmentAngle / 2);
     for (int i = 0; i < n; ++i) {
-        const QColor& q = colours[static_cast<std::size_t>(i)];
+        const QRgb rgb = colours[static_cast<std::size_t>(i)].rgb();
+        const unsigned char red = static_cast<unsigned char>(qRed(rgb)),
+                            green = static_cast<unsigned char>(qGreen(rgb)),
+                            blue = static_cast<unsigned char>(qBlue(rgb));
         ids.clear();
         auto vertex = [&](const Eigen::Vector3d& x, double fade) {
             for (int k = 0; k < 3; ++k) p.push_back(static_cast<float>(x[k]));
-            c.push_back(static_cast<unsigned char>(q.red()));
-            c.push_back(static_cast<unsigned char>(q.green()));
-            c.push_back(static_cast<unsigned char>(q.blue()));
-            c.push_back(static_cast<unsigned char>(std::lround(200 * fade * fade)));
+            c.insert(c.end(), {red, green, blue, static_cast<unsigned char>(std::lround(200 * fade * fade))});
             ids.push_back(next++);
         };
         Eigen::Vector3d previous = Eigen::Vector3d::Zero();
         for (int s = 0; s < perToken; ++s) {
             const Eigen::Vector3d x = (s < samples ? trail[static_cast<std::size_t>(s)] : shown).col(i);
             const double fade = static_cast<double>(s + 1) / perToken;
-            if (s > 0 && onSphere) {
+            if (s > 0 && onSphere && (x - previous).squaredNorm() > maxChord * maxChord) {
                 const double angle = std::atan2(previous.cross(x).norm(), previous.dot(x));
                 const int pieces = static_cast<int>(std::ceil(angle / kTrailMaxSegmentAngle));
                 // Spherical interpolation; antipodal jumps (no unique great circle) stay chords.

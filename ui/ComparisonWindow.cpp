@@ -19,6 +19,7 @@
 #include <QMenu>
 #include <QMessageBox>
 #include <QPainter>
+#include <QScopedValueRollback>
 #include <QStatusBar>
 #include <QToolBar>
 #include <QVBoxLayout>
@@ -86,6 +87,9 @@ ComparisonWindow::ComparisonWindow(const core::Comparison& comparison, const Opt
         column->addWidget(view, 1);
         central->tiles.push_back(tile);
         m_views.push_back(view);
+        // The others follow within the same event, so every view renders the new camera at its next
+        // tick (a timer alone left the followers up to a poll behind, and half the frames).
+        connect(view, &SphereView::cameraMoved, this, &ComparisonWindow::linkCameras);
         m_titles.push_back(title);
     }
     setCentralWidget(central);
@@ -157,6 +161,7 @@ ComparisonWindow::ComparisonWindow(const core::Comparison& comparison, const Opt
     m_panelTimer.setInterval(1000 / 15);
     connect(&m_panelTimer, &QTimer::timeout, this, &ComparisonWindow::refreshPanels);
     m_panelTimer.start();
+    // Catches camera changes no view signalled.
     m_cameraTimer.setInterval(1000 / 30);
     connect(&m_cameraTimer, &QTimer::timeout, this, &ComparisonWindow::linkCameras);
     m_cameraTimer.start();
@@ -195,7 +200,9 @@ void ComparisonWindow::refreshPanels() {
 }
 
 void ComparisonWindow::linkCameras() {
-    if (m_views.empty() || !m_views.front()->currentFrame()) return;
+    // Setting the followers' cameras signals again: those calls have nothing to do.
+    if (m_linking || m_views.empty() || !m_views.front()->currentFrame()) return;
+    const QScopedValueRollback linking(m_linking, true);
     // A view whose camera left what it showed at the last check was moved by the user: the others follow.
     // (Each view is compared with itself: a camera set on a view may read back re-orthogonalised.)
     const bool first = m_seenCameras.size() != m_views.size();

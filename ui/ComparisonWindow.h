@@ -46,7 +46,8 @@ public:
     // they did not arrive within the timeout.
     bool settle(int timeoutMs = 10000);
     QImage grabWindow();  // the whole window including the GL views
-    // The linked cameras follow the view the user moved last (checked on a timer; public for tests).
+    // The linked cameras follow the view the user moved last (on every view's cameraMoved, and on a timer
+    // for what no view signalled; public for tests).
     void linkCameras();
 
 protected:
@@ -71,6 +72,7 @@ private:
     bool m_panelsDirty = false;
     long long m_frameSets = 0;                // frame sets shown so far
     std::vector<core::Camera> m_seenCameras;  // each view's camera at the last check
+    bool m_linking = false;
 };
 
 // The main window's Compare menu: the built-in recipes applied to its current scenario, and Open

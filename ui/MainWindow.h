@@ -86,7 +86,7 @@ public:
     // the normal display and the docks as they were.
     void setPresentationMode(bool on);
     bool presentationMode() const;
-    // The dark or high-contrast light theme (View → Theme), remembered in QSettings.
+    // The dark or high-contrast light theme; the one chosen in View → Theme is remembered in QSettings.
     void setTheme(core::LectureTheme theme);
     core::LectureTheme theme() const;
     static constexpr const char* kThemeSetting = "view/theme";

@@ -3,6 +3,7 @@
 #include "render/PlotPanel.h"
 #include "render/Theme.h"
 #include "ui/MainWindow.h"
+#include "ui/ParameterPanel.h"
 #include "ui/SphereView.h"
 #include "ui/TimelineWidget.h"
 
@@ -20,6 +21,10 @@ namespace attnsphere::ui {
 namespace {
 
 constexpr int kPresentationPanelsMax = 2;
+
+QString qString(std::string_view text) {
+    return QString::fromUtf8(text.data(), static_cast<qsizetype>(text.size()));
+}
 
 // The GUI's normal font size (render/Theme.cpp) that the status bar and timeline scale from.
 double normalPoints() {
@@ -40,7 +45,7 @@ void MainWindow::buildDisplayMenu() {
     QMenu* themes = m_viewMenu->addMenu(tr("&Theme"));
     auto* group = new QActionGroup(themes);
     for (const auto& [theme, name] : core::nameTable<core::LectureTheme>()) {
-        QString label = QString::fromUtf8(name.data(), static_cast<qsizetype>(name.size()));
+        QString label = qString(name);
         label[0] = label[0].toUpper();
         QAction* a = themes->addAction(label);
         a->setCheckable(true);
@@ -49,7 +54,11 @@ void MainWindow::buildDisplayMenu() {
                           ? tr("High-contrast light theme: black on white, for projectors.")
                           : tr("Dark theme."));
         group->addAction(a);
-        connect(a, &QAction::triggered, this, [this, t = theme] { setTheme(t); });
+        // Remembered when chosen here (not when a lecture or the command line sets it).
+        connect(a, &QAction::triggered, this, [this, t = theme] {
+            setTheme(t);
+            if (m_options.restoreLayout) QSettings().setValue(kThemeSetting, qString(core::nameOf(t)));
+        });
         m_themeActions.push_back(a);
     }
     if (m_options.restoreLayout) {
@@ -108,8 +117,6 @@ void MainWindow::setPresentationMode(bool on) {
 void MainWindow::setTheme(core::LectureTheme theme) {
     for (std::size_t k = 0; k < m_themeActions.size(); ++k)
         m_themeActions[k]->setChecked(core::nameTable<core::LectureTheme>()[k].first == theme);
-    if (m_options.restoreLayout)
-        QSettings().setValue(kThemeSetting, QString::fromUtf8(core::nameOf(theme).data()));
     if (theme == this->theme()) return;
     render::DisplayStyle style = render::displayStyle();
     style.theme = theme;
@@ -121,7 +128,8 @@ void MainWindow::applyDisplayStyle() {
     const render::DisplayStyle& style = render::displayStyle();
     render::applyTheme(*qApp);
     for (render::PlotPanel* p : m_panels) p->applyDisplayStyle();
-    m_view->setStyle(m_view->style());  // background, shell, token size of the style
+    m_view->setStyle(m_view->style());                    // background, shell, token size of the style
+    m_parameters->setScenario(m_controller->scenario());  // head names in the theme's colours
     // A style sheet, not setFont: under the application's style sheet fonts set on a parent do not reach
     // its children.
     const QString sheet =

@@ -419,6 +419,8 @@ void ParameterPanel::rebuildHeadTable() {
         // Same heads: update the values in place (keeps the focus of a box being edited).
         for (int h = 0; h < H; ++h) {
             const auto uh = static_cast<std::size_t>(h);
+            if (QTableWidgetItem* name = m_headTable->item(h, 0))
+                name->setForeground(render::themed(render::headColour(h)));  // the theme may have changed
             if (auto* a = qobject_cast<QDoubleSpinBox*>(m_headTable->cellWidget(h, 1)))
                 a->setValue(alphaOf(uh));
             if (auto* c = qobject_cast<QDoubleSpinBox*>(m_headTable->cellWidget(h, 2)))

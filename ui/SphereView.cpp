@@ -119,7 +119,9 @@ SphereView::SphereView(QWidget* parent)
     v.interactor->EnableRenderOff();
     v.renderRequest->SetClientData(this);
     v.renderRequest->SetCallback([](vtkObject*, unsigned long, void* self, void*) {
-        static_cast<SphereView*>(self)->requestRepaint();
+        auto* view = static_cast<SphereView*>(self);
+        view->requestRepaint();
+        emit view->cameraMoved();
     });
     v.interactor->AddObserver(vtkCommand::RenderEvent, v.renderRequest);
     v.interactor->Initialize();
@@ -256,12 +258,14 @@ void SphereView::setSelectedToken(int index) {
 void SphereView::resetCamera() {
     m_vtk->scene->resetCamera();
     m_dirty = true;
+    emit cameraMoved();
     emit cameraChanged(camera());
 }
 
 void SphereView::setViewPreset(render::ViewPreset preset) {
     m_vtk->scene->setViewPreset(preset);
     m_dirty = true;
+    emit cameraMoved();
     emit cameraChanged(camera());
 }
 
@@ -272,6 +276,7 @@ core::Camera SphereView::camera() const {
 void SphereView::setCamera(const core::Camera& camera) {
     m_vtk->scene->setCamera(camera);
     m_dirty = true;
+    emit cameraMoved();
 }
 
 void SphereView::resetTrails() {

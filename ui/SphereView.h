@@ -92,6 +92,9 @@ signals:
     void addTokenRequested(const attnsphere::core::Vector& position);
     // The user moved the camera (drag, wheel, preset, reset); for session recording.
     void cameraChanged(const attnsphere::core::Camera& camera);
+    // The camera moved for any reason (also during a drag, and by setCamera): for views that follow it
+    // (a comparison's linked cameras), at once rather than on a timer.
+    void cameraMoved();
 
 private:
     struct Vtk;

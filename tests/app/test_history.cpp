@@ -165,6 +165,33 @@ private slots:
     }
 
     // A frame of the run before a reset cannot be forked from: its log is gone.
+    // A fast scrub: every frame shown is newer than the one before (an older scrub's frame finished after
+    // a newer one never replaces it), the last shown is the last asked for, and after a fork no frame of
+    // an earlier scrub appears.
+    void scrubbedFramesAreShownNewestLastAndNotAfterFork() {
+        app::SimulationController c(smallScenario());
+        QTRY_VERIFY(c.latestFrame());
+        stepTo(c, 30);
+        const std::vector<app::HistoryEntry> kept = c.history()->snapshot();
+        QVERIFY(kept.size() >= 30);
+        QSignalSpy shown(&c, &app::SimulationController::historyFrame);
+        for (int k = 0; k < 30; ++k) {
+            c.showHistoryFrame(kept[static_cast<std::size_t>(k)]);
+            QTest::qWait(1);
+        }
+        QTRY_VERIFY(!shown.isEmpty() && shown.last().at(0).value<FramePtr>()->step == kept[29].frame->step);
+        for (qsizetype i = 1; i < shown.count(); ++i)
+            QVERIFY(shown.at(i).at(0).value<FramePtr>()->step >
+                    shown.at(i - 1).at(0).value<FramePtr>()->step);
+
+        shown.clear();
+        c.showHistoryFrame(kept[5]);
+        c.forkFrom(kept[10]);
+        QSignalSpy frames(&c, &app::SimulationController::frameAvailable);
+        QTRY_VERIFY(!frames.isEmpty());
+        QTest::qWait(200);
+        QVERIFY(shown.isEmpty());
+    }
     void forkNeverCrossesAReset() {
         app::SimulationController c(smallScenario());
         QTRY_VERIFY(c.latestFrame());

@@ -2,9 +2,12 @@
 // starting positions, play/pause/step/reset/speed applied between ticks, and shutdown while running.
 // Threading test: also run under ThreadSanitizer (see test_worker.cpp and .ci/run).
 #include "app/ComparisonWorker.h"
+#include "app/WorkerThread.h"
 
 #include <QSignalSpy>
 #include <QtTest>
+
+#include "ThreadNice.h"
 
 using namespace attnsphere;
 
@@ -33,6 +36,15 @@ void checkSameTime(const app::RunFrames& frames) {
 class TestWorkerComparison : public QObject {
     Q_OBJECT
 private slots:
+    // The comparison's thread yields the CPU to the GUI and the rasteriser (app/WorkerThread.h).
+    void comparisonRunsBehindDisplay() {
+        app::ComparisonController c(smallComparison());
+        QTRY_VERIFY(!c.latestFrames().empty());
+        const auto main = testing::niceOfMainThread();
+        const auto worker = testing::niceOfThread(QStringLiteral("comparison"));
+        QVERIFY(main && worker);
+        QCOMPARE(*worker, std::min(19, *main + app::kWorkerNice));
+    }
     void framesPerRunInLockstep() {
         app::ComparisonController c(smallComparison());
         QSignalSpy frames(&c, &app::ComparisonController::framesAvailable);

@@ -16,6 +16,7 @@
 #include <QFontInfo>
 #include <QLabel>
 #include <QStatusBar>
+#include <QTableWidget>
 #include <QToolBar>
 #include <QtTest>
 
@@ -132,6 +133,13 @@ private slots:
         QVERIFY(background().lightness() > 230);
         QVERIFY(QApplication::palette().color(QPalette::Window).lightness() > 200);
         QVERIFY(QApplication::palette().color(QPalette::WindowText).lightness() < 40);
+        // The parameter dock's head names: readable on the light table.
+        auto* heads = w.findChild<QTableWidget*>();
+        QVERIFY(heads && heads->rowCount() > 0);
+        for (int h = 0; h < heads->rowCount(); ++h)
+            QVERIFY(render::contrastRatio(heads->item(h, 0)->foreground().color(),
+                                          QApplication::palette().color(QPalette::Base)) >=
+                    render::kMinContrast);
         // The 3D view: a light background where no token is drawn (the top-left corner).
         const QImage view = w.sphereView()->renderImage(QSize(320, 240), false);
         QVERIFY2(QColor(view.pixel(2, 2)).lightness() > 200, qPrintable(QColor(view.pixel(2, 2)).name()));
