@@ -13,6 +13,7 @@
 #include <QApplication>
 #include <QDialog>
 #include <QDialogButtonBox>
+#include <QDockWidget>
 #include <QFileDialog>
 #include <QKeyEvent>
 #include <QLabel>
@@ -138,12 +139,20 @@ void LectureController::open(core::Lecture lecture, const QString& path, int ste
     m_lecture = std::move(lecture);
     m_path = path;
     m_current = -1;
-    if (!m_open) m_presentationBefore = m_window->presentationMode();
+    if (!m_open) {
+        m_presentationBefore = m_window->presentationMode();
+        m_docksBefore.clear();
+        for (const QDockWidget* d : m_window->findChildren<QDockWidget*>())
+            if (d->isVisible()) m_docksBefore << d->objectName();
+    }
     m_open = true;
     qApp->removeEventFilter(this);
     qApp->installEventFilter(this);  // the last installed filter sees events first: the lecture wins
     // The lecture's display; the command line's --theme and --presentation are applied after this.
     m_window->setTheme(m_lecture.theme);
+    // The steps choose the panels: none is laid out at the presentation's size before (the window's
+    // docks at that size could need more than the screen's width).
+    m_window->showOnlyPanels({});
     m_window->setPresentationMode(m_lecture.presentation);
     m_window->setErrorBanner([this](const QString& title, const QString& message) {
         showBanner(title + QStringLiteral(": ") + message);
@@ -153,13 +162,14 @@ void LectureController::open(core::Lecture lecture, const QString& path, int ste
 }
 
 void LectureController::close() {
-    if (m_open) m_window->setPresentationMode(m_presentationBefore);
+    if (m_open) {
+        m_window->setPresentationMode(m_presentationBefore);
+        // The docks shown before the lecture are shown again (the steps' column keeps its place).
+        for (QDockWidget* d : m_window->findChildren<QDockWidget*>())
+            if (m_docksBefore.contains(d->objectName())) d->show();
+    }
     m_open = false;
     qApp->removeEventFilter(this);
-    // The lecture's display; the command line's --theme and --presentation are applied after this.
-    if (!m_open) m_presentationBefore = m_window->presentationMode();
-    m_window->setTheme(m_lecture.theme);
-    m_window->setPresentationMode(m_lecture.presentation);
     m_window->setErrorBanner({});
     for (QWidget* w :
          {static_cast<QWidget*>(m_caption), static_cast<QWidget*>(m_formula), static_cast<QWidget*>(m_banner),

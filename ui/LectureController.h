@@ -13,6 +13,7 @@
 #include <QObject>
 #include <QPointer>
 #include <QString>
+#include <QStringList>
 #include <QTimer>
 
 #include <memory>
@@ -108,6 +109,7 @@ private:
     QString m_path;
     bool m_open = false;
     bool m_presentationBefore = false;  // the window's presentation mode before the lecture opened
+    QStringList m_docksBefore;          // and the docks it showed
     int m_current = -1;
     QString m_typed;  // digits typed for a jump
 

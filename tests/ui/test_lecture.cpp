@@ -275,8 +275,10 @@ private slots:
         QTRY_VERIFY(!window->controller()->isRunning());
         QVERIFY(edit->text().isEmpty());
 
-        // Closed: the keys are the window's again (Left scrubs, typing types).
+        // Closed: the keys are the window's again (Left scrubs, typing types), the docks as before.
         l->close();
+        QTRY_VERIFY(window->findChild<QDockWidget*>(QStringLiteral("parameters"))->isVisible());
+        QTRY_COMPARE(visiblePanelDocks(*window).size(), render::panelRegistry().size());
         QTest::keyClick(edit, Qt::Key_B);
         QCOMPARE(edit->text(), QStringLiteral("b"));
         QVERIFY(!l->isBlank());
@@ -348,8 +350,10 @@ private slots:
         // Leaving a running step: the new one starts live, not scrubbed back in the timeline (frames kept
         // since the timeline's last poll once left it a stale "newest" frame).
         for (int k = 0; k < 5; ++k) {
-            l->goTo(2);
+            l->goTo(2);  // runs (and loops)
             QTest::qWait(150);
+            l->goTo(1);  // no loop: nothing of its own scrubs the timeline in its first 0.3 of t
+            QTest::qWait(100);
             QVERIFY(!window->timeline()->isScrubbed());
         }
     }
