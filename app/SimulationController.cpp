@@ -118,6 +118,9 @@ void SimulationController::setLoop(bool loop) {
     m_loop = loop;
     post([loop](SimulationWorker& w) { w.setLoop(loop); });
 }
+void SimulationController::setPauseAt(std::optional<double> t) {
+    post([t](SimulationWorker& w) { w.setPauseAt(t); });
+}
 void SimulationController::setThreads(int threads) {
     post([threads](SimulationWorker& w) { w.setThreads(threads); });
 }

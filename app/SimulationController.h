@@ -42,6 +42,7 @@ public slots:
     void applyEdit(const attnsphere::core::Scenario& scenario);
     void setSpeed(double simulatedPerSecond);  // <= 0: as fast as possible
     void setLoop(bool loop);                   // at t_end: pause (false) or start again from t = 0
+    void setPauseAt(std::optional<double> t);  // pause once at simulated time t (SimulationWorker)
     void setThreads(int threads);
     void exportData(const QString& directory, const QStringList& arguments);
     void logCamera(const attnsphere::core::Camera& camera);

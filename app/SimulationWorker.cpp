@@ -189,6 +189,7 @@ bool SimulationWorker::reset() {
 }
 
 void SimulationWorker::setScenario(const core::Scenario& scenario) {
+    m_pauseAt.reset();  // a pause time belongs to the run it was set for
     const core::Scenario previous = m_scenario;
     try {
         scenario.validate();
@@ -262,6 +263,10 @@ void SimulationWorker::setLoop(bool loop) {
     m_loop = loop;
 }
 
+void SimulationWorker::setPauseAt(std::optional<double> t) {
+    m_pauseAt = t;
+}
+
 void SimulationWorker::setThreads(int threads) {
     m_threads = threads;
     m_sim->setThreads(threads);
@@ -284,6 +289,13 @@ void SimulationWorker::runBatch() {
                 rebuild();
                 publish(true);
                 continue;
+            }
+            // Time accumulates dt in floating point: a step within this of the pause time reaches it.
+            if (m_pauseAt && m_sim->time() >= *m_pauseAt - 1e-9 * std::max(1.0, *m_pauseAt)) {
+                m_pauseAt.reset();
+                setRunning(false);
+                publish(true);
+                return;
             }
             if (m_recordEvery > 0 && m_mailbox->recordPending() >= kMaxRecordPending) {
                 delay = 2;  // the recorder is behind: wait for it rather than drop frames

@@ -22,6 +22,7 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -129,6 +130,9 @@ public:
     void setSpeed(double simulatedPerSecond);
     // At the scenario's t_end a run pauses, or (looping) starts again from t = 0.
     void setLoop(bool loop);
+    // The run pauses at the first step that reaches simulated time t (once; none: never). A lecture's
+    // pause_at: checked before each step, so the pause lands on it rather than a published frame later.
+    void setPauseAt(std::optional<double> t);
     void setThreads(int threads);
     // Writes series.csv, positions.npy and metadata.json of the frames published so far.
     void exportData(const std::string& directory, const std::vector<std::string>& commandLine);
@@ -192,6 +196,7 @@ private:
     std::int64_t m_recordFrom = 0;  // step count when recording started (or the segment restarted)
     bool m_running = false;
     bool m_loop = false;
+    std::optional<double> m_pauseAt;
     bool m_busy = false;
     bool m_failed = false;  // the current state raised a NumericalError: no frame until it changes
     double m_speed = 1.0;

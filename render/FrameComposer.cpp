@@ -241,6 +241,16 @@ void FrameComposer::drawOverlays(QPainter& p, const core::Frame& frame) const {
                      colours().overlayText);
         y += fm.height() + margin / 2.0;
     }
+    const QString line = overlayLine(o, frame);
+    if (line.isEmpty()) return;
+    // Top left: the view's bottom corners carry the scene's legend and projection label.
+    const QFont f = uiFont(h * 0.032);
+    const QFontMetrics fm(f);
+    outlinedText(p, QPointF(m_view.left() + margin, y + fm.ascent()),
+                 fm.elidedText(line, Qt::ElideRight, m_view.width() - 2 * margin), f, colours().text);
+}
+
+QString FrameComposer::overlayLine(const QStringList& o, const core::Frame& frame) {
     QStringList parts;
     if (o.contains(QLatin1String("t"))) parts << QStringLiteral("t = %1").arg(frame.t, 0, 'f', 2);
     if (o.contains(QLatin1String("beta"))) parts << QStringLiteral("β = %1").arg(shortNumber(frame.beta));
@@ -251,14 +261,7 @@ void FrameComposer::drawOverlays(QPainter& p, const core::Frame& frame) const {
         const std::string_view kernel = core::toString(frame.kernel);
         parts << QString::fromUtf8(kernel.data(), static_cast<qsizetype>(kernel.size()));
     }
-    if (parts.isEmpty()) return;
-    // Top left: the view's bottom corners carry the scene's legend and projection label.
-    const QFont f = uiFont(h * 0.032);
-    const QFontMetrics fm(f);
-    outlinedText(
-        p, QPointF(m_view.left() + margin, y + fm.ascent()),
-        fm.elidedText(parts.join(QLatin1String("    ")), Qt::ElideRight, m_view.width() - 2 * margin), f,
-        colours().text);
+    return parts.join(QLatin1String("    "));
 }
 
 }  // namespace attnsphere::render

@@ -40,6 +40,8 @@ public:
     FrameComposer& operator=(const FrameComposer&) = delete;
 
     static QStringList overlayNames();  // t, beta, n, d, H, kernel, title
+    // The frame's values named in `overlays` on one line ("t = 1.20    β = 4"); the title is not in it.
+    static QString overlayLine(const QStringList& overlays, const core::Frame& frame);
 
     // Where the 3D view goes (the whole frame without panels).
     QRect viewRect() const { return m_view; }

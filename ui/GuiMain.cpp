@@ -7,10 +7,12 @@
 #include "render/RenderOptions.h"
 #include "render/Theme.h"
 #include "ui/ComparisonWindow.h"
+#include "ui/LectureController.h"
 #include "ui/MainWindow.h"
 #include "ui/SphereView.h"
 
 #include <QApplication>
+#include <QDateTime>
 #include <QDir>
 #include <QFileInfo>
 #include <QSettings>
@@ -73,15 +75,93 @@ int runComparison(QApplication& app, const core::Comparison& comparison, const r
     return app.exec() == 0 ? code : 1;
 }
 
+// Writes the window as shown (overlays included) to `file`; 0, or 1 after saying why.
+int writeScreenshot(const QImage& image, const QString& file) {
+    try {
+        app::writePng(image, file);
+    } catch (const app::FileWriteError& e) {
+        std::fprintf(stderr, "attnsphere: %s\n", e.what());
+        return 1;
+    }
+    return 0;
+}
+
+// With ATTNSPHERE_FIRST_FRAME set, stderr gets the wall-clock time (ms since the epoch) at which the view
+// first painted a frame: a script subtracts its own start time to measure a cold start.
+void reportFirstFrame(SphereView* view) {
+    if (qEnvironmentVariableIsEmpty("ATTNSPHERE_FIRST_FRAME")) return;
+    auto* poll = new QTimer(view);
+    poll->setInterval(5);
+    QObject::connect(poll, &QTimer::timeout, view, [view, poll] {
+        if (view->paintCount() == 0 || !view->currentFrame()) return;
+        std::fprintf(stderr, "attnsphere: first frame shown at %lld ms since the epoch\n",
+                     static_cast<long long>(QDateTime::currentMSecsSinceEpoch()));
+        poll->deleteLater();
+    });
+    poll->start();
+}
+
+// `--lecture`: the main window full screen at a step of the lecture (with --screenshot: 1920×1080, run,
+// grab, exit).
+int runLecture(QApplication& app, const app::ParsedOptions& p, const render::SceneStyle& style,
+               const QString& screenshotFile, double after) {
+    core::Lecture lecture;
+    try {
+        lecture = LectureController::load(p.text("--lecture"));
+    } catch (const std::exception& e) {
+        return usage(std::string("--lecture: ") + e.what());
+    }
+    if (lecture.steps.empty()) return usage("--lecture: the lecture has no steps");
+    const long long step = p.integer("--step");
+    if (step > static_cast<long long>(lecture.steps.size()))
+        return usage("--step: must be at most " + std::to_string(lecture.steps.size()) +
+                     " (the lecture's steps), got " + std::to_string(step));
+    const bool headless = !screenshotFile.isEmpty();
+    render::applyTheme(app);
+    MainWindow::Options options;
+    options.interactive = !headless;
+    options.restoreLayout = false;  // the lecture lays the window out
+    options.startRunning = false;   // each step says whether it plays
+    MainWindow window(lecture.steps[static_cast<std::size_t>(step - 1)].scenario, QString(), options);
+    window.setSceneStyle(style);
+    reportFirstFrame(window.sphereView());
+    const QString path = QFileInfo::exists(QString::fromStdString(p.text("--lecture")))
+                             ? QString::fromStdString(p.text("--lecture"))
+                             : QString();
+    if (headless) {
+        window.resize(1920, 1080);
+        window.show();
+    } else {
+        window.showFullScreen();
+    }
+    window.lecture()->open(std::move(lecture), path, static_cast<int>(step - 1));
+    // The options win over the lecture's own theme and presentation display.
+    const render::DisplayStyle display = render::displayStyleFrom(p, render::displayStyle());
+    if (p.has("--theme")) window.setTheme(display.theme);
+    if (p.has("--presentation")) window.setPresentationMode(true);
+    if (!headless) return app.exec();
+    int code = 0;
+    QTimer::singleShot(static_cast<int>(after * 1000), &window, [&] {
+        if (!window.settle())
+            std::fprintf(stderr, "attnsphere: --screenshot: the simulation did not pause within 10 s\n");
+        code = writeScreenshot(window.lecture()->grabWindow(), screenshotFile);
+        window.close();
+        app.exit(code);
+    });
+    return app.exec() == 0 ? code : 1;
+}
+
 }  // namespace
 
 const app::CommandSpec& guiCommandSpec() {
     static const app::CommandSpec command{
         "",
         {"[--scenario FILE|PRESET] [--screenshot OUT.png --after SECONDS] [--colour MODE] [--trail N]",
-         "--compare FILE [--screenshot OUT.png --after SECONDS]"},
+         "--compare FILE [--screenshot OUT.png --after SECONDS]",
+         "--lecture FILE|builtin [--step K] [--screenshot OUT.png --after SECONDS]"},
         "Opens the main window on a scenario (the last one used, else the default preset), or with\n"
-        "--compare the comparison window: two to four runs side by side from the same start.\n",
+        "--compare the comparison window: two to four runs side by side from the same start, or with\n"
+        "--lecture a lecture full screen (doc/LECTURES.md; PageDown/PageUp step through it).\n",
         {app::OptionSpec("--scenario", "FILE|PRESET", app::OptionKind::Text,
                          "scenario file (JSON, doc/SCENARIOS.md) or built-in preset to open"),
          app::OptionSpec("--screenshot", "OUT.png", app::OptionKind::Text,
@@ -90,6 +170,11 @@ const app::CommandSpec& guiCommandSpec() {
                          "how long to run before the screenshot")
              .in({0, 3600})
              .byDefault("5"),
+         app::OptionSpec("--lecture", "FILE|builtin", app::OptionKind::Text,
+                         "open a lecture file (or the built-in lecture) full screen"),
+         app::OptionSpec("--step", "K", app::OptionKind::Integer, "with --lecture: start at step K (1-based)")
+             .in({1, core::Lecture::stepsMax})
+             .byDefault("1"),
          app::OptionSpec("--select", "INDEX", app::OptionKind::Integer, "select a token at start")
              .in({0, 1e9})
              .hide(),
@@ -147,6 +232,14 @@ int runGui(int argc, char** argv) {
     const render::SceneStyle style = render::sceneStyle(p, spec, {});
     const bool headless = screenshot;
     const render::DisplayStyle display = render::displayStyleFrom(p, {});
+
+    if (p.has("--step") && !p.has("--lecture")) return usage("--step: only with --lecture");
+    if (p.has("--lecture")) {
+        for (const char* other : {"--compare", "--scenario"})
+            if (p.has(other))
+                return usage(std::string("--lecture: names its own scenarios; do not give ") + other);
+        return runLecture(app, p, style, screenshot ? screenshotFile : QString(), after);
+    }
 
     if (p.has("--compare")) {
         if (p.has("--scenario")) return usage("--compare: names its own scenarios; do not give --scenario");

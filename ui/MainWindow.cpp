@@ -5,6 +5,7 @@
 #include "render/PanelRegistry.h"
 #include "render/PlotPanel.h"
 #include "ui/ComparisonWindow.h"
+#include "ui/LectureController.h"
 #include "ui/ManipulationTools.h"
 #include "ui/ParameterPanel.h"
 #include "ui/RecordDialog.h"
@@ -37,6 +38,7 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cstdio>
 #include <map>
 
@@ -185,7 +187,9 @@ MainWindow::MainWindow(const core::Scenario& scenario, const QString& scenarioSo
             [this](bool ok, const QString& message) {
                 if (ok) {
                     showMessage(message, 10000);
-                    if (m_options.interactive) {
+                    if (m_errorBanner)
+                        m_errorBanner(tr("Export finished"), message);
+                    else if (m_options.interactive) {
                         auto* box = new QMessageBox(QMessageBox::Information, tr("Export finished"), message,
                                                     QMessageBox::Ok, this);
                         box->setAttribute(Qt::WA_DeleteOnClose);
@@ -200,10 +204,7 @@ MainWindow::MainWindow(const core::Scenario& scenario, const QString& scenarioSo
         connect(p, &render::PlotPanel::tokenSelected, this, &MainWindow::selectToken);
     // An edit while scrubbed back forks from the moment shown, then applies there.
     // By value: the fork shows the scrubbed moment's scenario in the panel, which replaces the one edited.
-    connect(m_parameters, &ParameterPanel::edited, this, [this](core::Scenario s) {
-        m_timeline->forkIfScrubbed();
-        m_controller->applyEdit(s);
-    });
+    connect(m_parameters, &ParameterPanel::edited, this, [this](core::Scenario s) { applyModelEdit(s); });
     connect(m_timeline, &TimelineWidget::message, this, &MainWindow::showMessage);
     connect(m_timeline, &TimelineWidget::scenarioShown, m_parameters, &ParameterPanel::setScenario);
     connect(m_parameters, &ParameterPanel::speedChanged, m_controller.get(),
@@ -433,6 +434,8 @@ void MainWindow::buildMenus() {
     buildDisplayMenu();
 
     menuBar()->addMenu(makeCompareMenu(*this));
+    m_lecture = new LectureController(this);
+    menuBar()->addMenu(m_lecture->menu());
 
     auto* help = menuBar()->addMenu(tr("&Help"));
     help->addAction(tr("Keyboard shortcuts"), this, [this] {
@@ -624,7 +627,7 @@ QString MainWindow::shortcutsText() const {
             if (!lines.contains(line)) lines << line;
         }
     }
-    return lines.join(QLatin1Char('\n')) +
+    return lines.join(QLatin1Char('\n')) + QStringLiteral("\n\n") + LectureController::keysText() +
            tr("\n\nSpace, S, R and F work wherever the focus is, except while typing in a field (Enter "
               "applies, Escape leaves it). Left/Right/Home/End scrub the timeline unless the focus is in a "
               "text field (there they move the text cursor).\n\nView: drag to rotate, right-drag or wheel to "
@@ -710,22 +713,9 @@ void MainWindow::saveScenario(bool currentState) {
 }
 
 bool MainWindow::saveScenarioTo(const QString& path, bool currentState) {
-    core::Scenario s = m_controller->scenario();
     std::string text;
     try {
-        if (currentState) {
-            if (!m_latest || m_latest->d != s.d)
-                throw std::runtime_error("no frame of the running scenario has been shown yet");
-            // The state shown: its n may differ from the scenario's (tokens added or removed).
-            s.n = m_latest->n;
-            s.init = core::InitSpec{};
-            s.init.kind = core::InitKind::Points;
-            s.init.points = m_latest->positions;
-            s.description = "Continues " + s.name + " from t = " + std::to_string(m_latest->t) + " (step " +
-                            std::to_string(m_latest->step) + ")." +
-                            (s.description.empty() ? "" : " " + s.description);
-            s.validate();
-        }
+        const core::Scenario s = currentState ? currentStateScenario() : m_controller->scenario();
         text = s.toJson().dump(2) + "\n";
     } catch (const std::exception& e) {
         reportError(tr("Cannot save scenario"), QString::fromStdString(e.what()));
@@ -746,6 +736,65 @@ bool MainWindow::saveScenarioTo(const QString& path, bool currentState) {
     return true;
 }
 
+core::Scenario MainWindow::currentStateScenario() const {
+    core::Scenario s = m_controller->scenario();
+    if (!m_latest || m_latest->d != s.d)
+        throw std::runtime_error("no frame of the running scenario has been shown yet");
+    // The state shown: its n may differ from the scenario's (tokens added or removed).
+    s.n = m_latest->n;
+    s.init = core::InitSpec{};
+    s.init.kind = core::InitKind::Points;
+    s.init.points = m_latest->positions;
+    s.description = "Continues " + s.name + " from t = " + std::to_string(m_latest->t) + " (step " +
+                    std::to_string(m_latest->step) + ")." +
+                    (s.description.empty() ? "" : " " + s.description);
+    s.validate();
+    return s;
+}
+
+void MainWindow::applyModelEdit(const core::Scenario& s) {
+    m_timeline->forkIfScrubbed();
+    m_controller->applyEdit(s);
+}
+
+void MainWindow::setPlaybackSpeed(double simulatedPerSecond) {
+    m_parameters->setSpeed(simulatedPerSecond);
+}
+
+void MainWindow::showOnlyPanels(const QStringList& ids) {
+    for (QDockWidget* d : m_docks) d->hide();
+    QList<QDockWidget*> shown;
+    for (const QString& id : ids) {
+        const auto it = std::find_if(m_docks.begin(), m_docks.end(),
+                                     [&](const QDockWidget* d) { return d->objectName() == id; });
+        if (it == m_docks.end()) continue;
+        QDockWidget* dock = *it;
+        dock->setFloating(false);
+        if (shown.isEmpty())
+            addDockWidget(Qt::RightDockWidgetArea, dock);
+        else
+            splitDockWidget(shown.back(), dock, Qt::Vertical);
+        dock->show();
+        shown.push_back(dock);
+    }
+    m_panelOrder = ids;
+    if (shown.isEmpty()) return;
+    // The view keeps about two thirds of the width; the panels share the column equally.
+    resizeDocks({shown.front()}, {width() * 3 / 10}, Qt::Horizontal);
+    resizeDocks(shown, QList<int>(shown.size(), height() / static_cast<int>(shown.size())), Qt::Vertical);
+}
+
+QStringList MainWindow::shownPanels() const {
+    QStringList ids;
+    for (const QString& id : m_panelOrder)
+        for (const QDockWidget* d : m_docks)
+            if (d->objectName() == id && !d->isHidden()) ids << id;
+    for (const render::PanelInfo& info : render::panelRegistry())
+        for (const QDockWidget* d : m_docks)
+            if (d->objectName() == info.id && !d->isHidden() && !ids.contains(info.id)) ids << info.id;
+    return ids;
+}
+
 void MainWindow::exportData() {
     const QString dir = QFileDialog::getExistingDirectory(this, tr("Export data to directory"));
     if (dir.isEmpty()) return;
@@ -763,7 +812,9 @@ void MainWindow::exportData() {
 
 void MainWindow::reportError(const QString& title, const QString& message) {
     showMessage(title + QStringLiteral(": ") + message, 10000);
-    if (m_options.interactive) {
+    if (m_errorBanner)
+        m_errorBanner(title, message);
+    else if (m_options.interactive) {
         // Non-blocking: the window (and a test or script driving it) keeps running while it is shown.
         auto* box = new QMessageBox(QMessageBox::Warning, title, message, QMessageBox::Ok, this);
         box->setAttribute(Qt::WA_DeleteOnClose);

@@ -12,6 +12,7 @@
 #include <QMainWindow>
 #include <QTimer>
 
+#include <functional>
 #include <memory>
 #include <utility>
 #include <vector>
@@ -28,6 +29,7 @@ class PlotPanel;
 namespace attnsphere::ui {
 
 class SphereView;
+class LectureController;
 class ManipulationTools;
 class ParameterPanel;
 class TimelineWidget;
@@ -88,6 +90,22 @@ public:
     void setTheme(core::LectureTheme theme);
     core::LectureTheme theme() const;
     static constexpr const char* kThemeSetting = "view/theme";
+
+    // Lecture mode (ui/LectureController.h) and what it sets in the window.
+    LectureController* lecture() const { return m_lecture; }
+    // Only these panels' docks, in this order, in one column beside a dominant 3D view (no parameter dock).
+    void showOnlyPanels(const QStringList& ids);
+    // The ids of the panels shown: those of the last showOnlyPanels in its order, then others shown since.
+    QStringList shownPanels() const;
+    void setPlaybackSpeed(double simulatedPerSecond);  // as the parameter dock's speed field sets it
+    // A model edit as the parameter dock sends it (forks first when scrubbed back; logged like any edit).
+    void applyModelEdit(const core::Scenario& s);
+    // The running scenario with the positions shown as its start (init "points"); throws without a frame.
+    core::Scenario currentStateScenario() const;
+    // While set, errors and notices go to `banner` instead of a dialog (lecture mode opens none).
+    void setErrorBanner(std::function<void(const QString& title, const QString& message)> banner) {
+        m_errorBanner = std::move(banner);
+    }
 
 protected:
     void closeEvent(QCloseEvent* e) override;
@@ -154,6 +172,9 @@ private:
     QLabel* m_recLabel = nullptr;
     core::Camera m_lastCamera;
     bool m_cameraLogged = false;
+    LectureController* m_lecture = nullptr;
+    QStringList m_panelOrder;  // the last showOnlyPanels
+    std::function<void(const QString&, const QString&)> m_errorBanner;
 
     QAction* m_presentationAction = nullptr;
     std::vector<QAction*> m_themeActions;  // in core::nameTable<LectureTheme> order

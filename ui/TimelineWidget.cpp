@@ -78,8 +78,7 @@ TimelineWidget::TimelineWidget(app::SimulationController* controller, SphereView
         [this] { scrubTo(position() + 1); });
     add(tr("Start of history"), QKeySequence(Qt::Key_Home), tr("The first kept frame (Home)."),
         [this] { scrubTo(0); });
-    add(tr("End of history"), QKeySequence(Qt::Key_End), tr("The newest frame (End)."),
-        [this] { scrubTo(static_cast<int>(m_entries.size()) - 1); });
+    add(tr("End of history"), QKeySequence(Qt::Key_End), tr("The newest frame (End)."), [this] { goLive(); });
     add(tr("Fork from here"), {}, m_forkButton->toolTip(), [this] { forkIfScrubbed(); });
     add(tr("Clear branches"), {}, m_clearButton->toolTip(), [this] { clearBranches(); });
 

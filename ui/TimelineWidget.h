@@ -46,8 +46,12 @@ public:
     // Forks from the scrubbed frame when scrubbed back (true), else does nothing (false).
     bool forkIfScrubbed();
     void clearBranches();
-    // Back to the newest frame (before a reset or a new scenario).
-    void goLive() { scrubTo(static_cast<int>(m_entries.size()) - 1); }
+    // Back to the newest frame (before a reset or a new scenario). The history first: frames kept since
+    // the last poll would leave a stale "newest" index scrubbed back.
+    void goLive() {
+        syncHistory();
+        scrubTo(static_cast<int>(m_entries.size()) - 1);
+    }
     int branchCount() const { return static_cast<int>(m_branches.size()); }
     // Keep a faded ghost of the curves before each edit (View menu).
     void setKeepGhost(bool keep) { m_keepGhost = keep; }
