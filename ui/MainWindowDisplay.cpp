@@ -83,28 +83,30 @@ void MainWindow::setPresentationMode(bool on) {
     if (on == presentationMode()) return;
     render::DisplayStyle style = render::displayStyle();
     style.scale = on ? render::kPresentationScale : 1.0;
+    // The view dominant, at most two panels large in a column beside it (a lecture step or the View menu
+    // shows others). The surplus docks go before the fonts grow: with every dock still shown, their
+    // enlarged minimum sizes pushed the window past the screen (2049 px wide at 1920).
+    QList<QDockWidget*> shown;
     if (on) {
         m_normalLayout = saveState();
-        for (QDockWidget* dock : m_docks)
-            if (dock->objectName() == QLatin1String("parameters")) dock->hide();
         for (QToolBar* bar : findChildren<QToolBar*>()) bar->hide();
+        for (QDockWidget* dock : m_docks) {
+            if (dock->objectName() == QLatin1String("parameters") || !dock->isVisible() ||
+                shown.size() >= kPresentationPanelsMax)
+                dock->hide();
+            else
+                shown.push_back(dock);
+        }
     }
+    const QSize before = size();
     render::setDisplayStyle(style);
     applyDisplayStyle();
     if (on) {
-        // The view dominant, at most two panels large in a column beside it (a lecture step or the View
-        // menu shows others).
-        QList<QDockWidget*> shown;
-        for (QDockWidget* dock : m_docks) {
-            if (dock->objectName() == QLatin1String("parameters") || !dock->isVisible()) continue;
-            if (shown.size() < kPresentationPanelsMax) {
-                dock->setFloating(false);
-                addDockWidget(Qt::RightDockWidgetArea, dock, Qt::Vertical);
-                shown.push_back(dock);
-            } else {
-                dock->hide();
-            }
+        for (QDockWidget* dock : shown) {
+            dock->setFloating(false);
+            addDockWidget(Qt::RightDockWidgetArea, dock, Qt::Vertical);
         }
+        if (!isFullScreen() && !isMaximized()) resize(before);
         if (!shown.isEmpty()) {
             resizeDocks({shown.front()}, {width() * 2 / 5}, Qt::Horizontal);
             resizeDocks(shown, QList<int>(shown.size(), height()), Qt::Vertical);

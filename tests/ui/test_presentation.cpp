@@ -91,6 +91,8 @@ private slots:
         QVERIFY2(smallestTickPixels(w) >= 24, qPrintable(QString::number(smallestTickPixels(w))));
         QVERIFY2(statusPixels(w) >= 24, qPrintable(QString::number(statusPixels(w))));
         QVERIFY(timelinePixels(w) >= 24);
+        // The window keeps its size: the grown fonts do not push it past the screen.
+        QCOMPARE(w.width(), 1920);
         // The view dominant: wider than the shown panels together.
         int panelWidth = 0;
         for (render::PlotPanel* p : w.panels())
