@@ -11,6 +11,7 @@
 #include <QActionGroup>
 #include <QApplication>
 #include <QDockWidget>
+#include <QLabel>
 #include <QMenu>
 #include <QSettings>
 #include <QStatusBar>
@@ -139,6 +140,10 @@ void MainWindow::applyDisplayStyle() {
             ? QStringLiteral("QWidget { font-size: %1pt; }").arg(style.fontPoints(normalPoints()))
             : QString();
     statusBar()->setStyleSheet(sheet);
+    // The audience needs t, n, d, H and the kernel; the rates and the step health are the operator's
+    // (at presentation size they ran into each other).
+    for (QLabel* l : {m_healthLabel, m_stepLabel, m_rateLabel, m_fpsLabel})
+        l->setVisible(!style.presentation());
     m_timeline->setStyleSheet(sheet);
     refreshPanels();
 }

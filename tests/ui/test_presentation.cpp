@@ -93,6 +93,13 @@ private slots:
         QVERIFY(timelinePixels(w) >= 24);
         // The window keeps its size: the grown fonts do not push it past the screen.
         QCOMPARE(w.width(), 1920);
+        // The status bar keeps what the audience reads, and it fits: no field runs into the next.
+        QLabel* rate = w.statusBar()->findChild<QLabel*>(QStringLiteral("status.rate"));
+        QVERIFY(rate && !rate->isVisible());
+        int statusWidth = 0;
+        for (QLabel* l : w.statusBar()->findChildren<QLabel*>())
+            if (l->isVisible()) statusWidth += l->sizeHint().width();
+        QVERIFY2(statusWidth <= w.statusBar()->width(), qPrintable(QString::number(statusWidth)));
         // The view dominant: wider than the shown panels together.
         int panelWidth = 0;
         for (render::PlotPanel* p : w.panels())
@@ -112,6 +119,7 @@ private slots:
         QCOMPARE(smallestTickPixels(w), tickBefore);
         QCOMPARE(statusPixels(w), statusBefore);
         QCOMPARE(timelinePixels(w), timelineBefore);
+        QVERIFY(rate->isVisible());
     }
 
     void themeSwitchesPanelsAndView() {
