@@ -12,6 +12,7 @@
 #include <vtkCellArray.h>
 #include <vtkDoubleArray.h>
 #include <vtkFloatArray.h>
+#include <vtkImageData.h>
 #include <vtkLookupTable.h>
 #include <vtkMatrix4x4.h>
 #include <vtkNew.h>
@@ -27,9 +28,11 @@
 #include <vtkSphereSource.h>
 #include <vtkTextActor.h>
 #include <vtkTextProperty.h>
+#include <vtkTexture.h>
 #include <vtkUnsignedCharArray.h>
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <deque>
 #include <limits>
@@ -114,6 +117,14 @@ struct SceneRenderer::Impl {
     vtkNew<vtkSphereSource> shellSource;
     vtkNew<vtkPolyDataMapper> shellMapper;
     vtkNew<vtkActor> shellActor;
+    // The view's backdrop: the background gradient with the shell drawn in (RGBA: llvmpipe samples it
+    // faster than RGB). Under the camera's headlight the shell looks the same from every side, so its
+    // picture changes only with the view's size, zoom and pan and is computed then; drawn as a surface
+    // every frame it took a third of the frame (doc/ARCHITECTURE.md, Platform facts). Tokens behind the
+    // sphere are no longer dimmed by it.
+    vtkNew<vtkImageData> backdropImage;
+    vtkNew<vtkTexture> backdropTexture;
+    std::array<double, 12> backdropKey{};  // what the backdrop was computed for
     Polyline grid, unitCircle, selectionRing, outline;
 
     vtkNew<vtkPoints> trailPoints;
@@ -168,6 +179,8 @@ struct SceneRenderer::Impl {
     void recolour();
     void updateLegend();
     void scaleToViewport();
+    bool shellShown() const;
+    void updateBackdrop();
 };
 
 void SceneRenderer::Impl::build() {
@@ -221,7 +234,8 @@ void SceneRenderer::Impl::build() {
 
     outline.actor->GetProperty()->LightingOff();
 
-    // The shell: translucent, but drawn in the opaque pass with back faces culled and added last
+    // The shell as a surface, for transparent frames only (otherwise it is drawn into the backdrop,
+    // updateBackdrop): translucent, but drawn in the opaque pass with back faces culled and added last
     // (same look as order-independent transparency, three times faster with point sprites:
     // doc/ARCHITECTURE.md, Platform facts).
     shellSource->SetRadius(1.0);
@@ -281,6 +295,8 @@ void SceneRenderer::Impl::build() {
     for (auto& t : legendEntries) renderer->AddViewProp(t);
 
     // Point sizes, fonts and the clipping range follow the viewport each render.
+    backdropTexture->SetInputData(backdropImage);
+    backdropTexture->InterpolateOff();
     startObserver->SetClientData(this);
     startObserver->SetCallback(
         [](vtkObject*, unsigned long, void* self, void*) { static_cast<Impl*>(self)->scaleToViewport(); });
@@ -311,11 +327,92 @@ void SceneRenderer::Impl::scaleToViewport() {
         y -= static_cast<int>(1.35 * font);
     }
     renderer->ResetCameraClippingRange();
+    if (!style.transparentBackground) updateBackdrop();
+}
+
+bool SceneRenderer::Impl::shellShown() const {
+    return style.showShell && !(d == 2 && !flat) && !flat;
+}
+
+void SceneRenderer::Impl::updateBackdrop() {
+    const int* size = renderer->GetSize();
+    const int w = size[0], h = size[1];
+    if (w <= 0 || h <= 0) return;
+    vtkCamera* camera = renderer->GetActiveCamera();
+    // Where the unit sphere is drawn: its centre and radius in the viewport's pixels.
+    double centre[3];
+    renderer->SetWorldPoint(0, 0, 0, 1);
+    renderer->WorldToDisplay();
+    renderer->GetDisplayPoint(centre);
+    const int* origin = renderer->GetOrigin();
+    const double cx = centre[0] - origin[0], cy = centre[1] - origin[1];
+    double radius = 0;
+    if (camera->GetParallelProjection()) {
+        radius = 0.5 * h / camera->GetParallelScale();
+    } else {
+        const double distance = Eigen::Map<const Eigen::Vector3d>(camera->GetPosition()).norm();
+        if (distance > 1)
+            radius = std::tan(std::asin(1 / distance)) /
+                     std::tan(0.5 * camera->GetViewAngle() * std::numbers::pi / 180) * 0.5 * h;
+    }
+    const bool shell = shellShown();
+    double bottom[3], top[3], colour[3];
+    renderer->GetBackground(bottom);
+    renderer->GetBackground2(top);
+    shellActor->GetProperty()->GetColor(colour);
+    // Quarter pixels: a camera turning about the centre leaves the picture as it is.
+    const std::array<double, 12> key{double(w),
+                                     double(h),
+                                     std::round(4 * cx),
+                                     std::round(4 * cy),
+                                     std::round(4 * radius),
+                                     shell ? 1.0 : 0.0,
+                                     bottom[0] + 2 * bottom[1],
+                                     bottom[2],
+                                     top[0] + 2 * top[1],
+                                     top[2],
+                                     colour[0] + 2 * colour[1],
+                                     colour[2]};
+    if (key == backdropKey && backdropImage->GetNumberOfPoints() == vtkIdType(w) * h) return;
+    backdropKey = key;
+    constexpr int NC = 4;  // RGBA
+    backdropImage->SetDimensions(w, h, 1);
+    backdropImage->AllocateScalars(VTK_UNSIGNED_CHAR, NC);
+    auto* out = static_cast<unsigned char*>(backdropImage->GetScalarPointer());
+    const double opacity = shellActor->GetProperty()->GetOpacity();
+    const double specular = shellActor->GetProperty()->GetSpecular();
+    for (int y = 0; y < h; ++y) {
+        const double f = h > 1 ? static_cast<double>(y) / (h - 1) : 0.0;  // VTK's gradient: bottom to top
+        const double dy = (y + 0.5 - cy) / std::max(radius, 1e-9);
+        for (int x = 0; x < w; ++x, out += NC) {
+            double rgb[3];
+            for (int k = 0; k < 3; ++k) rgb[k] = bottom[k] + f * (top[k] - bottom[k]);
+            if (shell && radius > 0) {
+                const double dx = (x + 0.5 - cx) / radius;
+                const double rho = std::sqrt(dx * dx + dy * dy);
+                // Antialiased rim: the share of the pixel inside the disc.
+                const double coverage = std::clamp((1 - rho) * radius + 0.5, 0.0, 1.0);
+                if (coverage > 0) {
+                    // Headlight: diffuse and specular both follow the normal's component towards the
+                    // viewer (the shell's diffuse 1 and white specular of power 20).
+                    const double z = std::sqrt(std::max(0.0, 1 - rho * rho));
+                    const double z4 = z * z * z * z, z20 = z4 * z4 * z4 * z4 * z4;
+                    const double a = opacity * coverage;
+                    for (int k = 0; k < 3; ++k)
+                        rgb[k] = rgb[k] * (1 - a) + a * std::min(1.0, colour[k] * z + specular * z20);
+                }
+            }
+            for (int k = 0; k < 3; ++k)
+                out[k] = static_cast<unsigned char>(std::lround(255 * std::clamp(rgb[k], 0.0, 1.0)));
+            if (NC == 4) out[3] = 255;
+        }
+    }
+    backdropImage->Modified();
 }
 
 void SceneRenderer::Impl::applyStyle() {
     const bool circleMode = d == 2 && !flat;
-    shellActor->SetVisibility(style.showShell && !circleMode && !flat);
+    shellActor->SetVisibility(shellShown() && style.transparentBackground);
     grid.actor->SetVisibility(style.showGrid && !circleMode && !flat);
     unitCircle.actor->SetVisibility(circleMode);
     outline.actor->SetVisibility(flat && hasFrame);
@@ -336,11 +433,15 @@ void SceneRenderer::Impl::applyStyle() {
         p->SetColor(theme.sceneText.redF(), theme.sceneText.greenF(), theme.sceneText.blueF());
     if (style.transparentBackground) {
         renderer->GradientBackgroundOff();
+        renderer->TexturedBackgroundOff();
         renderer->SetBackgroundAlpha(0.0);
     } else {
         const QColor top = style.background ? style.background->lighter(135) : theme.viewTop;
         renderer->SetBackground2(top.redF(), top.greenF(), top.blueF());
-        renderer->GradientBackgroundOn();
+        // The gradient is drawn into the backdrop (updateBackdrop, at the start of every render).
+        renderer->GradientBackgroundOff();
+        renderer->SetBackgroundTexture(backdropTexture);
+        renderer->TexturedBackgroundOn();
         renderer->SetBackgroundAlpha(1.0);
     }
     if (style.trailLength <= 0) trail.clear();

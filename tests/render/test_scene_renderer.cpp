@@ -2,6 +2,8 @@
 // projection, the selected token is highlighted where it is, and picking finds the token under a pixel.
 #include "render/SceneRenderer.h"
 
+#include <Eigen/Geometry>
+
 #include <QImage>
 #include <QtTest>
 
@@ -318,6 +320,49 @@ private slots:
         image.showFrame(f);
         QVERIFY(view.trailGeometry()->GetNumberOfPoints() > 5 * 5);
         QCOMPARE(image.trailGeometry()->GetNumberOfPoints(), view.trailGeometry()->GetNumberOfPoints());
+    }
+
+    // The shell is drawn into the view's backdrop: inside the sphere's outline the picture is tinted,
+    // outside it is the plain background, and the same with the camera turned (the headlight makes the
+    // shell look alike from every side); without the shell the backdrop is the background everywhere.
+    void shellIsDrawnInTheBackdrop() {
+        auto shot = [](bool shell, const core::Camera& camera, Eigen::Vector3d probe, QPoint* at,
+                       const Eigen::Vector3d& tokens) {
+            Offscreen o(400, 400);
+            render::SceneRenderer scene(o.renderer);
+            render::SceneStyle style;
+            style.trailLength = 0;
+            style.showGrid = false;
+            style.showShell = shell;
+            scene.setStyle(style);
+            core::Frame f = makeFrame(3, 3, 1);
+            for (int i = 0; i < 3; ++i) f.positions.col(i) = tokens;  // away from the probed pixels
+            scene.showFrame(f);
+            scene.setCamera(camera);
+            const QImage img = o.grab();
+            // A point beside the sphere seen from this camera: `probe` along its right vector.
+            *at = project(o.renderer, probe);
+            return img;
+        };
+        for (const core::Camera camera :
+             {core::Camera{}, core::Camera{{3, 2.5, 1}, {0, 0, 0}, {0, 0, 1}, 30}}) {
+            const Eigen::Vector3d position(camera.position.data());
+            const Eigen::Vector3d up(camera.viewUp.data());
+            const Eigen::Vector3d right = up.cross(-position).normalized();
+            QPoint inside, outside, centre;
+            const QImage on = shot(true, camera, 0.9 * right, &inside, -right);
+            const QImage off = shot(false, camera, 1.15 * right, &outside, -right);
+            shot(false, camera, Eigen::Vector3d::Zero(), &centre, -right);
+            auto differs = [&](QPoint p) {
+                const QColor a = on.pixelColor(p), b = off.pixelColor(p);
+                return std::abs(a.red() - b.red()) + std::abs(a.green() - b.green()) +
+                       std::abs(a.blue() - b.blue());
+            };
+            QVERIFY2(differs(centre) >= 12, qPrintable(QString::number(differs(centre))));
+            QVERIFY2(differs(inside) >= 6, qPrintable(QString::number(differs(inside))));
+            QCOMPARE(differs(outside), 0);
+            QCOMPARE(differs(QPoint(3, 3)), 0);
+        }
     }
 
     void selectionRingLeavesTheTokenVisible() {
