@@ -150,6 +150,9 @@ const char* const kStyledCount = "attnsphereStyledCount";
 // A legend entry left out in presentation (no room), and the one key standing for the theory curves.
 const char* const kLegendLeftOut = "attnsphereLegendLeftOut";
 const char* const kTheoryKey = "attnsphereTheoryKey";
+// A note's text as the panel set it, and as wrapped to fit a presentation plot.
+const char* const kOriginalText = "attnsphereOriginalText";
+const char* const kWrappedText = "attnsphereWrappedText";
 
 template <class T>
 T base(QObject* o, const char* key, const T& current) {
@@ -812,10 +815,48 @@ bool tickLabelsOverlap(const QCPAxis* axis) {
     return false;
 }
 
+// Presentation: a note in the plot (a text item clipped to the axis rect) wider than the axis rect is
+// wrapped at spaces to fit; the normal display gets the panel's text back.
+void wrapNotes(QCustomPlot* plot, bool wrap) {
+    for (int k = 0; k < plot->itemCount(); ++k) {
+        auto* t = qobject_cast<QCPItemText*>(plot->item(k));
+        if (!t || !t->clipToAxisRect() || !t->clipAxisRect()) continue;
+        const bool ours =
+            t->property(kWrappedText).isValid() && t->text() == t->property(kWrappedText).toString();
+        const QString original = ours ? t->property(kOriginalText).toString() : t->text();
+        QString text = original;
+        if (wrap && t->visible()) {
+            const QFontMetrics metrics(t->font());
+            const int room = t->clipAxisRect()->width() - t->padding().left() - t->padding().right() - 8;
+            QStringList lines;
+            for (const QString& paragraph : original.split(u'\n')) {
+                QString line;
+                for (const QString& word : paragraph.split(u' ')) {
+                    const QString longer = line.isEmpty() ? word : line + u' ' + word;
+                    if (!line.isEmpty() && metrics.horizontalAdvance(longer) > room) {
+                        lines << line;
+                        line = word;
+                    } else {
+                        line = longer;
+                    }
+                }
+                lines << line;
+            }
+            text = lines.join(u'\n');
+        }
+        if (text == t->text()) continue;
+        t->setText(text);
+        t->setProperty(kOriginalText, original);
+        t->setProperty(kWrappedText, text);
+    }
+}
+
 }  // namespace
 
 void PlotPanel::separateTickLabels(QCustomPlot* plot) {
-    if (!displayStyle().presentation()) return;
+    const bool present = displayStyle().presentation();
+    wrapNotes(plot, present);
+    if (!present) return;
     QCPLayoutGrid* layout = plot->plotLayout();
     for (auto phase :
          {QCPLayoutElement::upPreparation, QCPLayoutElement::upMargins, QCPLayoutElement::upLayout})

@@ -104,7 +104,8 @@ public:
     // y ticks spaced for the plot's height, so the labels of short plots do not overlap.
     static void fitTickCount(QCustomPlot* plot);
     // Lays the plot out for its current viewport and, where the tick labels of an axis would still
-    // overlap (large fonts, a short axis), asks for fewer ticks until they do not. Runs before each draw.
+    // overlap (large fonts, a short axis), asks for fewer ticks until they do not; notes in the plot wider
+    // than it are wrapped. Runs before each draw.
     static void separateTickLabels(QCustomPlot* plot);
     // In presentation, a legend above the plot takes at most this share of the plot's height: theory
     // entries are merged into one "theory" key first, then the last entries are left out.
