@@ -153,6 +153,8 @@ const char* const kTheoryKey = "attnsphereTheoryKey";
 // A note's text as the panel set it, and as wrapped to fit a presentation plot.
 const char* const kOriginalText = "attnsphereOriginalText";
 const char* const kWrappedText = "attnsphereWrappedText";
+// An axis's tick count and step strategy before presentation reduced them (separateTickLabels).
+const char* const kBaseTickCount = "attnsphereBaseTickCount";
 
 template <class T>
 T base(QObject* o, const char* key, const T& current) {
@@ -856,7 +858,18 @@ void wrapNotes(QCustomPlot* plot, bool wrap) {
 void PlotPanel::separateTickLabels(QCustomPlot* plot) {
     const bool present = displayStyle().presentation();
     wrapNotes(plot, present);
-    if (!present) return;
+    if (!present) {
+        // The normal display gets the tick counts presentation reduced back.
+        for (QCPAxis* axis : {plot->xAxis, plot->yAxis}) {
+            const QVariant base = axis->property(kBaseTickCount);
+            if (!base.isValid()) continue;
+            axis->ticker()->setTickCount(base.toList()[0].toInt());
+            axis->ticker()->setTickStepStrategy(
+                static_cast<QCPAxisTicker::TickStepStrategy>(base.toList()[1].toInt()));
+            axis->setProperty(kBaseTickCount, QVariant());
+        }
+        return;
+    }
     QCPLayoutGrid* layout = plot->plotLayout();
     for (auto phase :
          {QCPLayoutElement::upPreparation, QCPLayoutElement::upMargins, QCPLayoutElement::upLayout})
@@ -865,6 +878,9 @@ void PlotPanel::separateTickLabels(QCustomPlot* plot) {
         if (!axis->visible() || !axis->tickLabels()) continue;
         QCPAxisTicker* ticker = axis->ticker().data();
         for (int guard = 0; guard < 8 && tickLabelsOverlap(axis) && ticker->tickCount() > 1; ++guard) {
+            if (!axis->property(kBaseTickCount).isValid())
+                axis->setProperty(kBaseTickCount, QVariantList{ticker->tickCount(),
+                                                               static_cast<int>(ticker->tickStepStrategy())});
             ticker->setTickStepStrategy(QCPAxisTicker::tssMeetTickCount);
             ticker->setTickCount(ticker->tickCount() - 1);
             axis->axisRect()->update(QCPLayoutElement::upPreparation);
