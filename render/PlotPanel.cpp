@@ -5,6 +5,7 @@
 #include <qcustomplot.h>
 
 #include <QApplication>
+#include <QBoxLayout>
 #include <QFileDialog>
 #include <QFontMetrics>
 #include <QLayout>
@@ -298,8 +299,11 @@ int neededHeight(QCustomPlot* plot) {
     const QCPAxis* x = plot->xAxis;
     const int axis = QFontMetrics(x->tickLabelFont()).height() +
                      (x->label().isEmpty() ? 0 : QFontMetrics(x->labelFont()).height()) + x->tickLengthIn() +
-                     x->tickLabelPadding() + x->labelPadding() + 12;
-    const int need = PlotPanel::kMinAxisRectHeight + axis;
+                     x->tickLabelPadding() + x->labelPadding() + 24;
+    // The margins of the last layout, when it had the current fonts, may be larger (a colour scale's).
+    const QCPAxisRect* rect = plot->axisRect();
+    const int need =
+        PlotPanel::kMinAxisRectHeight + std::max(axis, rect->outerRect().height() - rect->rect().height());
     const bool legendAbove = plot->legend->layout() == plot->plotLayout() && plot->legend->visible();
     return legendAbove ? static_cast<int>(std::ceil(need / (1 - PlotPanel::kLegendShare))) : need;
 }
@@ -313,15 +317,31 @@ bool PlotPanel::fitPlots() {
     const int spacing = std::max(0, l->spacing());
     int fixed = l->contentsMargins().top() + l->contentsMargins().bottom();
     std::vector<QCustomPlot*> plots;
+    // Stretching widgets other than plots (the heatmaps' per-head thumbnails) give way to the first plot.
+    std::vector<QWidget*> flexible;
+    int flexibleHeight = 0;
+    auto* box = qobject_cast<QBoxLayout*>(l);
     for (int i = 0; i < l->count(); ++i) {
         QLayoutItem* item = l->itemAt(i);
-        if (auto* plot = qobject_cast<QCustomPlot*>(item->widget()))
+        if (auto* plot = qobject_cast<QCustomPlot*>(item->widget())) {
             plots.push_back(plot);
-        else if (!item->isEmpty())
+        } else if (box && box->stretch(i) > 0 && item->widget()) {
+            flexible.push_back(item->widget());
+            flexibleHeight += item->widget()->minimumHeight() + spacing;
+        } else if (!item->isEmpty()) {
             fixed += item->minimumSize().height() + spacing;
+        }
     }
-    const int available = height() - fixed - spacing * static_cast<int>(plots.size());
+    int available = height() - fixed - spacing * static_cast<int>(plots.size());
+    const bool flexibleShown =
+        !present || plots.empty() || available - flexibleHeight >= neededHeight(plots.front());
+    if (flexibleShown) available -= flexibleHeight;
     bool changed = false;
+    for (QWidget* w : flexible)
+        if (w->isHidden() == flexibleShown) {
+            w->setVisible(flexibleShown);
+            changed = true;
+        }
     int used = 0;
     for (std::size_t i = 0; i < plots.size(); ++i) {
         QCustomPlot* plot = plots[i];
@@ -812,8 +832,10 @@ bool tickLabelsOverlap(const QCPAxis* axis) {
         spans.emplace_back(at - half, at + half);
     }
     std::sort(spans.begin(), spans.end());
+    // Side by side, numbers need a character's gap to read as separate.
+    const int gap = vertical ? 2 : metrics.averageCharWidth();
     for (std::size_t i = 1; i < spans.size(); ++i)
-        if (spans[i].first < spans[i - 1].second + 2) return true;
+        if (spans[i].first < spans[i - 1].second + gap) return true;
     return false;
 }
 
@@ -830,6 +852,8 @@ void wrapNotes(QCustomPlot* plot, bool wrap) {
         if (wrap && t->visible()) {
             const QFontMetrics metrics(t->font());
             const int room = t->clipAxisRect()->width() - t->padding().left() - t->padding().right() - 8;
+            // Not laid out yet, or too narrow for any note: leave the text as it is.
+            if (room < 10 * metrics.averageCharWidth()) continue;
             QStringList lines;
             for (const QString& paragraph : original.split(u'\n')) {
                 QString line;

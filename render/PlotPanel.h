@@ -126,7 +126,8 @@ signals:
 
 protected:
     void resizeEvent(QResizeEvent* event) override;
-    // Shows the panel's plots that fit at kMinAxisRectHeight (the first always) in presentation, all of
+    // Shows the panel's plots that fit at kMinAxisRectHeight (the first always; other stretching widgets
+    // give way to it) in presentation, all of
     // them otherwise; returns whether any plot's visibility or minimum height changed.
     bool fitPlots();
     bool needsReset(const core::Frame& frame);

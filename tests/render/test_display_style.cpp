@@ -168,19 +168,28 @@ private slots:
         QCOMPARE(back.pen, normal.pen);
     }
 
-    // Every panel in a 1080-line video's cell (two panels in the column) at presentation scale: each plot
-    // shown has an axis rect at least 120 px tall, no two tick labels of an axis overlap, a legend takes
-    // at most a third of the plot's height; back in the normal display every plot and legend entry returns.
+    void presentationPanelsAreLegibleInAVideoCell_data() {
+        QTest::addColumn<int>("count");
+        QTest::newRow("two panels in a column") << 2;
+        QTest::newRow("every panel in a grid") << static_cast<int>(render::panelRegistry().size());
+    }
+
+    // Every panel in a 1080-line video's cell at presentation scale: its text is at least 24 px in the
+    // frame, each plot shown has an axis rect at least 120 px tall, no two tick labels of an axis overlap,
+    // a legend takes at most a third of the plot's height; back in the normal display every plot and
+    // legend entry returns.
     void presentationPanelsAreLegibleInAVideoCell() {
+        QFETCH(int, count);
         auto panels = fedPanels();
         for (const auto& panel : panels) panel->renderImage(QSize(700, 900), 1.0);
         const std::vector<QStringList> normalLegends = legendEntries(panels);
         render::setDisplayStyle({core::LectureTheme::Dark, render::kPresentationScale});
         render::CompositionOptions options;
         options.size = QSize(1920, 1080);
-        options.panels = {render::panelRegistry()[0].id, render::panelRegistry()[1].id};
+        for (int k = 0; k < count; ++k)
+            options.panels << render::panelRegistry()[static_cast<std::size_t>(k)].id;
         const render::FrameComposer composer(options);
-        const QSize cell = composer.panelRect(1).size();
+        const QSize cell = composer.panelRect(count - 1).size();
         int hidden = 0;
         for (const auto& panel : panels) {
             const QString name = QString::fromUtf8(panel->metaObject()->className());
@@ -219,6 +228,8 @@ private slots:
             }
             QVERIFY2(shown >= 1, qPrintable(name));
         }
+        const Smallest text = smallestIn(panels);
+        QVERIFY2(text.text * composer.panelScale() >= 24, qPrintable(text.what));
         render::setDisplayStyle({});
         for (const auto& panel : panels) {
             panel->renderImage(QSize(700, 900), 1.0);
