@@ -23,6 +23,10 @@ const ThemeColours& colours() {
 }
 // Panels are laid out as in a dock of this many lines of screen and scaled up for larger frames.
 constexpr double kPanelReferenceHeight = 900;
+// Presentation text in a grid of three to five panels: drawn at 0.7 of the column's scale, so each cell's
+// layout has room for a plot while the smallest panel text (29 px, edit markers) stays at 24 px and more
+// in a 1080-line frame.
+constexpr double kPresentationGridShrink = 0.7;
 
 QFont uiFont(double pixelSize, bool bold = false) {
     QFont f(QStringLiteral("DejaVu Sans"));
@@ -83,6 +87,7 @@ FrameComposer::FrameComposer(CompositionOptions options) : m_options(std::move(o
         m_panelRects.push_back(cell.adjusted(0, titleHeight, 0, 0));
     }
     m_panelScale = h / kPanelReferenceHeight;
+    if (columns > 1 && displayStyle().presentation()) m_panelScale *= kPresentationGridShrink;
     for (const QString& id : m_options.panels) {
         const PanelInfo* info = findPanel(id);
         if (!info)

@@ -5,11 +5,14 @@
 #include <qcustomplot.h>
 
 #include <QApplication>
+#include <QBoxLayout>
 #include <QFileDialog>
 #include <QFontMetrics>
 #include <QLayout>
 #include <QMenu>
+#include <QResizeEvent>
 
+#include <algorithm>
 #include <cmath>
 
 namespace attnsphere::render {
@@ -63,10 +66,16 @@ QImage PlotPanel::renderImage(QSize size, double scale) {
     m_offscreen = !isVisible();
     const QSize logical(std::max(1, qRound(size.width() / scale)),
                         std::max(1, qRound(size.height() / scale)));
-    if (QWidget::size() != logical) {
-        // A hidden widget gets no resize events: lay out by hand and give each plot its new viewport.
+    // Styled before the layout and the refresh: the plots' room, tick counts and the legend's wrap
+    // follow the fonts.
+    if (m_styledRevision != displayStyleRevision()) applyDisplayStyle();
+    const bool resized = QWidget::size() != logical;
+    // A hidden widget gets no resize events: lay out by hand and give each plot its new viewport.
+    if (resized) {
         if (QLayout* l = layout()) l->setSizeConstraint(QLayout::SetNoConstraint);
         resize(logical);
+    }
+    if (fitPlots() || resized) {
         if (QLayout* l = layout()) {
             l->invalidate();
             l->activate();
@@ -75,8 +84,6 @@ QImage PlotPanel::renderImage(QSize size, double scale) {
             plot->setViewport(plot->rect());
         m_dirty = true;  // tick counts and the legend's wrap follow the size
     }
-    // Styled before the refresh: tick counts and the legend's wrap follow the fonts.
-    if (m_styledRevision != displayStyleRevision()) applyDisplayStyle();
     refresh();
     for (QCustomPlot* plot : findChildren<QCustomPlot*>()) applyDisplayStyle(plot);
     QImage image(size, QImage::Format_ARGB32_Premultiplied);
@@ -87,9 +94,10 @@ QImage PlotPanel::renderImage(QSize size, double scale) {
         if (child->isHidden() || child->isWindow()) continue;
         painter.save();
         painter.translate(child->pos());
-        if (auto* plot = qobject_cast<QCustomPlot*>(child))
+        if (auto* plot = qobject_cast<QCustomPlot*>(child)) {
+            separateTickLabels(plot);
             plot->toPainter(&painter, plot->width(), plot->height());  // vector: sharp at any scale
-        else
+        } else
             child->render(&painter, QPoint(), QRegion(),
                           QWidget::DrawWindowBackground | QWidget::DrawChildren);
         painter.restore();
@@ -140,6 +148,14 @@ const char* const kBaseScatter = "attnsphereBaseScatter";  // size, pen, brush o
 const char* const kBaseIcon = "attnsphereBaseIcon";
 const char* const kStyledRevision = "attnsphereStyledRevision";
 const char* const kStyledCount = "attnsphereStyledCount";
+// A legend entry left out in presentation (no room), and the one key standing for the theory curves.
+const char* const kLegendLeftOut = "attnsphereLegendLeftOut";
+const char* const kTheoryKey = "attnsphereTheoryKey";
+// A note's text as the panel set it, and as wrapped to fit a presentation plot.
+const char* const kOriginalText = "attnsphereOriginalText";
+const char* const kWrappedText = "attnsphereWrappedText";
+// An axis's tick count and step strategy before presentation reduced them (separateTickLabels).
+const char* const kBaseTickCount = "attnsphereBaseTickCount";
 
 template <class T>
 T base(QObject* o, const char* key, const T& current) {
@@ -266,7 +282,85 @@ void PlotPanel::applyDisplayStyle() {
         applyDisplayStyle(plot, true);
         if (!m_offscreen) plot->replot(QCustomPlot::rpQueuedReplot);
     }
+    fitPlots();
     m_dirty = true;
+}
+
+void PlotPanel::resizeEvent(QResizeEvent* event) {
+    QWidget::resizeEvent(event);
+    fitPlots();
+}
+
+namespace {
+
+// The panel height a plot needs to keep an axis rect of kMinAxisRectHeight: the x axis's tick labels and
+// label below it, a margin above, and its legend's share when the legend sits above the plot.
+int neededHeight(QCustomPlot* plot) {
+    const QCPAxis* x = plot->xAxis;
+    const int axis = QFontMetrics(x->tickLabelFont()).height() +
+                     (x->label().isEmpty() ? 0 : QFontMetrics(x->labelFont()).height()) + x->tickLengthIn() +
+                     x->tickLabelPadding() + x->labelPadding() + 24;
+    // The margins of the last layout, when it had the current fonts, may be larger (a colour scale's).
+    const QCPAxisRect* rect = plot->axisRect();
+    const int need =
+        PlotPanel::kMinAxisRectHeight + std::max(axis, rect->outerRect().height() - rect->rect().height());
+    const bool legendAbove = plot->legend->layout() == plot->plotLayout() && plot->legend->visible();
+    return legendAbove ? static_cast<int>(std::ceil(need / (1 - PlotPanel::kLegendShare))) : need;
+}
+
+}  // namespace
+
+bool PlotPanel::fitPlots() {
+    QLayout* l = layout();
+    if (!l) return false;
+    const bool present = displayStyle().presentation();
+    const int spacing = std::max(0, l->spacing());
+    int fixed = l->contentsMargins().top() + l->contentsMargins().bottom();
+    std::vector<QCustomPlot*> plots;
+    // Stretching widgets other than plots (the heatmaps' per-head thumbnails) give way to the first plot.
+    std::vector<QWidget*> flexible;
+    int flexibleHeight = 0;
+    auto* box = qobject_cast<QBoxLayout*>(l);
+    for (int i = 0; i < l->count(); ++i) {
+        QLayoutItem* item = l->itemAt(i);
+        if (auto* plot = qobject_cast<QCustomPlot*>(item->widget())) {
+            plots.push_back(plot);
+        } else if (box && box->stretch(i) > 0 && item->widget()) {
+            flexible.push_back(item->widget());
+            flexibleHeight += item->widget()->minimumHeight() + spacing;
+        } else if (!item->isEmpty()) {
+            fixed += item->minimumSize().height() + spacing;
+        }
+    }
+    int available = height() - fixed - spacing * static_cast<int>(plots.size());
+    const bool flexibleShown =
+        !present || plots.empty() || available - flexibleHeight >= neededHeight(plots.front());
+    if (flexibleShown) available -= flexibleHeight;
+    bool changed = false;
+    for (QWidget* w : flexible)
+        if (w->isHidden() == flexibleShown) {
+            w->setVisible(flexibleShown);
+            changed = true;
+        }
+    int used = 0;
+    for (std::size_t i = 0; i < plots.size(); ++i) {
+        QCustomPlot* plot = plots[i];
+        const int need = neededHeight(plot);
+        const bool show = !present || i == 0 || used + need <= available;
+        if (show) used += need;
+        // Makeplot's minimum in the normal display; in presentation the room the plot needs, within the
+        // panel.
+        const int minimum = present ? std::max(110, std::min(need, available)) : 110;
+        if (plot->isHidden() == show) {
+            plot->setVisible(show);
+            changed = true;
+        }
+        if (plot->minimumHeight() != minimum) {
+            plot->setMinimumHeight(minimum);
+            changed = true;
+        }
+    }
+    return changed;
 }
 
 void PlotPanel::applyDisplayStyle(QCustomPlot* plot, bool force) {
@@ -550,6 +644,7 @@ QCustomPlot* PlotPanel::makePlot(QWidget* parent, const QString& xLabel, const Q
         menu.exec(plot->mapToGlobal(pos));
     });
     plot->setProperty("autoRange", true);
+    QObject::connect(plot, &QCustomPlot::beforeReplot, plot, [plot] { separateTickLabels(plot); });
     QObject::connect(plot, &QCustomPlot::mouseWheel, plot, [plot] { plot->setProperty("autoRange", false); });
     QObject::connect(plot, &QCustomPlot::mousePress, plot, [plot](QMouseEvent* e) {
         if (e->button() == Qt::LeftButton) plot->setProperty("autoRange", false);
@@ -602,18 +697,111 @@ void PlotPanel::placeLegendAbove(QCustomPlot* plot) {
     legend->setVisible(true);
 }
 
-void PlotPanel::wrapLegend(QCustomPlot* plot) {
+namespace {
+
+int legendColumns(QCustomPlot* plot) {
     QCPLegend* legend = plot->legend;
-    if (legend->layout() != plot->plotLayout() || legend->itemCount() == 0) return;
     int widest = 1;
     // A wrapped grid has empty cells: item(k) is null there.
     for (int k = 0; k < legend->itemCount(); ++k)
         if (QCPAbstractLegendItem* item = legend->item(k))
             widest = std::max(widest, item->minimumOuterSizeHint().width());
-    const int columns = std::max(1, (plot->width() - 8) / (widest + legend->columnSpacing()));
-    if (legend->wrap() == columns) return;
+    return std::max(1, (plot->width() - 8) / (widest + legend->columnSpacing()));
+}
+
+int legendHeight(QCustomPlot* plot, int columns) {
+    QCPLegend* legend = plot->legend;
+    int entries = 0, rowHeight = 0;
+    for (int k = 0; k < legend->itemCount(); ++k)
+        if (QCPAbstractLegendItem* item = legend->item(k)) {
+            ++entries;
+            rowHeight = std::max(rowHeight, item->minimumOuterSizeHint().height());
+        }
+    return (entries + columns - 1) / columns * (rowHeight + legend->rowSpacing());
+}
+
+QCPAbstractPlottable* legendPlottable(QCPLegend* legend, int k) {
+    auto* item = qobject_cast<QCPPlottableLegendItem*>(legend->item(k));
+    return item ? item->plottable() : nullptr;
+}
+
+void leaveOut(QCPAbstractPlottable* p) {
+    p->setProperty(kLegendLeftOut, true);
+    p->removeFromLegend();
+}
+
+// Brings back the entries left out for room, and removes the merged theory key.
+bool restoreLegend(QCustomPlot* plot) {
+    bool changed = false;
+    for (int k = 0; k < plot->plottableCount(); ++k) {
+        QCPAbstractPlottable* p = plot->plottable(k);
+        if (p->property(kTheoryKey).toBool()) {
+            changed |= p->removeFromLegend();
+        } else if (p->property(kLegendLeftOut).toBool()) {
+            p->setProperty(kLegendLeftOut, false);
+            if (p->visible()) changed |= p->addToLegend();
+        }
+    }
+    return changed;
+}
+
+// Presentation: the legend keeps at most kLegendShare of the plot's height. The theory curves share one
+// dashed "theory" key first (their colours match the measured curves'), then the last entries go.
+bool reduceLegend(QCustomPlot* plot, int& columns) {
+    QCPLegend* legend = plot->legend;
+    const double limit = PlotPanel::kLegendShare * plot->height();
+    if (legendHeight(plot, columns) <= limit) return false;
+    bool theory = false;
+    for (int k = legend->itemCount() - 1; k >= 0; --k)
+        if (QCPAbstractPlottable* p = legendPlottable(legend, k);
+            p && p->name().startsWith(QStringLiteral("theory"))) {
+            leaveOut(p);
+            theory = true;
+        }
+    if (theory) {
+        QCPAbstractPlottable* key = nullptr;
+        for (int k = 0; k < plot->plottableCount() && !key; ++k)
+            if (plot->plottable(k)->property(kTheoryKey).toBool()) key = plot->plottable(k);
+        if (!key) {
+            key = PlotPanel::addStyleKey(plot, QObject::tr("theory"),
+                                         plotPen(QColor(220, 220, 220), Qt::DashLine));
+            key->setProperty(kTheoryKey, true);
+        }
+        key->addToLegend();
+    }
+    legend->setFillOrder(legend->fillOrder(), true);
+    columns = legendColumns(plot);
     legend->setWrap(columns);
-    legend->setFillOrder(legend->fillOrder(), true);  // re-flow the existing items
+    legend->setFillOrder(legend->fillOrder(), true);
+    while (legend->itemCount() > 1 && legendHeight(plot, columns) > limit) {
+        QCPAbstractPlottable* last = nullptr;
+        for (int k = legend->itemCount() - 1; k >= 0 && !last; --k) {
+            QCPAbstractPlottable* p = legendPlottable(legend, k);
+            if (p && !p->property(kTheoryKey).toBool()) last = p;
+        }
+        if (!last) break;
+        leaveOut(last);
+        columns = legendColumns(plot);
+        legend->setWrap(columns);
+        legend->setFillOrder(legend->fillOrder(), true);
+    }
+    return true;
+}
+
+}  // namespace
+
+void PlotPanel::wrapLegend(QCustomPlot* plot) {
+    QCPLegend* legend = plot->legend;
+    if (legend->layout() != plot->plotLayout()) return;
+    bool changed = restoreLegend(plot);
+    if (legend->itemCount() == 0) return;
+    int columns = legendColumns(plot);
+    if (legend->wrap() != columns) {
+        legend->setWrap(columns);
+        changed = true;
+    }
+    if (changed) legend->setFillOrder(legend->fillOrder(), true);  // re-flow the existing items
+    if (displayStyle().presentation() && legend->visible()) reduceLegend(plot, columns);
 }
 
 void PlotPanel::fitTickCount(QCustomPlot* plot) {
@@ -625,6 +813,103 @@ void PlotPanel::fitTickCount(QCustomPlot* plot) {
     // Meet the count (less round steps allowed) rather than overshoot it with nicer steps.
     if (count < 5) ticker->setTickStepStrategy(QCPAxisTicker::tssMeetTickCount);
     if (ticker->tickCount() != count) ticker->setTickCount(count);
+}
+
+namespace {
+
+// Whether two tick labels of `axis` would overlap as drawn: their extents along the axis (text height on a
+// vertical axis, text width on a horizontal one) around the ticks' pixel positions.
+bool tickLabelsOverlap(const QCPAxis* axis) {
+    const QVector<double> ticks = axis->tickVector();
+    const QVector<QString> labels = axis->tickVectorLabels();
+    const QFontMetrics metrics(axis->tickLabelFont());
+    const bool vertical = axis->orientation() == Qt::Vertical;
+    std::vector<std::pair<double, double>> spans;
+    for (qsizetype i = 0; i < ticks.size() && i < labels.size(); ++i) {
+        if (!axis->range().contains(ticks[i])) continue;
+        const double at = axis->coordToPixel(ticks[i]);
+        const double half = (vertical ? metrics.height() : metrics.horizontalAdvance(labels[i])) / 2.0;
+        spans.emplace_back(at - half, at + half);
+    }
+    std::sort(spans.begin(), spans.end());
+    // Side by side, numbers need a character's gap to read as separate.
+    const int gap = vertical ? 2 : metrics.averageCharWidth();
+    for (std::size_t i = 1; i < spans.size(); ++i)
+        if (spans[i].first < spans[i - 1].second + gap) return true;
+    return false;
+}
+
+// Presentation: a note in the plot (a text item clipped to the axis rect) wider than the axis rect is
+// wrapped at spaces to fit; the normal display gets the panel's text back.
+void wrapNotes(QCustomPlot* plot, bool wrap) {
+    for (int k = 0; k < plot->itemCount(); ++k) {
+        auto* t = qobject_cast<QCPItemText*>(plot->item(k));
+        if (!t || !t->clipToAxisRect() || !t->clipAxisRect()) continue;
+        const bool ours =
+            t->property(kWrappedText).isValid() && t->text() == t->property(kWrappedText).toString();
+        const QString original = ours ? t->property(kOriginalText).toString() : t->text();
+        QString text = original;
+        if (wrap && t->visible()) {
+            const QFontMetrics metrics(t->font());
+            const int room = t->clipAxisRect()->width() - t->padding().left() - t->padding().right() - 8;
+            // Not laid out yet, or too narrow for any note: leave the text as it is.
+            if (room < 10 * metrics.averageCharWidth()) continue;
+            QStringList lines;
+            for (const QString& paragraph : original.split(u'\n')) {
+                QString line;
+                for (const QString& word : paragraph.split(u' ')) {
+                    const QString longer = line.isEmpty() ? word : line + u' ' + word;
+                    if (!line.isEmpty() && metrics.horizontalAdvance(longer) > room) {
+                        lines << line;
+                        line = word;
+                    } else {
+                        line = longer;
+                    }
+                }
+                lines << line;
+            }
+            text = lines.join(u'\n');
+        }
+        if (text == t->text()) continue;
+        t->setText(text);
+        t->setProperty(kOriginalText, original);
+        t->setProperty(kWrappedText, text);
+    }
+}
+
+}  // namespace
+
+void PlotPanel::separateTickLabels(QCustomPlot* plot) {
+    const bool present = displayStyle().presentation();
+    wrapNotes(plot, present);
+    if (!present) {
+        // The normal display gets the tick counts presentation reduced back.
+        for (QCPAxis* axis : {plot->xAxis, plot->yAxis}) {
+            const QVariant base = axis->property(kBaseTickCount);
+            if (!base.isValid()) continue;
+            axis->ticker()->setTickCount(base.toList()[0].toInt());
+            axis->ticker()->setTickStepStrategy(
+                static_cast<QCPAxisTicker::TickStepStrategy>(base.toList()[1].toInt()));
+            axis->setProperty(kBaseTickCount, QVariant());
+        }
+        return;
+    }
+    QCPLayoutGrid* layout = plot->plotLayout();
+    for (auto phase :
+         {QCPLayoutElement::upPreparation, QCPLayoutElement::upMargins, QCPLayoutElement::upLayout})
+        layout->update(phase);
+    for (QCPAxis* axis : {plot->xAxis, plot->yAxis}) {
+        if (!axis->visible() || !axis->tickLabels()) continue;
+        QCPAxisTicker* ticker = axis->ticker().data();
+        for (int guard = 0; guard < 8 && tickLabelsOverlap(axis) && ticker->tickCount() > 1; ++guard) {
+            if (!axis->property(kBaseTickCount).isValid())
+                axis->setProperty(kBaseTickCount, QVariantList{ticker->tickCount(),
+                                                               static_cast<int>(ticker->tickStepStrategy())});
+            ticker->setTickStepStrategy(QCPAxisTicker::tssMeetTickCount);
+            ticker->setTickCount(ticker->tickCount() - 1);
+            axis->axisRect()->update(QCPLayoutElement::upPreparation);
+        }
+    }
 }
 
 bool PlotPanel::plottable(double value) {

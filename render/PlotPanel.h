@@ -103,6 +103,16 @@ public:
     static void wrapLegend(QCustomPlot* plot);
     // y ticks spaced for the plot's height, so the labels of short plots do not overlap.
     static void fitTickCount(QCustomPlot* plot);
+    // Lays the plot out for its current viewport and, where the tick labels of an axis would still
+    // overlap (large fonts, a short axis), asks for fewer ticks until they do not; notes in the plot wider
+    // than it are wrapped. Runs before each draw.
+    static void separateTickLabels(QCustomPlot* plot);
+    // In presentation, a legend above the plot takes at most this share of the plot's height: theory
+    // entries are merged into one "theory" key first, then the last entries are left out.
+    static constexpr double kLegendShare = 0.3;
+    // In presentation, every plot shown keeps an axis rect at least this tall (pixels of the panel's
+    // layout); the panel's later plots are hidden when there is no room for them.
+    static constexpr int kMinAxisRectHeight = 120;
     // Finite values beyond core::kPlottableMagnitude flatten the plot to a line at 0: they are left
     // out and a label in the plot says so.
     static bool plottable(double value);
@@ -115,6 +125,11 @@ signals:
     void tokenSelected(int index);
 
 protected:
+    void resizeEvent(QResizeEvent* event) override;
+    // Shows the panel's plots that fit at kMinAxisRectHeight (the first always; other stretching widgets
+    // give way to it) in presentation, all of
+    // them otherwise; returns whether any plot's visibility or minimum height changed.
+    bool fitPlots();
     bool needsReset(const core::Frame& frame);
     // Removes the panel's own graphs and plottables from `plot` (a reset), keeping overlays, their
     // legend keys, the cursor and the markers.

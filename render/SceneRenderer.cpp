@@ -259,14 +259,11 @@ void SceneRenderer::Impl::build() {
     label->SetPosition(12, 10);
 
     scalarBar->SetLookupTable(legendTable);
-    scalarBar->SetOrientationToVertical();
     scalarBar->SetNumberOfLabels(3);
     scalarBar->SetLabelFormat("%.3g");
     scalarBar->GetPositionCoordinate()->SetCoordinateSystemToNormalizedViewport();
-    scalarBar->GetPositionCoordinate()->SetValue(0.88, 0.08);
     scalarBar->SetVerticalTitleSeparation(8);
-    scalarBar->SetWidth(0.08);
-    scalarBar->SetHeight(0.42);
+    scalarBar->SetOrientationToVertical();
     scalarBar->SetBarRatio(0.3);
     scalarBar->UnconstrainedFontSizeOn();
     for (vtkTextProperty* p : {scalarBar->GetTitleTextProperty(), scalarBar->GetLabelTextProperty()}) {
@@ -320,6 +317,13 @@ void SceneRenderer::Impl::scaleToViewport() {
     scalarBar->GetTitleTextProperty()->SetFontSize(std::max(9, font * 4 / 5));
     scalarBar->GetLabelTextProperty()->SetFontSize(font);
     scalarBar->SetTextPad(std::max(4, font / 2));  // labels clear of the bar
+    // The presentation's view is nearly square, so the sphere reaches the bar's normal place: the bar is
+    // shorter and higher, in the top right corner (where the categorical legend goes), which the sphere
+    // leaves free.
+    const bool corner = display.presentation();
+    scalarBar->GetPositionCoordinate()->SetValue(corner ? 0.86 : 0.88, corner ? 0.64 : 0.08);
+    scalarBar->SetWidth(corner ? 0.12 : 0.08);
+    scalarBar->SetHeight(corner ? 0.34 : 0.42);
     int y = size[1] - static_cast<int>(1.6 * font) - 8;
     for (auto& t : legendEntries) {
         t->GetTextProperty()->SetFontSize(font);

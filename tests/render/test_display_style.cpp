@@ -17,6 +17,7 @@
 #include <QFontInfo>
 #include <QtTest>
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <memory>
@@ -99,6 +100,39 @@ void measure(QCustomPlot* plot, Smallest& s, const QString& panel) {
     }
 }
 
+// The extents of an axis's tick labels along the axis, as drawn: text height on a vertical axis, width on a
+// horizontal one, centred on the tick's pixel.
+std::vector<std::pair<double, double>> tickLabelSpans(const QCPAxis* axis) {
+    const QFontMetrics metrics(axis->tickLabelFont());
+    std::vector<std::pair<double, double>> spans;
+    const QVector<double> ticks = axis->tickVector();
+    const QVector<QString> labels = axis->tickVectorLabels();
+    for (qsizetype i = 0; i < ticks.size() && i < labels.size(); ++i) {
+        if (!axis->range().contains(ticks[i])) continue;
+        const double at = axis->coordToPixel(ticks[i]);
+        const double half =
+            (axis->orientation() == Qt::Vertical ? metrics.height() : metrics.horizontalAdvance(labels[i])) /
+            2.0;
+        spans.emplace_back(at - half, at + half);
+    }
+    std::sort(spans.begin(), spans.end());
+    return spans;
+}
+
+// The legend entries of every plot (a wrapped legend's grid has empty cells: item(k) is null there).
+std::vector<QStringList> legendEntries(const std::vector<std::unique_ptr<render::PlotPanel>>& panels) {
+    std::vector<QStringList> entries;
+    for (const auto& panel : panels)
+        for (QCustomPlot* plot : panel->findChildren<QCustomPlot*>()) {
+            QStringList names;
+            for (int k = 0; k < plot->legend->itemCount(); ++k)
+                if (auto* item = qobject_cast<QCPPlottableLegendItem*>(plot->legend->item(k)))
+                    names << item->plottable()->name();
+            entries.push_back(names);
+        }
+    return entries;
+}
+
 Smallest smallestIn(const std::vector<std::unique_ptr<render::PlotPanel>>& panels) {
     Smallest s;
     for (const auto& panel : panels) {
@@ -132,6 +166,77 @@ private slots:
         const Smallest back = smallestIn(panels);
         QCOMPARE(back.text, normal.text);
         QCOMPARE(back.pen, normal.pen);
+    }
+
+    void presentationPanelsAreLegibleInAVideoCell_data() {
+        QTest::addColumn<int>("count");
+        QTest::newRow("two panels in a column") << 2;
+        QTest::newRow("every panel in a grid") << static_cast<int>(render::panelRegistry().size());
+    }
+
+    // Every panel in a 1080-line video's cell at presentation scale: its text is at least 24 px in the
+    // frame, each plot shown has an axis rect at least 120 px tall, no two tick labels of an axis overlap,
+    // a legend takes at most a third of the plot's height; back in the normal display every plot and
+    // legend entry returns.
+    void presentationPanelsAreLegibleInAVideoCell() {
+        QFETCH(int, count);
+        auto panels = fedPanels();
+        for (const auto& panel : panels) panel->renderImage(QSize(700, 900), 1.0);
+        const std::vector<QStringList> normalLegends = legendEntries(panels);
+        render::setDisplayStyle({core::LectureTheme::Dark, render::kPresentationScale});
+        render::CompositionOptions options;
+        options.size = QSize(1920, 1080);
+        for (int k = 0; k < count; ++k)
+            options.panels << render::panelRegistry()[static_cast<std::size_t>(k)].id;
+        const render::FrameComposer composer(options);
+        const QSize cell = composer.panelRect(count - 1).size();
+        int hidden = 0;
+        for (const auto& panel : panels) {
+            const QString name = QString::fromUtf8(panel->metaObject()->className());
+            panel->renderImage(cell, composer.panelScale());
+            int shown = 0;
+            for (QCustomPlot* plot : panel->findChildren<QCustomPlot*>()) {
+                if (plot->isHidden()) {
+                    ++hidden;
+                    continue;
+                }
+                ++shown;
+                const QRect rect = plot->axisRect()->rect();
+                QVERIFY2(rect.height() >= 120, qPrintable(QStringLiteral("%1 %2: axis rect %3 px")
+                                                              .arg(name, plot->yAxis->label())
+                                                              .arg(rect.height())));
+                for (QCPAxis* axis : plot->axisRect()->axes()) {
+                    if (!axis->visible() || !axis->tickLabels()) continue;
+                    const auto spans = tickLabelSpans(axis);
+                    for (std::size_t i = 1; i < spans.size(); ++i)
+                        QVERIFY2(spans[i].first >= spans[i - 1].second,
+                                 qPrintable(
+                                     QStringLiteral("%1 %2: tick labels overlap").arg(name, axis->label())));
+                }
+                QCPLegend* legend = plot->legend;
+                if (!legend->visible() || legend->itemCount() == 0) continue;
+                if (legend->layout() == plot->plotLayout())
+                    QVERIFY2(legend->outerRect().height() <= plot->height() / 3,
+                             qPrintable(QStringLiteral("%1: legend %2 of %3 px")
+                                            .arg(name)
+                                            .arg(legend->outerRect().height())
+                                            .arg(plot->height())));
+                else
+                    QVERIFY2(legend->outerRect().intersected(rect).height() * legend->outerRect().width() <=
+                                 rect.height() * rect.width() / 3,
+                             qPrintable(name + QStringLiteral(": legend over the plot")));
+            }
+            QVERIFY2(shown >= 1, qPrintable(name));
+        }
+        const Smallest text = smallestIn(panels);
+        QVERIFY2(text.text * composer.panelScale() >= 24, qPrintable(text.what));
+        render::setDisplayStyle({});
+        for (const auto& panel : panels) {
+            panel->renderImage(QSize(700, 900), 1.0);
+            for (QCustomPlot* plot : panel->findChildren<QCustomPlot*>()) QVERIFY(!plot->isHidden());
+        }
+        QCOMPARE(legendEntries(panels), normalLegends);
+        QVERIFY(hidden > 0);  // the cell is too small for every plot: the check above means something
     }
 
     void lightThemeIsLightWithDarkText() {
