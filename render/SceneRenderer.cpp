@@ -318,12 +318,12 @@ void SceneRenderer::Impl::scaleToViewport() {
     scalarBar->GetLabelTextProperty()->SetFontSize(font);
     scalarBar->SetTextPad(std::max(4, font / 2));  // labels clear of the bar
     // The presentation's view is nearly square, so the sphere reaches the bar's normal place: the bar is
-    // shorter and higher, in the top right corner (where the categorical legend goes), which the sphere
-    // leaves free.
+    // shorter and higher, towards the top right corner, which the sphere leaves free; its title stays
+    // clear of the top tenth, where the GUI's lecture overlay line sits.
     const bool corner = display.presentation();
-    scalarBar->GetPositionCoordinate()->SetValue(corner ? 0.86 : 0.88, corner ? 0.64 : 0.08);
+    scalarBar->GetPositionCoordinate()->SetValue(corner ? 0.86 : 0.88, corner ? 0.52 : 0.08);
     scalarBar->SetWidth(corner ? 0.12 : 0.08);
-    scalarBar->SetHeight(corner ? 0.34 : 0.42);
+    scalarBar->SetHeight(corner ? 0.30 : 0.42);
     int y = size[1] - static_cast<int>(1.6 * font) - 8;
     for (auto& t : legendEntries) {
         t->GetTextProperty()->SetFontSize(font);
