@@ -94,15 +94,7 @@ Scenario applyChanges(const Scenario& base, const json& changes, const std::stri
 Comparison Comparison::fromJson(const json& j) {
     try {
         requireObject(j, "", {"format", "version", "name", "base", "runs"});
-        const json& format = require(j, "format", "");
-        if (string(format, "format") != kFormat)
-            throw ValidationError("format",
-                                  std::string("must be \"") + kFormat + "\", got " + describe(format));
-        const long long version = integer(require(j, "version", ""), "version");
-        if (version != kVersion)
-            throw ValidationError("version", "must be " + std::to_string(kVersion) +
-                                                 " (the only version this program reads), got " +
-                                                 std::to_string(version));
+        checkFormat(j, kFormat, kVersion, true);
         Comparison c;
         if (j.contains("name")) c.name = string(j["name"], "name");
         c.baseSource = require(j, "base", "");

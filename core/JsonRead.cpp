@@ -173,4 +173,19 @@ void checkRange(double v, const std::string& path, double lo, double hi, bool lo
         throw ValidationError(path, "must be in " + interval(lo, hi, loOpen, hiOpen) + ", got " + fmt(v));
 }
 
+void checkFormat(const json& v, const std::string& name, int version, bool required) {
+    if (required || v.contains("format")) {
+        const json& format = require(v, "format", "");
+        if (string(format, "format") != name)
+            throw ValidationError("format", "must be \"" + name + "\", got " + describe(format));
+    }
+    if (required || v.contains("version")) {
+        const long long written = integer(require(v, "version", ""), "version");
+        if (written != version)
+            throw ValidationError("version", "must be " + std::to_string(version) +
+                                                 " (the only version this program reads), got " +
+                                                 std::to_string(written));
+    }
+}
+
 }  // namespace attnsphere::core::jsonread

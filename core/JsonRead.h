@@ -24,6 +24,9 @@ std::string interval(double lo, double hi, bool loOpen, bool hiOpen);
 
 // v must be an object whose keys are all in `allowed` (an unknown key is named with the allowed list).
 void requireObject(const json& v, const std::string& path, const std::vector<std::string>& allowed);
+// A file format's `format` and `version` keys: `format` must be `name` and `version` the one this program
+// reads. With `required` false both may be absent (scenario files).
+void checkFormat(const json& v, const std::string& name, int version, bool required);
 // The value of a key that must be present in the object v (at `path`).
 const json& require(const json& v, const std::string& key, const std::string& path);
 

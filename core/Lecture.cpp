@@ -263,15 +263,7 @@ Lecture Lecture::fromJson(const json& j, const std::vector<std::string>& panelId
                           const std::vector<std::string>& overlayNames) {
     try {
         requireObject(j, "", {"format", "version", "title", "theme", "presentation", "steps"});
-        const json& format = require(j, "format", "");
-        if (string(format, "format") != kFormat)
-            throw ValidationError("format",
-                                  std::string("must be \"") + kFormat + "\", got " + describe(format));
-        const long long version = integer(require(j, "version", ""), "version");
-        if (version != kVersion)
-            throw ValidationError("version", "must be " + std::to_string(kVersion) +
-                                                 " (the only version this program reads), got " +
-                                                 std::to_string(version));
+        checkFormat(j, kFormat, kVersion, true);
         Lecture l;
         if (j.contains("title")) {
             l.title = text(j["title"], "title", kTitleMax);

@@ -222,16 +222,7 @@ Scenario parseScenario(const json& j) {
         j, "",
         {"format", "version", "name", "description", "citation", "n", "d", "beta", "kernel", "sigmoid_bias",
          "geometry", "integrator", "t_end", "publish_every", "seed", "heads", "init"});
-    if (j.contains("format") && string(j["format"], "format") != kFormat)
-        throw ValidationError("format",
-                              std::string("must be \"") + kFormat + "\", got " + describe(j["format"]));
-    if (j.contains("version")) {
-        const long long v = integer(j["version"], "version");
-        if (v != kVersion)
-            throw ValidationError("version", "must be " + std::to_string(kVersion) +
-                                                 " (the only version this program reads), got " +
-                                                 std::to_string(v));
-    }
+    checkFormat(j, kFormat, kVersion, false);
     Scenario s;
     if (j.contains("name")) s.name = string(j["name"], "name");
     if (j.contains("description")) s.description = string(j["description"], "description");
