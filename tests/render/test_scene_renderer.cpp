@@ -344,7 +344,7 @@ private slots:
             *at = project(o.renderer, probe);
             return img;
         };
-        for (const core::Camera camera :
+        for (const core::Camera& camera :
              {core::Camera{}, core::Camera{{3, 2.5, 1}, {0, 0, 0}, {0, 0, 1}, 30}}) {
             const Eigen::Vector3d position(camera.position.data());
             const Eigen::Vector3d up(camera.viewUp.data());
