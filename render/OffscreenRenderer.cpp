@@ -8,13 +8,16 @@
 #include <vtkSmartPointer.h>
 #include <vtkUnsignedCharArray.h>
 
+#include <X11/Xlib.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <unistd.h>
 #include <algorithm>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <thread>
 
 namespace attnsphere::render {
 
@@ -39,7 +42,32 @@ bool displayAvailable() {
     return ok;
 }
 
+namespace {
+
+// VTK aborts the whole process when its own XOpenDisplay fails, and a busy Xvfb refuses a connection now
+// and then (seen once in ~300 short renders in a row). So the connection is opened here, retried for a
+// while, handed to VTK, and a display that stays unreachable is a RenderError instead of an abort.
+Display* openDisplay() {
+    constexpr int kAttempts = 40;
+    constexpr auto kPause = std::chrono::milliseconds(50);
+    for (int attempt = 0; attempt < kAttempts; ++attempt) {
+        if (Display* display = XOpenDisplay(nullptr)) return display;
+        std::this_thread::sleep_for(kPause);
+    }
+    const char* name = std::getenv("DISPLAY");
+    throw RenderError(std::string("cannot connect to the X display ") + (name ? name : "(DISPLAY unset)") +
+                      " (tried for 2 s): offscreen rendering needs one (run under xvfb-run)");
+}
+
+struct CloseDisplay {
+    void operator()(Display* display) const { XCloseDisplay(display); }
+};
+
+}  // namespace
+
 struct OffscreenRenderer::Impl {
+    // Ours (VTK leaves a connection it did not open to its owner); declared first, so closed last.
+    std::unique_ptr<Display, CloseDisplay> display;
     vtkNew<vtkRenderWindow> window;
     vtkNew<vtkRenderer> renderer;
     vtkNew<vtkUnsignedCharArray> pixels;
@@ -53,6 +81,8 @@ OffscreenRenderer::OffscreenRenderer(int width, int height) : m_impl(std::make_u
     if (!displayAvailable())
         throw RenderError("no X display: offscreen rendering needs one (set DISPLAY, or run under xvfb-run)");
     Impl& d = *m_impl;
+    d.display.reset(openDisplay());
+    d.window->SetDisplayId(d.display.get());
     d.window->SetOffScreenRendering(1);
     d.window->SetAlphaBitPlanes(1);
     d.window->SetMultiSamples(0);

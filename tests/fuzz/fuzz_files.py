@@ -320,7 +320,8 @@ def run_case(exe, kind, data, work, timeout):
     err = err.decode("utf-8", "replace")
     code = proc.returncode
     if code < 0:
-        raise Failure("killed by signal %d" % -code)
+        # The program's last words are the only clue to a crash that does not happen again.
+        raise Failure("killed by signal %d; stderr ends: %r" % (-code, err[-600:]))
     if "json.exception" in err or "terminate called" in err or "Assertion" in err:
         raise Failure("library message on stderr")
     if sent:

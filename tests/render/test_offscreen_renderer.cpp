@@ -1,10 +1,17 @@
 // OffscreenRenderer under Xvfb: exact sizes up to 3840x2160, the sphere is drawn (not blank),
-// opaque vs transparent backgrounds, repeatable pixels.
+// opaque vs transparent backgrounds, repeatable pixels; an X server that refuses the connection is a
+// RenderError, not VTK's abort of the whole process.
 #include "render/OffscreenRenderer.h"
 
 #include <QtTest>
 
+#include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
+#include <atomic>
 #include <cmath>
+#include <cstring>
+#include <thread>
 
 using namespace attnsphere;
 
@@ -95,6 +102,48 @@ private slots:
         r.render(ringFrame(10));
         r.setSize(200, 100);
         QCOMPARE(r.render(ringFrame(10)).size(), QSize(200, 100));
+    }
+
+    // A local display whose socket accepts and hangs up at once (what a swamped X server can do): VTK
+    // would call abort(); the renderer retries, then throws naming the display.
+    void displayThatHangsUpIsAnError() {
+        const QByteArray number = QByteArray::number(700 + ::getpid() % 200);
+        const std::string path = "/tmp/.X11-unix/X" + number.toStdString();
+        ::unlink(path.c_str());
+        const int server = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        QVERIFY(server >= 0);
+        sockaddr_un addr{};
+        addr.sun_family = AF_UNIX;
+        std::strncpy(addr.sun_path, path.c_str(), sizeof(addr.sun_path) - 1);
+        QVERIFY(::bind(server, reinterpret_cast<sockaddr*>(&addr), sizeof(addr)) == 0);
+        QVERIFY(::listen(server, 16) == 0);
+        std::atomic<bool> stop{false};
+        int accepted = 0;
+        std::thread hangUp([&] {
+            while (!stop) {
+                const int c = ::accept(server, nullptr, nullptr);
+                if (c < 0) break;
+                ++accepted;
+                ::close(c);
+            }
+        });
+        const QByteArray saved = qgetenv("DISPLAY");
+        qputenv("DISPLAY", ":" + number);
+        QString message;
+        try {
+            render::OffscreenRenderer r(64, 64);
+        } catch (const render::RenderError& e) {
+            message = e.what();
+        }
+        qputenv("DISPLAY", saved);
+        stop = true;
+        ::shutdown(server, SHUT_RDWR);
+        ::close(server);
+        hangUp.join();
+        ::unlink(path.c_str());
+        QVERIFY2(message.contains("cannot connect to the X display :" + QString(number)),
+                 qPrintable(message));
+        QVERIFY(accepted > 1);  // it tried again
     }
 };
 
