@@ -14,6 +14,7 @@
 #include <unistd.h>
 #include <algorithm>
 #include <chrono>
+#include <csignal>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -48,6 +49,9 @@ namespace {
 // and then (seen once in ~300 short renders in a row). So the connection is opened here, retried for a
 // while, handed to VTK, and a display that stays unreachable is a RenderError instead of an abort.
 Display* openDisplay() {
+    // A connection the server drops later must end in Xlib's "fatal IO error" message and exit, not in a
+    // silent death by SIGPIPE (the video encoder's pipe wants the same).
+    std::signal(SIGPIPE, SIG_IGN);
     constexpr int kAttempts = 40;
     constexpr auto kPause = std::chrono::milliseconds(50);
     for (int attempt = 0; attempt < kAttempts; ++attempt) {
