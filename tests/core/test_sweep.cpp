@@ -76,6 +76,7 @@ private slots:
     void theoryTimeMatchesTheEquiangularOde();
     void presetsLoad();
     void abortStopsBetweenStarts();
+    void numericalErrorNamesPointAndStart();
 };
 
 void TestSweep::validationErrors_data() {
@@ -573,6 +574,24 @@ void TestSweep::abortStopsBetweenStarts() {
     const Sweep s = twoAxes();
     std::atomic<bool> abort{true};
     QVERIFY_THROWS_EXCEPTION(Aborted, computeShard(s, 0, &abort));
+}
+
+void TestSweep::numericalErrorNamesPointAndStart() {
+    // The exp kernel refuses scores above 700: beta = 800 overflows at the first step.
+    json base = json::parse(kBase);
+    base["kernel"] = "exp";
+    const Sweep s = Sweep::fromJson(
+        sweepJson({{"base", base}, {"axes", json::array({{{"field", "beta"}, {"values", {1, 800}}}})}}));
+    computeShard(s, 0);
+    try {
+        computeShard(s, s.shardsPerPoint());
+        QFAIL("no error");
+    } catch (const NumericalError& e) {
+        const QString what = e.what();
+        QVERIFY2(what.contains("beta = 800") && what.contains("start 0") &&
+                     what.contains(QString::number(s.startSeed(0))),
+                 e.what());
+    }
 }
 
 QTEST_GUILESS_MAIN(TestSweep)
