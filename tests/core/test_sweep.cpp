@@ -108,6 +108,8 @@ void TestSweep::validationErrors_data() {
         "cannot be an axis");
     row("name as axis", {{"axes", json::array({{{"field", "name"}, {"values", {"a"}}}})}}, "axes[0].field",
         "cannot be an axis");
+    row("whole object as field", {{"axes", json::array({{{"field", "heads"}, {"values", {1}}}})}},
+        "axes[0].field", "must be a scenario field");
     row("duplicate field",
         {{"axes", json::array({{{"field", "beta"}, {"values", {1}}}, {{"field", "beta"}, {"values", {2}}}})}},
         "axes[1].field", "twice");
@@ -133,6 +135,9 @@ void TestSweep::validationErrors_data() {
         "axes[0].values[1]", "a string");
     row("repeated value", {{"axes", json::array({{{"field", "beta"}, {"values", {1, 2, 1}}}})}},
         "axes[0].values[2]", "twice");
+    row("repeated value, integer and float",
+        {{"axes", json::array({{{"field", "beta"}, {"values", {2, 1, 2.0}}}})}}, "axes[0].values[2]",
+        "twice");
     row("bad beta value", {{"axes", json::array({{{"field", "beta"}, {"values", {1, 2, 3, -1}}}})}},
         "axes[0].values[3]", "beta: must be in (0, 1000]");
     row("bad kernel value", {{"axes", json::array({{{"field", "kernel"}, {"values", {"softmax", "tanh"}}}})}},
