@@ -386,8 +386,8 @@ std::string doubleBytes(const std::vector<double>& values) {
     return out;
 }
 
-constexpr std::size_t kShardHeaderSize =
-    8 + 6 * 8;  // magic, version, shard, starts, checkpoints, stats, hash
+// The magic, then version, shard, starts, checkpoints, statistics and hash as 64-bit integers.
+constexpr std::size_t kShardHeaderSize = 8 + 6 * 8;
 
 double median(std::vector<double>& v) {
     std::sort(v.begin(), v.end());
