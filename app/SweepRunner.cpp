@@ -294,6 +294,8 @@ SweepRunReport runSweep(const core::Sweep& sweep, const SweepRunOptions& options
         results.push_back(std::move(r));
         ++report.computed;
         notify();
+        // An abort raised by the callback stops the shard in progress at once.
+        if (options.abort && options.abort->load()) stop.store(true);
     };
     // A failure on rank 0 with other ranks running ends them all; alone, it is thrown to the caller.
     const auto fail = [&](int code, const std::string& text) {

@@ -106,6 +106,10 @@ int sweep(const app::ParsedOptions& p, int argc, char** argv, const app::MpiSess
     std::error_code ec;
     if (std::filesystem::exists(out, ec) && !std::filesystem::is_directory(out, ec))
         usage("--out: '" + out + "' exists and is not a directory");
+    if (!app::mpiBuilt() && app::startedByMpirun())
+        usage(
+            "started by mpirun, but this attnsphere was built without MPI (every process would run the "
+            "whole sweep): run it without mpirun, or build with MPI");
     const bool quiet = p.has("--quiet");
     const bool root = !mpi || mpi->root();
 
