@@ -187,7 +187,7 @@ struct Cells {
     bool log = false;
 };
 
-Cells makeCells(const std::vector<double>& values, bool allowLog) {
+Cells makeCells(const std::vector<double>& values, bool allowLog, bool declaredLog = false) {
     Cells c;
     const int n = static_cast<int>(values.size());
     if (n == 0) return c;
@@ -197,7 +197,7 @@ Cells makeCells(const std::vector<double>& values, bool allowLog) {
     std::vector<double> sorted, logs;
     for (int i : order) sorted.push_back(values[static_cast<std::size_t>(i)]);
     for (double v : sorted) logs.push_back(v > 0 ? std::log(v) : kNaN);
-    c.log = allowLog && n >= 3 && sorted.front() > 0 && even(logs) && !even(sorted);
+    c.log = allowLog && sorted.front() > 0 && (declaredLog || (n >= 3 && even(logs) && !even(sorted)));
     const std::vector<double>& f = c.log ? logs : sorted;
     c.lo = sorted.front();
     c.hi = sorted.back();
@@ -274,7 +274,11 @@ void PhasePlot::rebuild() {
     for (int r = 0; r < rowCount(); ++r)
         rowValues.push_back(numericY ? value(m_sweep.axes[static_cast<std::size_t>(m_yAxis)].values[r])
                                      : static_cast<double>(r));
-    const Cells rows = makeCells(rowValues, numericY);
+    const bool declaredLog = numericY && [&] {
+        const nlohmann::json& spec = m_sweep.axes[static_cast<std::size_t>(m_yAxis)].spec;
+        return spec.is_object() && spec.value("spacing", "") == "log";
+    }();
+    const Cells rows = makeCells(rowValues, numericY, declaredLog);
     const Cells columns = makeCells(m_sweep.checkpoints, false);
     m_rows = {rows.source, rows.lo, rows.hi, rows.log};
     m_columns = {columns.source, columns.lo, columns.hi, columns.log};

@@ -52,7 +52,7 @@ public:
     // The axis drawn upwards: the first numeric axis, else the first; -1 for a sweep without axes.
     static int plottedAxis(const core::Sweep& sweep);
     int yAxisIndex() const { return m_yAxis; }
-    bool logY() const { return m_logY; }
+    bool logY() const { return m_rows.log; }
     // One index per axis of the sweep; the plotted axis's entry is ignored.
     void setSlice(const std::vector<int>& indices);
     const std::vector<int>& slice() const { return m_slice; }
@@ -98,7 +98,6 @@ private:
     bool m_has = false;
     int m_column = 0;
     int m_yAxis = -1;
-    bool m_logY = false;
     std::vector<int> m_slice;
     // Cells of the colour map: the checkpoint or row each column or row of cells shows (an uneven grid is
     // resampled to nearest values on an even one).

@@ -49,30 +49,34 @@ std::optional<double> numericField(const nlohmann::json& scenario, const std::st
 }  // namespace
 
 core::Sweep makeSmallSweep(const core::Scenario& base, const SmallSweepSettings& settings) {
-    core::Sweep s;
-    s.name = "small sweep";
-    s.description = "beta sweep of the live run's scenario (" + base.name + ")";
-    s.base = base;
-    s.base.tEnd = settings.tEnd;
-    s.baseSource = s.base.toJson();
-    core::SweepAxis beta;
-    beta.field = "beta";
-    for (int k = 0; k < settings.count; ++k)
-        beta.values.emplace_back(settings.count == 1
-                                     ? settings.betaFrom
-                                     : settings.betaFrom +
-                                           (settings.betaTo - settings.betaFrom) * k / (settings.count - 1));
-    s.axes = {beta};
-    s.starts = settings.starts;
-    s.seed = base.seed;
+    core::Scenario scenario = base;
+    scenario.tEnd = settings.tEnd;
+    nlohmann::json axis = {{"field", "beta"}};
+    if (settings.count > 1) {
+        axis["from"] = settings.betaFrom;
+        axis["to"] = settings.betaTo;
+        axis["count"] = settings.count;
+        axis["spacing"] = "linear";
+    } else {
+        axis["values"] = nlohmann::json::array({settings.betaFrom});
+    }
+    nlohmann::json times = nlohmann::json::array();
     for (int k = 0; k < settings.checkpoints; ++k)
-        s.checkpoints.push_back(settings.checkpoints == 1 ? settings.tEnd
-                                                          : settings.tEnd * k / (settings.checkpoints - 1));
-    s.statistics = {core::SweepStatistic::ClusteredFraction, core::SweepStatistic::ClusterCount,
-                    core::SweepStatistic::MeanCosine};
-    // Small shards: the progress bar moves and a cancel loses little.
-    s.startsPerShard = 2;
-    return s;
+        times.push_back(settings.checkpoints == 1 ? settings.tEnd
+                                                  : settings.tEnd * k / (settings.checkpoints - 1));
+    // Through the sweep file's parser: the same validation and canonical form as a file.
+    return core::Sweep::fromJson(
+        {{"format", "attnsphere-sweep"},
+         {"version", 1},
+         {"name", "small-sweep"},
+         {"description", "beta sweep of the live run's scenario (" + base.name + ")"},
+         {"base", scenario.toJson()},
+         {"axes", nlohmann::json::array({axis})},
+         {"starts", settings.starts},
+         {"seed", base.seed},
+         {"checkpoints", times},
+         // Small shards: the progress bar moves and a cancel loses little.
+         {"starts_per_shard", 2}});
 }
 
 // A background sweep: the thread writes under the mutex; queued calls to the window carry no data.

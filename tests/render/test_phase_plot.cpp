@@ -22,9 +22,8 @@ namespace {
 
 core::Sweep makeSweep(std::vector<double> betas, std::vector<double> checkpoints) {
     core::Sweep s;
-    s.base = core::Scenario::load("default");
-    s.base.n = 32;
-    s.base.d = 8;
+    // The paper's model: n = 32 on S^7, one softmax head with Q^T K = V = I.
+    s.base = core::Sweep::load("phase-diagram-rigollet").base;
     core::SweepAxis beta;
     beta.field = "beta";
     for (double b : betas) beta.values.emplace_back(b);
