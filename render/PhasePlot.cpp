@@ -398,6 +398,21 @@ bool PhasePlot::eventFilter(QObject* watched, QEvent* event) {
     return QWidget::eventFilter(watched, event);
 }
 
+void PhasePlot::setTitle(const QString& title) {
+    if (!m_title) {
+        m_plot->plotLayout()->insertRow(0);
+        m_title = new QCPTextElement(m_plot, title);
+        m_plot->plotLayout()->addElement(0, 0, m_title);
+        m_plot->plotLayout()->setRowStretchFactor(0, 0.001);
+    }
+    m_title->setText(title);
+    m_title->setTextColor(themeColours(displayStyle().theme).axis);
+    QFont font = m_title->font();
+    font.setPointSizeF(displayStyle().fontPoints(11));
+    m_title->setFont(font);
+    m_plot->replot(QCustomPlot::rpQueuedReplot);
+}
+
 QImage PhasePlot::renderImage(QSize size, double scale) {
     const int w = std::max(1, qRound(size.width() / scale)), h = std::max(1, qRound(size.height() / scale));
     PlotPanel::applyDisplayStyle(m_plot, true);
@@ -408,6 +423,10 @@ QImage PhasePlot::renderImage(QSize size, double scale) {
 void writePhaseFigures(const std::string& dir, const core::Sweep& sweep, const core::SweepResult& result) {
     PhasePlot plot;
     plot.setSweep(sweep, result);
+    // The figure names what it shows; the window's title bar does that in the GUI.
+    plot.setTitle(QStringLiteral("%1 — %2 random starts per point")
+                      .arg(QString::fromStdString(sweep.name))
+                      .arg(sweep.starts));
     const QDir folder(QString::fromStdString(dir));
     const QString png = folder.filePath(QStringLiteral("phase.png"));
     const QString pdf = folder.filePath(QStringLiteral("phase.pdf"));

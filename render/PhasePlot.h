@@ -21,6 +21,7 @@ class QCPColorMap;
 class QCPColorScale;
 class QCPGraph;
 class QCPItemText;
+class QCPTextElement;
 
 namespace attnsphere::render {
 
@@ -75,6 +76,8 @@ public:
     // theory does not apply or T leaves the plotted time range.
     QCPGraph* theoryCurve() const { return m_theory; }
     QCPGraph* hereGraph() const { return m_hereGraph; }
+    // A title row above the plot (the figures name the sweep).
+    void setTitle(const QString& title);
     // The plot drawn into an image of `size` pixels, laid out at size / scale.
     QImage renderImage(QSize size, double scale = 1);
 
@@ -93,6 +96,7 @@ private:
     QCPGraph* m_theory;
     QCPGraph* m_hereGraph;
     QCPItemText* m_note;
+    QCPTextElement* m_title = nullptr;
     core::Sweep m_sweep;
     core::SweepResult m_result;
     bool m_has = false;
