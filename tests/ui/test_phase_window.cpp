@@ -62,6 +62,13 @@ core::Sweep tinySweep() {
     return ui::makeSmallSweep(base, settings);
 }
 
+app::SweepRunOptions inFolder(const QString& dir) {
+    app::SweepRunOptions options;
+    options.outDir = dir.toStdString();
+    options.threads = 1;
+    return options;
+}
+
 bool noModalDialog() {
     return QApplication::activeModalWidget() == nullptr;
 }
@@ -74,7 +81,7 @@ private slots:
     void openResultAndClickACell() {
         const core::Sweep sweep = tinySweep();
         QTemporaryDir dir;
-        const app::SweepRunReport report = app::runSweep(sweep, {dir.path().toStdString(), 1});
+        const app::SweepRunReport report = app::runSweep(sweep, inFolder(dir.path()));
         QVERIFY(report.complete);
         auto main = makeWindow();
         QVERIFY(main);
@@ -150,7 +157,7 @@ private slots:
         QVERIFY(noModalDialog());
         // A good result afterwards clears the banner.
         QTemporaryDir good;
-        QVERIFY(app::runSweep(tinySweep(), {good.path().toStdString(), 1}).complete);
+        QVERIFY(app::runSweep(tinySweep(), inFolder(good.path())).complete);
         QVERIFY(w->openResult(good.path()));
         QVERIFY(w->message().isEmpty());
     }
