@@ -192,10 +192,10 @@ SweepRunReport runOnWorkerRank(const core::Sweep& sweep, const SweepRunOptions& 
             }
             if (const std::exception_ptr error = queue.error()) {
                 const std::string text = "rank " + std::to_string(mpi.rank()) + ": " + messageOf(error);
-                std::fprintf(stderr, "attnsphere sweep: %s\n", text.c_str());
                 mpi.sendError(exitCodeOf(error), text);
-                // Rank 0 ends the job; should it not, this rank does.
+                // Rank 0 prints it and ends the job; should it not, this rank does.
                 std::this_thread::sleep_for(kErrorGrace);
+                std::fprintf(stderr, "attnsphere sweep: %s\n", text.c_str());
                 mpi.abortAll(exitCodeOf(error));
             }
             if (queue.finished()) break;
