@@ -77,11 +77,12 @@ public:
         }
         m_changed.notify_one();
     }
-    // What arrived within `wait` (nothing when the time passed first).
+    // What arrived within `wait` (nothing when the time passed first). Waits the full time once the
+    // workers are done, so rank 0 waiting for the other ranks does not spin.
     template <class Duration>
     std::deque<core::ShardResult> take(Duration wait) {
         std::unique_lock lock(m_mutex);
-        m_changed.wait_for(lock, wait, [&] { return !m_results.empty() || m_running == 0 || m_error; });
+        m_changed.wait_for(lock, wait, [&] { return !m_results.empty() || m_error; });
         return std::exchange(m_results, {});
     }
     bool finished() {

@@ -43,7 +43,10 @@ const app::CommandSpec& spec() {
         "--scenario prints the scenario of one grid point and start (points in row-major order of the\n"
         "axes, from 0): `attnsphere run` of it reproduces that start exactly.\n",
         {OptionSpec("--out", "DIR", OptionKind::Text, "output directory (created if needed), required"),
-         app::threadsOption(), app::quietOption(),
+         app::threadsOption()
+             .helpText("worker threads, each computing one shard at a time")
+             .defaultText("all cores, shared among the processes on one machine"),
+         app::quietOption(),
          OptionSpec("--force-new", "", OptionKind::Flag,
                     "forget the sweep and shards recorded in DIR and start afresh"),
          OptionSpec("--scenario", "POINT:START", OptionKind::Text,
