@@ -146,11 +146,12 @@ int sweep(const app::ParsedOptions& p, int argc, char** argv, const app::MpiSess
                : app::InterruptGuard::interrupted() ? app::InterruptGuard::exitCode()
                                                     : app::kExitFailure;
     if (!report.complete) {
-        const long long kept = report.skipped + report.computed;
-        std::fprintf(stderr,
-                     "interrupted: %lld of %lld shards kept in %s; run the same command again to resume\n",
-                     kept, report.total, out.c_str());
-        return app::InterruptGuard::interrupted() ? app::InterruptGuard::exitCode() : app::kExitFailure;
+        // Not interrupted here: another MPI rank was, and stopped before its share was done.
+        const bool here = app::InterruptGuard::interrupted();
+        std::fprintf(stderr, "%s: %lld of %lld shards kept in %s; run the same command again to resume\n",
+                     here ? "interrupted" : "another process was interrupted",
+                     report.skipped + report.computed, report.total, out.c_str());
+        return here ? app::InterruptGuard::exitCode() : app::kExitFailure;
     }
     writeFigures(out, sweep, report.result, argv[0]);
     if (!quiet)
