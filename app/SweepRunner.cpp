@@ -181,10 +181,10 @@ SweepRunReport runOnWorkerRank(const core::Sweep& sweep, const SweepRunOptions& 
     report.threads = threads;
     report.total = sweep.shardCount();
     std::atomic<bool> stop{false};
-    ResultQueue queue(std::min<int>(threads, static_cast<int>(mine.size())));
+    const int workerThreads = std::min<int>(threads, static_cast<int>(mine.size()));
+    ResultQueue queue(workerThreads);
     {
-        const ShardWorkers workers(sweep, mine, std::min<int>(threads, static_cast<int>(mine.size())), queue,
-                                   stop);
+        const ShardWorkers workers(sweep, mine, workerThreads, queue, stop);
         while (true) {
             if ((options.abort && options.abort->load()) || mpi.stopRequested()) stop.store(true);
             for (const core::ShardResult& r : queue.take(kPollLocal)) {
