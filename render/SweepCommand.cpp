@@ -157,11 +157,10 @@ int sweep(const app::ParsedOptions& p, int argc, char** argv, const app::MpiSess
     if (!quiet)
         std::printf(
             "sweep \"%s\": %lld points x %d starts, %zu checkpoints; %lld shards (%lld computed, %lld kept) "
-            "on "
-            "%d process%s x %d threads in %.1f s; wrote %s\n",
+            "on %d process%s x %d thread%s in %.1f s; wrote %s\n",
             sweep.name.c_str(), sweep.pointCount(), sweep.starts, sweep.checkpoints.size(), report.total,
             report.computed, report.skipped, report.ranks, report.ranks == 1 ? "" : "es", report.threads,
-            report.seconds, out.c_str());
+            report.threads == 1 ? "" : "s", report.seconds, out.c_str());
     return app::kExitOk;
 }
 
