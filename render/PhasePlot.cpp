@@ -34,6 +34,7 @@ constexpr int kFigureWidth = 800, kFigureHeight = 500;
 constexpr double kFigureScale = 2;
 const QColor kTheoryColour(235, 235, 235);
 const QColor kHereColour(255, 255, 255);
+constexpr int kLogLabels = 8;  // labelled values on a log axis
 constexpr int kClickSlop = 4;  // pixels a press may move and still be a click
 
 double value(const nlohmann::json& v) {
@@ -168,13 +169,18 @@ long long PhasePlot::pointAtRow(int row) const {
     return point;
 }
 
+QString PhasePlot::valueLabel(const core::SweepAxis& axis, std::size_t i) {
+    const nlohmann::json& v = axis.values.at(i);
+    return v.is_number() ? QString::number(v.get<double>(), 'g', 6) : QString::fromStdString(axis.label(i));
+}
+
 QString PhasePlot::sliceNote() const {
     QStringList parts;
     for (std::size_t a = 0; a < m_sweep.axes.size(); ++a)
         if (static_cast<int>(a) != m_yAxis)
             parts << QStringLiteral("%1 = %2").arg(
                 axisLabel(m_sweep.axes[a].field),
-                QString::fromStdString(m_sweep.axes[a].label(static_cast<std::size_t>(m_slice[a]))));
+                valueLabel(m_sweep.axes[a], static_cast<std::size_t>(m_slice[a])));
     return parts.join(QStringLiteral(", "));
 }
 
@@ -309,9 +315,16 @@ void PhasePlot::rebuild() {
     m_scale->axis()->setLabel(columnLabel(name));
 
     m_plot->yAxis->setScaleType(rows.log ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
-    if (rows.log)
-        m_plot->yAxis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
-    else if (!numericY) {
+    if (rows.log) {
+        // Decades alone leave a few octaves unlabelled: label the axis's own values, at most kLogLabels.
+        auto ticker = QSharedPointer<QCPAxisTickerText>::create();
+        const int stride = (rowCount() + kLogLabels - 1) / kLogLabels;
+        for (int r = 0; r < rowCount(); r += stride)
+            ticker->addTick(
+                rowValues[static_cast<std::size_t>(r)],
+                valueLabel(m_sweep.axes[static_cast<std::size_t>(m_yAxis)], static_cast<std::size_t>(r)));
+        m_plot->yAxis->setTicker(ticker);
+    } else if (!numericY) {
         auto ticker = QSharedPointer<QCPAxisTickerText>::create();
         for (int r = 0; r < rowCount(); ++r)
             ticker->addTick(r, m_yAxis < 0 ? QString()

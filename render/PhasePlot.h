@@ -62,6 +62,10 @@ public:
     // The note naming the fixed values of the other axes ("d = 8, n = 32"); empty for one axis.
     QString sliceNote() const;
 
+    // An axis value as the plot and the window show it: 6 significant digits (a log axis's expanded values
+    // are not round: 3.9999999999999982), strings as they are.
+    static QString valueLabel(const core::SweepAxis& axis, std::size_t i);
+
     // "You are here": a marker at (t, value of the plotted axis); nullopt hides it.
     void setHere(std::optional<QPointF> tAndValue);
     std::optional<QPointF> here() const { return m_here; }

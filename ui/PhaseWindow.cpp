@@ -209,7 +209,7 @@ void PhaseWindow::rebuildSelectors() {
         m_sliceBar->layout()->addWidget(new QLabel(QString::fromStdString(sweep.axes[a].field), m_sliceBar));
         auto* box = new QComboBox(m_sliceBar);
         for (std::size_t k = 0; k < sweep.axes[a].values.size(); ++k)
-            box->addItem(QString::fromStdString(sweep.axes[a].label(k)));
+            box->addItem(render::PhasePlot::valueLabel(sweep.axes[a], k));
         connect(box, &QComboBox::currentIndexChanged, this, [this, a](int k) {
             std::vector<int> slice = m_plot->slice();
             slice[a] = k;
@@ -239,7 +239,7 @@ void PhaseWindow::openPoint(long long point) {
         for (std::size_t a = 0; a < sweep.axes.size(); ++a)
             values << QStringLiteral("%1 = %2").arg(
                 QString::fromStdString(sweep.axes[a].field),
-                QString::fromStdString(sweep.axes[a].label(static_cast<std::size_t>(indices[a]))));
+                render::PhasePlot::valueLabel(sweep.axes[a], static_cast<std::size_t>(indices[a])));
         m_main.loadScenario(s, tr("%1: %2, start %3")
                                    .arg(QString::fromStdString(sweep.name), values.join(QStringLiteral(", ")))
                                    .arg(start()));
