@@ -55,13 +55,6 @@ int level(double v, double max) {
 int signedLevel(double v, double max) {
     return std::clamp(static_cast<int>((v / max + 1.0) * 127.5 + 0.5), 0, 255);
 }
-QCPColorGradient gradientOf(QColor (*map)(double), double lo, double hi) {
-    QCPColorGradient gradient;
-    gradient.clearColorStops();
-    for (int k = 0; k <= 8; ++k) gradient.setColorStopAt(k / 8.0, map(lo + (hi - lo) * k / 8.0));
-    gradient.setLevelCount(256);
-    return gradient;
-}
 QColor divergingColour(double t) {
     return diverging(t);
 }
@@ -164,7 +157,7 @@ AttentionHeatmapPanel::AttentionHeatmapPanel(QWidget* parent) : PlotPanel(parent
     // Cells of width 1 centred on their integer coordinates (a tight boundary would squeeze them).
     m_map->setTightBoundary(false);
     for (QCPAxis* axis : {m_plot->xAxis, m_plot->yAxis}) axis->grid()->setVisible(false);
-    const QCPColorGradient gradient = gradientOf(viridisColour, 0, 1);
+    const QCPColorGradient gradient = colourGradient(viridisColour, 0, 1);
     m_map->setGradient(gradient);
     m_scale = new QCPColorScale(m_plot);
     m_plot->plotLayout()->addElement(0, 1, m_scale);
@@ -343,7 +336,7 @@ void AttentionHeatmapPanel::refresh() {
                 for (int c = 0; c < m; ++c) data->setCell(c, r, a(i, m_perm[static_cast<std::size_t>(c)]));
             }
             const QCPColorGradient gradient =
-                signedWeights ? gradientOf(divergingColour, -1, 1) : gradientOf(viridisColour, 0, 1);
+                signedWeights ? colourGradient(divergingColour, -1, 1) : colourGradient(viridisColour, 0, 1);
             m_map->setGradient(gradient);
             m_scale->setGradient(gradient);
             m_map->setDataRange(signedWeights ? QCPRange(-m_rangeMax, m_rangeMax) : QCPRange(0, m_rangeMax));

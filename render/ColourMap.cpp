@@ -1,5 +1,7 @@
 #include "render/ColourMap.h"
 
+#include <qcustomplot.h>
+
 #include <algorithm>
 #include <array>
 #include <cmath>
@@ -46,6 +48,14 @@ QColor categoricalColour(int k) {
 QColor indexColour(int i, int n) {
     const double t = n > 1 ? static_cast<double>(i) / (n - 1) : 0.0;
     return QColor::fromHsvF(static_cast<float>(0.83 * t), 0.62f, 1.0f);
+}
+
+QCPColorGradient colourGradient(QColor (*map)(double), double lo, double hi) {
+    QCPColorGradient gradient;
+    gradient.clearColorStops();
+    for (int k = 0; k <= 8; ++k) gradient.setColorStopAt(k / 8.0, map(lo + (hi - lo) * k / 8.0));
+    gradient.setLevelCount(256);
+    return gradient;
 }
 
 }  // namespace attnsphere::render

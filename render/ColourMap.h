@@ -3,6 +3,8 @@
 // everywhere. Pure functions; any thread.
 #include <QColor>
 
+class QCPColorGradient;
+
 namespace attnsphere::render {
 
 // Perceptually uniform, colour-blind-safe sequential map (matplotlib's viridis, piecewise linear
@@ -14,5 +16,7 @@ QColor diverging(double t);
 QColor categoricalColour(int k);
 // A hue sweep for token index i of n: tells neighbours apart, carries no quantitative meaning.
 QColor indexColour(int i, int n);
+// A QCustomPlot gradient through `map` over [lo, hi] (256 levels): the heatmaps' colours and colour bars.
+QCPColorGradient colourGradient(QColor (*map)(double), double lo, double hi);
 
 }  // namespace attnsphere::render

@@ -9,6 +9,7 @@
 #include "ui/ComparisonWindow.h"
 #include "ui/LectureController.h"
 #include "ui/MainWindow.h"
+#include "ui/PhaseWindow.h"
 #include "ui/SphereView.h"
 
 #include <QApplication>
@@ -175,6 +176,8 @@ const app::CommandSpec& guiCommandSpec() {
          app::OptionSpec("--step", "K", app::OptionKind::Integer, "with --lecture: start at step K (1-based)")
              .in({1, core::Lecture::stepsMax})
              .byDefault("1"),
+         app::OptionSpec("--phase", "DIR", app::OptionKind::Text,
+                         "also open the phase-diagram window on a sweep result (attnsphere sweep --out DIR)"),
          app::OptionSpec("--select", "INDEX", app::OptionKind::Integer, "select a token at start")
              .in({0, 1e9})
              .hide(),
@@ -286,6 +289,12 @@ int runGui(int argc, char** argv) {
     if (p.has("--theme")) window.setTheme(display.theme);
     if (display.presentation()) window.setPresentationMode(true);
     if (select >= 0) window.selectToken(select);
+    if (p.has("--phase")) {
+        // A folder that cannot be read says so in the window's banner.
+        PhaseWindow* phase = phaseWindow(window);
+        phase->show();
+        phase->openResult(QString::fromStdString(p.text("--phase")));
+    }
 
     if (screenshot) {
         const QString out = screenshotFile;

@@ -8,6 +8,7 @@
 #include "ui/LectureController.h"
 #include "ui/ManipulationTools.h"
 #include "ui/ParameterPanel.h"
+#include "ui/PhaseWindow.h"
 #include "ui/RecordDialog.h"
 #include "ui/SphereView.h"
 #include "ui/TimelineWidget.h"
@@ -434,6 +435,7 @@ void MainWindow::buildMenus() {
     buildDisplayMenu();
 
     menuBar()->addMenu(makeCompareMenu(*this));
+    menuBar()->addMenu(makeSweepMenu(*this));
     m_lecture = new LectureController(this);
     menuBar()->addMenu(m_lecture->menu());
 
