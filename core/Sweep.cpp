@@ -274,10 +274,15 @@ void validateGrid(const Sweep& s) {
     const double tEnd = s.checkpoints.back();
     long double steps = 0;
     std::set<std::pair<IntegratorKind, double>> checkedSteps;
+    // One JSON reused: every point sets the same paths (a copy of the base per point would dominate).
+    json work = pointJson(s, 0);
     for (long long point = 0; point < s.pointCount(); ++point) {
+        const std::vector<int> idx = s.pointIndices(point);
+        for (std::size_t k = 0; k < s.axes.size(); ++k)
+            setPath(work, s.axes[k].field, s.axes[k].values[static_cast<std::size_t>(idx[k])]);
         Scenario sc;
         try {
-            sc = Scenario::fromJson(pointJson(s, point));
+            sc = Scenario::fromJson(work);
         } catch (const ValidationError& e) {
             if (oneAxis)
                 throw ValidationError(index("axes[0].values", static_cast<std::size_t>(point)), e.what());
