@@ -59,8 +59,59 @@ void normaliseColumns(Matrix& X) {
     X.colwise().normalize();
 }
 
+namespace {
+// A = c I exactly (identity and scalar heads, the papers' case): then A X is a scaling, not a product.
+bool isScaledIdentity(const Matrix& A, double& c) {
+    c = A(0, 0);
+    for (Eigen::Index col = 0; col < A.cols(); ++col)
+        for (Eigen::Index row = 0; row < A.rows(); ++row)
+            if (A(row, col) != (row == col ? c : 0.0)) return false;
+    return true;
+}
+
+// out = XT A^T (n × d): row i is A x_i, for XT = X^T.
+template <typename Positions>
+void transformSmall(const Matrix& A, double scale, const Positions& XT, Matrix& out) {
+    double c = 0;
+    if (isScaledIdentity(A, c))
+        out = (scale * c) * XT;
+    else
+        out.noalias() = XT * (scale * A).transpose();
+}
+}  // namespace
+
+void VelocityField::evaluateSmall(const Model& model, const Matrix& X, Matrix& out,
+                                  const std::atomic<bool>* abort) {
+    if (abort && abort->load(std::memory_order_relaxed)) throw Aborted();
+    const int d = static_cast<int>(X.rows());
+    const int n = static_cast<int>(X.cols());
+    const int np = (n + detail::kSmallSystemLane - 1) / detail::kSmallSystemLane * detail::kSmallSystemLane;
+    m_positionsT.setZero(np, d);
+    m_positionsT.topRows(n) = X.transpose();
+    m_outT.setZero(np, d);
+    m_smallScratch.resize(static_cast<std::size_t>(np) * (n + 1));
+    const double invN = detail::constantNormaliser(model.kernel, n);
+    for (int h = 0; h < model.headCount(); ++h) {
+        const Head& head = model.heads[static_cast<std::size_t>(h)];
+        transformSmall(head.M, model.headBeta(h), m_positionsT.topRows(n), m_keysT);
+        transformSmall(head.V, head.alpha * invN, m_positionsT.topRows(n), m_valuesT);
+        const detail::HeadOperands op{m_keysT.data(), m_valuesT.data(), nullptr, 1.0, n, d,
+                                      model.kernel,   model.sigmoidBias};
+        detail::attendSmallSoftmax(op, m_positionsT.data(), np, m_outT.data(), m_smallScratch.data());
+    }
+    out = m_outT.topRows(n).transpose();
+}
+
 void VelocityField::evaluate(const Model& model, const Matrix& X, Matrix& out,
                              const std::atomic<bool>* abort) {
+    if (detail::smallSystem(model.kernel, static_cast<int>(X.cols()))) {
+        evaluateSmall(model, X, out, abort);
+        if (model.geometry == Geometry::Sphere) projectTangent(X, out);
+        if (!out.allFinite())
+            throw NumericalError("the velocity is not finite (NaN or infinity): " +
+                                 numericalRemedy(model, X));
+        return;
+    }
     std::vector<Matrix> outs(1);
     outs[0].swap(out);
     accumulate(model, X, outs, false, abort);
