@@ -570,10 +570,13 @@ int theoryCommand(const std::vector<std::string>& args) {
     usage("unknown topic '" + args.front() + "' (one of " + names + ")");
 }
 
-std::string overviewHelp(const CommandSpec& gui, const CommandSpec& render, const CommandSpec& lectures) {
+std::string overviewHelp(const CommandSpec& gui, const CommandSpec& render, const CommandSpec& lectures,
+                         const std::vector<const CommandSpec*>& others) {
     std::string out = "attnsphere - transformer self-attention as particles on the unit sphere\n\nUsage:\n";
     out += "  attnsphere                                   open the main window on the default scenario\n";
-    for (const auto& spec : {&gui, &runSpec(), &render, &presetsSpec(), &lectures})
+    std::vector<const CommandSpec*> listed{&gui, &runSpec(), &render, &presetsSpec(), &lectures};
+    listed.insert(listed.end(), others.begin(), others.end());
+    for (const auto* spec : listed)
         for (const auto& line : spec->usage) out += "  attnsphere " + line + "\n";
     out += "  attnsphere theory TOPIC [options]\n  attnsphere --help | --version\n";
     out += "  attnsphere COMMAND --help                    one command's options in full\n";
@@ -596,6 +599,8 @@ std::string overviewHelp(const CommandSpec& gui, const CommandSpec& render, cons
     out += line + "\n  Details: attnsphere render --help\n";
     out += "\npresets: " + presetsSpec().description;
     out += "\nlectures: " + lectures.description;
+    for (const auto* spec : others)
+        out += "\n" + spec->name + ": " + spec->description + optionsHelp(spec->options);
     out += "\ntheory: " + theoryIntro() + topicsHelp(2);
     out += "\n" + exitCodesHelp("run leaves no output; render finalises the frames rendered so far");
     return out;
@@ -622,13 +627,13 @@ bool isCommandLineInvocation(int argc, char** argv) {
 }
 
 int runCommandLine(int argc, char** argv, const CommandSpec& gui, const CommandSpec& render,
-                   const CommandSpec& lectures) {
+                   const CommandSpec& lectures, const std::vector<const CommandSpec*>& others) {
     const std::vector<std::string> all(argv, argv + argc);
     const std::string command = argc > 1 ? all[1] : "";
     const std::vector<std::string> rest(all.begin() + std::min<std::ptrdiff_t>(2, argc), all.end());
     try {
         if (command == "--help" || command == "-h" || command == "help") {
-            std::fputs(overviewHelp(gui, render, lectures).c_str(), stdout);
+            std::fputs(overviewHelp(gui, render, lectures, others).c_str(), stdout);
             return kExitOk;
         }
         if (command == "--version") {
@@ -644,8 +649,9 @@ int runCommandLine(int argc, char** argv, const CommandSpec& gui, const CommandS
             }
             return command == "run" ? runCommand(rest, all) : presetsCommand(rest);
         }
-        usage("unknown command '" + command +
-              "' (commands: run, render, presets, theory, lectures; see --help)");
+        std::string names = "run, render, presets, theory, lectures";
+        for (const auto* spec : others) names += ", " + spec->name;
+        usage("unknown command '" + command + "' (commands: " + names + "; see --help)");
     } catch (const core::ValidationError& e) {
         std::fprintf(stderr, "attnsphere %s: %s\n", command.c_str(), e.what());
         return kExitUsage;

@@ -9,9 +9,10 @@ namespace attnsphere::app {
 
 // True when argv names a command-line subcommand or asks for --help / --version.
 bool isCommandLineInvocation(int argc, char** argv);
-// Runs it; returns the process exit code (kExitOk, kExitUsage, kExitFailure, 128 + signal).
+// Runs it; returns the process exit code (kExitOk, kExitUsage, kExitFailure, 128 + signal). `others` are
+// the tables of commands dispatched elsewhere (sweep, sweeps), for the overview and the command list.
 int runCommandLine(int argc, char** argv, const CommandSpec& gui, const CommandSpec& render,
-                   const CommandSpec& lectures);
+                   const CommandSpec& lectures, const std::vector<const CommandSpec*>& others = {});
 
 // The option tables of `run` and of each `theory` topic.
 const CommandSpec& runCommandSpec();

@@ -12,7 +12,8 @@ ProgressBar::ProgressBar(std::string label, bool quiet)
       m_enabled(!quiet && isatty(STDERR_FILENO) == 1),
       m_start(std::chrono::steady_clock::now()) {}
 
-void ProgressBar::update(double fraction, const std::string& detail, bool force) {
+void ProgressBar::update(double fraction, const std::string& detail, bool force,
+                         std::optional<double> etaSeconds) {
     if (!m_enabled) return;
     const auto now = std::chrono::steady_clock::now();
     if (!force && fraction < 1 && now - m_last < std::chrono::milliseconds(100)) return;
@@ -21,10 +22,15 @@ void ProgressBar::update(double fraction, const std::string& detail, bool force)
     const int width = 30, filled = static_cast<int>(fraction * width);
     const double elapsed = seconds();
     const bool done = fraction >= 1;
-    const double eta = fraction > 0 ? elapsed * (1 - fraction) / fraction : 0;
-    std::fprintf(stderr, "\r%s%s[%s%s] %3d%%  %s  %s %.0fs ", m_label.c_str(), m_label.empty() ? "" : " ",
+    const double eta = etaSeconds ? *etaSeconds : fraction > 0 ? elapsed * (1 - fraction) / fraction : 0;
+    char time[32];
+    if (!done && eta < 0)
+        std::snprintf(time, sizeof time, "ETA ?");
+    else
+        std::snprintf(time, sizeof time, "%s %.0fs", done ? "in" : "ETA", done ? elapsed : eta);
+    std::fprintf(stderr, "\r%s%s[%s%s] %3d%%  %s  %s ", m_label.c_str(), m_label.empty() ? "" : " ",
                  std::string(filled, '#').c_str(), std::string(width - filled, '.').c_str(),
-                 static_cast<int>(fraction * 100), detail.c_str(), done ? "in" : "ETA", done ? elapsed : eta);
+                 static_cast<int>(fraction * 100), detail.c_str(), time);
     std::fflush(stderr);
     m_drawn = true;
 }

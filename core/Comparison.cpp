@@ -37,7 +37,9 @@ constexpr int kVersion = 1;
     throw ValidationError(path, "with these changes, " + std::string(e.what()));
 }
 
-Scenario baseFromJson(const json& j) {
+}  // namespace
+
+Scenario baseScenarioFromJson(const json& j) {
     if (j.is_string()) {
         const std::string name = j.get<std::string>();
         if (!isPreset(name)) {
@@ -56,8 +58,6 @@ Scenario baseFromJson(const json& j) {
         rethrowUnder(e, "base", j);
     }
 }
-
-}  // namespace
 
 Scenario applyChanges(const Scenario& base, const json& changes, const std::string& path) {
     const std::string cp = child(path, "changes");
@@ -98,7 +98,7 @@ Comparison Comparison::fromJson(const json& j) {
         Comparison c;
         if (j.contains("name")) c.name = string(j["name"], "name");
         c.baseSource = require(j, "base", "");
-        c.base = baseFromJson(c.baseSource);
+        c.base = baseScenarioFromJson(c.baseSource);
         const json& runs = require(j, "runs", "");
         if (!runs.is_array())
             throw ValidationError("runs", "must be an array of " + std::to_string(runsMin) + " to " +

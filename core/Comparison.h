@@ -42,6 +42,9 @@ struct Comparison {
     Matrix initialPositions() const;
 };
 
+// A file's base scenario: a preset name or a scenario object; messages under "base" (comparisons, sweeps).
+Scenario baseScenarioFromJson(const nlohmann::json& j);
+
 // A run's scenario: the base with `changes` merged in. `path` (e.g. "runs[1]") prefixes the messages.
 // Refuses changes of n, d or init (every run starts from the base's positions).
 Scenario applyChanges(const Scenario& base, const nlohmann::json& changes, const std::string& path);

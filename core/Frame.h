@@ -15,6 +15,7 @@ namespace attnsphere::core {
 inline constexpr double kStepAngleBound = 0.5;         // rad: a step moving a token further is flagged
 inline constexpr double kDisplayClusterCosine = 0.99;  // display clusters: single linkage at cos >= this
 inline constexpr double kPlottableMagnitude = 1e300;   // finite values beyond this are not plotted
+inline constexpr double kClusteredPairCosine = 0.999;  // default: a pair is clustered at G_ij >= this
 
 struct HeadObservables {
     double energy = 0;           // E_h = 1/(2 beta_h n^2) sum_ij Phi(s_ij^h)
@@ -42,6 +43,7 @@ struct FrameOptions {
     bool attention = true;           // fill HeadObservables::attention
     int maxAttentionSize = 256;      // downsample attention matrices beyond this many rows
     double clusterTolerance = 1e-4;  // tau: tokens i, j share a cluster when G_ij >= 1 - tau
+    double clusteredThreshold = kClusteredPairCosine;  // a pair is clustered at G_ij >= this
     // Parts of `observables` a caller recording only some statistics skips (a sweep); a skipped part
     // leaves its fields at their defaults (heads empty, zeros). The others are the same either way.
     bool attentionObservables = true;  // head outputs, energies, entropies, velocity and step-size checks
@@ -68,7 +70,7 @@ struct Frame {
     double entropyMean = 0;            // S_bar over heads and tokens
     double meanCosine = 0;             // rho_bar
     double orderParameter = 0;         // R = |mean_i x_i|
-    double clusteredPairFraction = 0;  // #{i<j: G_ij >= 0.999} / (n(n-1)/2)
+    double clusteredPairFraction = 0;  // #{i<j: G_ij >= clusteredThreshold} / (n(n-1)/2)
     int clusterCount = 0;
     std::vector<int> clusterLabels;  // per token, 0..clusterCount-1, ordered by first appearance
     // Clusters a person would call clusters (colouring, heatmap order): single linkage of the

@@ -18,7 +18,6 @@
 namespace attnsphere::core {
 
 namespace {
-constexpr double kClusteredPair = 0.999;
 constexpr double kEigenThreshold = 1e-3;
 
 struct UnionFind {
@@ -110,7 +109,7 @@ void clusteringObservables(const Matrix& X, const FrameOptions& options, Frame& 
             cosineSum += rowSum - g[i];
             const int strictRoot = strict.find(i), displayRoot = display.find(i);
             for (int j = 0; j < i; ++j) {
-                if (g[j] >= kClusteredPair) ++clusteredPairs;
+                if (g[j] >= options.clusteredThreshold) ++clusteredPairs;
                 if (g[j] < minCosine) {
                     minCosine = g[j];
                     farI = i;

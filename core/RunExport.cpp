@@ -4,6 +4,7 @@
 #include "core/RunExport.h"
 
 #include "core/Errors.h"
+#include "core/Npy.h"
 
 #include <cerrno>
 #include <cstring>
@@ -30,23 +31,12 @@ std::runtime_error ioError(const std::string& what, const std::string& file) {
     return std::runtime_error(what + " '" + file + "': " + std::strerror(errno));
 }
 
-// NPY format 1.0: "\x93NUMPY", version (1, 0), uint16 little-endian header length, a Python dict literal
-// padded with spaces and ending in '\n'. Rows of positions are tokens: a d × n column-major Eigen matrix
-// is exactly the C-order (n, d) array.
+// Rows of positions are tokens: a d × n column-major Eigen matrix is exactly the C-order (n, d) array. The
+// header keeps one width from the first frame to commit(), where it is rewritten with the frame count.
 std::string npyHeader(long long frames, int n, int d) {
-    std::string dict = "{'descr': '<f8', 'fortran_order': False, 'shape': (" + std::to_string(frames) + ", " +
-                       std::to_string(n) + ", " + std::to_string(d) + "), }";
-    const std::size_t prefix = 10;
-    if (prefix + dict.size() + 1 > kNpyHeaderSize) throw std::logic_error("npy header does not fit");
-    dict.append(kNpyHeaderSize - prefix - dict.size() - 1, ' ');
-    dict.push_back('\n');
-    std::string header = "\x93NUMPY";
-    header.push_back('\x01');
-    header.push_back('\x00');
-    const auto length = static_cast<std::uint16_t>(dict.size());
-    header.push_back(static_cast<char>(length & 0xff));
-    header.push_back(static_cast<char>(length >> 8));
-    return header + dict;
+    std::string header = core::npyHeader("<f8", {frames, n, d});
+    if (header.size() != kNpyHeaderSize) throw std::logic_error("npy header does not fit");
+    return header;
 }
 
 void appendNumber(std::string& out, double v) {

@@ -4,6 +4,7 @@
 // the file). The papers' (t, beta) phase diagrams are sweeps over beta. Plain data, no Qt, no MPI: the
 // work is cut into shards (one grid point, a block of its starts) that any process or thread computes;
 // the result depends only on the sweep, never on who computed which shard or in what order.
+#include "core/Frame.h"
 #include "core/Names.h"
 #include "core/Scenario.h"
 
@@ -32,7 +33,9 @@ inline constexpr int kSweepStatisticCount = 6;
 
 struct SweepAxis {
     std::string field;  // dotted path into the scenario JSON: "beta", "heads.scale", "kernel"
-    std::vector<nlohmann::json> values;      // as written or expanded from from/to/count (numbers or strings)
+    std::vector<nlohmann::json> values;  // as written or expanded from from/to/count (numbers or strings)
+    nlohmann::json
+        spec;  // the axis in the canonical file: {field, from, to, count, spacing} or {field, values}
     bool categorical() const;                // string values (kernel, heads.kind)
     std::string label(std::size_t i) const;  // a value as text ("0.1", "relu")
 };
@@ -48,12 +51,12 @@ struct Sweep {
     nlohmann::json baseSource;  // as written: preset name or scenario object
     Scenario base;
     std::vector<SweepAxis> axes;
-    int starts = 16;                         // random starts per grid point
-    std::uint64_t seed = 1;                  // master seed: start s uses startSeed(s) at every grid point
-    std::vector<double> checkpoints;         // increasing times >= 0 at which statistics are recorded
-    double threshold = 0.999;                // clustered pair: G_ij >= threshold
-    double clusterTolerance = 1e-4;          // cluster count: G_ij >= 1 - tolerance
-    std::vector<SweepStatistic> statistics;  // written to the outputs, in this order
+    int starts = 16;                          // random starts per grid point
+    std::uint64_t seed = 1;                   // master seed: start s uses startSeed(s) at every grid point
+    std::vector<double> checkpoints;          // increasing times >= 0 at which statistics are recorded
+    double threshold = kClusteredPairCosine;  // clustered pair: G_ij >= threshold
+    double clusterTolerance = 1e-4;           // cluster count: G_ij >= 1 - tolerance
+    std::vector<SweepStatistic> statistics;   // written to the outputs, in this order
     int startsPerShard = 16;
 
     // Throws ValidationError naming the JSON path ("axes[0].values[3]") and the allowed range; every grid
@@ -116,6 +119,8 @@ struct SweepResult {
     std::vector<long long> clusterCounts;
     double at(long long point, int checkpoint, int column) const;
 };
+// The columns of the aggregated result, in the order of sweep.statistics (cluster count gives two).
+std::vector<std::string> sweepColumns(const Sweep& sweep);
 // shards must hold every shard of the sweep (any order).
 SweepResult aggregate(const Sweep& sweep, const std::vector<ShardResult>& shards);
 

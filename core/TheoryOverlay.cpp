@@ -27,7 +27,8 @@ std::optional<double> scalarOf(const Matrix& M) {
     return a;
 }
 
-// The model's heads as scalar heads with the shared beta, or the reason they are not.
+}  // namespace
+
 std::optional<EquiangularSetup> scalarSetup(const Model& model, int n, std::string& reason) {
     if (model.geometry != Geometry::Sphere) {
         reason = "flat geometry (the theory is for tokens on the sphere)";
@@ -56,6 +57,8 @@ std::optional<EquiangularSetup> scalarSetup(const Model& model, int n, std::stri
     }
     return s;
 }
+
+namespace {
 
 // Gap 1 - rho of the asymptote's anchor, and the time the theory reaches it (infinite if never).
 void anchorAsymptote(TheoryOverlay& o) {

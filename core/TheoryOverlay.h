@@ -64,6 +64,9 @@ struct TheoryValues {
     std::vector<double> entropy;           // S(rho(t)) per head
 };
 
+// The model's heads as scalar heads with the shared beta (per-head beta and alpha folded in), or nothing
+// and the reason: the one rule of whether the equiangular ODE describes a model's flow.
+std::optional<EquiangularSetup> scalarSetup(const Model& model, int n, std::string& reason);
 // The regime at (model, X, t): exact checks, O(n^2 d).
 std::shared_ptr<const TheoryOverlay> evaluateTheory(const Model& model, const Matrix& X, double t);
 // Two models with the same flow (kernel, betas, bias, geometry, heads): an edit between them keeps the

@@ -618,9 +618,7 @@ const app::CommandSpec& renderCommandSpec() {
     return spec();
 }
 
-int runRenderCommand(int argc, char** argv) {
-    // The panels are widgets (a QApplication, with the GUI's look); VTK talks to X itself, so Qt's
-    // offscreen platform suffices and makes font rendering independent of the display.
+void useOffscreenQt() {
     qputenv("QT_QPA_PLATFORM", "offscreen");
     if (qEnvironmentVariableIsEmpty("XDG_RUNTIME_DIR")) {
         // Qt warns without one; a private directory is what it would fall back to anyway.
@@ -629,6 +627,12 @@ int runRenderCommand(int argc, char** argv) {
         ::mkdir(dir.constData(), 0700);
         qputenv("XDG_RUNTIME_DIR", dir);
     }
+}
+
+int runRenderCommand(int argc, char** argv) {
+    // The panels are widgets (a QApplication, with the GUI's look); VTK talks to X itself, so Qt's
+    // offscreen platform suffices and makes font rendering independent of the display.
+    useOffscreenQt();
     int qtArgc = 1;
     QApplication app(qtArgc, argv);
     applyTheme(app);
