@@ -99,6 +99,11 @@ void VelocityField::evaluateSmall(const Model& model, const Matrix& X, Matrix& o
                                       model.kernel,   model.sigmoidBias};
         detail::attendSmallSoftmax(op, m_positionsT.data(), np, m_outT.data(), m_smallScratch.data());
     }
+    if (model.geometry == Geometry::Sphere) {
+        // The tangent projection here, vectorised over the tokens (the padding rows are zero).
+        const Eigen::ArrayXd radial = (m_positionsT.array() * m_outT.array()).rowwise().sum();
+        m_outT.array() -= m_positionsT.array().colwise() * radial;
+    }
     out = m_outT.topRows(n).transpose();
 }
 
@@ -106,7 +111,6 @@ void VelocityField::evaluate(const Model& model, const Matrix& X, Matrix& out,
                              const std::atomic<bool>* abort) {
     if (detail::smallSystem(model.kernel, static_cast<int>(X.cols()))) {
         evaluateSmall(model, X, out, abort);
-        if (model.geometry == Geometry::Sphere) projectTangent(X, out);
         if (!out.allFinite())
             throw NumericalError("the velocity is not finite (NaN or infinity): " +
                                  numericalRemedy(model, X));

@@ -26,8 +26,8 @@ public:
     int threads() const { return m_threads; }
 
 private:
-    // evaluate for detail::smallSystem: single-threaded whatever setThreads says, so a sweep's runs on
-    // one thread each and `attnsphere run` compute the same numbers.
+    // evaluate for detail::smallSystem, projection included: single-threaded whatever setThreads says, so
+    // a sweep's runs on one thread each and `attnsphere run` compute the same numbers.
     void evaluateSmall(const Model& model, const Matrix& X, Matrix& out, const std::atomic<bool>* abort);
     // Accumulates head outputs: into one d × n matrix (perHead false) or one per head.
     void accumulate(const Model& model, const Matrix& X, std::vector<Matrix>& outs, bool perHead,
