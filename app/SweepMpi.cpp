@@ -4,6 +4,9 @@
 #include <stdexcept>
 
 #ifdef ATTNSPHERE_HAVE_MPI
+// The C API only: the deprecated C++ bindings would need their own library (and MPI::MPI_CXX).
+#define OMPI_SKIP_MPICXX 1
+#define MPICH_SKIP_MPICXX 1
 #include <mpi.h>
 
 #include <climits>

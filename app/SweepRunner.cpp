@@ -288,6 +288,7 @@ SweepRunReport runSweep(const core::Sweep& sweep, const SweepRunOptions& options
         options.progress(p);
     };
     std::exception_ptr error;
+    std::atomic<bool> stop{false};
     const auto accept = [&](core::ShardResult r) {
         if (error) return;  // after a failed write: the workers are stopping, nothing more is kept
         if (writing) core::writeShard(core::shardPath(options.outDir, r.shard), sweep, r);
@@ -303,7 +304,6 @@ SweepRunReport runSweep(const core::Sweep& sweep, const SweepRunOptions& options
         mpi->abortAll(code);
     };
 
-    std::atomic<bool> stop{false};
     bool stopSent = false;
     int ranksRunning = mpi ? mpi->size() - 1 : 0;
     const int workerThreads = std::min<int>(threads, static_cast<int>(mine.size()));

@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """Resuming a sweep after a real SIGINT and a SIGKILL gives the files of an uninterrupted run.
 
 The sweep is run once uninterrupted; then again into another folder, interrupted with SIGINT once a few
@@ -21,12 +21,12 @@ import time
 SWEEP = {
     "format": "attnsphere-sweep", "version": 1, "name": "cli-resume",
     "base": {"n": 32, "d": 8, "beta": 1, "kernel": "softmax", "geometry": "sphere",
-             "integrator": {"method": "euler", "dt": 0.1}, "t_end": 20,
+             "integrator": {"method": "euler", "dt": 0.1}, "t_end": 40,
              "heads": {"kind": "identity", "count": 1, "value": "M"}, "init": {"kind": "uniform"}},
     "axes": [{"field": "beta", "from": 0.5, "to": 6, "count": 12}],
-    "starts": 8, "seed": 3, "checkpoints": {"to": 20, "every": 1}, "starts_per_shard": 4,
+    "starts": 32, "seed": 3, "checkpoints": {"to": 40, "every": 1}, "starts_per_shard": 8,
 }
-SHARDS = 24
+SHARDS = 48
 OUTPUTS = ("sweep.npy", "cluster_counts.npy", "sweep.csv")
 
 

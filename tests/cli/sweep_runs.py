@@ -1,4 +1,4 @@
-#!/usr/bin/env python3
+#!/usr/bin/python3
 """A sweep's statistics equal those of the individual runs it stands for.
 
 A tiny sweep (two axes, one categorical) is run with `attnsphere sweep`; then every grid point and start
