@@ -583,6 +583,21 @@ void attendSmallSoftmax(const HeadOperands& op, const double* XT, int np, double
 #pragma GCC diagnostic pop
 
 ATTNSPHERE_CLONES
+bool isScaledIdentity(const double* A, int d, double& c) {
+    c = A[0];
+    int offDiagonal = 0, diagonal = 0;
+    for (int col = 0; col < d; ++col) {
+        const double* a = A + static_cast<std::ptrdiff_t>(col) * d;
+        int nonzero = 0;
+#pragma omp simd reduction(+ : nonzero)
+        for (int r = 0; r < d; ++r) nonzero += a[r] != 0.0 ? 1 : 0;
+        offDiagonal += nonzero - (a[col] != 0.0 ? 1 : 0);
+        diagonal += a[col] == c ? 1 : 0;
+    }
+    return offDiagonal == 0 && diagonal == d;
+}
+
+ATTNSPHERE_CLONES
 RowObservables observeQuery(const ObserveOperands& op, const double* x, const double* xdot, double* scratch,
                             double* P, double* signedP) {
     const int n = op.n, d = op.d;

@@ -63,6 +63,10 @@ inline constexpr int kMaxSymmetricDim = 8;
 // column-major), P the row-normalised softmax weights. scratch holds np * (n + 1) doubles. Softmax only.
 void attendSmallSoftmax(const HeadOperands& op, const double* XT, int np, double* outT, double* scratch);
 inline constexpr int kSmallSystemLane = 8;
+// Whether the d × d matrix A (column-major) is exactly c I, c = A(0, 0) (identity and scalar heads, the
+// papers' case: then A X is a scaling, not a product). A vectorised scan of every entry, not an early exit
+// at the first mismatch, since an exact c I must be read whole anyway.
+bool isScaledIdentity(const double* A, int d, double& c);
 inline constexpr int kSmallSystemMax = 64;
 inline bool smallSystem(KernelKind kernel, int n) {
     return kernel == KernelKind::Softmax && n <= kSmallSystemMax;

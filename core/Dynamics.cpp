@@ -60,20 +60,11 @@ void normaliseColumns(Matrix& X) {
 }
 
 namespace {
-// A = c I exactly (identity and scalar heads, the papers' case): then A X is a scaling, not a product.
-bool isScaledIdentity(const Matrix& A, double& c) {
-    c = A(0, 0);
-    for (Eigen::Index col = 0; col < A.cols(); ++col)
-        for (Eigen::Index row = 0; row < A.rows(); ++row)
-            if (A(row, col) != (row == col ? c : 0.0)) return false;
-    return true;
-}
-
 // out = XT A^T (n × d): row i is A x_i, for XT = X^T.
 template <typename Positions>
 void transformSmall(const Matrix& A, double scale, const Positions& XT, Matrix& out) {
     double c = 0;
-    if (isScaledIdentity(A, c))
+    if (detail::isScaledIdentity(A.data(), static_cast<int>(A.rows()), c))
         out = (scale * c) * XT;
     else
         out.noalias() = XT * (scale * A).transpose();

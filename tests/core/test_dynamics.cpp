@@ -180,7 +180,8 @@ void TestDynamics::smallSystemsMatchReference() {
                     Matrix v;
                     field.evaluate(m, X, v);
                     const Matrix ref = referenceVelocity(m, X);
-                    const double scale = std::max(1.0, ref.cwiseAbs().maxCoeff());
+                    // Scores of ~beta pass their rounding (~1e-16 beta per coordinate) on to the weights.
+                    const double scale = std::max(1.0, ref.cwiseAbs().maxCoeff()) * std::max(1.0, beta / 100);
                     QVERIFY2(maxAbsDiff(v, ref) < 1e-13 * scale,
                              qPrintable(QString("n=%1 d=%2 scalar=%3 beta=%4 diff %5 (scale %6)")
                                             .arg(n)
