@@ -77,11 +77,12 @@ public:
         }
         m_changed.notify_one();
     }
-    // What arrived within `wait` (nothing when the time passed first).
+    // What arrived within `wait` (nothing when the time passed first). Waits the full time once the
+    // workers are done, so rank 0 waiting for the other ranks does not spin.
     template <class Duration>
     std::deque<core::ShardResult> take(Duration wait) {
         std::unique_lock lock(m_mutex);
-        m_changed.wait_for(lock, wait, [&] { return !m_results.empty() || m_running == 0 || m_error; });
+        m_changed.wait_for(lock, wait, [&] { return !m_results.empty() || m_error; });
         return std::exchange(m_results, {});
     }
     bool finished() {
@@ -180,10 +181,10 @@ SweepRunReport runOnWorkerRank(const core::Sweep& sweep, const SweepRunOptions& 
     report.threads = threads;
     report.total = sweep.shardCount();
     std::atomic<bool> stop{false};
-    ResultQueue queue(std::min<int>(threads, static_cast<int>(mine.size())));
+    const int workerThreads = std::min<int>(threads, static_cast<int>(mine.size()));
+    ResultQueue queue(workerThreads);
     {
-        const ShardWorkers workers(sweep, mine, std::min<int>(threads, static_cast<int>(mine.size())), queue,
-                                   stop);
+        const ShardWorkers workers(sweep, mine, workerThreads, queue, stop);
         while (true) {
             if ((options.abort && options.abort->load()) || mpi.stopRequested()) stop.store(true);
             for (const core::ShardResult& r : queue.take(kPollLocal)) {
@@ -192,10 +193,10 @@ SweepRunReport runOnWorkerRank(const core::Sweep& sweep, const SweepRunOptions& 
             }
             if (const std::exception_ptr error = queue.error()) {
                 const std::string text = "rank " + std::to_string(mpi.rank()) + ": " + messageOf(error);
-                std::fprintf(stderr, "attnsphere sweep: %s\n", text.c_str());
                 mpi.sendError(exitCodeOf(error), text);
-                // Rank 0 ends the job; should it not, this rank does.
+                // Rank 0 prints it and ends the job; should it not, this rank does.
                 std::this_thread::sleep_for(kErrorGrace);
+                std::fprintf(stderr, "attnsphere sweep: %s\n", text.c_str());
                 mpi.abortAll(exitCodeOf(error));
             }
             if (queue.finished()) break;

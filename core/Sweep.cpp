@@ -17,6 +17,7 @@
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <set>
 #include <sstream>
 
 namespace attnsphere::core {
@@ -260,7 +261,9 @@ json pointJson(const Sweep& s, long long point, int axis = -1, std::size_t value
 
 // Every grid point is a valid scenario, lands its checkpoints on steps, and the whole stays within bounds.
 void validateGrid(const Sweep& s) {
-    for (std::size_t k = 0; k < s.axes.size(); ++k)
+    const bool oneAxis = s.axes.size() == 1;
+    // Several axes: each value alone first, so that a bad value is named by its axis and index.
+    for (std::size_t k = 0; k < s.axes.size() && !oneAxis; ++k)
         for (std::size_t i = 0; i < s.axes[k].values.size(); ++i) {
             try {
                 Scenario::fromJson(pointJson(s, 0, static_cast<int>(k), i));
@@ -270,22 +273,30 @@ void validateGrid(const Sweep& s) {
         }
     const double tEnd = s.checkpoints.back();
     long double steps = 0;
+    std::set<std::pair<IntegratorKind, double>> checkedSteps;
+    // One JSON reused: every point sets the same paths (a copy of the base per point would dominate).
+    json work = pointJson(s, 0);
     for (long long point = 0; point < s.pointCount(); ++point) {
+        const std::vector<int> idx = s.pointIndices(point);
+        for (std::size_t k = 0; k < s.axes.size(); ++k)
+            setPath(work, s.axes[k].field, s.axes[k].values[static_cast<std::size_t>(idx[k])]);
         Scenario sc;
         try {
-            sc = Scenario::fromJson(pointJson(s, point));
+            sc = Scenario::fromJson(work);
         } catch (const ValidationError& e) {
+            if (oneAxis)
+                throw ValidationError(index("axes[0].values", static_cast<std::size_t>(point)), e.what());
             throw ValidationError("axes", "at the point " + pointText(s, point) + ": " + e.what());
         }
-        if (sc.integrator != IntegratorKind::DormandPrince)
+        if (sc.integrator != IntegratorKind::DormandPrince &&
+            checkedSteps.insert({sc.integrator, sc.dt}).second)
             for (std::size_t c = 0; c < s.checkpoints.size(); ++c) {
                 const double k = s.checkpoints[c] / sc.dt;
                 if (std::abs(k - std::round(k)) > 1e-9 * std::max(1.0, k))
                     throw ValidationError(index("checkpoints", c),
                                           "must be a multiple of integrator.dt = " + fmt(sc.dt) +
-                                              " (each checkpoint falls on a step)" +
-                                              (s.axes.empty() ? "" : " at the point " + pointText(s, point)) +
-                                              ", got " + fmt(s.checkpoints[c]));
+                                              " (each checkpoint falls on a step) at the point " +
+                                              pointText(s, point) + ", got " + fmt(s.checkpoints[c]));
             }
         steps += std::ceil(tEnd / sc.dt - 1e-9) * static_cast<long double>(s.starts);
     }

@@ -43,7 +43,10 @@ const app::CommandSpec& spec() {
         "--scenario prints the scenario of one grid point and start (points in row-major order of the\n"
         "axes, from 0): `attnsphere run` of it reproduces that start exactly.\n",
         {OptionSpec("--out", "DIR", OptionKind::Text, "output directory (created if needed), required"),
-         app::threadsOption(), app::quietOption(),
+         app::threadsOption()
+             .helpText("worker threads, each computing one shard at a time")
+             .defaultText("all cores, shared among the processes on one machine"),
+         app::quietOption(),
          OptionSpec("--force-new", "", OptionKind::Flag,
                     "forget the sweep and shards recorded in DIR and start afresh"),
          OptionSpec("--scenario", "POINT:START", OptionKind::Text,
@@ -143,21 +146,21 @@ int sweep(const app::ParsedOptions& p, int argc, char** argv, const app::MpiSess
                : app::InterruptGuard::interrupted() ? app::InterruptGuard::exitCode()
                                                     : app::kExitFailure;
     if (!report.complete) {
-        const long long kept = report.skipped + report.computed;
-        std::fprintf(stderr,
-                     "interrupted: %lld of %lld shards kept in %s; run the same command again to resume\n",
-                     kept, report.total, out.c_str());
-        return app::InterruptGuard::interrupted() ? app::InterruptGuard::exitCode() : app::kExitFailure;
+        // Not interrupted here: another MPI rank was, and stopped before its share was done.
+        const bool here = app::InterruptGuard::interrupted();
+        std::fprintf(stderr, "%s: %lld of %lld shards kept in %s; run the same command again to resume\n",
+                     here ? "interrupted" : "another process was interrupted",
+                     report.skipped + report.computed, report.total, out.c_str());
+        return here ? app::InterruptGuard::exitCode() : app::kExitFailure;
     }
     writeFigures(out, sweep, report.result, argv[0]);
     if (!quiet)
         std::printf(
             "sweep \"%s\": %lld points x %d starts, %zu checkpoints; %lld shards (%lld computed, %lld kept) "
-            "on "
-            "%d process%s x %d threads in %.1f s; wrote %s\n",
+            "on %d process%s x %d thread%s in %.1f s; wrote %s\n",
             sweep.name.c_str(), sweep.pointCount(), sweep.starts, sweep.checkpoints.size(), report.total,
             report.computed, report.skipped, report.ranks, report.ranks == 1 ? "" : "es", report.threads,
-            report.seconds, out.c_str());
+            report.threads == 1 ? "" : "s", report.seconds, out.c_str());
     return app::kExitOk;
 }
 

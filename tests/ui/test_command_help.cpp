@@ -1,9 +1,10 @@
-// Every command's --help lists every option of its table (main window, run, render, each theory topic,
-// and the overview), and the main window and `render` reject the same bad picture options with the same
-// message: both read them from one table.
+// Every command's --help lists every option of its table (main window, run, render, sweep, sweeps, each
+// theory topic, and the overview), and the main window and `render` reject the same bad picture options with
+// the same message: both read them from one table.
 #include "app/CommandLine.h"
 #include "render/RenderCommand.h"
 #include "render/RenderOptions.h"
+#include "render/SweepCommand.h"
 #include "ui/GuiMain.h"
 
 #include <QProcess>
@@ -77,6 +78,14 @@ private slots:
         const Run theory = run({"theory", "--help"});
         QCOMPARE(theory.code, 0);
         for (const auto* topic : app::theoryCommandSpecs()) listsEveryOption(*topic, theory.out);
+
+        for (const auto* table : {&render::sweepCommandSpec(), &render::sweepsCommandSpec()}) {
+            listsEveryOption(*table, overview.out);
+            const Run r = run({QString::fromStdString(table->name), "--help"});
+            QCOMPARE(r.code, 0);
+            QVERIFY(r.out.startsWith(QString::fromStdString("Usage: attnsphere " + table->name)));
+            listsEveryOption(*table, r.out);
+        }
 
         // The main window's own --help (after Qt has started).
         const Run gui = run({"--scenario", "default", "--help"});
