@@ -175,8 +175,8 @@ SweepAxis parseAxis(const json& v, const std::string& p, const Scenario& base) {
             throw ValidationError(fp, "\"" + axis.field + "\" cannot be an axis: " + std::string(why));
     const SweepField* field = findField(axis.field);
     if (!field)
-        throw ValidationError(
-            fp, "must be a scenario field, one of " + fieldChoices() + ", got \"" + axis.field + "\"");
+        throw ValidationError(fp, "must be a scenario field a sweep can vary, one of " + fieldChoices() +
+                                      ", got \"" + axis.field + "\"");
     if ((axis.field == "n" || axis.field == "d") && base.init.kind == InitKind::Points)
         throw ValidationError(fp,
                               "\"" + axis.field +
@@ -191,20 +191,22 @@ SweepAxis parseAxis(const json& v, const std::string& p, const Scenario& base) {
         if (!values.is_array() || values.empty())
             throw ValidationError(vp,
                                   "must be a non-empty array of numbers or strings, got " + describe(values));
+        if (values.size() > static_cast<std::size_t>(Sweep::pointsMax))
+            throw ValidationError(vp, "must have at most " + std::to_string(Sweep::pointsMax) +
+                                          " values, got " + std::to_string(values.size()));
         const bool strings = values[0].is_string();
+        std::set<json> seen;
         for (std::size_t i = 0; i < values.size(); ++i) {
             if (values[i].is_string() != strings || (!strings && !values[i].is_number()))
                 throw ValidationError(index(vp, i),
                                       "must be " + std::string(strings ? "a string" : "a number") +
                                           " like the axis's first value, got " + describe(values[i]));
             if (!strings) number(values[i], index(vp, i));
-            if (std::count(values.begin(), values.begin() + static_cast<std::ptrdiff_t>(i), values[i]) > 0)
+            if (!seen.insert(values[i]).second)
                 throw ValidationError(index(vp, i), "must differ from the axis's other values, got " +
                                                         describe(values[i]) + " twice");
             axis.values.push_back(values[i]);
         }
-        if (axis.values.size() > static_cast<std::size_t>(Sweep::pointsMax))
-            throw ValidationError(vp, "must have at most " + std::to_string(Sweep::pointsMax) + " values");
         axis.spec = {{"field", axis.field}, {"values", values}};
         return axis;
     }
@@ -384,8 +386,8 @@ std::string doubleBytes(const std::vector<double>& values) {
     return out;
 }
 
-constexpr std::size_t kShardHeaderSize =
-    8 + 6 * 8;  // magic, version, shard, starts, checkpoints, stats, hash
+// The magic, then version, shard, starts, checkpoints, statistics and hash as 64-bit integers.
+constexpr std::size_t kShardHeaderSize = 8 + 6 * 8;
 
 double median(std::vector<double>& v) {
     std::sort(v.begin(), v.end());

@@ -66,7 +66,9 @@ struct Sweep {
     static Sweep fromFile(const std::string& path);
     // A sweep preset name (resources/sweeps) or a file path.
     static Sweep load(const std::string& presetOrPath);
-    nlohmann::json toJson() const;  // canonical form: expanded axes, every default written
+    // Canonical form: axes as written (ranges kept, spacing filled in), every default written, the base
+    // resolved to its scenario JSON (a preset name and the same scenario written out are one sweep).
+    nlohmann::json toJson() const;
 
     // The grid: points in row-major order of the axes (the last axis varies fastest).
     long long pointCount() const;

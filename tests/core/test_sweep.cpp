@@ -76,6 +76,7 @@ private slots:
     void theoryTimeMatchesTheEquiangularOde();
     void presetsLoad();
     void abortStopsBetweenStarts();
+    void numericalErrorNamesPointAndStart();
 };
 
 void TestSweep::validationErrors_data() {
@@ -107,6 +108,8 @@ void TestSweep::validationErrors_data() {
         "cannot be an axis");
     row("name as axis", {{"axes", json::array({{{"field", "name"}, {"values", {"a"}}}})}}, "axes[0].field",
         "cannot be an axis");
+    row("whole object as field", {{"axes", json::array({{{"field", "heads"}, {"values", {1}}}})}},
+        "axes[0].field", "must be a scenario field");
     row("duplicate field",
         {{"axes", json::array({{{"field", "beta"}, {"values", {1}}}, {{"field", "beta"}, {"values", {2}}}})}},
         "axes[1].field", "twice");
@@ -132,6 +135,9 @@ void TestSweep::validationErrors_data() {
         "axes[0].values[1]", "a string");
     row("repeated value", {{"axes", json::array({{{"field", "beta"}, {"values", {1, 2, 1}}}})}},
         "axes[0].values[2]", "twice");
+    row("repeated value, integer and float",
+        {{"axes", json::array({{{"field", "beta"}, {"values", {2, 1, 2.0}}}})}}, "axes[0].values[2]",
+        "twice");
     row("bad beta value", {{"axes", json::array({{{"field", "beta"}, {"values", {1, 2, 3, -1}}}})}},
         "axes[0].values[3]", "beta: must be in (0, 1000]");
     row("bad kernel value", {{"axes", json::array({{{"field", "kernel"}, {"values", {"softmax", "tanh"}}}})}},
@@ -573,6 +579,24 @@ void TestSweep::abortStopsBetweenStarts() {
     const Sweep s = twoAxes();
     std::atomic<bool> abort{true};
     QVERIFY_THROWS_EXCEPTION(Aborted, computeShard(s, 0, &abort));
+}
+
+void TestSweep::numericalErrorNamesPointAndStart() {
+    // The exp kernel refuses scores above 700: beta = 800 overflows at the first step.
+    json base = json::parse(kBase);
+    base["kernel"] = "exp";
+    const Sweep s = Sweep::fromJson(
+        sweepJson({{"base", base}, {"axes", json::array({{{"field", "beta"}, {"values", {1, 800}}}})}}));
+    computeShard(s, 0);
+    try {
+        computeShard(s, s.shardsPerPoint());
+        QFAIL("no error");
+    } catch (const NumericalError& e) {
+        const QString what = e.what();
+        QVERIFY2(what.contains("beta = 800") && what.contains("start 0") &&
+                     what.contains(QString::number(s.startSeed(0))),
+                 e.what());
+    }
 }
 
 QTEST_GUILESS_MAIN(TestSweep)
