@@ -510,7 +510,7 @@ ATTNSPHERE_INLINE Lane8 load8(const double* p) {
     std::memcpy(&v, p, sizeof v);
     return v;
 }
-ATTNSPHERE_INLINE void store8(double* p, Lane8 v) {
+ATTNSPHERE_INLINE void store8(double* p, const Lane8& v) {
     std::memcpy(p, &v, sizeof v);
 }
 
@@ -530,8 +530,8 @@ ATTNSPHERE_INLINE void smallScores(const HeadOperands& op, const double* XT, int
 // Weighted values of coordinates k .. k + G - 1 for queries [i0, i0 + 8), divided by the row sums z and
 // added to outT (G chains, one per coordinate).
 template <int G>
-ATTNSPHERE_INLINE void smallOutputs(const HeadOperands& op, const double* W, int np, int i0, int k, Lane8 z,
-                                    double* outT) {
+ATTNSPHERE_INLINE void smallOutputs(const HeadOperands& op, const double* W, int np, int i0, int k,
+                                    const Lane8& z, double* outT) {
     Lane8 t[G] = {};
     const int n = op.n;
     for (int j = 0; j < n; ++j) {
