@@ -1,20 +1,13 @@
 #include "core/AttentionKernel.h"
 
+#include "core/TargetClones.h"
+
 #include <algorithm>
 #include <bit>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <vector>
-
-// Every hot loop below is cloned for these targets; the dynamic loader picks the best one for the CPU.
-#if defined(__SANITIZE_THREAD__)
-// The clones' ifunc resolvers would run, instrumented, before the ThreadSanitizer runtime starts (crash).
-#define ATTNSPHERE_CLONES
-#else
-#define ATTNSPHERE_CLONES __attribute__((target_clones("arch=x86-64-v4", "arch=x86-64-v3", "default")))
-#endif
-// Helpers must be inlined into each clone to be compiled for its instruction set.
-#define ATTNSPHERE_INLINE __attribute__((always_inline)) inline
 
 namespace attnsphere::core::detail {
 
@@ -499,6 +492,109 @@ void attendTileSymmetric(const HeadOperands& op, const double* X, int i0, int iC
                 op, X, i0, iCount, j0, jCount, [bias](double t) { return 1.0 / (1.0 + vexp(-(t + bias))); },
                 rowSums, colSums);
     }
+}
+
+// The helpers below pass Lane8 by value but are always inlined into their clone, so no call uses the
+// ABI GCC warns about.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wpsabi"
+namespace {
+// Eight queries' worth of doubles (GCC vector extension: one AVX-512 register, two AVX2 or four SSE2
+// registers, whichever the clone is compiled for); locals of this type stay in registers across a loop,
+// where an array would be stored and reloaded on every iteration.
+using Lane8 = double __attribute__((vector_size(64)));
+constexpr int kLane = 8;
+
+ATTNSPHERE_INLINE Lane8 load8(const double* p) {
+    Lane8 v;
+    std::memcpy(&v, p, sizeof v);
+    return v;
+}
+ATTNSPHERE_INLINE void store8(double* p, const Lane8& v) {
+    std::memcpy(p, &v, sizeof v);
+}
+
+// Scores of queries [i0, i0 + 8) against keys j .. j + G - 1 into columns of S (G chains, one per key).
+template <int G>
+ATTNSPHERE_INLINE void smallScores(const HeadOperands& op, const double* XT, int np, int i0, int j,
+                                   double* S) {
+    Lane8 t[G] = {};
+    for (int k = 0; k < op.d; ++k) {
+        const Lane8 x = load8(XT + static_cast<std::ptrdiff_t>(k) * np + i0);
+        const double* key = op.keys + static_cast<std::ptrdiff_t>(k) * op.n + j;
+        for (int g = 0; g < G; ++g) t[g] += x * key[g];
+    }
+    for (int g = 0; g < G; ++g) store8(S + static_cast<std::ptrdiff_t>(j + g) * np + i0, t[g]);
+}
+
+// Weighted values of coordinates k .. k + G - 1 for queries [i0, i0 + 8), divided by the row sums z and
+// added to outT (G chains, one per coordinate).
+template <int G>
+ATTNSPHERE_INLINE void smallOutputs(const HeadOperands& op, const double* W, int np, int i0, int k,
+                                    const Lane8& z, double* outT) {
+    Lane8 t[G] = {};
+    const int n = op.n;
+    for (int j = 0; j < n; ++j) {
+        const Lane8 w = load8(W + static_cast<std::ptrdiff_t>(j) * np + i0);
+        const double* v = op.values + static_cast<std::ptrdiff_t>(k) * n + j;
+        for (int g = 0; g < G; ++g) t[g] += w * v[static_cast<std::ptrdiff_t>(g) * n];
+    }
+    for (int g = 0; g < G; ++g) {
+        double* o = outT + static_cast<std::ptrdiff_t>(k + g) * np + i0;
+        store8(o, load8(o) + t[g] / z);
+    }
+}
+}  // namespace
+
+ATTNSPHERE_CLONES
+void attendSmallSoftmax(const HeadOperands& op, const double* XT, int np, double* outT, double* scratch) {
+    const int n = op.n, d = op.d;
+    double* S = scratch;  // column j (np long): the scores s_ij of every query i against key j
+    double* m = S + static_cast<std::ptrdiff_t>(np) * n;
+    for (int i0 = 0; i0 < np; i0 += kLane) {
+        int j = 0;
+        for (; j + 8 <= n; j += 8) smallScores<8>(op, XT, np, i0, j, S);
+        for (; j < n; ++j) smallScores<1>(op, XT, np, i0, j, S);
+        Lane8 top = load8(S + i0);
+        for (j = 1; j < n; ++j) {
+            const Lane8 s = load8(S + static_cast<std::ptrdiff_t>(j) * np + i0);
+            top = s > top ? s : top;
+        }
+        store8(m + i0, top);
+    }
+    for (int j = 0; j < n; ++j) {
+        double* s = S + static_cast<std::ptrdiff_t>(j) * np;
+#pragma omp simd
+        for (int i = 0; i < np; ++i) s[i] = vexp<false>(s[i] - m[i]);
+    }
+    for (int i0 = 0; i0 < np; i0 += kLane) {
+        Lane8 z[4] = {};
+        int j = 0;
+        for (; j + 4 <= n; j += 4)
+            for (int g = 0; g < 4; ++g) z[g] += load8(S + static_cast<std::ptrdiff_t>(j + g) * np + i0);
+        for (; j < n; ++j) z[0] += load8(S + static_cast<std::ptrdiff_t>(j) * np + i0);
+        const Lane8 sum = (z[0] + z[1]) + (z[2] + z[3]);
+        int k = 0;
+        for (; k + 8 <= d; k += 8) smallOutputs<8>(op, S, np, i0, k, sum, outT);
+        for (; k + 2 <= d; k += 2) smallOutputs<2>(op, S, np, i0, k, sum, outT);
+        for (; k < d; ++k) smallOutputs<1>(op, S, np, i0, k, sum, outT);
+    }
+}
+#pragma GCC diagnostic pop
+
+ATTNSPHERE_CLONES
+bool isScaledIdentity(const double* A, int d, double& c) {
+    c = A[0];
+    int offDiagonal = 0, diagonal = 0;
+    for (int col = 0; col < d; ++col) {
+        const double* a = A + static_cast<std::ptrdiff_t>(col) * d;
+        int nonzero = 0;
+#pragma omp simd reduction(+ : nonzero)
+        for (int r = 0; r < d; ++r) nonzero += a[r] != 0.0 ? 1 : 0;
+        offDiagonal += nonzero - (a[col] != 0.0 ? 1 : 0);
+        diagonal += a[col] == c ? 1 : 0;
+    }
+    return offDiagonal == 0 && diagonal == d;
 }
 
 ATTNSPHERE_CLONES

@@ -55,6 +55,23 @@ void attendTileSymmetric(const HeadOperands& op, const double* X, int i0, int iC
                          double shift, double* rowSums, double* colSums);
 inline constexpr int kMaxSymmetricDim = 8;
 
+// Small systems (n <= kSmallSystemMax, the many runs of a sweep): one head's whole n × n weight matrix at
+// once, with the exact row maximum as the softmax shift and every loop vectorised over eight queries at a
+// time (no per-row reductions, which dominate at small n). The query arrays are padded to np = n rounded
+// up to kSmallSystemLane rows (padding rows zero in XT, ignored in outT). XT: positions transposed (np × d,
+// column-major: each coordinate contiguous over the tokens). Adds sum_j P_ij values_j to outT (np × d,
+// column-major), P the row-normalised softmax weights. scratch holds np * (n + 1) doubles. Softmax only.
+void attendSmallSoftmax(const HeadOperands& op, const double* XT, int np, double* outT, double* scratch);
+inline constexpr int kSmallSystemLane = 8;
+// Whether the d × d matrix A (column-major) is exactly c I, c = A(0, 0) (identity and scalar heads, the
+// papers' case: then A X is a scaling, not a product). A vectorised scan of every entry, not an early exit
+// at the first mismatch, since an exact c I must be read whole anyway.
+bool isScaledIdentity(const double* A, int d, double& c);
+inline constexpr int kSmallSystemMax = 64;
+inline bool smallSystem(KernelKind kernel, int n) {
+    return kernel == KernelKind::Softmax && n <= kSmallSystemMax;
+}
+
 // One head's operands for the observables: keys = (beta_h M_h X)^T, mx = (M_h X)^T and
 // mxdot = (M_h Xdot)^T, all n × d column-major.
 struct ObserveOperands {

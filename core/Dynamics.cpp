@@ -59,8 +59,54 @@ void normaliseColumns(Matrix& X) {
     X.colwise().normalize();
 }
 
+namespace {
+// out = XT A^T (n × d): row i is A x_i, for XT = X^T.
+template <typename Positions>
+void transformSmall(const Matrix& A, double scale, const Positions& XT, Matrix& out) {
+    double c = 0;
+    if (detail::isScaledIdentity(A.data(), static_cast<int>(A.rows()), c))
+        out = (scale * c) * XT;
+    else
+        out.noalias() = XT * (scale * A).transpose();
+}
+}  // namespace
+
+void VelocityField::evaluateSmall(const Model& model, const Matrix& X, Matrix& out,
+                                  const std::atomic<bool>* abort) {
+    if (abort && abort->load(std::memory_order_relaxed)) throw Aborted();
+    const int d = static_cast<int>(X.rows());
+    const int n = static_cast<int>(X.cols());
+    const int np = (n + detail::kSmallSystemLane - 1) / detail::kSmallSystemLane * detail::kSmallSystemLane;
+    m_positionsT.setZero(np, d);
+    m_positionsT.topRows(n) = X.transpose();
+    m_outT.setZero(np, d);
+    m_smallScratch.resize(static_cast<std::size_t>(np) * (n + 1));
+    const double invN = detail::constantNormaliser(model.kernel, n);
+    for (int h = 0; h < model.headCount(); ++h) {
+        const Head& head = model.heads[static_cast<std::size_t>(h)];
+        transformSmall(head.M, model.headBeta(h), m_positionsT.topRows(n), m_keysT);
+        transformSmall(head.V, head.alpha * invN, m_positionsT.topRows(n), m_valuesT);
+        const detail::HeadOperands op{m_keysT.data(), m_valuesT.data(), nullptr, 1.0, n, d,
+                                      model.kernel,   model.sigmoidBias};
+        detail::attendSmallSoftmax(op, m_positionsT.data(), np, m_outT.data(), m_smallScratch.data());
+    }
+    if (model.geometry == Geometry::Sphere) {
+        // The tangent projection here, vectorised over the tokens (the padding rows are zero).
+        const Eigen::ArrayXd radial = (m_positionsT.array() * m_outT.array()).rowwise().sum();
+        m_outT.array() -= m_positionsT.array().colwise() * radial;
+    }
+    out = m_outT.topRows(n).transpose();
+}
+
 void VelocityField::evaluate(const Model& model, const Matrix& X, Matrix& out,
                              const std::atomic<bool>* abort) {
+    if (detail::smallSystem(model.kernel, static_cast<int>(X.cols()))) {
+        evaluateSmall(model, X, out, abort);
+        if (!out.allFinite())
+            throw NumericalError("the velocity is not finite (NaN or infinity): " +
+                                 numericalRemedy(model, X));
+        return;
+    }
     std::vector<Matrix> outs(1);
     outs[0].swap(out);
     accumulate(model, X, outs, false, abort);

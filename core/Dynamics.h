@@ -26,16 +26,21 @@ public:
     int threads() const { return m_threads; }
 
 private:
+    // evaluate for detail::smallSystem, projection included: single-threaded whatever setThreads says, so
+    // a sweep's runs on one thread each and `attnsphere run` compute the same numbers.
+    void evaluateSmall(const Model& model, const Matrix& X, Matrix& out, const std::atomic<bool>* abort);
     // Accumulates head outputs: into one d × n matrix (perHead false) or one per head.
     void accumulate(const Model& model, const Matrix& X, std::vector<Matrix>& outs, bool perHead,
                     const std::atomic<bool>* abort);
 
     int m_threads = 0;
-    std::vector<Matrix> m_scoreMatrices;  // per head: beta_h M_h
-    std::vector<Matrix> m_keys;           // per head: (beta_h M_h X)^T, n × d
-    std::vector<Matrix> m_values;         // per head: (alpha_h / N) (V_h X)^T, n × d
-    std::vector<Vector> m_scratch;        // per thread: one row of scores
-    std::vector<double> m_tileSums;       // per tile of a symmetric head: its row and column sums
+    std::vector<Matrix> m_scoreMatrices;              // per head: beta_h M_h
+    std::vector<Matrix> m_keys;                       // per head: (beta_h M_h X)^T, n × d
+    std::vector<Matrix> m_values;                     // per head: (alpha_h / N) (V_h X)^T, n × d
+    std::vector<Vector> m_scratch;                    // per thread: one row of scores
+    std::vector<double> m_tileSums;                   // per tile of a symmetric head: its row and column sums
+    Matrix m_positionsT, m_keysT, m_valuesT, m_outT;  // evaluateSmall: n × d each
+    std::vector<double> m_smallScratch;
 };
 
 // Tangential projection of every column: v_i - <x_i, v_i> x_i.

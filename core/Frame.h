@@ -44,6 +44,11 @@ struct FrameOptions {
     int maxAttentionSize = 256;      // downsample attention matrices beyond this many rows
     double clusterTolerance = 1e-4;  // tau: tokens i, j share a cluster when G_ij >= 1 - tau
     double clusteredThreshold = kClusteredPairCosine;  // a pair is clustered at G_ij >= this
+    // Parts of `observables` a caller recording only some statistics skips (a sweep); a skipped part
+    // leaves its fields at their defaults (heads empty, zeros). The others are the same either way.
+    bool attentionObservables = true;  // head outputs, energies, entropies, velocity and step-size checks
+                                       // (computed anyway with `attention`)
+    bool effectiveDimension = true;    // eigenvalues of the Gram matrix
 };
 
 struct Frame {

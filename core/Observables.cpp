@@ -135,6 +135,7 @@ void clusteringObservables(const Matrix& X, const FrameOptions& options, Frame& 
     f.clusterCount = strict.labels(f.clusterLabels);
     f.displayClusterCount = display.labels(f.displayClusterLabels);
 
+    if (!options.effectiveDimension) return;
     // G = D^T D and D D^T share their nonzero eigenvalues; use the smaller matrix (lower triangle,
     // accumulated in slices so a large d × d product still honours the abort flag).
     Matrix small;
@@ -198,6 +199,12 @@ Frame computeFrame(const Model& model, const Matrix& X, double t, std::int64_t s
 
     const int n = f.n, H = f.H;
     const bool sphere = model.geometry == Geometry::Sphere;
+    if (options.observables && !options.attentionObservables && !options.attention) {
+        clusteringObservables(X, options, f, abort);
+        if (sphere) f.maxNormDrift = (X.colwise().norm().transpose().array() - 1.0).abs().maxCoeff();
+        f.hasObservables = true;
+        return f;
+    }
 
     // Pass 1: head outputs u_i^h and the velocity.
     VelocityField field;

@@ -594,6 +594,13 @@ ShardResult computeShard(const Sweep& sweep, long long shard, const std::atomic<
     options.attention = false;
     options.clusterTolerance = sweep.clusterTolerance;
     options.clusteredThreshold = sweep.threshold;
+    // Statistics the sweep does not record are not computed (they stay 0 in the shard): the attention
+    // pass costs about a step and the eigen solve more at small n.
+    auto records = [&](SweepStatistic st) {
+        return std::find(sweep.statistics.begin(), sweep.statistics.end(), st) != sweep.statistics.end();
+    };
+    options.attentionObservables = records(SweepStatistic::Energy) || records(SweepStatistic::Entropy);
+    options.effectiveDimension = records(SweepStatistic::EffectiveDimension);
     ShardResult r;
     r.shard = shard;
     r.values.reserve(static_cast<std::size_t>(count) * sweep.checkpoints.size() * kSweepStatisticCount);

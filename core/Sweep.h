@@ -89,7 +89,8 @@ struct Sweep {
 };
 
 // The raw result of one shard: for each of its starts, each checkpoint, every statistic
-// (kSweepStatisticCount values in enum order), row-major [start][checkpoint][statistic].
+// (kSweepStatisticCount values in enum order), row-major [start][checkpoint][statistic]; a statistic the
+// sweep does not record is not computed and holds 0.
 struct ShardResult {
     long long shard = -1;
     std::vector<double> values;

@@ -58,6 +58,8 @@ private slots:
     void headOutputsMatchReference();
     void boundFallbacksMatchReference();
     void largeNMatchesReference();
+    void smallSystemsMatchReference();
+    void smallSystemsIgnoreThreadCount();
     void oneAndTwoThreadsAgree();
     void sameSeedIsBitIdentical();
     void expOverflowIsAClearError();
@@ -155,6 +157,50 @@ void TestDynamics::largeNMatchesReference() {
     Matrix v;
     field.evaluate(m, X, v);
     QVERIFY(maxAbsDiff(v, referenceVelocity(m, X)) < 1e-13);
+}
+
+void TestDynamics::smallSystemsMatchReference() {
+    // Softmax up to detail::kSmallSystemMax tokens takes the whole-matrix path: n below, at and off the
+    // eight-query lanes, d small and large, general and scalar heads (scaled, not multiplied), per-head
+    // beta and alpha, both geometries, and a beta large enough that only the exact row maximum is safe.
+    for (int n : {2, 5, 31, 32, 64})
+        for (int d : {2, 3, 8, 13, 128})
+            for (bool scalar : {false, true})
+                for (double beta : {1.7, 900.0}) {
+                    Model m = randomModel(d, 3, KernelKind::Softmax, beta, std::uint64_t(7 * n + d));
+                    m.heads[1].beta = 0.6 * beta;
+                    if (scalar)
+                        for (std::size_t h = 0; h < m.heads.size(); ++h) {
+                            m.heads[h].M = (0.5 + double(h)) * Matrix::Identity(d, d);
+                            m.heads[h].V = m.heads[h].M;
+                        }
+                    m.geometry = n % 2 ? Geometry::Flat : Geometry::Sphere;
+                    const Matrix X = randomSpherePoints(n, d, std::uint64_t(n + 3 * d));
+                    VelocityField field;
+                    Matrix v;
+                    field.evaluate(m, X, v);
+                    const Matrix ref = referenceVelocity(m, X);
+                    // Scores of ~beta pass their rounding (~1e-16 beta per coordinate) on to the weights.
+                    const double scale = std::max(1.0, ref.cwiseAbs().maxCoeff()) * std::max(1.0, beta / 100);
+                    QVERIFY2(maxAbsDiff(v, ref) < 1e-13 * scale,
+                             qPrintable(QString("n=%1 d=%2 scalar=%3 beta=%4 diff %5 (scale %6)")
+                                            .arg(n)
+                                            .arg(d)
+                                            .arg(scalar)
+                                            .arg(beta)
+                                            .arg(maxAbsDiff(v, ref))
+                                            .arg(scale)));
+                }
+}
+
+void TestDynamics::smallSystemsIgnoreThreadCount() {
+    // A sweep runs each start on one thread, `attnsphere run` on all cores: the same numbers, every bit.
+    Scenario s;
+    s.n = 32;
+    s.d = 8;
+    s.integrator = IntegratorKind::Euler;
+    s.heads.kind = HeadsKind::Identity;
+    checkThreads(s);
 }
 
 void TestDynamics::oneAndTwoThreadsAgree() {

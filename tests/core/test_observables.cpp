@@ -129,6 +129,7 @@ private slots:
     void stepSizeCheck();
     void displayClustersAreLooserThanStrictOnes();
     void abortFlagStopsMakeFrame();
+    void skippedPartsLeaveTheOthersUnchanged();
 };
 
 void TestObservables::observablesMatchReference_data() {
@@ -742,6 +743,41 @@ void TestObservables::abortFlagStopsMakeFrame() {
     QVERIFY2(seconds < 0.5, qPrintable(QString::number(seconds)));
     abort = false;
     QCOMPARE(sim.makeFrame().n, 4000);  // and the simulation is usable afterwards
+}
+
+void TestObservables::skippedPartsLeaveTheOthersUnchanged() {
+    // A sweep recording only clustering statistics skips the attention pass and the eigen solve: what it
+    // records is the full frame's, bit for bit, and what it skipped is left at its defaults.
+    const Model m = randomModel(6, 2, KernelKind::Softmax, 2.0, 61);
+    Matrix X = randomSpherePoints(24, 6, 62);
+    X.col(5) = X.col(4);  // a clustered pair
+    FrameOptions full;
+    full.attention = false;
+    FrameOptions lean = full;
+    lean.attentionObservables = false;
+    lean.effectiveDimension = false;
+    const Frame a = computeFrame(m, X, 2.0, 20, full), b = computeFrame(m, X, 2.0, 20, lean);
+    QVERIFY(a.hasObservables && b.hasObservables);
+    QCOMPARE(b.clusteredPairFraction, a.clusteredPairFraction);
+    QVERIFY(a.clusteredPairFraction > 0);
+    QCOMPARE(b.clusterCount, a.clusterCount);
+    QVERIFY(b.clusterLabels == a.clusterLabels);
+    QCOMPARE(b.meanCosine, a.meanCosine);
+    QCOMPARE(b.orderParameter, a.orderParameter);
+    QCOMPARE(b.diameter, a.diameter);
+    QCOMPARE(b.maxNormDrift, a.maxNormDrift);
+    QVERIFY(a.effectiveDimension > 0 && a.energyTotal != 0 && a.entropyMean > 0 && !a.heads.empty());
+    QCOMPARE(b.effectiveDimension, 0);
+    QCOMPARE(b.energyTotal, 0.0);
+    QCOMPARE(b.entropyMean, 0.0);
+    QVERIFY(b.heads.empty());
+    // Only the eigen solve skipped: everything else as in the full frame.
+    FrameOptions noSpectrum = full;
+    noSpectrum.effectiveDimension = false;
+    const Frame c = computeFrame(m, X, 2.0, 20, noSpectrum);
+    QCOMPARE(c.effectiveDimension, 0);
+    QCOMPARE(c.energyTotal, a.energyTotal);
+    QCOMPARE(c.entropyMean, a.entropyMean);
 }
 
 QTEST_APPLESS_MAIN(TestObservables)
