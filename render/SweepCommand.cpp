@@ -6,8 +6,10 @@
 #include "app/SweepRunner.h"
 #include "core/Errors.h"
 #include "core/Sweep.h"
+#include "render/DisplayStyle.h"
 #include "render/PhasePlot.h"
 #include "render/RenderCommand.h"
+#include "render/RenderOptions.h"
 #include "render/Theme.h"
 
 #include <QApplication>
@@ -49,6 +51,7 @@ const app::CommandSpec& spec() {
          app::quietOption(),
          OptionSpec("--force-new", "", OptionKind::Flag,
                     "forget the sweep and shards recorded in DIR and start afresh"),
+         themeOption().helpText("the figures' look: dark (the app's) or light (for papers and slides)"),
          OptionSpec("--scenario", "POINT:START", OptionKind::Text,
                     "print the scenario JSON of grid point POINT, start START, and exit")},
         app::exitCodesHelp("the finished shards are kept in DIR/shards; the same command resumes")};
@@ -90,11 +93,12 @@ std::string progressDetail(const app::SweepProgress& p) {
 
 // The phase figure is drawn by widgets into files: a QApplication on Qt's offscreen platform.
 void writeFigures(const std::string& out, const core::Sweep& sweep, const core::SweepResult& result,
-                  char* program) {
+                  const app::ParsedOptions& p, char* program) {
     useOffscreenQt();
     int qtArgc = 1;
     char* qtArgv[] = {program, nullptr};
     QApplication app(qtArgc, qtArgv);
+    setDisplayStyle(displayStyleFrom(p, {}));
     applyTheme(app);
     writePhaseFigures(out, sweep, result);
 }
@@ -153,7 +157,7 @@ int sweep(const app::ParsedOptions& p, int argc, char** argv, const app::MpiSess
                      report.skipped + report.computed, report.total, out.c_str());
         return here ? app::InterruptGuard::exitCode() : app::kExitFailure;
     }
-    writeFigures(out, sweep, report.result, argv[0]);
+    writeFigures(out, sweep, report.result, p, argv[0]);
     if (!quiet)
         std::printf(
             "sweep \"%s\": %lld points x %d starts, %zu checkpoints; %lld shards (%lld computed, %lld kept) "
