@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Fuzzer for scenario, session, comparison and lecture files, driving the built `attnsphere` binary.
+"""Fuzzer for scenario, session, comparison, lecture and sweep files, driving the built `attnsphere` binary.
 
 Mutates the built-in presets (and sessions, comparisons and lectures built from them): type changes, NaN/Infinity literals,
 numbers beyond a double, huge integers, values just inside and outside the documented limits, deep
@@ -15,7 +15,8 @@ Usage: fuzz_files.py --exe PATH [--seed N] [--budget SECONDS] [--cases N] [--cas
 The seed fixes the sequence of cases; the budget bounds the wall time (the number of cases varies
 with the machine) and --cases the number of cases. Sessions go through `attnsphere render --session` and
 comparisons through `attnsphere render --compare`, which need an X display or Xvfb; lectures through
-`attnsphere lectures --check` (exit 0 or 2 only).
+`attnsphere lectures --check` (exit 0 or 2 only); sweeps through `attnsphere sweep` (a failed sweep may
+keep its finished shards, nothing else).
 """
 import argparse
 import copy
@@ -248,6 +249,46 @@ def lecture_of(scenario, rng):
             "steps": steps}
 
 
+def sweep_of(scenario, rng):
+    """A valid, tiny sweep around a scenario: one or two axes, two starts, three checkpoints."""
+    base = small(scenario)
+    base["n"] = min(base.get("n", 64), 8) if base.get("init", {}).get("kind") not in ("points", "equiangular") else base.get("n", 64)
+    dt = base.get("integrator", {}).get("dt", 0.1)
+    axes = [{"field": "beta", "values": [1, 2]}, {"field": "beta", "from": 0.5, "to": 4, "count": 3, "spacing": "log"},
+            {"field": "kernel", "values": ["softmax", "relu"]}, {"field": "heads.scale", "values": [0.5, 1]}]
+    return {"format": "attnsphere-sweep", "version": 1, "name": "fuzz", "base": base,
+            "axes": rng.sample(axes, rng.randint(1, 2)) if rng.random() < 0.8 else [axes[0]],
+            "starts": 2, "seed": rng.randint(0, 1000), "checkpoints": {"to": 3 * dt, "every": dt},
+            "threshold": rng.choice([0.999, 0.9]), "statistics": rng.sample(
+                ["clustered_fraction", "cluster_count", "effective_dimension", "mean_cosine", "energy", "entropy"],
+                rng.randint(1, 6)), "starts_per_shard": 1}
+
+
+def check_sweep_outputs(directory):
+    expected = ["cluster_counts.npy", "metadata.json", "phase.pdf", "phase.png", "shards", "sweep.csv", "sweep.json",
+                "sweep.npy"]
+    names = sorted(os.listdir(directory))
+    if names != expected:
+        raise Failure("sweep output files " + str(names))
+    with open(os.path.join(directory, "sweep.csv")) as f:
+        lines = f.read().splitlines()
+    if len(lines) < 2:
+        raise Failure("sweep.csv has no rows")
+    for row in lines[1:]:
+        value = row.split(",")[-1]
+        if not math.isfinite(float(value)):
+            raise Failure("sweep.csv holds " + value + " in row " + row[:60])
+    with open(os.path.join(directory, "sweep.npy"), "rb") as f:
+        data = f.read()
+    length = struct.unpack("<H", data[8:10])[0]
+    body = data[10 + length:]
+    for value in struct.unpack("<%dd" % (len(body) // 8), body[:len(body) // 8 * 8]):
+        if not math.isfinite(value):
+            raise Failure("sweep.npy holds %r" % value)
+    with open(os.path.join(directory, "metadata.json")) as f:
+        strict_json(f.read())
+
+
 def strict_json(text):
     def refuse(name):
         raise Failure("metadata.json holds " + name)
@@ -298,6 +339,8 @@ def run_case(exe, kind, data, work, timeout):
             args += ["--t-end", "0.3"]
     elif kind == "lecture":
         args = [exe, "lectures", "--check", path]
+    elif kind == "sweep":
+        args = [exe, "sweep", path, "--out", out, "--threads", "1", "--quiet"]
     elif kind == "comparison":
         args = [exe, "render", "--compare", path, "--out", os.path.join(work, "frames"), "--size", "32x18",
                 "--fps", "10", "--duration", "0.3", "--threads", "1", "--quiet"]
@@ -330,6 +373,8 @@ def run_case(exe, kind, data, work, timeout):
     elif code == 0:
         if kind == "lecture":
             pass
+        elif kind == "sweep":
+            check_sweep_outputs(out)
         elif kind != "comparison":
             check_outputs(out)
         elif len(glob.glob(os.path.join(work, "frames", "frame_*.png"))) != 3:
@@ -346,6 +391,11 @@ def run_case(exe, kind, data, work, timeout):
         raise Failure("exit code %d" % code)
     if code != 0 and os.path.exists(out) and kind == "scenario":
         raise Failure("a failed run left " + str(os.listdir(out)))
+    if code != 0 and kind == "sweep" and os.path.isdir(out):
+        # Finished shards may stay (they are what a rerun resumes from); results may not.
+        left = sorted(set(os.listdir(out)) - {"shards", "sweep.json"})
+        if left:
+            raise Failure("a failed sweep left " + str(left))
     if code != 0 and kind == "comparison" and glob.glob(os.path.join(work, "frames", "*")):
         raise Failure("a failed comparison left frames")
     return code, err, sent
@@ -363,6 +413,7 @@ def main():
     parser.add_argument("--sessions", type=float, default=0.25, help="fraction of session cases")
     parser.add_argument("--comparisons", type=float, default=0.15, help="fraction of comparison cases")
     parser.add_argument("--lectures", type=float, default=0.15, help="fraction of lecture cases")
+    parser.add_argument("--sweeps", type=float, default=0.1, help="fraction of sweep cases")
     parser.add_argument("--keep", help="directory to copy failing cases into")
     args = parser.parse_args()
 
@@ -380,10 +431,12 @@ def main():
         draw = rng.random()
         kind = ("session" if draw < args.sessions else
                 "comparison" if draw < args.sessions + args.comparisons else
-                "lecture" if draw < args.sessions + args.comparisons + args.lectures else "scenario")
+                "lecture" if draw < args.sessions + args.comparisons + args.lectures else
+                "sweep" if draw < args.sessions + args.comparisons + args.lectures + args.sweeps else "scenario")
         base = (session_of(presets[name], rng) if kind == "session" else
                 comparison_of(presets[name], rng) if kind == "comparison" else
-                lecture_of(presets[name], rng) if kind == "lecture" else small(presets[name]))
+                lecture_of(presets[name], rng) if kind == "lecture" else
+                sweep_of(presets[name], rng) if kind == "sweep" else small(presets[name]))
         data, what = mutate(base, rng)
         work = tempfile.mkdtemp(prefix="attnsphere-fuzz-")
         try:
