@@ -631,7 +631,7 @@ int runCommandLine(int argc, char** argv, const CommandSpec& gui, const CommandS
     const std::vector<std::string> all(argv, argv + argc);
     const std::string command = argc > 1 ? all[1] : "";
     const std::vector<std::string> rest(all.begin() + std::min<std::ptrdiff_t>(2, argc), all.end());
-    try {
+    return runReportingErrors(command, [&]() -> int {
         if (command == "--help" || command == "-h" || command == "help") {
             std::fputs(overviewHelp(gui, render, lectures, others).c_str(), stdout);
             return kExitOk;
@@ -652,13 +652,7 @@ int runCommandLine(int argc, char** argv, const CommandSpec& gui, const CommandS
         std::string names = "run, render, presets, theory, lectures";
         for (const auto* spec : others) names += ", " + spec->name;
         usage("unknown command '" + command + "' (commands: " + names + "; see --help)");
-    } catch (const core::ValidationError& e) {
-        std::fprintf(stderr, "attnsphere %s: %s\n", command.c_str(), e.what());
-        return kExitUsage;
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "attnsphere %s: error: %s\n", command.c_str(), e.what());
-        return kExitFailure;
-    }
+    });
 }
 
 }  // namespace attnsphere::app

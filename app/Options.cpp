@@ -175,6 +175,18 @@ std::vector<std::string> wrap(const std::string& text, std::size_t width) {
 
 }  // namespace
 
+int runReportingErrors(const std::string& command, const std::function<int()>& body, bool quietUsage) {
+    try {
+        return body();
+    } catch (const core::ValidationError& e) {
+        if (!quietUsage) std::fprintf(stderr, "attnsphere %s: %s\n", command.c_str(), e.what());
+        return kExitUsage;
+    } catch (const std::exception& e) {
+        std::fprintf(stderr, "attnsphere %s: error: %s\n", command.c_str(), e.what());
+        return kExitFailure;
+    }
+}
+
 std::string exitCodesHelp(std::string_view onSignal) {
     std::string out;
     for (const auto& line : wrap(

@@ -2,6 +2,7 @@
 // The command-line options of every command (GUI, run, theory, render), declared as tables: one parser
 // turns arguments into typed values and reports a bad one as core::ValidationError naming the option
 // and its allowed range or names; each command's --help is generated from its table.
+#include <functional>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -15,6 +16,11 @@ namespace attnsphere::app {
 constexpr int kExitOk = 0, kExitFailure = 1, kExitUsage = 2, kExitSignalBase = 128;
 // The exit-code paragraph of --help; `onSignal` says what an interrupted command leaves behind.
 std::string exitCodesHelp(std::string_view onSignal);
+// Runs a command's body and turns what it throws into the exit codes above: core::ValidationError is
+// printed as "attnsphere COMMAND: message" (exit 2), any other std::exception as "attnsphere COMMAND:
+// error: message" (exit 1). `quietUsage` leaves bad input unprinted (MPI ranks other than 0: every rank
+// parses the same arguments and rank 0 reports them).
+int runReportingErrors(const std::string& command, const std::function<int()>& body, bool quietUsage = false);
 
 // A number as the messages and tables print it: integers without a fraction, others with 10 digits.
 std::string formatNumber(double v);

@@ -1,5 +1,5 @@
 # Writes a C++ source holding every JSON file in FILES as a raw string: name -> text, returned by the
-# function FUNC (default embeddedPresets; lectures use the same script).
+# function FUNC (default embeddedPresets; lectures and sweeps use the same script, see core/CMakeLists.txt).
 if(NOT FUNC)
   set(FUNC embeddedPresets)
 endif()

@@ -7,6 +7,7 @@
 #include <nlohmann/json_fwd.hpp>
 
 #include <cstdint>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -130,5 +131,9 @@ std::vector<PresetInfo> presetList();  // built-in presets (resources/presets, e
 bool isPreset(const std::string& name);
 std::string presetJsonText(const std::string& name);  // throws ValidationError if unknown
 inline constexpr const char* kDefaultPreset = "default";
+// A built-in file's text by name from one of the tables embedded at build time (presets, sweeps);
+// ValidationError "unknown KIND 'NAME'" when it is not there.
+const std::string& embeddedText(const std::map<std::string, std::string>& files, const std::string& name,
+                                const std::string& kind);
 
 }  // namespace attnsphere::core

@@ -21,7 +21,7 @@
 
 namespace attnsphere::core {
 
-// Defined in the build-generated EmbeddedPresets.cpp (cmake/EmbedPresets.cmake): preset name -> JSON text.
+// Defined in the build-generated embedded-presets.cpp (cmake/EmbedPresets.cmake): preset name -> JSON text.
 const std::map<std::string, std::string>& embeddedPresets();
 
 namespace {
@@ -531,9 +531,13 @@ bool isPreset(const std::string& name) {
 }
 
 std::string presetJsonText(const std::string& name) {
-    const auto& presets = embeddedPresets();
-    const auto it = presets.find(name);
-    if (it == presets.end()) throw ValidationError("", "unknown preset '" + name + "'");
+    return embeddedText(embeddedPresets(), name, "preset");
+}
+
+const std::string& embeddedText(const std::map<std::string, std::string>& files, const std::string& name,
+                                const std::string& kind) {
+    const auto it = files.find(name);
+    if (it == files.end()) throw ValidationError("", "unknown " + kind + " '" + name + "'");
     return it->second;
 }
 

@@ -22,7 +22,7 @@
 
 namespace attnsphere::core {
 
-// Defined in the build-generated EmbeddedSweeps.cpp (cmake/EmbedPresets.cmake): name -> JSON text.
+// Defined in the build-generated embedded-sweeps.cpp (cmake/EmbedPresets.cmake): name -> JSON text.
 const std::map<std::string, std::string>& embeddedSweeps();
 
 namespace {
@@ -908,10 +908,7 @@ bool isSweepPreset(const std::string& name) {
 }
 
 std::string sweepPresetJsonText(const std::string& name) {
-    const auto& presets = embeddedSweeps();
-    const auto it = presets.find(name);
-    if (it == presets.end()) throw ValidationError("", "unknown sweep preset '" + name + "'");
-    return it->second;
+    return embeddedText(embeddedSweeps(), name, "sweep preset");
 }
 
 }  // namespace attnsphere::core

@@ -113,7 +113,7 @@ std::vector<std::string> lectureOverlayNames() {
 
 int runLecturesCommand(int argc, char** argv) {
     const std::vector<std::string> args(argv + std::min(argc, 2), argv + argc);
-    try {
+    return app::runReportingErrors("lectures", [&] {
         const app::ParsedOptions p(spec(), args);
         if (p.helpRequested()) {
             std::fputs(app::helpText(spec()).c_str(), stdout);
@@ -123,13 +123,7 @@ int runLecturesCommand(int argc, char** argv) {
             throw core::ValidationError("lectures", "takes no arguments; to check a file: lectures --check " +
                                                         p.positional().front());
         return p.has("--check") ? checkLecture(p.text("--check")) : listLectures();
-    } catch (const core::ValidationError& e) {
-        std::fprintf(stderr, "attnsphere lectures: %s\n", e.what());
-        return app::kExitUsage;
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "attnsphere lectures: error: %s\n", e.what());
-        return app::kExitFailure;
-    }
+    });
 }
 
 int renderLecture(const LectureRenderSettings& o) {

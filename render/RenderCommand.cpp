@@ -641,7 +641,7 @@ int runRenderCommand(int argc, char** argv) {
     const app::InterruptGuard guard(true);
 
     PrivateXServer xserver;
-    try {
+    return app::runReportingErrors("render", [&] {
         auto options = parseOptions(args);
         if (!options) return app::kExitOk;
         options->commandLine.assign(argv, argv + argc);
@@ -653,13 +653,7 @@ int runRenderCommand(int argc, char** argv) {
                                   options->fps, options->crf, options->threads, options->quiet,
                                   sceneStyleOf(*options), options->themeGiven, options->presentationGiven});
         return options->compare.isEmpty() ? render(*options) : renderComparison(*options);
-    } catch (const core::ValidationError& e) {
-        std::fprintf(stderr, "attnsphere render: %s\n", e.what());
-        return app::kExitUsage;
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "attnsphere render: error: %s\n", e.what());
-        return app::kExitFailure;
-    }
+    });
 }
 
 }  // namespace attnsphere::render

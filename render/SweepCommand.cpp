@@ -184,27 +184,26 @@ int runSweepCommand(int argc, char** argv) {
     const app::MpiSession session;
     const app::MpiSession* mpi = app::MpiSession::current();
     const bool root = !mpi || mpi->root();
-    try {
-        const app::ParsedOptions p(spec(), args);
-        if (p.helpRequested()) {
-            if (root) std::fputs(app::helpText(spec()).c_str(), stdout);
-            return app::kExitOk;
-        }
-        return sweep(p, argc, argv, mpi);
-    } catch (const app::StoppedByRoot& e) {
-        return e.exitCode;
-    } catch (const core::ValidationError& e) {
-        if (root) std::fprintf(stderr, "attnsphere sweep: %s\n", e.what());
-        return app::kExitUsage;
-    } catch (const std::exception& e) {
-        std::fprintf(stderr, "attnsphere sweep: error: %s\n", e.what());
-        return app::kExitFailure;
-    }
+    return app::runReportingErrors(
+        "sweep",
+        [&] {
+            try {
+                const app::ParsedOptions p(spec(), args);
+                if (p.helpRequested()) {
+                    if (root) std::fputs(app::helpText(spec()).c_str(), stdout);
+                    return app::kExitOk;
+                }
+                return sweep(p, argc, argv, mpi);
+            } catch (const app::StoppedByRoot& e) {
+                return e.exitCode;
+            }
+        },
+        !root);
 }
 
 int runSweepsCommand(int argc, char** argv) {
     const std::vector<std::string> args(argv + std::min(argc, 2), argv + argc);
-    try {
+    return app::runReportingErrors("sweeps", [&] {
         const app::ParsedOptions p(listSpec(), args);
         if (p.helpRequested()) {
             std::fputs(app::helpText(listSpec()).c_str(), stdout);
@@ -218,10 +217,7 @@ int runSweepsCommand(int argc, char** argv) {
         for (const auto& s : list)
             std::printf("%-*s  %s\n", static_cast<int>(width), s.name.c_str(), s.description.c_str());
         return app::kExitOk;
-    } catch (const core::ValidationError& e) {
-        std::fprintf(stderr, "attnsphere sweeps: %s\n", e.what());
-        return app::kExitUsage;
-    }
+    });
 }
 
 }  // namespace attnsphere::render
