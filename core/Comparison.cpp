@@ -11,9 +11,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <set>
-#include <sstream>
 
 #include <unistd.h>
 
@@ -135,15 +133,12 @@ Comparison Comparison::fromJsonText(const std::string& text) {
 }
 
 Comparison Comparison::fromFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw ValidationError("", "cannot open comparison file '" + path + "'");
-    std::ostringstream text;
-    text << in.rdbuf();
+    const auto text = readTextFile(path);
+    if (!text) throw ValidationError("", "cannot open comparison file '" + path + "'");
     try {
-        return fromJsonText(text.str());
+        return fromJsonText(*text);
     } catch (const ValidationError& e) {
-        throw ValidationError(e.path().empty() ? path : path + ": " + e.path(),
-                              std::string(e.what()).substr(e.path().empty() ? 0 : e.path().size() + 2));
+        throw under(path, e);
     }
 }
 

@@ -10,6 +10,15 @@
 
 namespace attnsphere::core::jsonread {
 
+std::string messageOf(const ValidationError& e) {
+    // what() is "path: message" (ValidationError's constructor), or the message alone without a path.
+    return std::string(e.what()).substr(e.path().empty() ? 0 : e.path().size() + 2);
+}
+
+ValidationError under(const std::string& prefix, const ValidationError& e, const std::string& separator) {
+    return ValidationError(e.path().empty() ? prefix : prefix + separator + e.path(), messageOf(e));
+}
+
 // Shortest decimal form that reads back to the same double (for messages).
 std::string fmt(double v) {
     if (std::isnan(v)) return "nan";

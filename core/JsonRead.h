@@ -21,6 +21,12 @@ std::string describe(const json& v);  // a short description of a value (contain
 std::string child(const std::string& path, const std::string& key);  // "path.key" ("key" at the top)
 std::string index(const std::string& path, std::size_t i);           // "path[i]"
 std::string interval(double lo, double hi, bool loOpen, bool hiOpen);
+// e's message without its path.
+std::string messageOf(const ValidationError& e);
+// e moved under `prefix`: its path becomes prefix + separator + e's path (prefix alone when e has none),
+// its message kept. A file's errors: under(file, e) reads "FILE: steps[1].pause_at: ...".
+ValidationError under(const std::string& prefix, const ValidationError& e,
+                      const std::string& separator = ": ");
 
 // v must be an object whose keys are all in `allowed` (an unknown key is named with the allowed list).
 void requireObject(const json& v, const std::string& path, const std::vector<std::string>& allowed);

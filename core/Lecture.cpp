@@ -13,10 +13,8 @@
 #include <cmath>
 #include <deque>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 namespace attnsphere::core {
 
@@ -206,10 +204,9 @@ LectureStep stepFromJson(const json& j, const std::string& path, const std::vect
             } catch (const ValidationError& e) {
                 // applyChanges names the patch "changes"; in a lecture it is "set".
                 std::string ep = e.path();
-                const std::string under = child(p, "changes");
-                if (ep.rfind(under, 0) == 0) ep = child(p, "set") + ep.substr(under.size());
-                throw ValidationError(
-                    ep, std::string(e.what()).substr(e.path().empty() ? 0 : e.path().size() + 2));
+                const std::string patchPath = child(p, "changes");
+                if (ep.rfind(patchPath, 0) == 0) ep = child(p, "set") + ep.substr(patchPath.size());
+                throw ValidationError(ep, messageOf(e));
             }
             current = c.scenario;
             s.changes.push_back(std::move(c));
@@ -293,15 +290,12 @@ Lecture Lecture::fromJsonText(const std::string& text, const std::vector<std::st
 
 Lecture Lecture::fromFile(const std::string& path, const std::vector<std::string>& panelIds,
                           const std::vector<std::string>& overlayNames) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw ValidationError("", "cannot open lecture file '" + path + "'");
-    std::ostringstream text;
-    text << in.rdbuf();
+    const auto text = readTextFile(path);
+    if (!text) throw ValidationError("", "cannot open lecture file '" + path + "'");
     try {
-        return fromJsonText(text.str(), panelIds, overlayNames);
+        return fromJsonText(*text, panelIds, overlayNames);
     } catch (const ValidationError& e) {
-        throw ValidationError(e.path().empty() ? path : path + ": " + e.path(),
-                              std::string(e.what()).substr(e.path().empty() ? 0 : e.path().size() + 2));
+        throw under(path, e);
     }
 }
 
@@ -431,8 +425,7 @@ Lecture loadLecture(const std::string& fileOrId, const std::vector<std::string>&
         try {
             return Lecture::fromJsonText(std::string(b->json), panelIds, overlayNames);
         } catch (const ValidationError& e) {
-            throw ValidationError(std::string(b->id) + (e.path().empty() ? "" : ": " + e.path()),
-                                  std::string(e.what()).substr(e.path().empty() ? 0 : e.path().size() + 2));
+            throw under(std::string(b->id), e);
         }
     }
     std::string ids = kBuiltinLectureAlias;

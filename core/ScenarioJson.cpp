@@ -3,6 +3,7 @@
 #include "core/Errors.h"
 #include "core/JsonRead.h"
 #include "core/Scenario.h"
+#include "core/TextFile.h"
 
 #include <nlohmann/json.hpp>
 
@@ -13,10 +14,8 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
-#include <fstream>
 #include <limits>
 #include <map>
-#include <sstream>
 #include <utility>
 
 namespace attnsphere::core {
@@ -294,11 +293,9 @@ Scenario Scenario::fromJsonText(const std::string& text) {
 }
 
 Scenario Scenario::fromFile(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw ValidationError("", "cannot open scenario file '" + path + "'");
-    std::ostringstream text;
-    text << in.rdbuf();
-    return fromJsonText(text.str());
+    const auto text = readTextFile(path);
+    if (!text) throw ValidationError("", "cannot open scenario file '" + path + "'");
+    return fromJsonText(*text);
 }
 
 Scenario Scenario::load(const std::string& presetOrPath) {

@@ -13,8 +13,6 @@
 #include <cmath>
 #include <cstdio>
 #include <cstring>
-#include <fstream>
-#include <sstream>
 
 namespace attnsphere::core {
 
@@ -58,8 +56,7 @@ Scenario scenarioFromJson(const json& j, const std::string& path) {
     try {
         return Scenario::fromJson(j);
     } catch (const ValidationError& e) {
-        throw ValidationError(e.path().empty() ? path : path + "." + e.path(),
-                              std::string(e.what()).substr(e.path().empty() ? 0 : e.path().size() + 2));
+        throw under(path, e, ".");
     }
 }
 
@@ -347,15 +344,12 @@ static Session parseSession(const json& j) {
 }
 
 Session Session::fromFile(const std::string& path) {
-    std::ifstream in(path);
-    if (!in) throw ValidationError("--session", "cannot open " + path);
-    std::stringstream text;
-    text << in.rdbuf();
+    const auto text = readTextFile(path);
+    if (!text) throw ValidationError("--session", "cannot open " + path);
     try {
-        return fromJson(parseJsonText(text.str()));
+        return fromJson(parseJsonText(*text));
     } catch (const ValidationError& e) {
-        throw ValidationError(e.path().empty() ? path : path + ": " + e.path(),
-                              std::string(e.what()).substr(e.path().empty() ? 0 : e.path().size() + 2));
+        throw under(path, e);
     }
 }
 

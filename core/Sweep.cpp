@@ -15,10 +15,8 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <map>
 #include <set>
-#include <sstream>
 
 namespace attnsphere::core {
 
@@ -332,14 +330,6 @@ std::uint64_t sweepHash(const Sweep& s) {
     return fnv1a(s.toJson().dump());
 }
 
-std::string readFile(const std::string& path, bool& ok) {
-    std::ifstream in(path, std::ios::binary);
-    ok = static_cast<bool>(in);
-    std::ostringstream text;
-    if (ok) text << in.rdbuf();
-    return text.str();
-}
-
 // "/axes/0/count" -> "axes[0].count", arrays recognised in `doc`.
 std::string dottedPath(const json::json_pointer& pointer, const json& doc) {
     std::string out;
@@ -488,14 +478,12 @@ Sweep Sweep::fromJsonText(const std::string& text) {
 }
 
 Sweep Sweep::fromFile(const std::string& path) {
-    bool ok = false;
-    const std::string text = readFile(path, ok);
-    if (!ok) throw ValidationError("", "cannot open sweep file '" + path + "'");
+    const auto text = readTextFile(path);
+    if (!text) throw ValidationError("", "cannot open sweep file '" + path + "'");
     try {
-        return fromJsonText(text);
+        return fromJsonText(*text);
     } catch (const ValidationError& e) {
-        throw ValidationError(e.path().empty() ? path : path + ": " + e.path(),
-                              std::string(e.what()).substr(e.path().empty() ? 0 : e.path().size() + 2));
+        throw under(path, e);
     }
 }
 
@@ -649,15 +637,14 @@ void claimSweepDir(const std::string& dir, const Sweep& sweep) {
     if (ec) throw std::runtime_error("cannot create directory '" + dir + "': " + ec.message());
     const std::string record = (fs::path(dir) / kRecord).string();
     const json mine = sweep.toJson();
-    bool exists = false;
-    const std::string text = readFile(record, exists);
-    if (!exists) {
+    const auto text = readTextFile(record);
+    if (!text) {
         writeTextFile(record, mine.dump(1) + "\n");
         return;
     }
     json theirs;
     try {
-        theirs = json::parse(text);
+        theirs = json::parse(*text);
     } catch (const json::exception&) {
         throw ValidationError(record, "is not a sweep record (delete the folder or choose another --out)");
     }
@@ -686,10 +673,10 @@ void writeShard(const std::string& path, const Sweep& sweep, const ShardResult& 
 }
 
 std::optional<ShardResult> readShard(const std::string& path, const Sweep& sweep, long long shard) {
-    bool ok = false;
-    const std::string bytes = readFile(path, ok);
-    if (!ok || bytes.size() < kShardHeaderSize || bytes.compare(0, 8, kShardMagic, 8) != 0)
+    const auto file = readTextFile(path);
+    if (!file || file->size() < kShardHeaderSize || file->compare(0, 8, kShardMagic, 8) != 0)
         return std::nullopt;
+    const std::string& bytes = *file;
     const std::uint64_t starts = static_cast<std::uint64_t>(sweep.shardStarts(shard));
     const std::size_t count = starts * sweep.checkpoints.size() * kSweepStatisticCount;
     if (getU64(bytes, 8) != 1 || getU64(bytes, 16) != static_cast<std::uint64_t>(shard) ||
@@ -840,11 +827,10 @@ void writeSweepOutputs(const std::string& dir, const Sweep& sweep, const SweepRe
 
 SweepOutputs readSweepOutputs(const std::string& dir) {
     auto file = [&](const char* name) { return (fs::path(dir) / name).string(); };
-    bool ok = false;
-    const std::string text = readFile(file(kMetadataFile), ok);
-    if (!ok)
+    const auto text = readTextFile(file(kMetadataFile));
+    if (!text)
         throw ValidationError("", "cannot open '" + file(kMetadataFile) + "' (not a sweep's output folder?)");
-    const json meta = parseJsonText(text);
+    const json meta = parseJsonText(*text);
     if (!meta.is_object() || meta.value("format", "") != kResultFormat || !meta.contains("sweep"))
         throw ValidationError("", "'" + file(kMetadataFile) + "' is not the metadata of a sweep's results");
     SweepOutputs out;

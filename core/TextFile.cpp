@@ -3,11 +3,21 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <fstream>
+#include <sstream>
 #include <stdexcept>
 
 #include <unistd.h>
 
 namespace attnsphere::core {
+
+std::optional<std::string> readTextFile(const std::string& path) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return std::nullopt;
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
 
 void writeTextFile(const std::string& path, const std::string& text) {
     const std::string tmp = path + ".partial-" + std::to_string(::getpid());
