@@ -278,13 +278,7 @@ def check_sweep_outputs(directory):
         value = row.split(",")[-1]
         if not math.isfinite(float(value)):
             raise Failure("sweep.csv holds " + value + " in row " + row[:60])
-    with open(os.path.join(directory, "sweep.npy"), "rb") as f:
-        data = f.read()
-    length = struct.unpack("<H", data[8:10])[0]
-    body = data[10 + length:]
-    for value in struct.unpack("<%dd" % (len(body) // 8), body[:len(body) // 8 * 8]):
-        if not math.isfinite(value):
-            raise Failure("sweep.npy holds %r" % value)
+    check_npy_finite(directory, "sweep.npy")
     with open(os.path.join(directory, "metadata.json")) as f:
         strict_json(f.read())
 
@@ -293,6 +287,20 @@ def strict_json(text):
     def refuse(name):
         raise Failure("metadata.json holds " + name)
     return json.loads(text, parse_constant=refuse)
+
+
+def check_npy_finite(directory, name):
+    """A float64 npy file of the outputs: the npy magic, and only finite numbers after the header."""
+    with open(os.path.join(directory, name), "rb") as f:
+        data = f.read()
+    if data[:6] != b"\x93NUMPY":
+        raise Failure(name + " is not an npy file")
+    length = struct.unpack("<H", data[8:10])[0]
+    body = data[10 + length:]
+    count = len(body) // 8
+    for value in struct.unpack("<%dd" % count, body[:count * 8]):
+        if not math.isfinite(value):
+            raise Failure("%s holds %r" % (name, value))
 
 
 def check_outputs(directory):
@@ -307,16 +315,7 @@ def check_outputs(directory):
         for cell in row.split(","):
             if not math.isfinite(float(cell)):
                 raise Failure("series.csv holds " + cell + " in row " + row[:60])
-    with open(os.path.join(directory, "positions.npy"), "rb") as f:
-        data = f.read()
-    if data[:6] != b"\x93NUMPY":
-        raise Failure("positions.npy is not an npy file")
-    length = struct.unpack("<H", data[8:10])[0]
-    body = data[10 + length:]
-    count = len(body) // 8
-    for value in struct.unpack("<%dd" % count, body[:count * 8]):
-        if not math.isfinite(value):
-            raise Failure("positions.npy holds %r" % value)
+    check_npy_finite(directory, "positions.npy")
     with open(os.path.join(directory, "metadata.json")) as f:
         strict_json(f.read())
 
