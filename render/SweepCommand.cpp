@@ -121,12 +121,8 @@ int sweep(const app::ParsedOptions& p, int argc, char** argv, const app::MpiSess
     const bool root = !mpi || mpi->root();
 
     const app::InterruptGuard guard;
-    core::Sweep sweep;
-    try {
-        sweep = app::loadSweepOnAllRanks(source);
-    } catch (const core::ValidationError& e) {
-        usage(source + ": " + e.what());
-    }
+    // A sweep file's errors already start with its name (core::Sweep::fromFile).
+    const core::Sweep sweep = app::loadSweepOnAllRanks(source);
     app::ProgressBar bar("sweep", quiet || !root);
     app::SweepRunOptions options;
     options.outDir = out;
