@@ -15,6 +15,16 @@ constexpr std::array<NameEntry<IntegratorKind>, 3> kIntegratorNames{{
     {IntegratorKind::RK4, "rk4"},
     {IntegratorKind::DormandPrince, "dopri5"},
 }};
+constexpr std::array<NameEntry<AttentionMask>, 2> kMaskNames{{
+    {AttentionMask::None, "none"},
+    {AttentionMask::Causal, "causal"},
+}};
+constexpr std::array<NameEntry<LayerNorm>, 4> kLayerNormNames{{
+    {LayerNorm::Post, "post-ln"},
+    {LayerNorm::Pre, "pre-ln"},
+    {LayerNorm::Peri, "peri-ln"},
+    {LayerNorm::NGpt, "ngpt"},
+}};
 }  // namespace
 
 template <>
@@ -24,6 +34,15 @@ std::span<const NameEntry<Geometry>> nameTable<Geometry>() {
 template <>
 std::span<const NameEntry<IntegratorKind>> nameTable<IntegratorKind>() {
     return kIntegratorNames;
+}
+
+template <>
+std::span<const NameEntry<AttentionMask>> nameTable<AttentionMask>() {
+    return kMaskNames;
+}
+template <>
+std::span<const NameEntry<LayerNorm>> nameTable<LayerNorm>() {
+    return kLayerNormNames;
 }
 
 double Model::headBeta(int h) const {

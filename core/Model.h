@@ -19,6 +19,11 @@ using Vector = Eigen::VectorXd;
 
 enum class Geometry { Sphere, Flat };
 enum class IntegratorKind { Euler, RK4, DormandPrince };
+// Which keys a query may attend to (doc/MODEL.md): all, or j <= i (token order = column order).
+enum class AttentionMask { None, Causal };
+// Where the layer normalisation sits (doc/MODEL.md): Post-LN keeps tokens on the sphere; Pre-LN and
+// Peri-LN give each token a radius r_i that slows its direction; nGPT normalises the attention output.
+enum class LayerNorm { Post, Pre, Peri, NGpt };
 
 struct Head {
     Matrix M;            // score matrix, d × d (s_ij = beta <x_i, M x_j>)
@@ -34,6 +39,17 @@ struct Model {
     double sigmoidBias = 0.0;  // b in 1/(1+e^{-(s+b)}); scenarios default it to -log n
     Geometry geometry = Geometry::Sphere;
     std::vector<Head> heads;
+    // Model variants; the defaults are the plain model (each off costs nothing).
+    AttentionMask mask = AttentionMask::None;
+    double positionalBias = 0.0;  // lambda >= 0: s_ij - lambda |i - j| / n (ALiBi-style)
+    int sinkhornIterations = 0;   // > 0: softmax weights made doubly stochastic by this many sweeps
+    LayerNorm normalisation = LayerNorm::Post;
+    double temperature = 0.0;  // > 0: Brownian motion on the sphere, sqrt(2 temperature) dW
+
+    // The plain model's attention: no mask, bias or Sinkhorn (the fast paths and the exact theory).
+    bool plainAttention() const {
+        return mask == AttentionMask::None && positionalBias == 0.0 && sinkhornIterations == 0;
+    }
 
     int dim() const { return heads.empty() ? 0 : static_cast<int>(heads.front().M.rows()); }
     int headCount() const { return static_cast<int>(heads.size()); }
@@ -44,6 +60,10 @@ template <>
 std::span<const NameEntry<Geometry>> nameTable<Geometry>();
 template <>
 std::span<const NameEntry<IntegratorKind>> nameTable<IntegratorKind>();
+template <>
+std::span<const NameEntry<AttentionMask>> nameTable<AttentionMask>();
+template <>
+std::span<const NameEntry<LayerNorm>> nameTable<LayerNorm>();
 
 // Shorthands of nameOf / valueOf / namesOf (core/Names.h) for the model's enums.
 inline std::string_view toString(KernelKind k) {

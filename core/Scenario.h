@@ -30,7 +30,13 @@ struct Limits {
     static constexpr double entryMax = 1e6;  // |entries| of explicit matrices and points
     // A run (`run`, `render`) refuses a scenario needing more integrator steps or published frames.
     static constexpr long long runStepsMax = 100000000, runFramesMax = 1000000;
-    static constexpr int jsonDepthMax = 64;  // nesting of arrays/objects in scenario and session files
+    static constexpr int jsonDepthMax = 64;
+    static constexpr double positionalBiasMax = 1000;  // positional_bias in [0, max]
+    static constexpr int sinkhornIterationsMax = 1000;
+    static constexpr double temperatureMax = 100;
+    static constexpr double spectrumMeanMax = 100,
+                            spectrumVarianceMax =
+                                100;  // nesting of arrays/objects in scenario and session files
 };
 
 enum class HeadsKind {
@@ -41,7 +47,8 @@ enum class HeadsKind {
     Goe,                     // GOE, variance scale^2/d off-diagonal
     OrthogonalBlocks,        // head h acts on its own block of coordinates (M_h^T M_h' = 0)
     ApproxOrthogonalBlocks,  // orthogonal blocks + eps * symmetric Gaussian perturbation
-    Explicit                 // matrices given in the file
+    Explicit,                // matrices given in the file
+    Spectrum                 // M_h = Q_h diag(lambda) Q_h^T: eigenvalues with a given mean and variance
 };
 enum class ValueKind { SameAsScore, NegativeScore, Identity, Explicit };  // V = M, V = -M, V = I, given
 enum class InitKind { Uniform, Hemisphere, Equiangular, Clusters, Points };
@@ -59,9 +66,10 @@ struct HeadsSpec {
     std::vector<double> scale{1.0};  // a_h (one value for all heads, or one per head)
     double eps = 0.0;                // perturbation for ApproxOrthogonalBlocks
     ValueKind value = ValueKind::SameAsScore;
-    std::vector<double> alpha;                 // per-head strength; empty = all 1
-    std::vector<double> beta;                  // per-head beta; empty = shared beta
-    std::vector<Matrix> explicitM, explicitV;  // for Explicit kinds
+    std::vector<double> alpha;                          // per-head strength; empty = all 1
+    std::vector<double> beta;                           // per-head beta; empty = shared beta
+    std::vector<Matrix> explicitM, explicitV;           // for Explicit kinds
+    double spectrumMean = 1.0, spectrumVariance = 0.0;  // for Spectrum: of each head's eigenvalues
 };
 
 struct InitSpec {
@@ -88,6 +96,11 @@ struct Scenario {
     double tEnd = 15.0;
     int publishEvery = 1;  // publish (export) a frame every K steps
     std::uint64_t seed = 1;
+    AttentionMask mask = AttentionMask::None;
+    double positionalBias = 0.0;
+    int sinkhornIterations = 0;
+    LayerNorm normalisation = LayerNorm::Post;
+    double temperature = 0.0;
     HeadsSpec heads;
     InitSpec init;
 

@@ -4,6 +4,8 @@
 #include "core/Initialisation.h"
 #include "core/Scenario.h"
 
+#include <Eigen/QR>
+
 #include <cmath>
 #include <sstream>
 #include <string>
@@ -56,6 +58,21 @@ Matrix goe(GaussianSource& rng, int d, double sigma) {
         }
     return m;
 }
+// Q diag(lambda) Q^T with Q a random rotation (QR of a Gaussian matrix, signs fixed) and lambda standard
+// normal draws shifted and scaled so that their sample mean and variance are exactly the ones asked for.
+Matrix spectrumMatrix(GaussianSource& rng, int d, double mean, double variance) {
+    const Matrix g = rng.normalMatrix(d, d, 1.0);
+    const Eigen::HouseholderQR<Matrix> qr(g);
+    Matrix Q = qr.householderQ();
+    for (int k = 0; k < d; ++k)
+        if (qr.matrixQR()(k, k) < 0) Q.col(k) = -Q.col(k);
+    Vector z = rng.normalMatrix(d, 1, 1.0).col(0);
+    z.array() -= z.mean();
+    const double sd = std::sqrt(z.squaredNorm() / d);
+    if (sd > 0) z /= sd;
+    const Vector lambda = (mean + std::sqrt(variance) * z.array()).matrix();
+    return Q * lambda.asDiagonal() * Q.transpose();
+}
 }  // namespace
 
 Model Scenario::buildModel() const {
@@ -70,6 +87,11 @@ Model Scenario::buildModel() const {
     model.beta = beta;
     model.geometry = geometry;
     model.sigmoidBias = sigmoidBiasSet ? sigmoidBias : -std::log(static_cast<double>(n));
+    model.mask = mask;
+    model.positionalBias = positionalBias;
+    model.sinkhornIterations = sinkhornIterations;
+    model.normalisation = normalisation;
+    model.temperature = temperature;
     model.heads.resize(static_cast<std::size_t>(H));
 
     GaussianSource rng(deriveSeed(seed, kHeadStream));
@@ -126,6 +148,9 @@ Model Scenario::buildModel() const {
             case HeadsKind::Explicit:
                 M = heads.explicitM[h];
                 checkSquare(M, d, indexed("heads.M", h));
+                break;
+            case HeadsKind::Spectrum:
+                M = spectrumMatrix(rng, d, heads.spectrumMean, heads.spectrumVariance);
                 break;
         }
         Matrix V;

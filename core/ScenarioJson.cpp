@@ -30,7 +30,7 @@ using namespace jsonread;
 constexpr const char* kFormat = "attnsphere-scenario";
 constexpr int kVersion = 1;
 
-constexpr std::array<NameEntry<HeadsKind>, 8> kHeadsNames{{
+constexpr std::array<NameEntry<HeadsKind>, 9> kHeadsNames{{
     {HeadsKind::Identity, "identity"},
     {HeadsKind::Scalar, "scalar"},
     {HeadsKind::Gaussian, "gaussian"},
@@ -39,6 +39,7 @@ constexpr std::array<NameEntry<HeadsKind>, 8> kHeadsNames{{
     {HeadsKind::OrthogonalBlocks, "orthogonal-blocks"},
     {HeadsKind::ApproxOrthogonalBlocks, "approx-orthogonal-blocks"},
     {HeadsKind::Explicit, "explicit"},
+    {HeadsKind::Spectrum, "spectrum"},
 }};
 constexpr std::array<NameEntry<ValueKind>, 4> kValueNames{{
     {ValueKind::SameAsScore, "M"},
@@ -140,7 +141,9 @@ void checkJsonShape(const std::string& text) {
 
 void parseHeads(const json& j, HeadsSpec& h) {
     const std::string p = "heads";
-    requireObject(j, p, {"kind", "count", "scale", "eps", "value", "alpha", "beta", "matrices"});
+    requireObject(j, p,
+                  {"kind", "count", "scale", "eps", "value", "alpha", "beta", "matrices", "spectrum_mean",
+                   "spectrum_variance"});
     if (j.contains("kind")) h.kind = enumValue<HeadsKind>(j["kind"], child(p, "kind"));
     if (j.contains("count"))
         h.count = smallInteger(j["count"], child(p, "count"), Limits::headsMin, Limits::headsMax);
@@ -153,6 +156,12 @@ void parseHeads(const json& j, HeadsSpec& h) {
     if (j.contains("value")) h.value = enumValue<ValueKind>(j["value"], child(p, "value"));
     if (j.contains("alpha")) h.alpha = numberList(j["alpha"], child(p, "alpha"));
     if (j.contains("beta")) h.beta = numberList(j["beta"], child(p, "beta"));
+    for (const char* key : {"spectrum_mean", "spectrum_variance"})
+        if (j.contains(key) && h.kind != HeadsKind::Spectrum)
+            throw ValidationError(child(p, key), "only allowed when heads.kind is \"spectrum\"");
+    if (j.contains("spectrum_mean")) h.spectrumMean = number(j["spectrum_mean"], child(p, "spectrum_mean"));
+    if (j.contains("spectrum_variance"))
+        h.spectrumVariance = number(j["spectrum_variance"], child(p, "spectrum_variance"));
     if (j.contains("matrices")) {
         const json& list = j["matrices"];
         const std::string mp = child(p, "matrices");
@@ -216,11 +225,55 @@ void parseIntegrator(const json& j, Scenario& s) {
     if (j.contains("tolerance")) s.tolerance = number(j["tolerance"], child(p, "tolerance"));
 }
 
+// The model variants' ranges and combinations, for a scenario and for a model edited in a session.
+template <class S>
+void validateVariants(const S& s, const std::string& p) {
+    checkRange(s.positionalBias, p + "positional_bias", 0, Limits::positionalBiasMax);
+    checkIntRange(s.sinkhornIterations, p + "sinkhorn_iterations", 0, Limits::sinkhornIterationsMax);
+    checkRange(s.temperature, p + "temperature", 0, Limits::temperatureMax);
+    if (s.sinkhornIterations > 0 && s.kernel != KernelKind::Softmax)
+        throw ValidationError(p + "sinkhorn_iterations",
+                              "must be 0 unless kernel is \"softmax\" (Sinkhorn balances the softmax's "
+                              "weights), got " +
+                                  std::to_string(s.sinkhornIterations) + " with kernel \"" +
+                                  nameText(s.kernel) + "\"");
+    if (s.sinkhornIterations > 0 && s.mask == AttentionMask::Causal)
+        throw ValidationError(p + "sinkhorn_iterations",
+                              "must be 0 with mask \"causal\" (the only doubly stochastic causal "
+                              "matrix is the identity), got " +
+                                  std::to_string(s.sinkhornIterations));
+    if (s.normalisation != LayerNorm::Post && s.geometry != Geometry::Sphere)
+        throw ValidationError(p + "normalisation", "must be \"post-ln\" with geometry \"" +
+                                                       nameText(s.geometry) +
+                                                       "\" (it places tokens on "
+                                                       "the sphere), got \"" +
+                                                       nameText(s.normalisation) + "\"");
+}
+
 Scenario parseScenario(const json& j) {
-    requireObject(
-        j, "",
-        {"format", "version", "name", "description", "citation", "n", "d", "beta", "kernel", "sigmoid_bias",
-         "geometry", "integrator", "t_end", "publish_every", "seed", "heads", "init"});
+    requireObject(j, "",
+                  {"format",
+                   "version",
+                   "name",
+                   "description",
+                   "citation",
+                   "n",
+                   "d",
+                   "beta",
+                   "kernel",
+                   "sigmoid_bias",
+                   "geometry",
+                   "integrator",
+                   "t_end",
+                   "publish_every",
+                   "seed",
+                   "mask",
+                   "positional_bias",
+                   "sinkhorn_iterations",
+                   "normalisation",
+                   "temperature",
+                   "heads",
+                   "init"});
     checkFormat(j, kFormat, kVersion, false);
     Scenario s;
     if (j.contains("name")) s.name = string(j["name"], "name");
@@ -251,6 +304,14 @@ Scenario parseScenario(const json& j) {
             s.seed = static_cast<std::uint64_t>(x);
         }
     }
+    if (j.contains("mask")) s.mask = enumValue<AttentionMask>(j["mask"], "mask");
+    if (j.contains("positional_bias")) s.positionalBias = number(j["positional_bias"], "positional_bias");
+    if (j.contains("sinkhorn_iterations"))
+        s.sinkhornIterations =
+            smallInteger(j["sinkhorn_iterations"], "sinkhorn_iterations", 0, Limits::sinkhornIterationsMax);
+    if (j.contains("normalisation"))
+        s.normalisation = enumValue<LayerNorm>(j["normalisation"], "normalisation");
+    if (j.contains("temperature")) s.temperature = number(j["temperature"], "temperature");
     if (j.contains("heads")) parseHeads(j["heads"], s.heads);
     if (j.contains("init")) parseInit(j["init"], s.init, s.n);
     s.validate();
@@ -325,6 +386,12 @@ json Scenario::toJson() const {
     j["t_end"] = tEnd;
     j["publish_every"] = publishEvery;
     j["seed"] = seed;
+    // The variants are written only when on, so files of the plain model stay as they were.
+    if (mask != AttentionMask::None) j["mask"] = nameText(mask);
+    if (positionalBias != 0.0) j["positional_bias"] = positionalBias;
+    if (sinkhornIterations != 0) j["sinkhorn_iterations"] = sinkhornIterations;
+    if (normalisation != LayerNorm::Post) j["normalisation"] = nameText(normalisation);
+    if (temperature != 0.0) j["temperature"] = temperature;
 
     json h;
     h["kind"] = nameText(heads.kind);
@@ -337,6 +404,10 @@ json Scenario::toJson() const {
     h["value"] = nameText(heads.value);
     if (!heads.alpha.empty()) h["alpha"] = heads.alpha;
     if (!heads.beta.empty()) h["beta"] = heads.beta;
+    if (heads.kind == HeadsKind::Spectrum) {
+        h["spectrum_mean"] = heads.spectrumMean;
+        h["spectrum_variance"] = heads.spectrumVariance;
+    }
     if (heads.kind == HeadsKind::Explicit || heads.value == ValueKind::Explicit) {
         json list = json::array();
         const std::size_t count = std::max(heads.explicitM.size(), heads.explicitV.size());
@@ -380,6 +451,12 @@ void Scenario::validate() const {
     checkRange(tolerance, "integrator.tolerance", Limits::toleranceMin, Limits::toleranceMax);
     checkRange(tEnd, "t_end", 0, Limits::tEndMax, true, false);
     checkIntRange(publishEvery, "publish_every", 1, Limits::publishEveryMax);
+    validateVariants(*this, "");
+    if (temperature > 0 && integrator == IntegratorKind::DormandPrince)
+        throw ValidationError("temperature",
+                              "must be 0 with integrator \"dopri5\" (noise needs a fixed step: "
+                              "use \"euler\" or \"rk4\"), got " +
+                                  fmt(temperature));
 
     const int H = heads.count;
     checkIntRange(H, "heads.count", Limits::headsMin, Limits::headsMax);
@@ -393,6 +470,8 @@ void Scenario::validate() const {
         checkRange(heads.scale[k], path, 0, Limits::scaleMax);
     }
     checkRange(heads.eps, "heads.eps", 0, Limits::epsMax);
+    checkRange(heads.spectrumMean, "heads.spectrum_mean", -Limits::spectrumMeanMax, Limits::spectrumMeanMax);
+    checkRange(heads.spectrumVariance, "heads.spectrum_variance", 0, Limits::spectrumVarianceMax);
     if (!heads.alpha.empty() && heads.alpha.size() != static_cast<std::size_t>(H))
         throw ValidationError("heads.alpha", "must have heads.count = " + countText + " numbers, got " +
                                                  std::to_string(heads.alpha.size()));
@@ -464,6 +543,7 @@ void validateModel(const Model& model, const std::string& path) {
     const std::string p = path.empty() ? path : path + ".";
     checkBeta(model.beta, p + "beta");
     checkSigmoidBias(model.sigmoidBias, p + "sigmoid_bias");
+    validateVariants(model, p);
     const auto H = static_cast<long long>(model.heads.size());
     if (H < Limits::headsMin || H > Limits::headsMax)
         throw ValidationError(p + "heads", "must have between " + std::to_string(Limits::headsMin) + " and " +

@@ -67,20 +67,38 @@ json modelToJson(const Model& m) {
         jh["beta"] = std::isnan(h.beta) ? json(nullptr) : json(h.beta);
         heads.push_back(std::move(jh));
     }
-    return json{{"kernel", std::string(toString(m.kernel))},
-                {"beta", m.beta},
-                {kKeys.sigmoidBias, m.sigmoidBias},
-                {"geometry", std::string(toString(m.geometry))},
-                {"heads", std::move(heads)}};
+    json j{{"kernel", std::string(toString(m.kernel))},
+           {"beta", m.beta},
+           {kKeys.sigmoidBias, m.sigmoidBias},
+           {"geometry", std::string(toString(m.geometry))},
+           {"heads", std::move(heads)}};
+    // The variants only when on: a session of the plain model reads as before.
+    if (m.mask != AttentionMask::None) j["mask"] = std::string(nameOf(m.mask));
+    if (m.positionalBias != 0.0) j["positional_bias"] = m.positionalBias;
+    if (m.sinkhornIterations != 0) j["sinkhorn_iterations"] = m.sinkhornIterations;
+    if (m.normalisation != LayerNorm::Post) j["normalisation"] = std::string(nameOf(m.normalisation));
+    if (m.temperature != 0.0) j["temperature"] = m.temperature;
+    return j;
 }
 
 Model modelFromJson(const json& j, const std::string& path, const Keys& keys) {
-    requireObject(j, path, {"kernel", "beta", keys.sigmoidBias, "geometry", "heads"});
+    requireObject(j, path,
+                  {"kernel", "beta", keys.sigmoidBias, "geometry", "heads", "mask", "positional_bias",
+                   "sinkhorn_iterations", "normalisation", "temperature"});
     Model m;
     m.kernel = enumValue<KernelKind>(require(j, "kernel", path), child(path, "kernel"));
     m.beta = number(require(j, "beta", path), child(path, "beta"));
     m.sigmoidBias = number(require(j, keys.sigmoidBias, path), child(path, keys.sigmoidBias));
     m.geometry = enumValue<Geometry>(require(j, "geometry", path), child(path, "geometry"));
+    if (j.contains("mask")) m.mask = enumValue<AttentionMask>(j["mask"], child(path, "mask"));
+    if (j.contains("positional_bias"))
+        m.positionalBias = number(j["positional_bias"], child(path, "positional_bias"));
+    if (j.contains("sinkhorn_iterations"))
+        m.sinkhornIterations = smallInteger(j["sinkhorn_iterations"], child(path, "sinkhorn_iterations"), 0,
+                                            Limits::sinkhornIterationsMax);
+    if (j.contains("normalisation"))
+        m.normalisation = enumValue<LayerNorm>(j["normalisation"], child(path, "normalisation"));
+    if (j.contains("temperature")) m.temperature = number(j["temperature"], child(path, "temperature"));
     const json& heads = require(j, "heads", path);
     const std::string hsp = child(path, "heads");
     if (!heads.is_array() || heads.empty())

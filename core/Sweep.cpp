@@ -56,7 +56,7 @@ struct SweepField {
     std::string_view path;
     bool integer;
 };
-constexpr std::array<SweepField, 18> kSweepFields{{
+constexpr std::array<SweepField, 25> kSweepFields{{
     {"n", true},
     {"d", true},
     {"beta", false},
@@ -71,6 +71,13 @@ constexpr std::array<SweepField, 18> kSweepFields{{
     {"heads.scale", false},
     {"heads.eps", false},
     {"heads.value", false},
+    {"heads.spectrum_mean", false},
+    {"heads.spectrum_variance", false},
+    {"mask", false},
+    {"positional_bias", false},
+    {"sinkhorn_iterations", true},
+    {"normalisation", false},
+    {"temperature", false},
     {"init.kind", false},
     {"init.rho", false},
     {"init.clusters", true},

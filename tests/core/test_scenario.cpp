@@ -193,7 +193,7 @@ void TestScenario::validationErrors_data() {
     QTest::newRow("heads kind")
         << R"({"heads": {"kind": "cubic"}})"
         << "heads.kind"
-        << R"("orthogonal-blocks", "approx-orthogonal-blocks", "explicit", got "cubic")";
+        << R"("orthogonal-blocks", "approx-orthogonal-blocks", "explicit", "spectrum", got "cubic")";
     QTest::newRow("heads value") << R"({"heads": {"value": "2M"}})"
                                  << "heads.value"
                                  << R"(must be one of "M", "-M", "I", "explicit", got "2M")";

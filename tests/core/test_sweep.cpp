@@ -102,7 +102,7 @@ void TestSweep::validationErrors_data() {
         "axes", "1 to 4 axes");
     row("axis unknown key", {{"axes", json::array({{{"field", "beta"}, {"values", {1}}, {"step", 1}}})}},
         "axes[0].step", "unknown key");
-    row("field not in the format", {{"axes", json::array({{{"field", "temperature"}, {"values", {1}}}})}},
+    row("field not in the format", {{"axes", json::array({{{"field", "friction"}, {"values", {1}}}})}},
         "axes[0].field", "must be a scenario field");
     row("seed as axis", {{"axes", json::array({{{"field", "seed"}, {"values", {1, 2}}}})}}, "axes[0].field",
         "cannot be an axis");
