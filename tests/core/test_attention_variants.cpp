@@ -13,6 +13,7 @@
 
 #include <QtTest>
 
+#include <algorithm>
 #include <cmath>
 #include <vector>
 
@@ -180,6 +181,25 @@ private slots:
         for (int k = 0; k < 200; ++k) sim.step();
         QVERIFY(sim.positions().col(0) == start.col(0));
         QVERIFY((sim.positions().col(5) - start.col(5)).norm() > 1e-3);
+    }
+
+    // The preset does what its description says: token 1 still, one cluster at the end, the middle of the
+    // sequence further from token 1 at t = 8 than its end.
+    void lostInTheMiddlePreset() {
+        Simulation sim(lostInTheMiddle());
+        const Matrix start = sim.positions();
+        auto meanAngleToFirst = [&](int from, int to) {
+            double sum = 0;
+            for (int i = from; i < to; ++i)
+                sum += std::acos(std::clamp(sim.positions().col(i).dot(sim.positions().col(0)), -1.0, 1.0));
+            return sum / (to - from);
+        };
+        while (sim.time() < 8 - 1e-9) sim.step();
+        QVERIFY(meanAngleToFirst(24, 40) > meanAngleToFirst(56, 64));
+        QVERIFY(meanAngleToFirst(0, 8) < meanAngleToFirst(24, 40));
+        while (sim.time() < lostInTheMiddle().tEnd - 1e-9) sim.step();
+        QCOMPARE(sim.makeFrame().displayClusterCount, 1);
+        QVERIFY(sim.positions().col(0) == start.col(0));
     }
 
     // Rows sum to 1 exactly (up to rounding); columns within 1e-6 once balanced, closer with more sweeps.
