@@ -1,6 +1,7 @@
 #include "core/Dynamics.h"
 
 #include "core/AttentionKernel.h"
+#include "core/AttentionVariants.h"
 #include "core/Errors.h"
 
 #include "core/WorkerPool.h"
@@ -100,6 +101,16 @@ void VelocityField::evaluateSmall(const Model& model, const Matrix& X, Matrix& o
 
 void VelocityField::evaluate(const Model& model, const Matrix& X, Matrix& out,
                              const std::atomic<bool>* abort) {
+    if (!model.plainAttention()) {
+        std::vector<Matrix> outs(1);
+        accumulateVariants(model, X, outs, false, abort);
+        out.swap(outs[0]);
+        if (model.geometry == Geometry::Sphere) projectTangent(X, out);
+        if (!out.allFinite())
+            throw NumericalError("the velocity is not finite (NaN or infinity): " +
+                                 numericalRemedy(model, X));
+        return;
+    }
     if (detail::smallSystem(model.kernel, static_cast<int>(X.cols()))) {
         evaluateSmall(model, X, out, abort);
         if (!out.allFinite())
@@ -118,7 +129,30 @@ void VelocityField::evaluate(const Model& model, const Matrix& X, Matrix& out,
 
 void VelocityField::headOutputs(const Model& model, const Matrix& X, std::vector<Matrix>& U,
                                 const std::atomic<bool>* abort) {
-    accumulate(model, X, U, true, abort);
+    if (!model.plainAttention())
+        accumulateVariants(model, X, U, true, abort);
+    else
+        accumulate(model, X, U, true, abort);
+}
+
+void VelocityField::accumulateVariants(const Model& model, const Matrix& X, std::vector<Matrix>& outs,
+                                       bool perHead, const std::atomic<bool>* abort) {
+    const int d = static_cast<int>(X.rows()), n = static_cast<int>(X.cols()), H = model.headCount();
+    outs.resize(perHead ? static_cast<std::size_t>(H) : 1);
+    for (auto& o : outs) o.setZero(d, n);
+    detail::VariantHead weights;
+    for (int h = 0; h < H; ++h) {
+        const Head& head = model.heads[static_cast<std::size_t>(h)];
+        detail::variantHead(model, X, h, weights, false, abort);
+        // On the sphere a token's own term c x_i (V_h = c I) projects to exactly 0; dropping it keeps a
+        // token that attends only to itself (the first under a causal mask) exactly still.
+        double c = 0;
+        if (model.geometry == Geometry::Sphere && detail::isScaledIdentity(head.V.data(), d, c))
+            weights.weights.diagonal().setZero();
+        // Column i of (alpha_h V_h X) W^T is alpha_h sum_j W_ij V_h x_j.
+        outs[perHead ? static_cast<std::size_t>(h) : 0].noalias() +=
+            (head.alpha * head.V * X) * weights.weights.transpose();
+    }
 }
 
 void VelocityField::accumulate(const Model& model, const Matrix& X, std::vector<Matrix>& outs, bool perHead,

@@ -32,6 +32,10 @@ private:
     // Accumulates head outputs: into one d × n matrix (perHead false) or one per head.
     void accumulate(const Model& model, const Matrix& X, std::vector<Matrix>& outs, bool perHead,
                     const std::atomic<bool>* abort);
+    // accumulate for a model with a mask, positional bias or Sinkhorn (!Model::plainAttention()): dense
+    // per head (core/AttentionVariants.h), single-threaded.
+    void accumulateVariants(const Model& model, const Matrix& X, std::vector<Matrix>& outs, bool perHead,
+                            const std::atomic<bool>* abort);
 
     int m_threads = 0;
     std::vector<Matrix> m_scoreMatrices;              // per head: beta_h M_h

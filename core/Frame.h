@@ -61,6 +61,7 @@ struct Frame {
     Geometry geometry = Geometry::Sphere;
     KernelKind kernel = KernelKind::Softmax;
     double beta = 1.0;
+    AttentionMask mask = AttentionMask::None;  // masked cells of the attention matrices are not weights
     std::string scenarioName;
 
     bool hasObservables = false;

@@ -1,6 +1,7 @@
 // computeFrame: the observables of doc/MODEL.md §3–§7, computed blocked over query rows
 // like the velocity (no n × n × H storage beyond the optional, downsampled attention matrices).
 #include "core/AttentionKernel.h"
+#include "core/AttentionVariants.h"
 #include "core/Dynamics.h"
 #include "core/Errors.h"
 #include "core/Simulation.h"
@@ -195,6 +196,7 @@ Frame computeFrame(const Model& model, const Matrix& X, double t, std::int64_t s
     f.geometry = model.geometry;
     f.kernel = model.kernel;
     f.beta = model.beta;
+    f.mask = model.mask;
     if ((!options.observables && !options.attention) || !f.finite) return f;
 
     const int n = f.n, H = f.H;
@@ -281,37 +283,82 @@ Frame computeFrame(const Model& model, const Matrix& X, double t, std::int64_t s
         }
     };
     std::atomic<bool> aborted{false};
-    WorkerPool::instance().run(blocks, nt, [&](int b, int slot) {
-        if (aborted.load(std::memory_order_relaxed)) return;
-        if (stopRequested(abort)) {
-            aborted.store(true, std::memory_order_relaxed);
-            return;
-        }
-        std::vector<double>& scratch = scratches[static_cast<std::size_t>(slot)];
-        std::vector<double>& P = rows[static_cast<std::size_t>(slot)];
-        std::vector<double>& signedP = signedRows[static_cast<std::size_t>(slot)];
-        const int i0 = b * block;
-        const int q = std::min(block, n - i0);
+    if (!model.plainAttention()) {
+        // The variants' rows: the same sums over the allowed keys of each head's dense matrices.
+        const KernelInfo& kernel = kernelInfo(model.kernel);
+        detail::VariantHead parts;
+        std::vector<double>& P = rows.front();
+        std::vector<double>& signedP = signedRows.front();
         for (int h = 0; h < H; ++h) {
-            ScaledSums sums;
-            Eigen::VectorXd& entropy = f.heads[h].entropy;
-            for (int c = 0; c < q; ++c) {
-                if (stopRequested(abort)) {  // a row costs ~0.2 s at n = 20000, d = 4096
-                    aborted.store(true, std::memory_order_relaxed);
-                    return;
+            detail::variantHead(model, X, h, parts, true, abort);
+            // C_ij = <xdot_i, M x_j> + <x_i, M xdot_j>: d s_ij / dt without beta (the bias is constant).
+            const Matrix C = Xdot.transpose() * MX[h].transpose() + X.transpose() * MXdot[h].transpose();
+            for (int i = 0; i < n; ++i) {
+                if (i % block == 0 && stopRequested(abort)) throw Aborted();
+                const int allowed = detail::allowedKeys(model, i, n);
+                double potential = 0, rate = 0, positive = 0, absolute = 0;
+                for (int j = 0; j < allowed; ++j) {
+                    const double K = parts.kernel(i, j);
+                    potential +=
+                        kernel.exponential ? K : kernel.potential(parts.scores(i, j), model.sigmoidBias);
+                    rate += K * C(i, j);
+                    positive += K > 0 ? K : 0.0;
+                    absolute += std::abs(K);
                 }
-                const int i = i0 + c;
-                const detail::RowObservables row = detail::observeQuery(
-                    ops[h], X.col(i).data(), Xdot.col(i).data(), scratch.data(),
-                    P.empty() ? nullptr : P.data(), signedP.empty() ? nullptr : signedP.data());
-                sums.add(row.logScale, row.potential, row.rate);
-                entropy(i) = row.entropy;
+                ScaledSums& sums = partials[static_cast<std::size_t>(i / block) * H + h];
+                sums.add(parts.shift(i), potential, rate);
+                double entropy = 0;
+                for (int j = 0; j < allowed; ++j) {
+                    const double K = parts.kernel(i, j);
+                    const double p = model.sinkhornIterations > 0 ? parts.weights(i, j)
+                                     : positive > 0 && K > 0      ? K / positive
+                                                                  : 0.0;
+                    if (p > 0) entropy -= p * std::log(p);
+                    if (!P.empty()) P[j] = p;
+                    if (!signedP.empty()) signedP[j] = absolute > 0 ? K / absolute : 0.0;
+                }
+                for (int j = allowed; j < n; ++j) {
+                    if (!P.empty()) P[j] = 0.0;
+                    if (!signedP.empty()) signedP[j] = 0.0;
+                }
+                f.heads[h].entropy(i) = std::clamp(entropy, 0.0, std::log(double(allowed)));  // rounding
                 if (!P.empty()) storeRow(f.heads[h].attention, i, P);
                 if (!signedP.empty()) storeRow(f.heads[h].signedAttention, i, signedP);
             }
-            partials[static_cast<std::size_t>(b) * H + h] = sums;
         }
-    });
+    } else {
+        WorkerPool::instance().run(blocks, nt, [&](int b, int slot) {
+            if (aborted.load(std::memory_order_relaxed)) return;
+            if (stopRequested(abort)) {
+                aborted.store(true, std::memory_order_relaxed);
+                return;
+            }
+            std::vector<double>& scratch = scratches[static_cast<std::size_t>(slot)];
+            std::vector<double>& P = rows[static_cast<std::size_t>(slot)];
+            std::vector<double>& signedP = signedRows[static_cast<std::size_t>(slot)];
+            const int i0 = b * block;
+            const int q = std::min(block, n - i0);
+            for (int h = 0; h < H; ++h) {
+                ScaledSums sums;
+                Eigen::VectorXd& entropy = f.heads[h].entropy;
+                for (int c = 0; c < q; ++c) {
+                    if (stopRequested(abort)) {  // a row costs ~0.2 s at n = 20000, d = 4096
+                        aborted.store(true, std::memory_order_relaxed);
+                        return;
+                    }
+                    const int i = i0 + c;
+                    const detail::RowObservables row = detail::observeQuery(
+                        ops[h], X.col(i).data(), Xdot.col(i).data(), scratch.data(),
+                        P.empty() ? nullptr : P.data(), signedP.empty() ? nullptr : signedP.data());
+                    sums.add(row.logScale, row.potential, row.rate);
+                    entropy(i) = row.entropy;
+                    if (!P.empty()) storeRow(f.heads[h].attention, i, P);
+                    if (!signedP.empty()) storeRow(f.heads[h].signedAttention, i, signedP);
+                }
+                partials[static_cast<std::size_t>(b) * H + h] = sums;
+            }
+        });
+    }
     if (aborted.load()) throw Aborted();
 
     const double n2 = static_cast<double>(n) * n;

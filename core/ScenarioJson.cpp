@@ -1,5 +1,6 @@
 // Scenario JSON: parsing with type checks (fromJson), range checks (validate), serialisation (toJson) and
 // the built-in presets. doc/SCENARIOS.md documents the format; every error names the JSON path.
+#include "core/AttentionVariants.h"
 #include "core/Errors.h"
 #include "core/JsonRead.h"
 #include "core/Scenario.h"
@@ -452,6 +453,13 @@ void Scenario::validate() const {
     checkRange(tEnd, "t_end", 0, Limits::tEndMax, true, false);
     checkIntRange(publishEvery, "publish_every", 1, Limits::publishEveryMax);
     validateVariants(*this, "");
+    {
+        Model variants;
+        variants.mask = mask;
+        variants.positionalBias = positionalBias;
+        variants.sinkhornIterations = sinkhornIterations;
+        detail::checkVariantSize(variants, n);
+    }
     if (temperature > 0 && integrator == IntegratorKind::DormandPrince)
         throw ValidationError("temperature",
                               "must be 0 with integrator \"dopri5\" (noise needs a fixed step: "

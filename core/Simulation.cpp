@@ -1,5 +1,6 @@
 #include "core/Simulation.h"
 
+#include "core/AttentionVariants.h"
 #include "core/Errors.h"
 
 #include <algorithm>
@@ -78,6 +79,7 @@ void Simulation::setModel(const Model& model) {
             << m_X.rows();
         throw ValidationError("d", msg.str());
     }
+    detail::checkVariantSize(model, static_cast<int>(m_X.cols()));
     // An edit that leaves the flow as it was (e.g. only dt changed) keeps the theory's segment.
     const bool changed = !sameFlow(model, m_model);
     m_model = model;
@@ -97,6 +99,7 @@ void Simulation::setPositions(const Matrix& X) {
         throw ValidationError("positions", msg.str());
     }
     if (!X.allFinite()) throw ValidationError("positions", "must be finite");
+    detail::checkVariantSize(m_model, static_cast<int>(X.cols()));
     Matrix Y = X;
     if (m_model.geometry == Geometry::Sphere) {
         if ((Y.colwise().norm().array() == 0).any())

@@ -34,6 +34,14 @@ std::optional<EquiangularSetup> scalarSetup(const Model& model, int n, std::stri
         reason = "flat geometry (the theory is for tokens on the sphere)";
         return std::nullopt;
     }
+    if (!model.plainAttention()) {
+        reason = model.mask == AttentionMask::Causal
+                     ? "causal mask (the theory has every token attend to all)"
+                 : model.positionalBias > 0
+                     ? "positional bias (the theory's scores depend on the angles alone, not the token order)"
+                     : "Sinkhorn normalisation (the theory's attention rows are plain softmax)";
+        return std::nullopt;
+    }
     EquiangularSetup s;
     s.n = n;
     s.kernel = model.kernel;
@@ -104,7 +112,8 @@ std::string TheoryOverlay::summary() const {
 
 bool sameFlow(const Model& a, const Model& b) {
     if (a.kernel != b.kernel || a.beta != b.beta || a.sigmoidBias != b.sigmoidBias ||
-        a.geometry != b.geometry || a.headCount() != b.headCount())
+        a.geometry != b.geometry || a.headCount() != b.headCount() || a.mask != b.mask ||
+        a.positionalBias != b.positionalBias || a.sinkhornIterations != b.sinkhornIterations)
         return false;
     for (int h = 0; h < a.headCount(); ++h) {
         const Head &x = a.heads[static_cast<std::size_t>(h)], &y = b.heads[static_cast<std::size_t>(h)];

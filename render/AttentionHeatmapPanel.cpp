@@ -21,6 +21,7 @@
 #include <algorithm>
 #include <array>
 #include <cmath>
+#include <limits>
 #include <numeric>
 
 namespace attnsphere::render {
@@ -47,6 +48,10 @@ const std::array<QRgb, 256>& divergingTable() {
         return t;
     }();
     return table;
+}
+// Cells the mask hides: the theme's background, so they read as "no cell" rather than as zero weight.
+QColor maskedColour() {
+    return themeColours(displayStyle().theme).panelBackground;
 }
 int level(double v, double max) {
     return std::clamp(static_cast<int>(v / max * 255.0 + 0.5), 0, 255);
@@ -260,6 +265,9 @@ void AttentionHeatmapPanel::takeAttention(const core::Frame& frame) {
         for (const auto& head : frame.heads) m_signed.push_back(head.signedAttention);
     signedItemEnabled(m_rangeBox, signedRangeAvailable());
     if (range() == Range::Signed && !signedRangeAvailable()) m_rangeBox->setCurrentIndex(0);
+    // Index order shows a causal mask as the triangle it is; set when the mask appears, changeable after.
+    if (frame.mask == core::AttentionMask::Causal && m_mask != frame.mask) setOrder(Order::Index);
+    m_mask = frame.mask;
     m_labels = frame.displayClusterLabels;
     if (m_enlarged >= static_cast<int>(m_attention.size())) m_enlarged = 0;
     m_hasNew = true;
@@ -269,6 +277,12 @@ int AttentionHeatmapPanel::displayIndexOf(int token) const {
     if (token < 0 || m_stride <= 0) return -1;
     const int row = token / m_stride;
     return row < static_cast<int>(m_inverse.size()) ? m_inverse[static_cast<std::size_t>(row)] : -1;
+}
+
+bool AttentionHeatmapPanel::maskedCell(int row, int col) const {
+    // A block-averaged cell is masked when its first key comes after its last query.
+    return m_mask == core::AttentionMask::Causal &&
+           col * m_stride > std::min(m_n - 1, (row + 1) * m_stride - 1);
 }
 
 int AttentionHeatmapPanel::tokenAtRow(int row) const {
@@ -295,6 +309,7 @@ void AttentionHeatmapPanel::rebuildImages() {
             max = std::max(max, static_cast<double>(signedWeights ? a.cwiseAbs().maxCoeff() : a.maxCoeff()));
     m_rangeMax = range() == Range::ZeroToOne ? 1.0 : std::max(max, 1e-12);
     const auto& lut = signedWeights ? divergingTable() : viridisTable();
+    const QRgb masked = maskedColour().rgb();
     m_images.clear();
     for (const auto& a : shownMatrices()) {
         QImage img(m, m, QImage::Format_RGB32);
@@ -302,7 +317,12 @@ void AttentionHeatmapPanel::rebuildImages() {
             auto* line = reinterpret_cast<QRgb*>(img.scanLine(r));
             const int i = m_perm[static_cast<std::size_t>(r)];
             for (int c = 0; c < m; ++c) {
-                const double v = a(i, m_perm[static_cast<std::size_t>(c)]);
+                const int j = m_perm[static_cast<std::size_t>(c)];
+                if (maskedCell(i, j)) {
+                    line[c] = masked;
+                    continue;
+                }
+                const double v = a(i, j);
                 line[c] = lut[static_cast<std::size_t>(signedWeights ? signedLevel(v, m_rangeMax)
                                                                      : level(v, m_rangeMax))];
             }
@@ -333,10 +353,17 @@ void AttentionHeatmapPanel::refresh() {
             data->setRange(QCPRange(0, m - 1), QCPRange(0, m - 1));
             for (int r = 0; r < m; ++r) {
                 const int i = m_perm[static_cast<std::size_t>(r)];
-                for (int c = 0; c < m; ++c) data->setCell(c, r, a(i, m_perm[static_cast<std::size_t>(c)]));
+                for (int c = 0; c < m; ++c) {
+                    const int j = m_perm[static_cast<std::size_t>(c)];
+                    data->setCell(c, r,
+                                  maskedCell(i, j) ? std::numeric_limits<double>::quiet_NaN() : a(i, j));
+                }
             }
-            const QCPColorGradient gradient =
+            QCPColorGradient gradient =
                 signedWeights ? colourGradient(divergingColour, -1, 1) : colourGradient(viridisColour, 0, 1);
+            // Masked cells (NaN) in the masked colour, apart from every weight, zero included.
+            gradient.setNanHandling(QCPColorGradient::nhNanColor);
+            gradient.setNanColor(maskedColour());
             m_map->setGradient(gradient);
             m_scale->setGradient(gradient);
             m_map->setDataRange(signedWeights ? QCPRange(-m_rangeMax, m_rangeMax) : QCPRange(0, m_rangeMax));
@@ -396,6 +423,8 @@ bool AttentionHeatmapPanel::eventFilter(QObject* watched, QEvent* event) {
                 const int i = m_perm[static_cast<std::size_t>(row)],
                           j = m_perm[static_cast<std::size_t>(col)];
                 const double p = shownMatrices()[static_cast<std::size_t>(m_enlarged)](i, j);
+                const QString value =
+                    maskedCell(i, j) ? tr("masked (causal: key after query)") : QString::number(p, 'g', 4);
                 const QString what = m_stride > 1 ? tr("queries %1–%2, keys %3–%4 (block mean)")
                                                         .arg(i * m_stride)
                                                         .arg(std::min(m_n, (i + 1) * m_stride) - 1)
@@ -406,8 +435,7 @@ bool AttentionHeatmapPanel::eventFilter(QObject* watched, QEvent* event) {
                     help->globalPos(),
                     tr("head %1: %2\n%3 = %4")
                         .arg(m_enlarged + 1)
-                        .arg(what, showingSigned() ? tr("signed weight") : QStringLiteral("P_ij"))
-                        .arg(p, 0, 'g', 4),
+                        .arg(what, showingSigned() ? tr("signed weight") : QStringLiteral("P_ij"), value),
                     m_plot);
                 return true;
             }

@@ -55,6 +55,8 @@ private:
     bool showingSigned() const;
     const std::vector<Eigen::MatrixXf>& shownMatrices() const;
     int displayIndexOf(int token) const;  // displayed row/column of a token, -1 if none
+    // Whether matrix cell (row, col) holds only keys the mask hides from its queries (causal: j > i).
+    bool maskedCell(int row, int col) const;
     bool eventFilter(QObject* watched, QEvent* event) override;
     bool cellAt(const QPoint& pos, int& row, int& col) const;
 
@@ -71,6 +73,7 @@ private:
     int m_n = 0, m_stride = 1;
     std::vector<Eigen::MatrixXf> m_attention, m_signed;
     bool m_signedKernel = false;
+    core::AttentionMask m_mask = core::AttentionMask::None;
     std::vector<int> m_labels;
     std::vector<int> m_perm;  // displayed position -> matrix row/column
     std::vector<int> m_inverse;

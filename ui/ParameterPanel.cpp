@@ -95,6 +95,21 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
                               static_cast<int>(*core::integratorFromString(name)));
     m_integrator->setToolTip(tr(
         "Euler, RK4 (both renormalised onto the sphere) or adaptive Dormand–Prince 5(4); doc/MODEL.md §2."));
+    m_mask = new QComboBox(tokens);
+    for (auto name : core::namesOf<core::AttentionMask>())
+        m_mask->addItem(QString::fromUtf8(name.data(), static_cast<int>(name.size())),
+                        static_cast<int>(*core::valueOf<core::AttentionMask>(name)));
+    m_mask->setToolTip(
+        tr("Which keys query i attends to: all, or causal (j ≤ i, token order = index); "
+           "doc/MODEL.md §2."));
+    m_positionalBias =
+        realBox(tokens, 0, core::Limits::positionalBiasMax, 3, 0.25,
+                tr("λ: positional bias (ALiBi), scores s_ij^h − λ |i − j| / n; 0 is off (doc/MODEL.md §2)."));
+    m_sinkhorn =
+        intBox(tokens, 0, core::Limits::sinkhornIterationsMax,
+               tr("Sinkhorn iterations: the softmax weights are balanced by columns and rows this many "
+                  "times\n(doubly stochastic attention); 0 is off. Softmax kernel only, not with the "
+                  "causal mask."));
     m_dt = realBox(tokens, 0.0001, 10, 4, 0.01, tr("dt: time step (initial step for Dormand–Prince)."));
     m_seed = new QLineEdit(tokens);
     m_seed->setValidator(
@@ -116,6 +131,9 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
                            {m_d, "d"},
                            {m_beta, "beta"},
                            {m_kernel, "kernel"},
+                           {m_mask, "mask"},
+                           {m_positionalBias, "positional_bias"},
+                           {m_sinkhorn, "sinkhorn_iterations"},
                            {m_geometry, "geometry"},
                            {m_integrator, "integrator"},
                            {m_dt, "dt"},
@@ -128,6 +146,9 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
     tf->addRow(tr("d"), m_d);
     tf->addRow(tr("β"), m_beta);
     tf->addRow(tr("kernel"), m_kernel);
+    tf->addRow(tr("mask"), m_mask);
+    tf->addRow(tr("positional bias λ"), m_positionalBias);
+    tf->addRow(tr("Sinkhorn iterations"), m_sinkhorn);
     tf->addRow(tr("geometry"), m_geometry);
     tf->addRow(tr("integrator"), m_integrator);
     tf->addRow(tr("dt"), m_dt);
@@ -249,6 +270,13 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
     connect(m_kernel, &QComboBox::currentIndexChanged, this, [this] {
         edit([k = comboValue<core::KernelKind>(m_kernel)](core::Scenario& s) { s.kernel = k; });
     });
+    connect(m_mask, &QComboBox::currentIndexChanged, this, [this] {
+        edit([m = comboValue<core::AttentionMask>(m_mask)](core::Scenario& s) { s.mask = m; });
+    });
+    connect(m_positionalBias, &QDoubleSpinBox::valueChanged, this,
+            [this](double v) { edit([v](core::Scenario& s) { s.positionalBias = v; }); });
+    connect(m_sinkhorn, &QSpinBox::valueChanged, this,
+            [this](int v) { edit([v](core::Scenario& s) { s.sinkhornIterations = v; }); });
     connect(m_geometry, &QComboBox::currentIndexChanged, this, [this] {
         edit([g = comboValue<core::Geometry>(m_geometry)](core::Scenario& s) { s.geometry = g; });
     });
@@ -383,6 +411,9 @@ void ParameterPanel::showScenario(const core::Scenario& s) {
     m_d->setValue(s.d);
     m_beta->setValue(s.beta);
     setCombo(m_kernel, s.kernel);
+    setCombo(m_mask, s.mask);
+    m_positionalBias->setValue(s.positionalBias);
+    m_sinkhorn->setValue(s.sinkhornIterations);
     setCombo(m_geometry, s.geometry);
     setCombo(m_integrator, s.integrator);
     m_dt->setValue(s.dt);

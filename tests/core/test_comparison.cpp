@@ -175,7 +175,7 @@ void TestComparison::roundTripThroughAFile() {
 }
 
 void TestComparison::recipesApplyToEveryPreset() {
-    QCOMPARE(comparisonRecipes().size(), std::size_t{4});
+    QCOMPARE(comparisonRecipes().size(), std::size_t{5});
     for (const ComparisonRecipe& recipe : comparisonRecipes()) {
         QVERIFY(findRecipe(recipe.id) == &recipe);
         for (const PresetInfo& preset : presetList()) {

@@ -556,9 +556,9 @@ void TestScenario::presetsLoadAndDescribeThemselves() {
 void TestScenario::requiredPresetsExist() {
     std::set<std::string> names;
     for (const auto& p : presetList()) names.insert(p.name);
-    for (const char* required :
-         {kDefaultPreset, "sphere-movie", "circle-metastability", "orthogonal-heads-shadows",
-          "superadditive-heads", "relu-vs-softmax", "entropy-rise", "lightning-antipodal"})
+    for (const char* required : {kDefaultPreset, "sphere-movie", "circle-metastability",
+                                 "orthogonal-heads-shadows", "superadditive-heads", "relu-vs-softmax",
+                                 "entropy-rise", "lightning-antipodal", "lost-in-the-middle"})
         QVERIFY2(names.count(required), required);
 }
 
@@ -595,6 +595,17 @@ void TestScenario::presetParametersFollowTheSources() {
     QVERIFY(relu.init.kind == InitKind::Equiangular && relu.init.rho > 0 && relu.init.rho < 0.01);
 
     QVERIFY(Scenario::load("lightning-antipodal").kernel == KernelKind::Linear);
+
+    // Duerinckx, Geshkovski, Rossi (2026): the circle, causal mask, ALiBi-style bias 1, RK4.
+    const Scenario lost = Scenario::load("lost-in-the-middle");
+    QCOMPARE(lost.n, 64);
+    QCOMPARE(lost.d, 2);
+    QCOMPARE(lost.beta, 1.0);
+    QCOMPARE(lost.positionalBias, 1.0);
+    QCOMPARE(lost.dt, 0.0025);
+    QVERIFY(lost.mask == AttentionMask::Causal && lost.integrator == IntegratorKind::RK4);
+    QVERIFY(lost.kernel == KernelKind::Softmax && lost.heads.kind == HeadsKind::Identity);
+    QVERIFY(lost.geometry == Geometry::Sphere && lost.sinkhornIterations == 0);
 }
 
 void TestScenario::loadResolvesFilesAndPresets() {

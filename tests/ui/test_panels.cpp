@@ -1,7 +1,9 @@
 // Panels fed with known frames plot exactly those values; the heatmap colours cell (i, j) with the
 // viridis colour of P_ij on the shown range, in index and cluster order; a click on a cell selects a token.
+#include "core/Simulation.h"
 #include "render/AttentionHeatmapPanel.h"
 #include "render/ColourMap.h"
+#include "render/DisplayStyle.h"
 #include "render/EnergyPanel.h"
 #include "render/EntropyPanel.h"
 #include "render/FrameComposer.h"
@@ -233,6 +235,41 @@ private slots:
         QCOMPARE(dialog.matrix()(2, 0), 0.5);  // identity is symmetric: the mirror entry follows
         table->item(1, 2)->setText(QStringLiteral("5000"));  // out of range: refused, reset to 0
         QCOMPARE(dialog.matrix()(1, 2), 0.0);
+    }
+
+    // A causal run's heatmap: its attention is 0 above the diagonal, and those cells are drawn in the
+    // masked colour (the panel background), not as zero weight; the order switches to token index.
+    void heatmapShowsTheCausalMask() {
+        core::Scenario s = core::Scenario::load("lost-in-the-middle");
+        s.n = 10;
+        core::Simulation sim(s);
+        sim.step();
+        const core::Frame f = sim.makeFrame();
+        render::AttentionHeatmapPanel panel;
+        panel.resize(500, 600);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        panel.setOrder(render::AttentionHeatmapPanel::Order::Cluster);
+        panel.addFrame(f);
+        panel.refresh();
+        QCOMPARE(panel.tokenAtRow(3), 3);  // index order
+        const QColor masked = render::themeColours(render::displayStyle().theme).panelBackground;
+        QVERIFY(masked != render::viridis(0.0));
+        for (int i = 0; i < 10; ++i)
+            for (int j = 0; j < 10; ++j) {
+                if (j > i) {
+                    QCOMPARE(f.heads[0].attention(i, j), 0.0f);
+                    QCOMPARE(panel.cellColour(0, i, j), masked);
+                } else {
+                    QVERIFY(panel.cellColour(0, i, j) != masked);
+                }
+            }
+        // Without the mask the same zero weights would be viridis colours, never the masked one.
+        core::Frame plain = f;
+        plain.mask = core::AttentionMask::None;
+        panel.addFrame(plain);
+        panel.refresh();
+        QVERIFY(panel.cellColour(0, 0, 9) != masked);
     }
 
     void heatmapCellsHaveTheColourOfTheirValue() {

@@ -37,6 +37,38 @@ void wheelAt(QWidget* w, int steps) {
 class TestParameterPanel : public QObject {
     Q_OBJECT
 private slots:
+    // Mask, positional bias and Sinkhorn iterations are live edits: each control sends its field, and a
+    // shown scenario sets them.
+    void attentionVariantControlsEditTheirFields() {
+        ui::ParameterPanel panel;
+        QSignalSpy edited(&panel, &ui::ParameterPanel::edited);
+        auto* mask = panel.findChild<QComboBox*>(QStringLiteral("mask"));
+        auto* bias = panel.findChild<QDoubleSpinBox*>(QStringLiteral("positional_bias"));
+        auto* sinkhorn = panel.findChild<QSpinBox*>(QStringLiteral("sinkhorn_iterations"));
+        QVERIFY(mask && bias && sinkhorn);
+        QCOMPARE(mask->count(), static_cast<int>(core::namesOf<core::AttentionMask>().size()));
+        mask->setCurrentIndex(mask->findData(static_cast<int>(core::AttentionMask::Causal)));
+        QTRY_COMPARE(edited.count(), 1);
+        QCOMPARE(edited.at(0).at(0).value<core::Scenario>().mask, core::AttentionMask::Causal);
+        bias->setValue(1.5);
+        QTRY_COMPARE(edited.count(), 2);
+        QCOMPARE(edited.at(1).at(0).value<core::Scenario>().positionalBias, 1.5);
+        QCOMPARE(edited.at(1).at(0).value<core::Scenario>().mask, core::AttentionMask::Causal);
+        // Sinkhorn with the causal mask is refused (validated in place): nothing is sent.
+        sinkhorn->setValue(5);
+        QTest::qWait(400);
+        QCOMPARE(edited.count(), 2);
+        QVERIFY(panel.errorText().contains(QStringLiteral("sinkhorn_iterations")));
+
+        core::Scenario s;
+        s.positionalBias = 2.5;
+        s.sinkhornIterations = 9;
+        panel.setScenario(s);
+        QCOMPARE(bias->value(), 2.5);
+        QCOMPARE(sinkhorn->value(), 9);
+        QCOMPARE(mask->currentData().toInt(), static_cast<int>(core::AttentionMask::None));
+    }
+
     // The kernel combo lists the kernel table: one item per kernel, its name, its value and its description
     // as the item's tooltip.
     void kernelComboFollowsTheKernelTable() {
