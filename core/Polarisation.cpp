@@ -1,5 +1,5 @@
 // The value-softmax model: file parsing and validation, the flow and its RK4 integration, observables,
-// and the export. doc/POLARISATION.md documents the format, doc/MODEL.md §12 the equations.
+// and the export. doc/POLARISATION.md documents the format, doc/MODEL.md §13 the equations.
 #include "core/Polarisation.h"
 
 #include "core/Initialisation.h"

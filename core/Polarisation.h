@@ -1,5 +1,5 @@
 #pragma once
-// The value-softmax model (doc/MODEL.md §12), a second small dynamical system beside the token sphere:
+// The value-softmax model (doc/MODEL.md §13), a second small dynamical system beside the token sphere:
 // logits a in R^n and values V in R^{d × n}, weights p = map(a), output V p and a loss against a target
 // y*. Gradient flow on (a, V) by RK4; with the softmax map the weights polarise (entropy -> 0). A
 // polarisation file (doc/POLARISATION.md) lists one or more maps run from the same start.

@@ -1,5 +1,5 @@
 #pragma once
-// The value-softmax model's pictures (doc/MODEL.md §12): per map a bar chart of the weights p over the
+// The value-softmax model's pictures (doc/MODEL.md §13): per map a bar chart of the weights p over the
 // tokens, side by side; below, over time and all maps overlaid, the entropy of the weights with log n
 // marked, |V|_F and the largest column norm, and the loss. A widget in the GUI's polarisation window that
 // also draws into an image (video frames, screenshots), like the panels. GUI thread only.

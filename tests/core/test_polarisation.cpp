@@ -57,7 +57,7 @@ PolarisationSpec withMaps(PolarisationSpec s, std::vector<PolarMap> maps) {
     return s;
 }
 
-// The square-loss task where softmax polarises: a target far from the origin (doc/MODEL.md §12).
+// The square-loss task where softmax polarises: a target far from the origin (doc/MODEL.md §13).
 PolarisationSpec squareTask(std::uint64_t seed) {
     PolarisationSpec s = PolarisationSpec::load("polarisation-square");
     s.seed = seed;
