@@ -222,6 +222,7 @@ PolarisationWindow* showPolarisation(QWidget& owner, const core::PolarisationSpe
         w->open(spec);
     else
         w = new PolarisationWindow(spec, &owner);
+    w->setPlaying(true);
     w->show();
     w->raise();
     w->activateWindow();
@@ -229,7 +230,7 @@ PolarisationWindow* showPolarisation(QWidget& owner, const core::PolarisationSpe
 }
 
 void addPolarisationPresets(QMenu* presets, QWidget& owner) {
-    presets->addSection(PolarisationWindow::tr("Polarisation (value-softmax model)"));
+    presets->addSection(PolarisationWindow::tr("Polarisation"));
     for (const auto& info : core::polarisationPresetList()) {
         const QString name = QString::fromStdString(info.name);
         const QString tip = QString::fromStdString(info.description) + QStringLiteral("\n") +

@@ -69,7 +69,7 @@ private:
     double m_stepCredit = 0;
 };
 
-// The polarisation window of `owner` (one per owner, created on first use) showing `spec`, raised.
+// The polarisation window of `owner` (one per owner, created on first use) playing `spec`, raised.
 PolarisationWindow* showPolarisation(QWidget& owner, const core::PolarisationSpec& spec);
 // The Presets menu's section of polarisation presets (with their citations in the tooltips): each opens
 // in the polarisation window of `owner`.

@@ -129,6 +129,7 @@ void TestPolarisationWindow::presetsMenuOpensTheWindow() {
     auto* window = owner.findChild<ui::PolarisationWindow*>();
     QVERIFY(window);
     QCOMPARE(window->spec().maps.size(), std::size_t(3));
+    QVERIFY(window->playing());  // a preset plays, as in the main window
     // A second preset reuses the window.
     for (QAction* a : menu.actions())
         if (a->text().startsWith("polarisation-linear")) a->trigger();
