@@ -8,6 +8,7 @@
 #include "core/EquiangularTheory.h"
 #include "core/Errors.h"
 #include "core/Kernels.h"
+#include "core/Polarisation.h"
 #include "core/RunExport.h"
 #include "core/Scenario.h"
 #include "core/Simulation.h"
@@ -54,7 +55,11 @@ const CommandSpec& runSpec() {
         "Files are written under temporary names and renamed at the end: an interrupted or failed run\n"
         "leaves no file that looks complete (and no directory it created). A run needing more steps or\n"
         "frames than the caps (the message names them) is refused with exit 2. Frames are published at\n"
-        "step 0, every K steps, and at the last step.\n",
+        "step 0, every K steps, and at the last step.\n"
+        "A polarisation file or preset (the value-softmax model, doc/POLARISATION.md; told apart by its\n"
+        "\"format\") writes series.csv (loss, entropy, |V|_F, max column norm, max weight per map),\n"
+        "weights.npy and column_norms.npy (maps, frames, n) and metadata.json, the same way (--threads\n"
+        "does not apply: it is a small single-threaded system).\n",
         {OptionSpec("--out", "DIR", OptionKind::Text, "output directory (created if needed), required"),
          OptionSpec("--t-end", "T", OptionKind::Number, "simulated end time")
              .in({0, 1e6, true, false})
@@ -65,6 +70,71 @@ const CommandSpec& runSpec() {
          threadsOption(), quietOption()},
         exitCodesHelp("run leaves no output")};
     return spec;
+}
+
+// A polarisation file (doc/POLARISATION.md): its maps run in lockstep, then the export written whole.
+int runPolarisationCommand(const std::string& source, const std::string& out, std::optional<double> tEnd,
+                           std::optional<int> every, bool quiet,
+                           const std::vector<std::string>& commandLine) {
+    const InterruptGuard guard;
+    core::PolarisationSpec spec;
+    try {
+        spec = core::PolarisationSpec::load(source);  // a file's messages start with its name
+    } catch (const core::ValidationError& e) {
+        usage(e.what());
+    }
+    try {
+        if (tEnd) spec.tEnd = *tEnd;
+        if (every) spec.publishEvery = *every;
+        spec.validate();
+    } catch (const core::ValidationError& e) {
+        usage(source + ": " + e.what());
+    }
+    core::PolarRun run(spec);
+    core::PolarRecord record;
+    record.framesPerMap.resize(spec.maps.size());
+    const auto publish = [&] {
+        const auto frames = run.frames();
+        for (std::size_t m = 0; m < frames.size(); ++m) record.framesPerMap[m].push_back(frames[m]);
+    };
+    ProgressBar bar("", quiet);
+    const double steps = static_cast<double>(spec.steps());
+    try {
+        publish();
+        while (!run.done()) {
+            if (InterruptGuard::interrupted()) throw core::Aborted();
+            run.step();
+            if (run.publishes()) publish();
+            if (run.stepCount() % 256 == 0) {
+                char detail[96];
+                std::snprintf(detail, sizeof detail, "t = %.4g / %.4g  step %lld", run.time(), spec.tEnd,
+                              static_cast<long long>(run.stepCount()));
+                bar.update(static_cast<double>(run.stepCount()) / steps, detail, false);
+            }
+        }
+        if (InterruptGuard::interrupted()) throw core::Aborted();
+    } catch (const core::Aborted&) {
+        bar.finish();
+        std::fprintf(stderr, "attnsphere run: interrupted (%s) at t = %g; no output written\n",
+                     InterruptGuard::signalName().c_str(), run.time());
+        return InterruptGuard::exitCode();
+    } catch (...) {
+        bar.finish();
+        throw;
+    }
+    bar.finish();
+    core::RunInfo info;
+    info.writer = "run";
+    info.commandLine = commandLine;
+    core::writePolarisationExport(out, spec, record, info);
+    if (!quiet) {
+        std::string maps;
+        for (core::PolarMap m : spec.maps) maps += (maps.empty() ? "" : ", ") + std::string(core::nameOf(m));
+        std::printf("wrote %zu frames (t = %g, %lld steps, n = %d, d = %d, maps %s) to %s\n",
+                    record.framesPerMap.front().size(), run.time(), static_cast<long long>(run.stepCount()),
+                    spec.n, spec.d, maps.c_str(), out.c_str());
+    }
+    return kExitOk;
 }
 
 int runCommand(const std::vector<std::string>& args, const std::vector<std::string>& commandLine) {
@@ -84,6 +154,8 @@ int runCommand(const std::vector<std::string>& args, const std::vector<std::stri
         usage("--out: '" + out + "' exists and is not a directory");
 
     const std::string& source = p.positional().front();
+    if (core::isPolarisationSource(source))
+        return runPolarisationCommand(source, out, tEnd, every, quiet, commandLine);
     // From here on a signal stops the run cleanly, also while the scenario is being built.
     const InterruptGuard guard;
     const auto interrupted = [&](double t) {
@@ -165,7 +237,8 @@ const CommandSpec& presetsSpec() {
         "presets",
         {"presets"},
         "Lists the built-in scenarios (name and one-line description). A preset name "
-        "can be used\nwherever a scenario file is accepted.\n",
+        "can be used\nwherever a scenario file is accepted. Then the polarisation presets "
+        "(doc/POLARISATION.md), for\n`run` and `--polarisation`.\n",
         {},
         {}};
     return spec;
@@ -174,9 +247,14 @@ const CommandSpec& presetsSpec() {
 int presetsCommand(const std::vector<std::string>& args) {
     noPositionals(ParsedOptions(presetsSpec(), args), "presets");
     const auto list = core::presetList();
+    const auto polar = core::polarisationPresetList();
     std::size_t width = 0;
-    for (const auto& p : list) width = std::max(width, p.name.size());
+    for (const auto* l : {&list, &polar})
+        for (const auto& p : *l) width = std::max(width, p.name.size());
     for (const auto& p : list)
+        std::printf("%-*s  %s\n", static_cast<int>(width), p.name.c_str(), p.description.c_str());
+    std::printf("\n%s\n", kPolarisationPresetsHeading);
+    for (const auto& p : polar)
         std::printf("%-*s  %s\n", static_cast<int>(width), p.name.c_str(), p.description.c_str());
     return kExitOk;
 }

@@ -14,6 +14,10 @@ bool isCommandLineInvocation(int argc, char** argv);
 int runCommandLine(int argc, char** argv, const CommandSpec& gui, const CommandSpec& render,
                    const CommandSpec& lectures, const std::vector<const CommandSpec*>& others = {});
 
+// The line `presets` prints between the scenario presets and the polarisation presets.
+inline constexpr const char* kPolarisationPresetsHeading =
+    "Polarisation presets (the value-softmax model; attnsphere run, attnsphere --polarisation):";
+
 // The option tables of `run` and of each `theory` topic.
 const CommandSpec& runCommandSpec();
 std::vector<const CommandSpec*> theoryCommandSpecs();

@@ -9,6 +9,7 @@
 #include "app/ProgressBar.h"
 #include "core/Comparison.h"
 #include "core/Errors.h"
+#include "core/Polarisation.h"
 #include "core/RunExport.h"
 #include "core/Scenario.h"
 #include "core/Session.h"
@@ -16,6 +17,7 @@
 #include "render/FrameComposer.h"
 #include "render/LectureCommand.h"
 #include "render/OffscreenRenderer.h"
+#include "render/PolarisationPlots.h"
 #include "render/RenderOptions.h"
 #include "render/Theme.h"
 #include "render/VideoEncoder.h"
@@ -96,6 +98,9 @@ const app::CommandSpec& spec() {
         "Renders a scenario (a JSON file or a preset name) offscreen into a video, frame k showing the\n"
         "simulation after k*K steps (lockstep: the output never depends on the machine's speed).\n"
         "Starts its own Xvfb when DISPLAY is unset.\n"
+        "\n"
+        "A polarisation file or preset (doc/POLARISATION.md) renders its plots only (frame k after k*K\n"
+        "steps, K = --steps-per-frame or the file's publish_every; --export writes its data).\n"
         "\n"
         "Output by extension of --out: .mp4 (H.264 yuv420p), .webm (VP9, alpha with --transparent),\n"
         ".gif (generated palette), or a directory: PNG sequence frame_00000.png ... (RGBA with "
@@ -512,6 +517,75 @@ int render(const RenderOptions& o) {
     return 0;
 }
 
+// A polarisation file or preset (doc/POLARISATION.md): its plots only (no 3D view), frame k after k*K
+// steps of every map, K = --steps-per-frame or the file's publish_every; with --export the frames' data.
+int renderPolarisation(const RenderOptions& o) {
+    if (o.orbit) invalid("--camera", QStringLiteral("has no view to move in a polarisation file's video"));
+    if (o.transparent) invalid("--transparent", QStringLiteral("is not available for a polarisation file"));
+    if (o.simTimePerSecond)
+        invalid("--sim-time-per-second", QStringLiteral("is not available for a polarisation file; use "
+                                                        "--steps-per-frame"));
+    core::PolarisationSpec spec = core::PolarisationSpec::load(o.source.toStdString());
+    const int K = o.stepsPerFrame.value_or(spec.publishEvery);
+    spec.publishEvery = K;  // the exported frames are the video's
+    if (o.duration) spec.tEnd = std::min(core::PolarLimits::tEndMax, *o.duration * o.fps * K * spec.dt);
+    try {
+        spec.validate();
+    } catch (const core::ValidationError& e) {
+        throw core::ValidationError("", o.source.toStdString() + ": " + e.what());
+    }
+    core::PolarRun run(spec);
+    PolarisationPlots plots(spec);
+    core::PolarRecord record;
+    record.framesPerMap.resize(spec.maps.size());
+    VideoEncoder encoder;
+    encoder.open({o.out, o.size.width(), o.size.height(), o.fps, false, o.crf});
+    const long frames = static_cast<long>(spec.frames());
+    // Text and lines sized for a 720-line frame, like the panels in a scenario's video.
+    const double scale = o.size.height() / 720.0;
+    app::ProgressBar progress("render", o.quiet);
+    long done = 0;
+    const auto take = [&] {
+        const auto list = run.frames();
+        for (std::size_t m = 0; m < list.size(); ++m) record.framesPerMap[m].push_back(list[m]);
+        plots.addFrames(list);
+        encoder.addFrame(plots.renderImage(o.size, scale));
+        ++done;
+        progress.update(static_cast<double>(done) / static_cast<double>(frames),
+                        QStringLiteral("frame %1 / %2").arg(done).arg(frames).toStdString(), false);
+    };
+    try {
+        take();
+        while (!run.done() && !app::InterruptGuard::interrupted()) {
+            run.step();
+            if (run.publishes()) take();
+        }
+    } catch (...) {
+        progress.finish();
+        encoder.cancel();
+        throw;
+    }
+    progress.finish();
+    encoder.finish();
+    if (!o.exportDir.isEmpty()) {
+        core::RunInfo info;
+        info.writer = "render";
+        info.commandLine = o.commandLine;
+        info.stepsPerFrame = K;
+        info.fps = o.fps;
+        core::writePolarisationExport(o.exportDir.toStdString(), spec, record, info);
+    }
+    if (app::InterruptGuard::interrupted()) {
+        std::fprintf(stderr, "interrupted: the %ld frames rendered so far were written to %s\n", done,
+                     qPrintable(o.out));
+        return app::InterruptGuard::exitCode();
+    }
+    if (!o.quiet)
+        std::printf("wrote %s: %ld frames, %dx%d, %g fps, t 0 to %.3g\n", qPrintable(o.out), done,
+                    o.size.width(), o.size.height(), o.fps, run.time());
+    return 0;
+}
+
 // `--compare`: the runs advance in lockstep (core::Lockstep), frame k showing every run at the same
 // simulated time, side by side, with the panels drawing all runs (render::ComparisonPanels).
 int renderComparison(const RenderOptions& o) {
@@ -647,6 +721,8 @@ int runRenderCommand(int argc, char** argv) {
         options->commandLine.assign(argv, argv + argc);
         setDisplayStyle(options->display);
         applyTheme(app);
+        if (!options->source.isEmpty() && core::isPolarisationSource(options->source.toStdString()))
+            return renderPolarisation(*options);  // plots only: no X display needed
         if (!displayAvailable()) xserver.start();
         if (!options->lecture.isEmpty())
             return renderLecture({options->lecture, options->out, options->stills, options->size,

@@ -3,6 +3,7 @@
 #include "app/AtomicFile.h"
 #include "core/Comparison.h"
 #include "core/Errors.h"
+#include "core/Polarisation.h"
 #include "core/Scenario.h"
 #include "render/RenderOptions.h"
 #include "render/Theme.h"
@@ -10,6 +11,7 @@
 #include "ui/LectureController.h"
 #include "ui/MainWindow.h"
 #include "ui/PhaseWindow.h"
+#include "ui/PolarisationWindow.h"
 #include "ui/SphereView.h"
 
 #include <QApplication>
@@ -152,6 +154,31 @@ int runLecture(QApplication& app, const app::ParsedOptions& p, const render::Sce
     return app.exec() == 0 ? code : 1;
 }
 
+// `--polarisation` (or a polarisation file given to --scenario): the value-softmax model's window alone
+// (with --screenshot: play for `after` seconds, grab, exit).
+int runPolarisation(QApplication& app, const std::string& source, const QString& screenshotFile,
+                    double after) {
+    core::PolarisationSpec spec;
+    try {
+        spec = core::PolarisationSpec::load(source);
+    } catch (const std::exception& e) {
+        return usage(std::string("--polarisation: ") + e.what());
+    }
+    render::applyTheme(app);
+    PolarisationWindow window(spec);
+    window.show();
+    window.setPlaying(true);
+    if (screenshotFile.isEmpty()) return app.exec();
+    int code = 0;
+    QTimer::singleShot(static_cast<int>(after * 1000), &window, [&] {
+        window.setPlaying(false);
+        code = writeScreenshot(window.grabWindow(), screenshotFile);
+        window.close();
+        app.exit(code);
+    });
+    return app.exec() == 0 ? code : 1;
+}
+
 }  // namespace
 
 const app::CommandSpec& guiCommandSpec() {
@@ -159,10 +186,13 @@ const app::CommandSpec& guiCommandSpec() {
         "",
         {"[--scenario FILE|PRESET] [--screenshot OUT.png --after SECONDS] [--colour MODE] [--trail N]",
          "--compare FILE [--screenshot OUT.png --after SECONDS]",
-         "--lecture FILE|builtin [--step K] [--screenshot OUT.png --after SECONDS]"},
+         "--lecture FILE|builtin [--step K] [--screenshot OUT.png --after SECONDS]",
+         "--polarisation FILE|PRESET [--screenshot OUT.png --after SECONDS]"},
         "Opens the main window on a scenario (the last one used, else the default preset), or with\n"
         "--compare the comparison window: two to four runs side by side from the same start, or with\n"
-        "--lecture a lecture full screen (doc/LECTURES.md; PageDown/PageUp step through it).\n",
+        "--lecture a lecture full screen (doc/LECTURES.md; PageDown/PageUp step through it), or with\n"
+        "--polarisation the value-softmax model's window (doc/POLARISATION.md; also when --scenario names\n"
+        "a polarisation file or preset).\n",
         {app::OptionSpec("--scenario", "FILE|PRESET", app::OptionKind::Text,
                          "scenario file (JSON, doc/SCENARIOS.md) or built-in preset to open"),
          app::OptionSpec("--screenshot", "OUT.png", app::OptionKind::Text,
@@ -176,6 +206,8 @@ const app::CommandSpec& guiCommandSpec() {
          app::OptionSpec("--step", "K", app::OptionKind::Integer, "with --lecture: start at step K (1-based)")
              .in({1, core::Lecture::stepsMax})
              .byDefault("1"),
+         app::OptionSpec("--polarisation", "FILE|PRESET", app::OptionKind::Text,
+                         "open a polarisation file or preset (the value-softmax model) in its own window"),
          app::OptionSpec("--phase", "DIR", app::OptionKind::Text,
                          "also open the phase-diagram window on a sweep result (attnsphere sweep --out DIR)"),
          app::OptionSpec("--select", "INDEX", app::OptionKind::Integer, "select a token at start")
@@ -242,6 +274,17 @@ int runGui(int argc, char** argv) {
             if (p.has(other))
                 return usage(std::string("--lecture: names its own scenarios; do not give ") + other);
         return runLecture(app, p, style, screenshot ? screenshotFile : QString(), after);
+    }
+
+    const bool polarScenario = p.has("--scenario") && core::isPolarisationSource(p.text("--scenario"));
+    if (p.has("--polarisation") || polarScenario) {
+        for (const char* other : {"--compare", "--phase"})
+            if (p.has(other)) return usage(std::string("--polarisation: do not give ") + other);
+        if (p.has("--polarisation") && p.has("--scenario"))
+            return usage("--polarisation: opens its own window; do not give --scenario");
+        render::setDisplayStyle(display);
+        return runPolarisation(app, p.text(polarScenario ? "--scenario" : "--polarisation"),
+                               screenshot ? screenshotFile : QString(), after);
     }
 
     if (p.has("--compare")) {

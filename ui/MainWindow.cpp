@@ -9,6 +9,7 @@
 #include "ui/ManipulationTools.h"
 #include "ui/ParameterPanel.h"
 #include "ui/PhaseWindow.h"
+#include "ui/PolarisationWindow.h"
 #include "ui/RecordDialog.h"
 #include "ui/SphereView.h"
 #include "ui/TimelineWidget.h"
@@ -404,6 +405,7 @@ void MainWindow::buildMenus() {
         a->setToolTip(tip);
         a->setStatusTip(tip);
     }
+    addPolarisationPresets(presets, *this);
 
     m_viewMenu = menuBar()->addMenu(tr("&View"));
     for (QDockWidget* dock : m_docks) {

@@ -4,6 +4,7 @@
 #include "app/CommandLine.h"
 #include "app/SimulationController.h"
 #include "core/Kernels.h"
+#include "core/Polarisation.h"
 #include "core/RunExport.h"
 #include "core/Simulation.h"
 
@@ -128,6 +129,9 @@ private slots:
     void hostileScenarioFiles();
     void metadataAgreesBetweenWriters();
     void runtimeFailureExits1WithoutFiles();
+    void polarisationRunLoadsInNumpy();
+    void polarisationBadFileExits2WithoutFiles();
+    void polarisationInterruptLeavesNoFiles();
     void theoryClusteringTimeTable();
     void theoryOtherTables();
     void theoryNeverPrintsInfOrNan();
@@ -177,8 +181,20 @@ void TestCli::guiInvocationsAreNotCommandLine() {
 void TestCli::presetsAreListed() {
     const Result r = runCli({"presets"});
     QCOMPARE(r.exitCode, 0);
+    // The scenario presets, a blank line, the polarisation presets under their heading.
+    const QStringList sections = r.out.trimmed().split("\n\n");
+    QCOMPARE(sections.size(), 2);
     const auto list = core::presetList();
-    QCOMPARE(r.out.trimmed().split('\n').size(), static_cast<int>(list.size()));
+    const auto polar = core::polarisationPresetList();
+    QCOMPARE(sections[0].split('\n').size(), static_cast<int>(list.size()));
+    QCOMPARE(sections[1].split('\n').size(), 1 + static_cast<int>(polar.size()));
+    QCOMPARE(sections[1].split('\n').front(), QString(app::kPolarisationPresetsHeading));
+    for (const auto& p : polar)
+        QVERIFY2(QRegularExpression("\n" + QRegularExpression::escape(QString::fromStdString(p.name)) + " +" +
+                                    QRegularExpression::escape(QString::fromStdString(p.description)))
+                     .match(sections[1])
+                     .hasMatch(),
+                 p.name.c_str());
     for (const auto& p : list) {
         const QString line = QString::fromStdString(p.name);
         QVERIFY2(r.out.contains(
@@ -515,6 +531,77 @@ void TestCli::runtimeFailureExits1WithoutFiles() {
     QVERIFY2(r.err.contains("overflow"), qPrintable(r.err));
     QVERIFY(filesIn(out).isEmpty());
     QVERIFY(QDir(out).exists());  // an existing directory is left alone
+}
+
+void TestCli::polarisationRunLoadsInNumpy() {
+    const QString out = m_tmp.path() + "/polar";
+    const Result r = runCli({"run", "polarisation-compare", "--out", out, "--t-end", "10", "--every", "20"});
+    QCOMPARE(r.exitCode, 0);
+    QVERIFY2(r.out.contains("wrote 11 frames") && r.out.contains("maps softmax, linear, sigmoid"),
+             qPrintable(r.out));
+    QCOMPARE(filesIn(out), QStringList({"column_norms.npy", "metadata.json", "series.csv", "weights.npy"}));
+    QProcess python;
+    python.start("/usr/bin/python3",
+                 {"-c",
+                  "import numpy, csv, json, sys; w = numpy.load(sys.argv[1] + '/weights.npy'); "
+                  "c = numpy.load(sys.argv[1] + '/column_norms.npy'); "
+                  "rows = list(csv.DictReader(open(sys.argv[1] + '/series.csv'))); "
+                  "m = json.load(open(sys.argv[1] + '/metadata.json')); "
+                  "print(w.shape, c.shape, len(rows), m['maps'], "
+                  "bool(abs(w[0].sum(axis=1) - 1).max() < 1e-12), "
+                  "float(rows[-1]['softmax_max_weight']) == float(w[0, -1].max()))",
+                  out});
+    QVERIFY(python.waitForFinished(60000));
+    QCOMPARE(python.exitCode(), 0);
+    // 200 steps of dt 0.05, a frame every 20 steps plus step 0; softmax weights sum to 1.
+    QCOMPARE(QString::fromUtf8(python.readAllStandardOutput()).trimmed(),
+             QString("(3, 11, 8) (3, 11, 8) 11 ['softmax', 'linear', 'sigmoid'] True True"));
+    // The same file in process gives the same last weights.
+    core::PolarisationSpec spec = core::PolarisationSpec::load("polarisation-compare");
+    spec.tEnd = 10;
+    spec.publishEvery = 20;
+    const Npy weights = readNpy(out + "/weights.npy");
+    QVERIFY(weights.ok);
+    const core::PolarRecord record = core::runPolarisation(spec);
+    const core::Vector last = record.framesPerMap[2].back().p;
+    for (int k = 0; k < 8; ++k)
+        QCOMPARE(weights.data[static_cast<std::size_t>(2 * 11 * 8 + 10 * 8 + k)], last(k));
+}
+
+void TestCli::polarisationBadFileExits2WithoutFiles() {
+    const QString file = m_tmp.path() + "/bad-polar.json";
+    {
+        QFile f(file);
+        QVERIFY(f.open(QIODevice::WriteOnly));
+        f.write(R"({"format": "attnsphere-polarisation", "version": 1, "maps": ["softmax", "relu"]})");
+    }
+    const QString out = m_tmp.path() + "/bad-polar-out";
+    const Result r = runCli({"run", file, "--out", out});
+    QCOMPARE(r.exitCode, 2);
+    QVERIFY2(r.err.contains(file + ": maps[1]: must be one of \"softmax\", \"linear\", \"sigmoid\""),
+             qPrintable(r.err));
+    QCOMPARE(r.err.count(file), 1);
+    QVERIFY(!QDir(out).exists());
+    const Result steps = runCli({"run", "polarisation-softmax", "--out", out, "--t-end", "1000000"});
+    QCOMPARE(steps.exitCode, 2);
+    QVERIFY2(steps.err.contains("polarisation-softmax: publish_every:"), qPrintable(steps.err));
+    QVERIFY(!QDir(out).exists());
+}
+
+void TestCli::polarisationInterruptLeavesNoFiles() {
+    const QString out = m_tmp.path() + "/polar-interrupted";
+    QProcess p;
+    p.start(ATTNSPHERE_EXE,
+            {"run", "polarisation-compare", "--out", out, "--t-end", "900000", "--every", "1000000"});
+    QVERIFY(p.waitForStarted());
+    QTest::qWait(500);
+    QCOMPARE(p.state(), QProcess::Running);
+    QCOMPARE(::kill(static_cast<pid_t>(p.processId()), SIGINT), 0);
+    QVERIFY(p.waitForFinished(30000));
+    QCOMPARE(p.exitStatus(), QProcess::NormalExit);
+    QCOMPARE(p.exitCode(), 128 + SIGINT);
+    QVERIFY(QString::fromUtf8(p.readAllStandardError()).contains("interrupted (SIGINT)"));
+    QVERIFY(!QDir(out).exists());
 }
 
 void TestCli::theoryClusteringTimeTable() {

@@ -2,7 +2,10 @@
 // determinism (one run on its own Xvfb), alpha where asked and refused for MP4, bad input exit 2,
 // Ctrl-C leaves no corrupt file, a session re-render reproduces the live run's positions, and a
 // missing ffmpeg is named.
+#include "core/Npy.h"
+#include "core/Polarisation.h"
 #include "core/Session.h"
+#include "render/PolarisationPlots.h"
 
 #include <QDir>
 #include <QFile>
@@ -169,6 +172,38 @@ private slots:
         const Run bad = runRender({"--compare", "no-such:default", "--out", video});
         QCOMPARE(bad.code, 2);
         QVERIFY2(bad.err.contains("softmax-vs-relu"), qPrintable(bad.err));
+    }
+
+    // A polarisation preset: its plots only, frame k after k*K steps, no X display needed; --export
+    // writes the same frames' data; options without meaning there are refused.
+    void polarisationRendersItsPlots() {
+        QTemporaryDir dir;
+        const QString out = dir.filePath("frames"), data = dir.filePath("data");
+        QProcessEnvironment env = QProcessEnvironment::systemEnvironment();
+        env.remove("DISPLAY");
+        const Run r = runRender({"polarisation-compare", "--out", out, "--size", "640x360",
+                                 "--steps-per-frame", "400", "--export", data},
+                                env);
+        QVERIFY2(r.code == 0, qPrintable(r.err));
+        const QStringList files = QDir(out).entryList({"frame_*.png"}, QDir::Files, QDir::Name);
+        QCOMPARE(files.size(), 1 + 4000 / 400);
+        const QImage last(QDir(out).filePath(files.last()));
+        QCOMPARE(last.size(), QSize(640, 360));
+        // The three maps' bar colours are in the picture.
+        for (core::PolarMap m : {core::PolarMap::Softmax, core::PolarMap::Linear, core::PolarMap::Sigmoid}) {
+            const QRgb colour = render::polarMapColour(m).rgb();
+            int count = 0;
+            for (int y = 0; y < last.height(); ++y)
+                for (int x = 0; x < last.width(); ++x)
+                    count += (last.pixel(x, y) & 0xffffff) == (colour & 0xffffff);
+            QVERIFY2(count > 100, core::nameOf(m).data());
+        }
+        QVERIFY(QFile::exists(data + "/weights.npy"));
+        QCOMPARE(core::readNpy((data + "/weights.npy").toStdString()).shape,
+                 (std::vector<long long>{3, 11, 8}));
+        QCOMPARE(runRender({"polarisation-softmax", "--out", dir.filePath("v.mp4"), "--camera", "orbit"}, env)
+                     .code,
+                 2);
     }
 
     void pngSequenceWithAlpha() {
