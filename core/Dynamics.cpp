@@ -72,7 +72,7 @@ void transformSmall(const Matrix& A, double scale, const Positions& XT, Matrix& 
 }  // namespace
 
 void VelocityField::evaluateSmall(const Model& model, const Matrix& X, Matrix& out,
-                                  const std::atomic<bool>* abort) {
+                                  const std::atomic<bool>* abort, bool project) {
     if (abort && abort->load(std::memory_order_relaxed)) throw Aborted();
     const int d = static_cast<int>(X.rows());
     const int n = static_cast<int>(X.cols());
@@ -90,7 +90,7 @@ void VelocityField::evaluateSmall(const Model& model, const Matrix& X, Matrix& o
                                       model.kernel,   model.sigmoidBias};
         detail::attendSmallSoftmax(op, m_positionsT.data(), np, m_outT.data(), m_smallScratch.data());
     }
-    if (model.geometry == Geometry::Sphere) {
+    if (project) {
         // The tangent projection here, vectorised over the tokens (the padding rows are zero).
         const Eigen::ArrayXd radial = (m_positionsT.array() * m_outT.array()).rowwise().sum();
         m_outT.array() -= m_positionsT.array().colwise() * radial;
@@ -100,8 +100,18 @@ void VelocityField::evaluateSmall(const Model& model, const Matrix& X, Matrix& o
 
 void VelocityField::evaluate(const Model& model, const Matrix& X, Matrix& out,
                              const std::atomic<bool>* abort) {
+    evaluateProjected(model, X, out, abort, model.geometry == Geometry::Sphere);
+}
+
+void VelocityField::attentionOutput(const Model& model, const Matrix& X, Matrix& out,
+                                    const std::atomic<bool>* abort) {
+    evaluateProjected(model, X, out, abort, false);
+}
+
+void VelocityField::evaluateProjected(const Model& model, const Matrix& X, Matrix& out,
+                                      const std::atomic<bool>* abort, bool project) {
     if (detail::smallSystem(model.kernel, static_cast<int>(X.cols()))) {
-        evaluateSmall(model, X, out, abort);
+        evaluateSmall(model, X, out, abort, project);
         if (!out.allFinite())
             throw NumericalError("the velocity is not finite (NaN or infinity): " +
                                  numericalRemedy(model, X));
@@ -111,7 +121,7 @@ void VelocityField::evaluate(const Model& model, const Matrix& X, Matrix& out,
     outs[0].swap(out);
     accumulate(model, X, outs, false, abort);
     out.swap(outs[0]);
-    if (model.geometry == Geometry::Sphere) projectTangent(X, out);
+    if (project) projectTangent(X, out);
     if (!out.allFinite())
         throw NumericalError("the velocity is not finite (NaN or infinity): " + numericalRemedy(model, X));
 }

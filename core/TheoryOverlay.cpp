@@ -34,6 +34,15 @@ std::optional<EquiangularSetup> scalarSetup(const Model& model, int n, std::stri
         reason = "flat geometry (the theory is for tokens on the sphere)";
         return std::nullopt;
     }
+    if (model.normalisation != LayerNorm::Post) {
+        reason = "normalisation " + std::string(nameOf(model.normalisation)) +
+                 " (the theory is for Post-LN: tokens on the sphere at full speed)";
+        return std::nullopt;
+    }
+    if (model.temperature > 0) {
+        reason = "temperature > 0 (the theory is for the noiseless flow)";
+        return std::nullopt;
+    }
     EquiangularSetup s;
     s.n = n;
     s.kernel = model.kernel;
@@ -104,7 +113,8 @@ std::string TheoryOverlay::summary() const {
 
 bool sameFlow(const Model& a, const Model& b) {
     if (a.kernel != b.kernel || a.beta != b.beta || a.sigmoidBias != b.sigmoidBias ||
-        a.geometry != b.geometry || a.headCount() != b.headCount())
+        a.geometry != b.geometry || a.normalisation != b.normalisation || a.temperature != b.temperature ||
+        a.headCount() != b.headCount())
         return false;
     for (int h = 0; h < a.headCount(); ++h) {
         const Head &x = a.heads[static_cast<std::size_t>(h)], &y = b.heads[static_cast<std::size_t>(h)];

@@ -89,6 +89,21 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
     m_geometry->setToolTip(
         tr("sphere: dx_i/dt = P⊥_{x_i} v_i (tokens stay on S^{d−1}); flat: dx_i/dt = v_i in R^d "
            "(doc/MODEL.md §2)."));
+    m_normalisation = new QComboBox(tokens);
+    for (auto name : core::namesOf<core::LayerNorm>())
+        m_normalisation->addItem(QString::fromUtf8(name.data(), static_cast<int>(name.size())),
+                                 static_cast<int>(*core::valueOf<core::LayerNorm>(name)));
+    m_normalisation->setToolTip(
+        tr("Where the layer normalisation sits (doc/MODEL.md §2.1): post-ln keeps tokens on the sphere;
+"
+           "pre-ln and peri-ln give each token a radius r_i (from 1 when switched on) that slows its "
+           "direction by 1/r_i;
+ngpt normalises the attention output. Sphere geometry only."));
+    m_temperature = realBox(tokens, 0, core::Limits::temperatureMax, 4, 0.01,
+                            tr("τ: temperature of the noise, Brownian motion on the sphere after every step "
+                               "(doc/MODEL.md §2.2).
+0 = no noise. Needs euler or rk4 (not dopri5); the "
+                               "noise is drawn from the seed, so runs repeat."));
     m_integrator = new QComboBox(tokens);
     for (auto name : core::integratorNames())
         m_integrator->addItem(QString::fromUtf8(name.data(), static_cast<int>(name.size())),
@@ -117,6 +132,8 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
                            {m_beta, "beta"},
                            {m_kernel, "kernel"},
                            {m_geometry, "geometry"},
+                           {m_normalisation, "normalisation"},
+                           {m_temperature, "temperature"},
                            {m_integrator, "integrator"},
                            {m_dt, "dt"},
                            {m_seed, "seed"},
@@ -129,6 +146,8 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
     tf->addRow(tr("β"), m_beta);
     tf->addRow(tr("kernel"), m_kernel);
     tf->addRow(tr("geometry"), m_geometry);
+    tf->addRow(tr("normalisation"), m_normalisation);
+    tf->addRow(tr("τ (noise)"), m_temperature);
     tf->addRow(tr("integrator"), m_integrator);
     tf->addRow(tr("dt"), m_dt);
     tf->addRow(tr("seed"), m_seed);
@@ -231,27 +250,41 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
 
     m_debounce.setSingleShot(true);
     m_debounce.setInterval(250);
-    connect(&m_debounce, &QTimer::timeout, this, [this] { emit edited(m_pending); });
+    connect(&m_debounce, &QTimer::timeout, this, [this] {
+        emit edited(m_pending); });
 
     // Each control changes its own field only (an edit sends what the user changed, nothing rounded).
-    connect(m_n, &QSpinBox::valueChanged, this, [this](int v) { edit([v](core::Scenario& s) { s.n = v; }); });
-    connect(m_d, &QSpinBox::valueChanged, this, [this](int v) { edit([v](core::Scenario& s) { s.d = v; }); });
+    connect(m_n, &QSpinBox::valueChanged, this, [this](int v) {
+        edit([v](core::Scenario& s) { s.n = v; }); });
+    connect(m_d, &QSpinBox::valueChanged, this, [this](int v) {
+        edit([v](core::Scenario& s) { s.d = v; }); });
     connect(m_beta, &QDoubleSpinBox::valueChanged, this,
-            [this](double v) { edit([v](core::Scenario& s) { s.beta = v; }); });
+            [this](double v) {
+        edit([v](core::Scenario& s) { s.beta = v; }); });
     connect(m_dt, &QDoubleSpinBox::valueChanged, this,
-            [this](double v) { edit([v](core::Scenario& s) { s.dt = v; }); });
+            [this](double v) {
+        edit([v](core::Scenario& s) { s.dt = v; }); });
     connect(m_rho, &QDoubleSpinBox::valueChanged, this,
-            [this](double v) { edit([v](core::Scenario& s) { s.init.rho = v; }); });
+            [this](double v) {
+        edit([v](core::Scenario& s) { s.init.rho = v; }); });
     connect(m_clusters, &QSpinBox::valueChanged, this,
-            [this](int v) { edit([v](core::Scenario& s) { s.init.clusters = v; }); });
+            [this](int v) {
+        edit([v](core::Scenario& s) { s.init.clusters = v; }); });
     connect(m_eps, &QDoubleSpinBox::valueChanged, this,
-            [this](double v) { edit([v](core::Scenario& s) { s.heads.eps = v; }); });
+            [this](double v) {
+        edit([v](core::Scenario& s) { s.heads.eps = v; }); });
     connect(m_kernel, &QComboBox::currentIndexChanged, this, [this] {
         edit([k = comboValue<core::KernelKind>(m_kernel)](core::Scenario& s) { s.kernel = k; });
     });
     connect(m_geometry, &QComboBox::currentIndexChanged, this, [this] {
         edit([g = comboValue<core::Geometry>(m_geometry)](core::Scenario& s) { s.geometry = g; });
     });
+    connect(m_normalisation, &QComboBox::currentIndexChanged, this, [this] {
+        edit([k = comboValue<core::LayerNorm>(m_normalisation)](core::Scenario& s) { s.normalisation = k; });
+    });
+    connect(m_temperature, &QDoubleSpinBox::valueChanged, this,
+            [this](double v) {
+        edit([v](core::Scenario& s) { s.temperature = v; }); });
     connect(m_integrator, &QComboBox::currentIndexChanged, this, [this] {
         edit([i = comboValue<core::IntegratorKind>(m_integrator)](core::Scenario& s) { s.integrator = i; });
     });
@@ -384,6 +417,8 @@ void ParameterPanel::showScenario(const core::Scenario& s) {
     m_beta->setValue(s.beta);
     setCombo(m_kernel, s.kernel);
     setCombo(m_geometry, s.geometry);
+    setCombo(m_normalisation, s.normalisation);
+    m_temperature->setValue(s.temperature);
     setCombo(m_integrator, s.integrator);
     m_dt->setValue(s.dt);
     m_seed->setText(QString::number(static_cast<qulonglong>(s.seed)));
