@@ -231,13 +231,7 @@ void Simulation::advance() {
     const bool sphere = m_model.geometry == Geometry::Sphere && !free;
     if (free) m_free = m_X * m_r.asDiagonal();
     const Matrix& state = free ? m_free : m_X;
-    const bool plain = m_model.normalisation == LayerNorm::Post;
-    auto f = [&](const Matrix& X, Matrix& out) {
-        if (plain)
-            m_field.evaluate(m_model, X, out, m_abort);
-        else
-            field(X, out);
-    };
+    auto f = [&](const Matrix& X, Matrix& out) { field(X, out); };
     double taken = m_dt;
     Matrix next;
     switch (m_integrator) {
