@@ -94,15 +94,12 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
         m_normalisation->addItem(QString::fromUtf8(name.data(), static_cast<int>(name.size())),
                                  static_cast<int>(*core::valueOf<core::LayerNorm>(name)));
     m_normalisation->setToolTip(
-        tr("Where the layer normalisation sits (doc/MODEL.md §2.1): post-ln keeps tokens on the sphere;
-"
+        tr("Where the layer normalisation sits (doc/MODEL.md §2.1): post-ln keeps tokens on the sphere;\n"
            "pre-ln and peri-ln give each token a radius r_i (from 1 when switched on) that slows its "
-           "direction by 1/r_i;
-ngpt normalises the attention output. Sphere geometry only."));
+           "direction by 1/r_i;\nngpt normalises the attention output. Sphere geometry only."));
     m_temperature = realBox(tokens, 0, core::Limits::temperatureMax, 4, 0.01,
                             tr("τ: temperature of the noise, Brownian motion on the sphere after every step "
-                               "(doc/MODEL.md §2.2).
-0 = no noise. Needs euler or rk4 (not dopri5); the "
+                               "(doc/MODEL.md §2.2).\n0 = no noise. Needs euler or rk4 (not dopri5); the "
                                "noise is drawn from the seed, so runs repeat."));
     m_integrator = new QComboBox(tokens);
     for (auto name : core::integratorNames())
@@ -250,29 +247,21 @@ ngpt normalises the attention output. Sphere geometry only."));
 
     m_debounce.setSingleShot(true);
     m_debounce.setInterval(250);
-    connect(&m_debounce, &QTimer::timeout, this, [this] {
-        emit edited(m_pending); });
+    connect(&m_debounce, &QTimer::timeout, this, [this] { emit edited(m_pending); });
 
     // Each control changes its own field only (an edit sends what the user changed, nothing rounded).
-    connect(m_n, &QSpinBox::valueChanged, this, [this](int v) {
-        edit([v](core::Scenario& s) { s.n = v; }); });
-    connect(m_d, &QSpinBox::valueChanged, this, [this](int v) {
-        edit([v](core::Scenario& s) { s.d = v; }); });
+    connect(m_n, &QSpinBox::valueChanged, this, [this](int v) { edit([v](core::Scenario& s) { s.n = v; }); });
+    connect(m_d, &QSpinBox::valueChanged, this, [this](int v) { edit([v](core::Scenario& s) { s.d = v; }); });
     connect(m_beta, &QDoubleSpinBox::valueChanged, this,
-            [this](double v) {
-        edit([v](core::Scenario& s) { s.beta = v; }); });
+            [this](double v) { edit([v](core::Scenario& s) { s.beta = v; }); });
     connect(m_dt, &QDoubleSpinBox::valueChanged, this,
-            [this](double v) {
-        edit([v](core::Scenario& s) { s.dt = v; }); });
+            [this](double v) { edit([v](core::Scenario& s) { s.dt = v; }); });
     connect(m_rho, &QDoubleSpinBox::valueChanged, this,
-            [this](double v) {
-        edit([v](core::Scenario& s) { s.init.rho = v; }); });
+            [this](double v) { edit([v](core::Scenario& s) { s.init.rho = v; }); });
     connect(m_clusters, &QSpinBox::valueChanged, this,
-            [this](int v) {
-        edit([v](core::Scenario& s) { s.init.clusters = v; }); });
+            [this](int v) { edit([v](core::Scenario& s) { s.init.clusters = v; }); });
     connect(m_eps, &QDoubleSpinBox::valueChanged, this,
-            [this](double v) {
-        edit([v](core::Scenario& s) { s.heads.eps = v; }); });
+            [this](double v) { edit([v](core::Scenario& s) { s.heads.eps = v; }); });
     connect(m_kernel, &QComboBox::currentIndexChanged, this, [this] {
         edit([k = comboValue<core::KernelKind>(m_kernel)](core::Scenario& s) { s.kernel = k; });
     });
@@ -283,8 +272,7 @@ ngpt normalises the attention output. Sphere geometry only."));
         edit([k = comboValue<core::LayerNorm>(m_normalisation)](core::Scenario& s) { s.normalisation = k; });
     });
     connect(m_temperature, &QDoubleSpinBox::valueChanged, this,
-            [this](double v) {
-        edit([v](core::Scenario& s) { s.temperature = v; }); });
+            [this](double v) { edit([v](core::Scenario& s) { s.temperature = v; }); });
     connect(m_integrator, &QComboBox::currentIndexChanged, this, [this] {
         edit([i = comboValue<core::IntegratorKind>(m_integrator)](core::Scenario& s) { s.integrator = i; });
     });
