@@ -401,6 +401,7 @@ void SimulationWorker::showHistoryFrame(const HistoryEntry& entry, int generatio
                                                                       kept.step, publishOptions(true),
                                                                       m_threads, entry.stepDt, &m_abort));
         frame->scenarioName = kept.scenarioName;
+        frame->radii = kept.radii;
         m_session.logScrub(m_sim->stepCount(), kept.t, kept.step);
         notify([frame = std::shared_ptr<const core::Frame>(std::move(frame)),
                 generation](SimulationController& c) { c.onHistoryFrame(frame, generation); });
