@@ -84,6 +84,8 @@ nlohmann::json columnDescriptions(int H) {
 
 Vector tokenRadii(const Frame& f) {
     if (f.radii.size() > 0) return f.radii;
+    // On the sphere exactly 1 (the norms' last-bit rounding is no radius).
+    if (f.geometry == Geometry::Sphere) return Vector::Ones(f.positions.cols());
     return f.positions.colwise().norm().transpose();
 }
 

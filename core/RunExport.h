@@ -60,7 +60,8 @@ private:
     bool m_done = false;
 };
 
-// The radii r_i = |x_i| of a frame: its radii (Pre-LN, Peri-LN), else the norms of its positions.
+// The radii r_i = |x_i| of a frame: its radii (Pre-LN, Peri-LN), else 1 on the sphere and the norms of
+// the positions in the flat geometry.
 Vector tokenRadii(const Frame& frame);
 
 }  // namespace attnsphere::core
