@@ -31,7 +31,7 @@ core::Frame History::slim(const core::Frame& frame) {
 
 std::size_t History::entryBytes(const core::Frame& f) {
     std::size_t bytes = sizeof(HistoryEntry) + sizeof(core::Frame) + f.scenarioName.capacity() +
-                        static_cast<std::size_t>(f.positions.size()) * sizeof(double);
+                        static_cast<std::size_t>(f.positions.size() + f.radii.size()) * sizeof(double);
     bytes += f.heads.size() * sizeof(core::HeadObservables);
     for (const auto& h : f.heads)
         bytes += static_cast<std::size_t>(h.entropy.size() + h.radial.size() + h.tangential.size()) *

@@ -228,16 +228,22 @@ void SimulationWorker::applyEdit(const core::Scenario& edited) {
         } else {
             const core::Model model = edited.buildModel();
             m_failed = false;
+            // Noise refuses the adaptive integrator: leave it before the temperature rises, and enter
+            // it after the temperature fell (the edited scenario is valid, so one order works).
+            const bool integratorChanged = edited.integrator != m_scenario.integrator;
+            const bool integratorFirst = edited.integrator != core::IntegratorKind::DormandPrince;
+            auto setIntegrator = [&] {
+                m_sim->setIntegrator(edited.integrator);
+                m_session.logIntegrator(m_sim->stepCount(), edited.integrator);
+            };
+            if (integratorChanged && integratorFirst) setIntegrator();
             m_sim->setModel(model);
             m_session.logModel(m_sim->stepCount(), model);
             if (edited.dt != m_scenario.dt) {
                 m_sim->setDt(edited.dt);
                 m_session.logDt(m_sim->stepCount(), edited.dt);
             }
-            if (edited.integrator != m_scenario.integrator) {
-                m_sim->setIntegrator(edited.integrator);
-                m_session.logIntegrator(m_sim->stepCount(), edited.integrator);
-            }
+            if (integratorChanged && !integratorFirst) setIntegrator();
             m_scenario = edited;
             m_keptScenario.reset();
         }
@@ -395,6 +401,7 @@ void SimulationWorker::showHistoryFrame(const HistoryEntry& entry, int generatio
                                                                       kept.step, publishOptions(true),
                                                                       m_threads, entry.stepDt, &m_abort));
         frame->scenarioName = kept.scenarioName;
+        frame->radii = kept.radii;
         m_session.logScrub(m_sim->stepCount(), kept.t, kept.step);
         notify([frame = std::shared_ptr<const core::Frame>(std::move(frame)),
                 generation](SimulationController& c) { c.onHistoryFrame(frame, generation); });
@@ -415,9 +422,9 @@ void SimulationWorker::forkFrom(const HistoryEntry& entry) {
         m_sim->setModel(state.model);
         m_sim->setIntegrator(state.integrator);
         m_sim->setDt(state.dt);
-        m_sim->restore(kept.positions, kept.t, kept.step, entry.dt, entry.stepDt);
-        m_session.logFork(entry.logEvents, kept.step, kept.t, kept.positions, entry.dt, entry.stepDt,
-                          abandoned);
+        m_sim->restore(kept.positions, kept.t, kept.step, entry.dt, entry.stepDt, kept.radii);
+        m_session.logFork(entry.logEvents, kept.step, kept.t, kept.positions, m_sim->radii(), entry.dt,
+                          entry.stepDt, abandoned);
         m_history->truncateAfter(entry.index);
         if (entry.scenario) m_scenario = *entry.scenario;
         m_keptScenario = entry.scenario;
@@ -496,10 +503,10 @@ void SimulationWorker::exportData(const std::string& directory, const std::vecto
     }
 }
 
-void SimulationWorker::setPositions(const core::Matrix& positions) {
+void SimulationWorker::setPositions(const core::Matrix& positions, const core::Vector& radii) {
     const auto n = m_sim->positions().cols();
     try {
-        m_sim->setPositions(positions);
+        m_sim->setPositions(positions, radii);
     } catch (const std::exception& e) {
         editRejected(std::string(e.what()));
         return;
@@ -508,7 +515,7 @@ void SimulationWorker::setPositions(const core::Matrix& positions) {
     // so a fork never goes back across a change of n.
     if (positions.cols() != n) m_history->clear();
     m_failed = false;
-    m_session.logPositions(m_sim->stepCount(), m_sim->positions());
+    m_session.logPositions(m_sim->stepCount(), m_sim->positions(), m_sim->radii());
     m_dirtySincePublish = true;
     publish(true);
 }
@@ -532,7 +539,13 @@ void SimulationWorker::perturb(std::uint64_t seed, double angle, const std::vect
 
 void SimulationWorker::addToken(const core::Vector& position) {
     try {
-        setPositions(core::withToken(m_sim->positions(), position));
+        // An added token takes the mean radius of the others (Pre-LN / Peri-LN).
+        core::Vector radii = m_sim->radii();
+        if (radii.size() > 0) {
+            radii.conservativeResize(radii.size() + 1);
+            radii(radii.size() - 1) = m_sim->radii().mean();
+        }
+        setPositions(core::withToken(m_sim->positions(), position), radii);
     } catch (const std::exception& e) {
         editRejected(std::string(e.what()));
     }
@@ -540,7 +553,12 @@ void SimulationWorker::addToken(const core::Vector& position) {
 
 void SimulationWorker::removeToken(int index) {
     try {
-        setPositions(core::withoutToken(m_sim->positions(), index));
+        core::Vector radii = m_sim->radii();
+        if (radii.size() > index) {
+            radii.segment(index, radii.size() - index - 1) = m_sim->radii().tail(radii.size() - index - 1);
+            radii.conservativeResize(radii.size() - 1);
+        }
+        setPositions(core::withoutToken(m_sim->positions(), index), radii);
     } catch (const std::exception& e) {
         editRejected(std::string(e.what()));
     }

@@ -142,7 +142,8 @@ public:
     void setRecording(int everySteps, bool attention = false);
     // Direct manipulation (core/Manipulation.h), applied between steps and logged as positions events (the
     // resulting state, so n may change). Refused edits (wrong size, n out of range) go to editRejected.
-    void setPositions(const core::Matrix& positions);
+    // radii: for a run with radii when n changes (an added or removed token); empty keeps them.
+    void setPositions(const core::Matrix& positions, const core::Vector& radii = {});
     void moveToken(int index, const core::Vector& position);  // one column of the current state replaced
     void perturb(std::uint64_t seed, double angle, const std::vector<int>& indices);  // empty: every token
     void addToken(const core::Vector& position);

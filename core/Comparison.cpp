@@ -11,11 +11,15 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <map>
 #include <set>
 
 #include <unistd.h>
 
 namespace attnsphere::core {
+
+// Generated at build time from resources/comparisons/*.json (core/CMakeLists.txt).
+const std::map<std::string, std::string>& embeddedComparisons();
 
 namespace {
 
@@ -188,6 +192,9 @@ const std::vector<ComparisonRecipe>& comparisonRecipes() {
         {"causal-vs-full",
          "all keys vs causal mask",
          {{"all keys", R"({"mask": "none"})"}, {"causal", R"({"mask": "causal"})"}}},
+        {"post-ln-vs-pre-ln",
+         "Post-LN vs Pre-LN",
+         {{"Post-LN", R"({"normalisation": "post-ln"})"}, {"Pre-LN", R"({"normalisation": "pre-ln"})"}}},
         {"euler-vs-rk4",
          "Euler+renormalise vs RK4 (same dt)",
          {{"Euler + renormalise", R"({"integrator": {"method": "euler"}})"},
@@ -217,19 +224,35 @@ Comparison makeComparison(const ComparisonRecipe& recipe, const Scenario& base) 
     return c;
 }
 
+std::vector<PresetInfo> builtInComparisons() {
+    std::vector<PresetInfo> out;
+    for (const auto& [name, text] : embeddedComparisons()) {
+        const json j = parseJsonText(text);
+        out.push_back({name, j.value("name", name), ""});
+    }
+    return out;
+}
+
+Comparison builtInComparison(const std::string& name) {
+    return Comparison::fromJsonText(embeddedText(embeddedComparisons(), name, "built-in comparison"));
+}
+
 Comparison loadComparison(const std::string& fileOrRecipe) {
     std::error_code ec;
     if (std::filesystem::is_regular_file(fileOrRecipe, ec)) return Comparison::fromFile(fileOrRecipe);
+    if (embeddedComparisons().count(fileOrRecipe) > 0) return builtInComparison(fileOrRecipe);
     const auto colon = fileOrRecipe.find(':');
     std::string ids;
     for (const ComparisonRecipe& r : comparisonRecipes())
         ids += (ids.empty() ? "" : ", ") + std::string(r.id);
+    std::string builtIns;
+    for (const auto& [name, text] : embeddedComparisons()) builtIns += (builtIns.empty() ? "" : ", ") + name;
     const ComparisonRecipe* recipe =
         colon == std::string::npos ? nullptr : findRecipe(std::string_view(fileOrRecipe).substr(0, colon));
     if (!recipe)
-        throw ValidationError(
-            "--compare",
-            "'" + fileOrRecipe + "' is neither a comparison file nor RECIPE:SCENARIO (recipes: " + ids + ")");
+        throw ValidationError("--compare", "'" + fileOrRecipe +
+                                               "' is neither a comparison file, a built-in comparison (" +
+                                               builtIns + ") nor RECIPE:SCENARIO (recipes: " + ids + ")");
     return makeComparison(*recipe, Scenario::load(fileOrRecipe.substr(colon + 1)));
 }
 

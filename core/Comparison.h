@@ -64,7 +64,11 @@ const std::vector<ComparisonRecipe>& comparisonRecipes();
 const ComparisonRecipe* findRecipe(std::string_view id);
 // The recipe applied to `base`; its runs' scenarios are validated like a file's.
 Comparison makeComparison(const ComparisonRecipe& recipe, const Scenario& base);
-// A comparison file, or "RECIPE:SCENARIO" (a recipe id, then a preset name or scenario file).
+// Built-in comparison files (resources/comparisons, embedded): name = file name, description = its title.
+std::vector<PresetInfo> builtInComparisons();
+Comparison builtInComparison(const std::string& name);  // ValidationError when unknown
+// A comparison file, a built-in comparison's name, or "RECIPE:SCENARIO" (a recipe id, then a preset name
+// or scenario file).
 Comparison loadComparison(const std::string& fileOrRecipe);
 
 // The runs' simulations, advanced together: each steps until it reaches the common target time (runs

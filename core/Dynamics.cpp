@@ -73,7 +73,7 @@ void transformSmall(const Matrix& A, double scale, const Positions& XT, Matrix& 
 }  // namespace
 
 void VelocityField::evaluateSmall(const Model& model, const Matrix& X, Matrix& out,
-                                  const std::atomic<bool>* abort) {
+                                  const std::atomic<bool>* abort, bool project) {
     if (abort && abort->load(std::memory_order_relaxed)) throw Aborted();
     const int d = static_cast<int>(X.rows());
     const int n = static_cast<int>(X.cols());
@@ -91,7 +91,7 @@ void VelocityField::evaluateSmall(const Model& model, const Matrix& X, Matrix& o
                                       model.kernel,   model.sigmoidBias};
         detail::attendSmallSoftmax(op, m_positionsT.data(), np, m_outT.data(), m_smallScratch.data());
     }
-    if (model.geometry == Geometry::Sphere) {
+    if (project) {
         // The tangent projection here, vectorised over the tokens (the padding rows are zero).
         const Eigen::ArrayXd radial = (m_positionsT.array() * m_outT.array()).rowwise().sum();
         m_outT.array() -= m_positionsT.array().colwise() * radial;
@@ -101,18 +101,28 @@ void VelocityField::evaluateSmall(const Model& model, const Matrix& X, Matrix& o
 
 void VelocityField::evaluate(const Model& model, const Matrix& X, Matrix& out,
                              const std::atomic<bool>* abort) {
+    evaluateProjected(model, X, out, abort, model.geometry == Geometry::Sphere);
+}
+
+void VelocityField::attentionOutput(const Model& model, const Matrix& X, Matrix& out,
+                                    const std::atomic<bool>* abort) {
+    evaluateProjected(model, X, out, abort, false);
+}
+
+void VelocityField::evaluateProjected(const Model& model, const Matrix& X, Matrix& out,
+                                      const std::atomic<bool>* abort, bool project) {
     if (!model.plainAttention()) {
         std::vector<Matrix> outs(1);
-        accumulateVariants(model, X, outs, false, abort);
+        accumulateVariants(model, X, outs, false, abort, project);
         out.swap(outs[0]);
-        if (model.geometry == Geometry::Sphere) projectTangent(X, out);
+        if (project) projectTangent(X, out);
         if (!out.allFinite())
             throw NumericalError("the velocity is not finite (NaN or infinity): " +
                                  numericalRemedy(model, X));
         return;
     }
     if (detail::smallSystem(model.kernel, static_cast<int>(X.cols()))) {
-        evaluateSmall(model, X, out, abort);
+        evaluateSmall(model, X, out, abort, project);
         if (!out.allFinite())
             throw NumericalError("the velocity is not finite (NaN or infinity): " +
                                  numericalRemedy(model, X));
@@ -122,7 +132,7 @@ void VelocityField::evaluate(const Model& model, const Matrix& X, Matrix& out,
     outs[0].swap(out);
     accumulate(model, X, outs, false, abort);
     out.swap(outs[0]);
-    if (model.geometry == Geometry::Sphere) projectTangent(X, out);
+    if (project) projectTangent(X, out);
     if (!out.allFinite())
         throw NumericalError("the velocity is not finite (NaN or infinity): " + numericalRemedy(model, X));
 }
@@ -130,13 +140,13 @@ void VelocityField::evaluate(const Model& model, const Matrix& X, Matrix& out,
 void VelocityField::headOutputs(const Model& model, const Matrix& X, std::vector<Matrix>& U,
                                 const std::atomic<bool>* abort) {
     if (!model.plainAttention())
-        accumulateVariants(model, X, U, true, abort);
+        accumulateVariants(model, X, U, true, abort, false);
     else
         accumulate(model, X, U, true, abort);
 }
 
 void VelocityField::accumulateVariants(const Model& model, const Matrix& X, std::vector<Matrix>& outs,
-                                       bool perHead, const std::atomic<bool>* abort) {
+                                       bool perHead, const std::atomic<bool>* abort, bool projected) {
     const int d = static_cast<int>(X.rows()), n = static_cast<int>(X.cols()), H = model.headCount();
     outs.resize(perHead ? static_cast<std::size_t>(H) : 1);
     for (auto& o : outs) o.setZero(d, n);
@@ -144,10 +154,11 @@ void VelocityField::accumulateVariants(const Model& model, const Matrix& X, std:
     for (int h = 0; h < H; ++h) {
         const Head& head = model.heads[static_cast<std::size_t>(h)];
         detail::variantHead(model, X, h, weights, false, abort);
-        // On the sphere a token's own term c x_i (V_h = c I) projects to exactly 0; dropping it keeps a
-        // token that attends only to itself (the first under a causal mask) exactly still.
+        // Projected onto the sphere's tangent space, a token's own term c x_i (V_h = c I) is exactly 0;
+        // dropping it keeps a token that attends only to itself (the first under a causal mask) exactly
+        // still. Per-head outputs (radial shadows) and Pre-LN's free field need the term.
         double c = 0;
-        if (model.geometry == Geometry::Sphere && detail::isScaledIdentity(head.V.data(), d, c))
+        if (projected && detail::isScaledIdentity(head.V.data(), d, c))
             weights.weights.diagonal().setZero();
         // Column i of (alpha_h V_h X) W^T is alpha_h sum_j W_ij V_h x_j.
         outs[perHead ? static_cast<std::size_t>(h) : 0].noalias() +=

@@ -15,6 +15,10 @@ public:
     // X: d × n positions. out: d × n velocity (projected onto the tangent spaces for Sphere geometry).
     // Throws NumericalError when an unnormalised exp kernel would overflow, Aborted when abort is set.
     void evaluate(const Model& model, const Matrix& X, Matrix& out, const std::atomic<bool>* abort = nullptr);
+    // The attention output A_i = sum_h alpha_h (1/N_i^h) sum_j kappa(s_ij^h) V_h x_j without the tangent
+    // projection, whatever the geometry (the normalisation schemes of doc/MODEL.md build on it).
+    void attentionOutput(const Model& model, const Matrix& X, Matrix& out,
+                         const std::atomic<bool>* abort = nullptr);
 
     // Per-head outputs u_i^h (d × n each, before projection), for observables. Same cost order as evaluate.
     void headOutputs(const Model& model, const Matrix& X, std::vector<Matrix>& U,
@@ -28,14 +32,18 @@ public:
 private:
     // evaluate for detail::smallSystem, projection included: single-threaded whatever setThreads says, so
     // a sweep's runs on one thread each and `attnsphere run` compute the same numbers.
-    void evaluateSmall(const Model& model, const Matrix& X, Matrix& out, const std::atomic<bool>* abort);
+    void evaluateSmall(const Model& model, const Matrix& X, Matrix& out, const std::atomic<bool>* abort,
+                       bool project);
+    void evaluateProjected(const Model& model, const Matrix& X, Matrix& out, const std::atomic<bool>* abort,
+                           bool project);
     // Accumulates head outputs: into one d × n matrix (perHead false) or one per head.
     void accumulate(const Model& model, const Matrix& X, std::vector<Matrix>& outs, bool perHead,
                     const std::atomic<bool>* abort);
     // accumulate for a model with a mask, positional bias or Sinkhorn (!Model::plainAttention()): dense
-    // per head (core/AttentionVariants.h), single-threaded.
+    // per head (core/AttentionVariants.h), single-threaded. `projected`: the caller projects the result onto
+    // the tangent spaces, so a token's own term along x_i may be left out (see the .cpp).
     void accumulateVariants(const Model& model, const Matrix& X, std::vector<Matrix>& outs, bool perHead,
-                            const std::atomic<bool>* abort);
+                            const std::atomic<bool>* abort, bool projected);
 
     int m_threads = 0;
     std::vector<Matrix> m_scoreMatrices;              // per head: beta_h M_h

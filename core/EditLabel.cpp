@@ -16,6 +16,7 @@ std::string keyLabel(const std::string& path) {
     if (path == "heads.alpha") return "α";
     if (path == "heads.beta") return "β_h";
     if (path == "init.rho") return "ρ";
+    if (path == "temperature") return "τ";
     return path;
 }
 

@@ -55,7 +55,9 @@ struct Frame {
     std::int64_t step = 0;
     double t = 0;
     int n = 0, d = 0, H = 0;
-    Matrix positions;  // d × n
+    Matrix positions;  // d × n: the directions theta_i (unit vectors on the sphere)
+    // The radii r_i = |x_i| of Pre-LN and Peri-LN (length n); empty under Post-LN and nGPT.
+    Vector radii;
     // What the frame was computed with, so that a consumer draws it without asking the simulation:
     // heads are in the model's order (head h is colour h), beta is the shared one.
     Geometry geometry = Geometry::Sphere;

@@ -24,6 +24,9 @@ private:
 
 // Independent seeds for independent parts of a scenario (heads, tokens), derived with SplitMix64.
 std::uint64_t deriveSeed(std::uint64_t seed, std::uint64_t stream);
+// The streams of a scenario's seed, so the heads do not change when only the initialisation changes; the
+// noise of each step is keyed by the step count under its stream, so a rewound run draws the same kicks.
+inline constexpr std::uint64_t kHeadStream = 1, kTokenStream = 2, kNoiseStream = 3;
 
 // n points on S^{d-1} with <x_i, x_j> = rho for i != j (doc/MODEL.md §8). rho in [0, 1] with d >= n + 1:
 // x_i = sqrt(rho) e_0 + sqrt(1 - rho) e_i; otherwise rho in [-1/(n-1), 1] with d >= n: the symmetric

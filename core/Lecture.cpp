@@ -354,7 +354,7 @@ void LectureRun::applyDueChanges() {
     }
     if (m_step.loop && !m_loopStart && m_sim->time() >= m_step.loop->first - slack()) {
         const Simulation& sim = *m_sim;
-        m_loopStart = Saved{sim.positions(), sim.time(),  sim.dt(),         sim.stepDt(),
+        m_loopStart = Saved{sim.positions(), sim.radii(), sim.time(),       sim.dt(),    sim.stepDt(),
                             sim.stepCount(), sim.model(), sim.integrator(), m_nextChange};
     }
 }
@@ -384,7 +384,7 @@ void LectureRun::advanceTo(double clock) {
         stepTo(m_step.loop->second);
         const Saved& s = *m_loopStart;
         m_offset += m_sim->time() - s.t;
-        m_sim->restore(s.positions, s.t, s.step, s.dt, s.stepDt);
+        m_sim->restore(s.positions, s.t, s.step, s.dt, s.stepDt, s.radii);
         m_sim->setModel(s.model);
         m_sim->setIntegrator(s.integrator);
         m_nextChange = s.nextChange;

@@ -96,6 +96,7 @@ public:
 private:
     struct Saved {
         Matrix positions;
+        Vector radii;
         double t = 0, dt = 0, stepDt = 0;
         std::int64_t step = 0;
         Model model;

@@ -51,6 +51,9 @@ struct Model {
         return mask == AttentionMask::None && positionalBias == 0.0 && sinkhornIterations == 0;
     }
 
+    // Pre-LN and Peri-LN tokens carry a radius r_i = |x_i| beside their direction (doc/MODEL.md).
+    bool hasRadii() const { return normalisation == LayerNorm::Pre || normalisation == LayerNorm::Peri; }
+
     int dim() const { return heads.empty() ? 0 : static_cast<int>(heads.front().M.rows()); }
     int headCount() const { return static_cast<int>(heads.size()); }
     double headBeta(int h) const;  // per-head beta if set, else beta

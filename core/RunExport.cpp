@@ -19,6 +19,7 @@ namespace fs = std::filesystem;
 
 constexpr const char* kCsv = "series.csv";
 constexpr const char* kNpy = "positions.npy";
+constexpr const char* kRadiiNpy = "radii.npy";  // kept only when a frame had radii (Pre-LN, Peri-LN)
 constexpr const char* kMetadata = "metadata.json";
 constexpr const char* kPartial = ".partial";  // temporary suffix until commit()
 constexpr std::size_t kNpyHeaderSize = 128;   // magic + length + dict, a multiple of 64 as numpy writes it
@@ -33,6 +34,12 @@ std::runtime_error ioError(const std::string& what, const std::string& file) {
 
 // Rows of positions are tokens: a d × n column-major Eigen matrix is exactly the C-order (n, d) array. The
 // header keeps one width from the first frame to commit(), where it is rewritten with the frame count.
+std::string radiiHeader(long long frames, int n) {
+    std::string header = core::npyHeader("<f8", {frames, n});
+    if (header.size() != kNpyHeaderSize) throw std::logic_error("npy header does not fit");
+    return header;
+}
+
 std::string npyHeader(long long frames, int n, int d) {
     std::string header = core::npyHeader("<f8", {frames, n, d});
     if (header.size() != kNpyHeaderSize) throw std::logic_error("npy header does not fit");
@@ -67,10 +74,20 @@ nlohmann::json columnDescriptions(int H) {
     c["clustered_pair_fraction"] = "fraction of pairs i < j with <x_i, x_j> >= 0.999";
     c["cluster_count"] = "components of the graph <x_i, x_j> >= 1 - 1e-4";
     c["max_norm_drift"] = "max_i | |x_i| - 1 | (sphere geometry; 0 for flat)";
+    c["radius_mean"] = "mean over tokens of the radius r_i = |x_i| (Pre-LN, Peri-LN; 1 on the sphere)";
+    c["radius_min"] = "minimum over tokens of r_i";
+    c["radius_max"] = "maximum over tokens of r_i";
     return c;
 }
 
 }  // namespace
+
+Vector tokenRadii(const Frame& f) {
+    if (f.radii.size() > 0) return f.radii;
+    // On the sphere exactly 1 (the norms' last-bit rounding is no radius).
+    if (f.geometry == Geometry::Sphere) return Vector::Ones(f.positions.cols());
+    return f.positions.colwise().norm().transpose();
+}
 
 RunExport::RunExport(std::string dir, const Scenario& scenario, const RunInfo& info)
     : m_dir(std::move(dir)), m_scenario(scenario), m_info(info) {
@@ -86,11 +103,13 @@ RunExport::RunExport(std::string dir, const Scenario& scenario, const RunInfo& i
         throw std::runtime_error("cannot create directory '" + m_dir + "': " + ec.message());
     }
     // The destructor does not run when the constructor throws: abandon() here.
-    const std::string csv = path(m_dir, kCsv, true), npy = path(m_dir, kNpy, true);
+    const std::string csv = path(m_dir, kCsv, true), npy = path(m_dir, kNpy, true),
+                      radii = path(m_dir, kRadiiNpy, true);
     m_csv = std::fopen(csv.c_str(), "wb");
     m_npy = m_csv ? std::fopen(npy.c_str(), "wb") : nullptr;
-    if (!m_npy) {
-        const auto error = ioError("cannot create", m_csv ? npy : csv);
+    m_radiiNpy = m_npy ? std::fopen(radii.c_str(), "wb") : nullptr;
+    if (!m_radiiNpy) {
+        const auto error = ioError("cannot create", !m_csv ? csv : !m_npy ? npy : radii);
         abandon();
         throw error;
     }
@@ -110,6 +129,7 @@ std::string RunExport::csvHeader(int H) {
                s + ",dominance_h" + s;
     }
     out += ",mean_cosine,order_parameter,clustered_pair_fraction,cluster_count,max_norm_drift";
+    out += ",radius_mean,radius_min,radius_max";
     return out;
 }
 
@@ -137,6 +157,10 @@ std::string RunExport::csvRow(const Frame& f) {
     out.push_back(',');
     out += std::to_string(f.clusterCount);
     add(f.maxNormDrift);
+    const Vector r = tokenRadii(f);
+    add(r.mean());
+    add(r.minCoeff());
+    add(r.maxCoeff());
     return out;
 }
 
@@ -150,17 +174,23 @@ void RunExport::addFrame(const Frame& frame) {
         m_H = H;
         const std::string header = csvHeader(H) + "\n";
         const std::string npyHead = npyHeader(0, m_n, m_d);
+        const std::string radiiHead = radiiHeader(0, m_n);
         if (std::fwrite(header.data(), 1, header.size(), m_csv) != header.size() ||
-            std::fwrite(npyHead.data(), 1, npyHead.size(), m_npy) != npyHead.size())
+            std::fwrite(npyHead.data(), 1, npyHead.size(), m_npy) != npyHead.size() ||
+            std::fwrite(radiiHead.data(), 1, radiiHead.size(), m_radiiNpy) != radiiHead.size())
             throw ioError("cannot write to", m_dir);
     } else if (frame.positions.cols() != m_n || frame.positions.rows() != m_d || H != m_H) {
         throw std::invalid_argument("RunExport: frame shape changed during the run (n, d or H)");
     }
     const std::string row = csvRow(frame) + "\n";
     const auto count = static_cast<std::size_t>(m_n) * static_cast<std::size_t>(m_d);
+    const Vector radii = tokenRadii(frame);
     if (std::fwrite(row.data(), 1, row.size(), m_csv) != row.size() ||
-        std::fwrite(frame.positions.data(), sizeof(double), count, m_npy) != count)
+        std::fwrite(frame.positions.data(), sizeof(double), count, m_npy) != count ||
+        std::fwrite(radii.data(), sizeof(double), static_cast<std::size_t>(m_n), m_radiiNpy) !=
+            static_cast<std::size_t>(m_n))
         throw ioError("cannot write to", m_dir);
+    m_hasRadii = m_hasRadii || frame.radii.size() > 0;
     ++m_frames;
 }
 
@@ -168,11 +198,15 @@ void RunExport::commit() {
     if (m_done) throw std::logic_error("RunExport: commit after commit or abandon");
     if (m_frames == 0) throw std::logic_error("RunExport: nothing to commit (no frames)");
     const std::string header = npyHeader(m_frames, m_n, m_d);
+    const std::string radiiHead = radiiHeader(m_frames, m_n);
     const bool ok = std::fseek(m_npy, 0, SEEK_SET) == 0 &&
                     std::fwrite(header.data(), 1, header.size(), m_npy) == header.size() &&
-                    std::fflush(m_npy) == 0 && std::fflush(m_csv) == 0;
-    const bool closed = std::fclose(m_npy) == 0;
-    m_npy = nullptr;
+                    std::fflush(m_npy) == 0 && std::fflush(m_csv) == 0 &&
+                    std::fseek(m_radiiNpy, 0, SEEK_SET) == 0 &&
+                    std::fwrite(radiiHead.data(), 1, radiiHead.size(), m_radiiNpy) == radiiHead.size() &&
+                    std::fflush(m_radiiNpy) == 0;
+    const bool closed = std::fclose(m_npy) == 0 && std::fclose(m_radiiNpy) == 0;
+    m_npy = m_radiiNpy = nullptr;
     const bool csvClosed = std::fclose(m_csv) == 0;
     m_csv = nullptr;
     if (!ok || !closed || !csvClosed) {
@@ -183,7 +217,8 @@ void RunExport::commit() {
 
     {
         const std::string file = path(m_dir, kMetadata, true);
-        const std::string text = metadata(m_scenario, m_info, m_frames, m_n, m_d, m_H).dump(2) + "\n";
+        const std::string text =
+            metadata(m_scenario, m_info, m_frames, m_n, m_d, m_H, m_hasRadii).dump(2) + "\n";
         std::FILE* out = std::fopen(file.c_str(), "wb");
         const bool written =
             out && std::fwrite(text.data(), 1, text.size(), out) == text.size() && std::fflush(out) == 0;
@@ -197,7 +232,10 @@ void RunExport::commit() {
         }
     }
     std::error_code ec;
-    for (const char* name : {kCsv, kNpy, kMetadata}) {
+    // A run without radii has only radii of 1 (or |x_i| of flat tokens, which positions.npy holds).
+    if (!m_hasRadii) fs::remove(path(m_dir, kRadiiNpy, true), ec);
+    for (const char* name : {kCsv, kNpy, kMetadata, kRadiiNpy}) {
+        if (name == kRadiiNpy && !m_hasRadii) continue;
         fs::rename(path(m_dir, name, true), path(m_dir, name, false), ec);
         if (ec) {
             abandon();
@@ -211,15 +249,16 @@ void RunExport::commit() {
 void RunExport::abandon() {
     if (m_csv) std::fclose(m_csv);
     if (m_npy) std::fclose(m_npy);
-    m_csv = m_npy = nullptr;
+    if (m_radiiNpy) std::fclose(m_radiiNpy);
+    m_csv = m_npy = m_radiiNpy = nullptr;
     std::error_code ec;
-    for (const char* name : {kCsv, kNpy, kMetadata}) fs::remove(path(m_dir, name, true), ec);
+    for (const char* name : {kCsv, kNpy, kMetadata, kRadiiNpy}) fs::remove(path(m_dir, name, true), ec);
     for (const auto& dir : m_createdDirs) fs::remove(dir, ec);  // removes only empty directories
     m_done = true;
 }
 
 nlohmann::json RunExport::metadata(const Scenario& scenario, const RunInfo& info, int frames, int n, int d,
-                                   int H) {
+                                   int H, bool hasRadii) {
     nlohmann::json m = nlohmann::json::object();
     m["format"] = "attnsphere-run";
     m["attnsphere_version"] = ATTNSPHERE_VERSION;
@@ -237,6 +276,10 @@ nlohmann::json RunExport::metadata(const Scenario& scenario, const RunInfo& info
     m["heads"] = H;
     m["files"] = {{kCsv, "one row per published frame; columns described in 'columns'"},
                   {kNpy, "float64 array (frames, n, d): token positions of each published frame"}};
+    if (hasRadii)
+        m["files"][kRadiiNpy] =
+            "float64 array (frames, n): token radii r_i = |x_i| of each published frame "
+            "(Pre-LN, Peri-LN; positions.npy holds the directions)";
     m["columns"] = columnDescriptions(H);
     return m;
 }

@@ -1,8 +1,9 @@
 #pragma once
 // Writes a run's data the way Python users load it (doc/MODEL.md §9): series.csv (one row per frame),
-// positions.npy (frames × n × d, float64) and metadata.json. Files are written under temporary names
-// and renamed into place by commit(); a run that fails or is interrupted leaves no file that looks
-// complete (abandon() removes the temporaries; the destructor abandons an uncommitted export).
+// positions.npy (frames × n × d, float64), radii.npy (frames × n, runs with radii) and metadata.json. Files
+// are written under temporary names and renamed into place by commit(); a run that fails or is interrupted
+// leaves no file that looks complete (abandon() removes the temporaries; the destructor abandons an
+// uncommitted export).
 #include "core/Frame.h"
 #include "core/Scenario.h"
 
@@ -40,8 +41,9 @@ public:
     int frameCount() const { return m_frames; }
 
     // metadata.json of a run: the one place its schema is defined.
+    // hasRadii: radii.npy is part of the run.
     static nlohmann::json metadata(const Scenario& scenario, const RunInfo& info, int frames, int n, int d,
-                                   int H);
+                                   int H, bool hasRadii = false);
     static std::string csvHeader(int H);
     static std::string csvRow(const Frame& frame);
 
@@ -52,8 +54,14 @@ private:
     RunInfo m_info;
     std::FILE* m_csv = nullptr;
     std::FILE* m_npy = nullptr;
+    std::FILE* m_radiiNpy = nullptr;
+    bool m_hasRadii = false;  // a frame had radii: radii.npy is kept
     int m_frames = 0, m_n = 0, m_d = 0, m_H = -1;
     bool m_done = false;
 };
+
+// The radii r_i = |x_i| of a frame: its radii (Pre-LN, Peri-LN), else 1 on the sphere and the norms of
+// the positions in the flat geometry.
+Vector tokenRadii(const Frame& frame);
 
 }  // namespace attnsphere::core

@@ -13,10 +13,6 @@
 namespace attnsphere::core {
 
 namespace {
-// Streams of the seed, so the heads do not change when only the initialisation changes.
-constexpr std::uint64_t kHeadStream = 1;
-constexpr std::uint64_t kTokenStream = 2;
-
 std::string indexed(const char* field, std::size_t i) {
     return std::string(field) + "[" + std::to_string(i) + "]";
 }

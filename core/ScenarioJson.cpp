@@ -249,6 +249,10 @@ void validateVariants(const S& s, const std::string& p) {
                                                        "\" (it places tokens on "
                                                        "the sphere), got \"" +
                                                        nameText(s.normalisation) + "\"");
+    if (s.temperature > 0 && s.geometry != Geometry::Sphere)
+        throw ValidationError(p + "temperature", "must be 0 with geometry \"" + nameText(s.geometry) +
+                                                     "\" (the noise is Brownian motion on the sphere), got " +
+                                                     fmt(s.temperature));
 }
 
 Scenario parseScenario(const json& j) {

@@ -24,6 +24,8 @@ constexpr const char* kFormat = "attnsphere-session";
 // Version 2 spells every key in snake_case; version 3 lets a positions event change n (tokens added or
 // removed) and adds the fork and scrub events. Versions 1 (camelCase keys) and 2 are still read.
 constexpr int kVersion = 3;
+// Beside a positions or fork event's data: the radii of a Pre-LN or Peri-LN run (absent otherwise).
+constexpr const char* kRadiiKey = "radii";
 
 // The keys that changed spelling between versions 1 and 2.
 struct Keys {
@@ -235,6 +237,8 @@ json Session::toJson() const {
                 data = json{{"t", e.t}, {"shown_step", e.otherStep}};
                 break;
         }
+        if (e.radii.size() > 0)
+            je[kRadiiKey] = std::vector<double>(e.radii.data(), e.radii.data() + e.radii.size());
         timelineJson.push_back(std::move(je));
     }
     return json{{"format", kFormat},
@@ -283,7 +287,7 @@ static Session parseSession(const json& j) {
         e.step = stepFromJson(require(je, "step", p), child(p, "step"));
         e.kind = enumValue<SessionEventKind>(require(je, "kind", p), child(p, "kind"));
         const std::string key = dataKey(e.kind);
-        requireObject(je, p, {"step", "kind", key});
+        requireObject(je, p, {"step", "kind", key, kRadiiKey});
         const json& data = require(je, key, p);
         const std::string dp = child(p, key);
         switch (e.kind) {
@@ -349,6 +353,19 @@ static Session parseSession(const json& j) {
                 break;
             }
         }
+        if (je.contains(kRadiiKey)) {
+            const std::string rp = child(p, kRadiiKey);
+            if (e.kind != SessionEventKind::Positions && e.kind != SessionEventKind::Fork)
+                throw ValidationError(rp, "only positions and fork events carry radii");
+            const std::vector<double> radii = numberList(je[kRadiiKey], rp);
+            if (radii.size() != static_cast<std::size_t>(n))
+                throw ValidationError(
+                    rp, "must be n = " + std::to_string(n) + " numbers, got " + std::to_string(radii.size()));
+            for (double r : radii)
+                if (!(r > 0) || !std::isfinite(r))
+                    throw ValidationError(rp, "every radius must be finite and > 0");
+            e.radii = Eigen::Map<const Vector>(radii.data(), static_cast<Eigen::Index>(radii.size()));
+        }
         if (e.step < lastStep)
             throw ValidationError(child(p, "step"),
                                   "steps must not decrease within a segment (previous event at step " +
@@ -394,17 +411,19 @@ void SessionLog::logModel(std::int64_t step, const Model& model) {
     push(std::move(e));
 }
 
-void SessionLog::logPositions(std::int64_t step, const Matrix& positions) {
+void SessionLog::logPositions(std::int64_t step, const Matrix& positions, const Vector& radii) {
     // A drag between two steps: only the state the step starts from matters.
     if (!m_session.timeline.empty() && m_session.timeline.back().kind == SessionEventKind::Positions &&
         m_session.timeline.back().step == step) {
         m_session.timeline.back().positions = positions;
+        m_session.timeline.back().radii = radii;
         return;
     }
     SessionEvent e;
     e.step = step;
     e.kind = SessionEventKind::Positions;
     e.positions = positions;
+    e.radii = radii;
     push(std::move(e));
 }
 
@@ -445,8 +464,8 @@ void SessionLog::logCamera(std::int64_t step, const Camera& camera) {
     push(std::move(e));
 }
 
-void SessionLog::logFork(std::size_t keep, std::int64_t step, double t, const Matrix& positions, double dt,
-                         double stepDt, std::int64_t abandonedStep) {
+void SessionLog::logFork(std::size_t keep, std::int64_t step, double t, const Matrix& positions,
+                         const Vector& radii, double dt, double stepDt, std::int64_t abandonedStep) {
     auto& tl = m_session.timeline;
     if (keep < tl.size()) tl.erase(tl.begin() + static_cast<std::ptrdiff_t>(keep), tl.end());
     SessionEvent e;
@@ -454,6 +473,7 @@ void SessionLog::logFork(std::size_t keep, std::int64_t step, double t, const Ma
     e.kind = SessionEventKind::Fork;
     e.t = t;
     e.positions = positions;
+    e.radii = radii;
     e.value = dt;
     e.stepDt = stepDt;
     e.otherStep = abandonedStep;
@@ -535,7 +555,7 @@ void SessionPlayer::applyDue() {
                     m_sim->setModel(e.model);
                     break;
                 case SessionEventKind::Positions:
-                    m_sim->restorePositions(e.positions);
+                    m_sim->restorePositions(e.positions, e.radii);
                     break;
                 case SessionEventKind::Dt:
                     m_sim->setDt(e.value);
@@ -545,7 +565,7 @@ void SessionPlayer::applyDue() {
                     break;
                 case SessionEventKind::Fork:
                     // Replay reaches this state by itself; restoring it keeps the adapted step exact too.
-                    m_sim->restore(e.positions, e.t, e.step, e.value, e.stepDt);
+                    m_sim->restore(e.positions, e.t, e.step, e.value, e.stepDt, e.radii);
                     break;
                 case SessionEventKind::Camera:
                 case SessionEventKind::Reset:

@@ -41,6 +41,7 @@ struct SessionEvent {
     SessionEventKind kind = SessionEventKind::Camera;
     Model model;
     Matrix positions;
+    Vector radii;      // Positions, Fork: the radii of Pre-LN / Peri-LN (empty otherwise)
     double value = 0;  // Dt
     IntegratorKind integrator = IntegratorKind::RK4;
     Scenario scenario;  // Reset
@@ -93,7 +94,7 @@ public:
     void logModel(std::int64_t step, const Model& model);
     // Positions may change n (tokens added or removed). Consecutive positions at the same step replace
     // each other (a drag between two steps).
-    void logPositions(std::int64_t step, const Matrix& positions);
+    void logPositions(std::int64_t step, const Matrix& positions, const Vector& radii = {});
     void logDt(std::int64_t step, double dt);
     void logIntegrator(std::int64_t step, IntegratorKind integrator);
     void logReset(std::int64_t step, const Scenario& scenario);  // `step`: where the old segment ended
@@ -102,8 +103,8 @@ public:
     void setEndStep(std::int64_t step) { m_session.endStep = step; }
     // A fork: the events logged after the first `keep` are the abandoned branch and are dropped (the
     // session keeps the branch that runs on), then the fork is logged with the state it restored.
-    void logFork(std::size_t keep, std::int64_t step, double t, const Matrix& positions, double dt,
-                 double stepDt, std::int64_t abandonedStep);
+    void logFork(std::size_t keep, std::int64_t step, double t, const Matrix& positions, const Vector& radii,
+                 double dt, double stepDt, std::int64_t abandonedStep);
     // Consecutive scrubs at the same step replace each other (a drag over the timeline while paused).
     void logScrub(std::int64_t step, double t, std::int64_t shownStep);
     std::size_t eventCount() const { return m_session.timeline.size(); }

@@ -2,6 +2,7 @@
 
 #include "core/AttentionVariants.h"
 #include "core/Errors.h"
+#include "core/Initialisation.h"
 
 #include <algorithm>
 #include <cmath>
@@ -12,6 +13,22 @@ namespace attnsphere::core {
 
 namespace {
 constexpr double kMinDt = 1e-9;
+
+// The noise needs a fixed step: Dormand–Prince's error control would reject the kicks.
+void requireFixedStepForNoise(double temperature, IntegratorKind k, const char* field) {
+    if (temperature > 0 && k == IntegratorKind::DormandPrince)
+        throw ValidationError(field,
+                              "a temperature > 0 (noise) needs a fixed step: use \"euler\" or \"rk4\", not "
+                              "\"dopri5\"");
+}
+
+// Columns scaled to unit length; a zero column stays zero (an attention output that vanishes).
+void normaliseNonZeroColumns(Matrix& A) {
+    for (Eigen::Index i = 0; i < A.cols(); ++i) {
+        const double norm = A.col(i).norm();
+        if (norm > 0) A.col(i) /= norm;
+    }
+}
 
 std::string where(std::int64_t step, double t) {
     std::ostringstream out;
@@ -69,6 +86,8 @@ Simulation::Simulation(const Scenario& scenario)
       m_stepDt(scenario.dt),
       m_integrator(scenario.integrator) {
     if (!(m_dt > 0)) throw ValidationError("dt", "must be > 0");
+    requireFixedStepForNoise(m_model.temperature, m_integrator, "temperature");
+    if (m_model.hasRadii()) m_r = Vector::Ones(m_X.cols());
     m_theory.restart(m_model, m_X, m_t);
 }
 
@@ -80,18 +99,34 @@ void Simulation::setModel(const Model& model) {
         throw ValidationError("d", msg.str());
     }
     detail::checkVariantSize(model, static_cast<int>(m_X.cols()));
+    requireFixedStepForNoise(model.temperature, m_integrator, "temperature");
     // An edit that leaves the flow as it was (e.g. only dt changed) keeps the theory's segment.
     const bool changed = !sameFlow(model, m_model);
+    if (!model.hasRadii())
+        m_r.resize(0);
+    else if (!m_model.hasRadii())
+        m_r = Vector::Ones(m_X.cols());  // the free state starts on the sphere
     m_model = model;
     if (changed) m_theory.restart(m_model, m_X, m_t);
 }
 
-void Simulation::restorePositions(const Matrix& X) {
-    setPositions(X);
+void Simulation::restorePositions(const Matrix& X, const Vector& radii) {
+    setPositions(X, radii);
     m_X = X;
 }
 
-void Simulation::setPositions(const Matrix& X) {
+Vector Simulation::radiiFor(Eigen::Index n, const Vector& radii) const {
+    if (!m_model.hasRadii()) return {};
+    if (radii.size() == 0) {
+        if (m_r.size() == n) return m_r;
+        return Vector::Constant(n, m_r.size() > 0 ? m_r.mean() : 1.0);
+    }
+    if (radii.size() != n || !radii.allFinite() || !(radii.array() > 0).all())
+        throw ValidationError("radii", "must be " + std::to_string(n) + " finite numbers > 0");
+    return radii;
+}
+
+void Simulation::setPositions(const Matrix& X, const Vector& radii) {
     if (X.rows() != m_model.dim() || X.cols() < 2) {
         std::ostringstream msg;
         msg << "positions must be d × n with d = " << m_model.dim() << " and n >= 2, got " << X.rows()
@@ -106,6 +141,7 @@ void Simulation::setPositions(const Matrix& X) {
             throw ValidationError("positions", "a point on the sphere cannot be the zero vector");
         normaliseColumns(Y);
     }
+    m_r = radiiFor(Y.cols(), radii);
     m_X = std::move(Y);
     m_theory.restart(m_model, m_X, m_t);
 }
@@ -116,11 +152,13 @@ void Simulation::setDt(double dt) {
     m_stepDt = dt;
 }
 
-void Simulation::restore(const Matrix& X, double t, std::int64_t step, double dt, double stepDt) {
+void Simulation::restore(const Matrix& X, double t, std::int64_t step, double dt, double stepDt,
+                         const Vector& radii) {
     if (X.rows() != m_X.rows() || X.cols() != m_X.cols() || !X.allFinite())
         throw ValidationError("positions", "a restored state must have the run's d × n finite positions");
     if (!(dt > 0) || !(stepDt > 0) || !std::isfinite(t) || step < 0)
         throw ValidationError("state", "a restored state needs t finite, step >= 0 and step sizes > 0");
+    m_r = radiiFor(X.cols(), radii);
     m_X = X;
     m_t = t;
     m_step = step;
@@ -129,6 +167,7 @@ void Simulation::restore(const Matrix& X, double t, std::int64_t step, double dt
 }
 
 void Simulation::setIntegrator(IntegratorKind k) {
+    requireFixedStepForNoise(m_model.temperature, k, "integrator");
     m_integrator = k;
     if (k != IntegratorKind::DormandPrince) m_stepDt = m_dt;
 }
@@ -140,8 +179,45 @@ void Simulation::setThreads(int threads) {
 
 Matrix Simulation::velocity() {
     Matrix v;
-    m_field.evaluate(m_model, m_X, v, m_abort);
+    if (m_model.hasRadii())
+        field(m_X * m_r.asDiagonal(), v);
+    else
+        field(m_X, v);
     return v;
+}
+
+void Simulation::field(const Matrix& X, Matrix& out) {
+    switch (m_model.normalisation) {
+        case LayerNorm::Post:
+            m_field.evaluate(m_model, X, out, m_abort);
+            return;
+        case LayerNorm::NGpt:
+            // On the sphere with the attention output normalised: P_perp (A_i / |A_i|).
+            m_field.attentionOutput(m_model, X, out, m_abort);
+            normaliseNonZeroColumns(out);
+            projectTangent(X, out);
+            return;
+        case LayerNorm::Pre:
+        case LayerNorm::Peri: {
+            // The free state x_i moves by the attention output of the directions theta_i = x_i / |x_i|
+            // (Peri-LN normalises that output too).
+            m_tmp2 = X;
+            normaliseColumns(m_tmp2);
+            m_field.attentionOutput(m_model, m_tmp2, out, m_abort);
+            if (m_model.normalisation == LayerNorm::Peri) normaliseNonZeroColumns(out);
+            return;
+        }
+    }
+}
+
+void Simulation::addNoise(Matrix& X, double h) const {
+    GaussianSource rng(
+        deriveSeed(deriveSeed(m_scenario.seed, kNoiseStream), static_cast<std::uint64_t>(m_step)));
+    Matrix kick = rng.normalMatrix(static_cast<int>(X.rows()), static_cast<int>(X.cols()),
+                                   std::sqrt(2.0 * m_model.temperature * h));
+    projectTangent(X, kick);
+    X += kick;
+    normaliseColumns(X);
 }
 
 void Simulation::step() {
@@ -153,56 +229,60 @@ void Simulation::step() {
 }
 
 void Simulation::advance() {
-    const bool sphere = m_model.geometry == Geometry::Sphere;
-    auto f = [&](const Matrix& X, Matrix& out) { m_field.evaluate(m_model, X, out, m_abort); };
+    // Pre-LN and Peri-LN integrate the free state x_i = r_i theta_i; the others the positions themselves.
+    const bool free = m_model.hasRadii();
+    const bool sphere = m_model.geometry == Geometry::Sphere && !free;
+    if (free) m_free = m_X * m_r.asDiagonal();
+    const Matrix& state = free ? m_free : m_X;
+    auto f = [&](const Matrix& X, Matrix& out) { field(X, out); };
     double taken = m_dt;
     Matrix next;
     switch (m_integrator) {
         case IntegratorKind::Euler:
-            f(m_X, m_k1);
-            next = m_X + m_dt * m_k1;
+            f(state, m_k1);
+            next = state + m_dt * m_k1;
             break;
         case IntegratorKind::RK4: {
             const double h = m_dt;
-            f(m_X, m_k1);
-            m_tmp = m_X + (0.5 * h) * m_k1;
+            f(state, m_k1);
+            m_tmp = state + (0.5 * h) * m_k1;
             f(m_tmp, m_k2);
-            m_tmp = m_X + (0.5 * h) * m_k2;
+            m_tmp = state + (0.5 * h) * m_k2;
             f(m_tmp, m_k3);
-            m_tmp = m_X + h * m_k3;
+            m_tmp = state + h * m_k3;
             f(m_tmp, m_k4);
-            next = m_X + (h / 6.0) * (m_k1 + 2.0 * m_k2 + 2.0 * m_k3 + m_k4);
+            next = state + (h / 6.0) * (m_k1 + 2.0 * m_k2 + 2.0 * m_k3 + m_k4);
             break;
         }
         case IntegratorKind::DormandPrince: {
             const double tol = m_scenario.tolerance > 0 ? m_scenario.tolerance : 1e-8;
             const double maxDt = 10.0 * m_scenario.dt;
             double h = std::clamp(m_dt, kMinDt, maxDt);
-            f(m_X, m_k1);
+            f(state, m_k1);
             for (;;) {
-                m_tmp = m_X + h * (1.0 / 5) * m_k1;
+                m_tmp = state + h * (1.0 / 5) * m_k1;
                 f(m_tmp, m_k2);
-                m_tmp = m_X + h * ((3.0 / 40) * m_k1 + (9.0 / 40) * m_k2);
+                m_tmp = state + h * ((3.0 / 40) * m_k1 + (9.0 / 40) * m_k2);
                 f(m_tmp, m_k3);
-                m_tmp = m_X + h * ((44.0 / 45) * m_k1 - (56.0 / 15) * m_k2 + (32.0 / 9) * m_k3);
+                m_tmp = state + h * ((44.0 / 45) * m_k1 - (56.0 / 15) * m_k2 + (32.0 / 9) * m_k3);
                 f(m_tmp, m_k4);
-                m_tmp = m_X + h * ((19372.0 / 6561) * m_k1 - (25360.0 / 2187) * m_k2 +
-                                   (64448.0 / 6561) * m_k3 - (212.0 / 729) * m_k4);
+                m_tmp = state + h * ((19372.0 / 6561) * m_k1 - (25360.0 / 2187) * m_k2 +
+                                     (64448.0 / 6561) * m_k3 - (212.0 / 729) * m_k4);
                 f(m_tmp, m_k5);
-                m_tmp = m_X + h * ((9017.0 / 3168) * m_k1 - (355.0 / 33) * m_k2 + (46732.0 / 5247) * m_k3 +
-                                   (49.0 / 176) * m_k4 - (5103.0 / 18656) * m_k5);
+                m_tmp = state + h * ((9017.0 / 3168) * m_k1 - (355.0 / 33) * m_k2 + (46732.0 / 5247) * m_k3 +
+                                     (49.0 / 176) * m_k4 - (5103.0 / 18656) * m_k5);
                 f(m_tmp, m_k6);
-                next = m_X + h * ((35.0 / 384) * m_k1 + (500.0 / 1113) * m_k3 + (125.0 / 192) * m_k4 -
-                                  (2187.0 / 6784) * m_k5 + (11.0 / 84) * m_k6);
+                next = state + h * ((35.0 / 384) * m_k1 + (500.0 / 1113) * m_k3 + (125.0 / 192) * m_k4 -
+                                    (2187.0 / 6784) * m_k5 + (11.0 / 84) * m_k6);
                 f(next, m_k7);
                 // Difference between the 5th- and embedded 4th-order solutions.
                 const Matrix err = h * ((71.0 / 57600) * m_k1 - (71.0 / 16695) * m_k3 + (71.0 / 1920) * m_k4 -
                                         (17253.0 / 339200) * m_k5 + (22.0 / 525) * m_k6 - (1.0 / 40) * m_k7);
-                const Eigen::ArrayXXd scale = tol * (1.0 + m_X.array().abs().max(next.array().abs()));
+                const Eigen::ArrayXXd scale = tol * (1.0 + state.array().abs().max(next.array().abs()));
                 const double ratio = (err.array().abs() / scale).maxCoeff();
                 if (!std::isfinite(ratio))
                     throw NumericalError("the adaptive step's error estimate is not finite: " +
-                                         numericalRemedy(m_model, m_X));
+                                         numericalRemedy(m_model, state));
                 const double factor =
                     ratio == 0 ? 5.0 : std::clamp(0.9 * std::pow(ratio, -1.0 / 5.0), 0.2, 5.0);
                 if (ratio <= 1.0 || h <= kMinDt) {
@@ -217,9 +297,19 @@ void Simulation::advance() {
     }
     if (sphere) normaliseColumns(next);
     if (!next.allFinite())
-        throw NumericalError("a token position became NaN or infinite: " + numericalRemedy(m_model, m_X) +
+        throw NumericalError("a token position became NaN or infinite: " + numericalRemedy(m_model, state) +
                              ", or use an adaptive integrator");
+    Vector radii;
+    if (free) {
+        radii = next.colwise().norm().transpose();
+        if (!(radii.array() > 0).all())
+            throw NumericalError("a token's radius |x_i| reached 0 (its direction is undefined): " +
+                                 numericalRemedy(m_model, state));
+        normaliseColumns(next);
+    }
+    if (m_model.temperature > 0) addNoise(next, taken);
     m_X = std::move(next);
+    if (free) m_r = std::move(radii);
     m_t += taken;
     m_stepDt = taken;
     ++m_step;
@@ -237,6 +327,7 @@ Frame Simulation::makeFrame(const FrameOptions& options) {
         throw NumericalError(where(m_step, m_t) + ": " + e.what());
     }
     f.scenarioName = m_scenario.name;
+    f.radii = m_r;
     requireFiniteFrame(f, m_model);
     f.theoryValues = m_theory.valuesAt(m_t);
     f.theory = m_theory.overlay();

@@ -16,14 +16,19 @@ public:
     explicit Simulation(const Scenario& scenario);  // builds model and positions from the scenario
 
     // One step: Euler (+renormalise), RK4 on the projected field (+renormalise), or one accepted
-    // Dormand–Prince step (dt adapts within [1e-9, scenario dt * 10]). Throws NumericalError on
-    // overflow/NaN (state unchanged), Aborted when the abort flag is raised mid-step (state unchanged).
+    // Dormand–Prince step (dt adapts within [1e-9, scenario dt * 10]). Pre-LN and Peri-LN step the free
+    // state x_i = r_i theta_i (no renormalisation); with a temperature the directions then get the noise's
+    // kick (doc/MODEL.md). Throws NumericalError on overflow/NaN (state unchanged), Aborted when the abort
+    // flag is raised mid-step (state unchanged).
     void step();
     void stepUntil(double t);  // steps until time() >= t - 1e-12
 
     double time() const { return m_t; }
     std::int64_t stepCount() const { return m_step; }
-    const Matrix& positions() const { return m_X; }
+    const Matrix& positions() const { return m_X; }  // unit directions theta_i (sphere geometry)
+    // The radii r_i = |x_i| of Pre-LN and Peri-LN (length n, starting at 1); empty under Post-LN and nGPT,
+    // whose tokens stay on the sphere.
+    const Vector& radii() const { return m_r; }
     const Model& model() const { return m_model; }
     const Scenario& scenario() const { return m_scenario; }
     double dt() const { return m_dt; }
@@ -31,23 +36,30 @@ public:
     double stepDt() const { return m_stepDt; }
     IntegratorKind integrator() const { return m_integrator; }
 
-    // Edits applied between steps. setModel keeps positions (d must match, else ValidationError).
+    // Edits applied between steps. setModel keeps positions (d must match, else ValidationError); a switch
+    // to Pre-LN or Peri-LN starts every radius at 1, one to Post-LN or nGPT drops them. A temperature > 0
+    // with Dormand–Prince is refused (ValidationError), by setModel and setIntegrator alike.
     void setModel(const Model& model);
-    void setPositions(const Matrix& X);  // renormalised for sphere geometry
-    // A state saved from positions() (session replay): taken bit for bit, since renormalising a unit
-    // vector again may change its last bit. Same checks as setPositions.
-    void restorePositions(const Matrix& X);
+    // Renormalised for sphere geometry. radii (length n, each > 0) replace the radii of a model that has
+    // them; empty keeps them when n is unchanged and otherwise gives every token the mean radius.
+    void setPositions(const Matrix& X, const Vector& radii = {});
+    // A state saved from positions() and radii() (session replay): taken bit for bit, since renormalising
+    // a unit vector again may change its last bit. Same checks as setPositions.
+    void restorePositions(const Matrix& X, const Vector& radii = {});
     void setDt(double dt);
     void setIntegrator(IntegratorKind k);
     void setThreads(int threads);  // core::WorkerPool threads for the velocity (0 = OMP_NUM_THREADS or cores)
     // Rewinds to a state the run had (a fork): positions as they were (not renormalised again), time,
     // step count and the step sizes, Dormand–Prince's adapted trial step `dt` included, so stepping on
     // repeats the original run bit for bit. The model and integrator are set separately.
-    void restore(const Matrix& X, double t, std::int64_t step, double dt, double stepDt);
+    // radii as setPositions (a run with radii restores them too).
+    void restore(const Matrix& X, double t, std::int64_t step, double dt, double stepDt,
+                 const Vector& radii = {});
     // Raised, it stops step() and makeFrame() with Aborted within one block of rows.
     void setAbortFlag(const std::atomic<bool>* abort) { m_abort = abort; }
 
-    // Current velocity dx/dt (projected); recomputed on each call.
+    // Current velocity of the integrated state (projected on the sphere; Pre-LN and Peri-LN: dx_i/dt of
+    // x_i = r_i theta_i); recomputed on each call.
     Matrix velocity();
     // Snapshot with observables computed now (costs about one velocity evaluation), including the
     // step-size check for stepDt(). Throws NumericalError naming the quantity, step and time when any
@@ -56,10 +68,17 @@ public:
 
 private:
     void advance();  // step() without the step and time added to its errors
+    // The field the integrator steps: the plain projected velocity, or a normalisation scheme's.
+    void field(const Matrix& X, Matrix& out);
+    // Brownian kick of the directions after a step of size h (temperature > 0), keyed by the step count.
+    void addNoise(Matrix& X, double h) const;
+    // Radii for n tokens after an edit of the positions (see setPositions).
+    Vector radiiFor(Eigen::Index n, const Vector& radii) const;
 
     Scenario m_scenario;
     Model m_model;
     Matrix m_X;
+    Vector m_r;  // radii of Pre-LN / Peri-LN, else empty
     double m_t = 0;
     std::int64_t m_step = 0;
     double m_dt = 0.1;
@@ -70,6 +89,7 @@ private:
     VelocityField m_field;
     TheoryTracker m_theory;  // the exact theory's segment since the last edit of the flow or state
     Matrix m_k1, m_k2, m_k3, m_k4, m_k5, m_k6, m_k7, m_tmp;
+    Matrix m_free, m_tmp2;  // Pre-LN / Peri-LN: the free state x_i, the directions of a stage
 };
 
 // Observables of doc/MODEL.md for a given state; used by Simulation::makeFrame.

@@ -42,6 +42,15 @@ std::optional<EquiangularSetup> scalarSetup(const Model& model, int n, std::stri
                      : "Sinkhorn normalisation (the theory's attention rows are plain softmax)";
         return std::nullopt;
     }
+    if (model.normalisation != LayerNorm::Post) {
+        reason = "normalisation " + std::string(nameOf(model.normalisation)) +
+                 " (the theory is for Post-LN: tokens on the sphere at full speed)";
+        return std::nullopt;
+    }
+    if (model.temperature > 0) {
+        reason = "temperature > 0 (the theory is for the noiseless flow)";
+        return std::nullopt;
+    }
     EquiangularSetup s;
     s.n = n;
     s.kernel = model.kernel;
@@ -113,7 +122,8 @@ std::string TheoryOverlay::summary() const {
 bool sameFlow(const Model& a, const Model& b) {
     if (a.kernel != b.kernel || a.beta != b.beta || a.sigmoidBias != b.sigmoidBias ||
         a.geometry != b.geometry || a.headCount() != b.headCount() || a.mask != b.mask ||
-        a.positionalBias != b.positionalBias || a.sinkhornIterations != b.sinkhornIterations)
+        a.positionalBias != b.positionalBias || a.sinkhornIterations != b.sinkhornIterations ||
+        a.normalisation != b.normalisation || a.temperature != b.temperature)
         return false;
     for (int h = 0; h < a.headCount(); ++h) {
         const Head &x = a.heads[static_cast<std::size_t>(h)], &y = b.heads[static_cast<std::size_t>(h)];

@@ -5,6 +5,7 @@
 #include "render/EnergyPanel.h"
 #include "render/EntropyPanel.h"
 #include "render/RadialShadowPanel.h"
+#include "render/RadiusPanel.h"
 
 namespace attnsphere::render {
 
@@ -27,6 +28,8 @@ const std::vector<PanelInfo>& panelRegistry() {
          &make<RadialShadowPanel>},
         {QStringLiteral("heatmap"), QStringLiteral("Attention heatmaps"), Qt::BottomDockWidgetArea, true,
          true, &make<AttentionHeatmapPanel>},
+        {QStringLiteral("radius"), QStringLiteral("Radius"), Qt::RightDockWidgetArea, false, false,
+         &make<RadiusPanel>},
     };
     return panels;
 }

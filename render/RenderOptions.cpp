@@ -25,7 +25,8 @@ const std::vector<ColourModeName>& colourModes() {
                                                    {ColourMode::Cluster, "cluster", "cluster"},
                                                    {ColourMode::DominantHead, "head", "dominant head"},
                                                    {ColourMode::Entropy, "entropy", "attention entropy"},
-                                                   {ColourMode::RadialShadow, "shadow", "radial shadow"}};
+                                                   {ColourMode::RadialShadow, "shadow", "radial shadow"},
+                                                   {ColourMode::Radius, "radius", "token radius r_i"}};
     return modes;
 }
 

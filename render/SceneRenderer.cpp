@@ -154,6 +154,7 @@ struct SceneRenderer::Impl {
     // Per-token quantities kept for recolouring without a new frame.
     std::vector<int> clusterLabels, dominantHead;  // display clusters (Frame::displayClusterLabels)
     std::vector<double> entropy, radial;
+    std::vector<double> radii;  // r_i of Pre-LN / Peri-LN (empty otherwise)
     int clusterCount = 0;
     bool hasObservables = false;
 
@@ -554,6 +555,12 @@ void SceneRenderer::Impl::recolour() {
         mode = ColourMode::Index;
     if (mode == ColourMode::Cluster && clusterLabels.size() != static_cast<std::size_t>(n))
         mode = ColourMode::Index;
+    if (mode == ColourMode::Radius && radii.size() != static_cast<std::size_t>(n)) mode = ColourMode::Index;
+    double radiusLo = 1, radiusHi = 1;
+    if (mode == ColourMode::Radius && n > 0) {
+        radiusLo = *std::min_element(radii.begin(), radii.end());
+        radiusHi = std::max(radiusLo * (1 + 1e-9), *std::max_element(radii.begin(), radii.end()));
+    }
     double radialRange = 1e-12;
     for (double r : radial) radialRange = std::max(radialRange, std::abs(r));
     const double logN = n > 1 ? std::log(static_cast<double>(n)) : 1.0;
@@ -574,6 +581,9 @@ void SceneRenderer::Impl::recolour() {
                 break;
             case ColourMode::RadialShadow:
                 colours[ui] = diverging(radial[ui] / radialRange);
+                break;
+            case ColourMode::Radius:
+                colours[ui] = viridis((radii[ui] - radiusLo) / (radiusHi - radiusLo));
                 break;
         }
     }
@@ -648,6 +658,9 @@ void SceneRenderer::Impl::recolour() {
         case ColourMode::RadialShadow:
             continuous("radial shadow sum_h r_i^h", -radialRange, radialRange,
                        [](double t) { return diverging(2 * t - 1); });
+            break;
+        case ColourMode::Radius:
+            continuous("token radius r_i", radiusLo, radiusHi, [](double t) { return viridis(t); });
             break;
     }
 }
@@ -809,6 +822,7 @@ void SceneRenderer::showFrame(const core::Frame& frame) {
             }
         }
     }
+    m.radii.assign(frame.radii.data(), frame.radii.data() + frame.radii.size());
     m.hasFrame = true;
     m.updateTokens();
     m.recolour();

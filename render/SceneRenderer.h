@@ -19,7 +19,7 @@ class vtkRenderer;
 
 namespace attnsphere::render {
 
-enum class ColourMode { Index, Cluster, DominantHead, Entropy, RadialShadow };
+enum class ColourMode { Index, Cluster, DominantHead, Entropy, RadialShadow, Radius };
 enum class ViewPreset { Front, Top, Side, Isometric };
 
 struct SceneStyle {

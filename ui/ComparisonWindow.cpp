@@ -283,6 +283,20 @@ QMenu* makeCompareMenu(MainWindow& window) {
                           .arg(runs.join(MainWindow::tr(" and "))));
     }
     menu->addSeparator();
+    // Built-in comparison files: their own scenario and runs, whatever runs in the main window.
+    for (const core::PresetInfo& info : core::builtInComparisons()) {
+        QAction* a =
+            menu->addAction(QString::fromStdString(info.description), &window, [&window, open, info] {
+                try {
+                    open(core::builtInComparison(info.name));
+                } catch (const std::exception& e) {
+                    window.reportError(MainWindow::tr("Comparison failed"), QString::fromStdString(e.what()));
+                }
+            });
+        a->setToolTip(MainWindow::tr("The built-in comparison '%1' (also `attnsphere --compare %1`).")
+                          .arg(QString::fromStdString(info.name)));
+    }
+    menu->addSeparator();
     menu->addAction(MainWindow::tr("Open comparison…"), &window, [&window, open] {
         const QString file = QFileDialog::getOpenFileName(&window, MainWindow::tr("Open comparison"),
                                                           QString(), MainWindow::tr("Comparisons (*.json)"));

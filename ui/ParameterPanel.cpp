@@ -89,6 +89,18 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
     m_geometry->setToolTip(
         tr("sphere: dx_i/dt = P⊥_{x_i} v_i (tokens stay on S^{d−1}); flat: dx_i/dt = v_i in R^d "
            "(doc/MODEL.md §2)."));
+    m_normalisation = new QComboBox(tokens);
+    for (auto name : core::namesOf<core::LayerNorm>())
+        m_normalisation->addItem(QString::fromUtf8(name.data(), static_cast<int>(name.size())),
+                                 static_cast<int>(*core::valueOf<core::LayerNorm>(name)));
+    m_normalisation->setToolTip(
+        tr("Where the layer normalisation sits (doc/MODEL.md §2.1): post-ln keeps tokens on the sphere;\n"
+           "pre-ln and peri-ln give each token a radius r_i (from 1 when switched on) that slows its "
+           "direction by 1/r_i;\nngpt normalises the attention output. Sphere geometry only."));
+    m_temperature = realBox(tokens, 0, core::Limits::temperatureMax, 4, 0.01,
+                            tr("τ: temperature of the noise, Brownian motion on the sphere after every step "
+                               "(doc/MODEL.md §2.2).\n0 = no noise. Needs euler or rk4 (not dopri5); the "
+                               "noise is drawn from the seed, so runs repeat."));
     m_integrator = new QComboBox(tokens);
     for (auto name : core::integratorNames())
         m_integrator->addItem(QString::fromUtf8(name.data(), static_cast<int>(name.size())),
@@ -135,6 +147,8 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
                            {m_positionalBias, "positional_bias"},
                            {m_sinkhorn, "sinkhorn_iterations"},
                            {m_geometry, "geometry"},
+                           {m_normalisation, "normalisation"},
+                           {m_temperature, "temperature"},
                            {m_integrator, "integrator"},
                            {m_dt, "dt"},
                            {m_seed, "seed"},
@@ -150,6 +164,8 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
     tf->addRow(tr("positional bias λ"), m_positionalBias);
     tf->addRow(tr("Sinkhorn iterations"), m_sinkhorn);
     tf->addRow(tr("geometry"), m_geometry);
+    tf->addRow(tr("normalisation"), m_normalisation);
+    tf->addRow(tr("τ (noise)"), m_temperature);
     tf->addRow(tr("integrator"), m_integrator);
     tf->addRow(tr("dt"), m_dt);
     tf->addRow(tr("seed"), m_seed);
@@ -280,6 +296,11 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
     connect(m_geometry, &QComboBox::currentIndexChanged, this, [this] {
         edit([g = comboValue<core::Geometry>(m_geometry)](core::Scenario& s) { s.geometry = g; });
     });
+    connect(m_normalisation, &QComboBox::currentIndexChanged, this, [this] {
+        edit([k = comboValue<core::LayerNorm>(m_normalisation)](core::Scenario& s) { s.normalisation = k; });
+    });
+    connect(m_temperature, &QDoubleSpinBox::valueChanged, this,
+            [this](double v) { edit([v](core::Scenario& s) { s.temperature = v; }); });
     connect(m_integrator, &QComboBox::currentIndexChanged, this, [this] {
         edit([i = comboValue<core::IntegratorKind>(m_integrator)](core::Scenario& s) { s.integrator = i; });
     });
@@ -415,6 +436,8 @@ void ParameterPanel::showScenario(const core::Scenario& s) {
     m_positionalBias->setValue(s.positionalBias);
     m_sinkhorn->setValue(s.sinkhornIterations);
     setCombo(m_geometry, s.geometry);
+    setCombo(m_normalisation, s.normalisation);
+    m_temperature->setValue(s.temperature);
     setCombo(m_integrator, s.integrator);
     m_dt->setValue(s.dt);
     m_seed->setText(QString::number(static_cast<qulonglong>(s.seed)));

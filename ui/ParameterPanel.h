@@ -65,8 +65,9 @@ private:
 
     QSpinBox *m_n, *m_d, *m_H, *m_clusters, *m_trail, *m_sinkhorn;
     QLineEdit* m_seed;  // seeds span 0 … 2^64 − 1, beyond a QSpinBox's int
-    QDoubleSpinBox *m_beta, *m_dt, *m_eps, *m_rho, *m_speed, *m_pointSize, *m_positionalBias;
-    QComboBox *m_kernel, *m_mask, *m_geometry, *m_integrator, *m_heads, *m_value, *m_init, *m_colour;
+    QDoubleSpinBox *m_beta, *m_dt, *m_eps, *m_rho, *m_speed, *m_pointSize, *m_positionalBias, *m_temperature;
+    QComboBox *m_kernel, *m_mask, *m_geometry, *m_normalisation, *m_integrator, *m_heads, *m_value, *m_init,
+        *m_colour;
     QCheckBox *m_fastest, *m_shell, *m_grid;
     QTableWidget* m_headTable;
     QLabel* m_error;

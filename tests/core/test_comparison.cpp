@@ -36,6 +36,7 @@ private slots:
     void changesMergeIntoTheBase();
     void roundTripThroughAFile();
     void recipesApplyToEveryPreset();
+    void builtInPostVsPreLn();
     void loadAcceptsRecipeAndScenario();
     void runsStartFromIdenticalPositions();
     void lockstepTimesAgree();
@@ -200,6 +201,27 @@ void TestComparison::recipesApplyToEveryPreset() {
     QVERIFY(integrators.runs[0].scenario.integrator == IntegratorKind::Euler);
     QVERIFY(integrators.runs[1].scenario.integrator == IntegratorKind::RK4);
     QCOMPARE(integrators.runs[0].scenario.dt, integrators.runs[1].scenario.dt);
+    const Comparison layerNorm = makeComparison(*findRecipe("post-ln-vs-pre-ln"), base);
+    QVERIFY(layerNorm.runs[0].scenario.normalisation == LayerNorm::Post);
+    QVERIFY(layerNorm.runs[1].scenario.normalisation == LayerNorm::Pre);
+}
+
+void TestComparison::builtInPostVsPreLn() {
+    QCOMPARE(builtInComparisons().size(), std::size_t{1});
+    const Comparison c = loadComparison("post-ln-vs-pre-ln");
+    QCOMPARE(c.base.name, std::string("pre-ln-slowdown"));
+    QVERIFY(c.runs[0].scenario.normalisation == LayerNorm::Post);
+    QVERIFY(c.runs[1].scenario.normalisation == LayerNorm::Pre);
+    // Same start; the Pre-LN run's radii grow and its tokens gather more slowly.
+    Lockstep lockstep(c);
+    QVERIFY(lockstep.simulation(0).positions() == lockstep.simulation(1).positions());
+    lockstep.advanceTo(20.0);
+    QVERIFY(lockstep.simulation(0).radii().size() == 0);
+    QVERIFY(lockstep.simulation(1).radii().mean() > 2.0);
+    FrameOptions options;
+    options.attention = false;
+    QVERIFY(lockstep.simulation(0).makeFrame(options).meanCosine >
+            lockstep.simulation(1).makeFrame(options).meanCosine);
 }
 
 void TestComparison::loadAcceptsRecipeAndScenario() {

@@ -106,6 +106,7 @@ private slots:
     void destructorAbandonsUncommittedExport();
     void rejectsInconsistentFrames();
     void simulationFramesRoundTrip();
+    void preLnRunExportsRadii();
     void metadataHasOneSchema();
     void failedWriteLeavesNoDirectory();
     void failedCreateLeavesNoDirectory();
@@ -116,7 +117,8 @@ void TestExport::csvHeaderColumns() {
              QString("step,t,E_total,dE_total_dt,E_h1,E_h2,dE_h1_dt,dE_h2_dt,"
                      "entropy_mean_h1,entropy_min_h1,radial_mean_abs_h1,radial_max_abs_h1,dominance_h1,"
                      "entropy_mean_h2,entropy_min_h2,radial_mean_abs_h2,radial_max_abs_h2,dominance_h2,"
-                     "mean_cosine,order_parameter,clustered_pair_fraction,cluster_count,max_norm_drift"));
+                     "mean_cosine,order_parameter,clustered_pair_fraction,cluster_count,max_norm_drift,"
+                     "radius_mean,radius_min,radius_max"));
     const Frame f = fakeFrame(7, 4, 3, 2);
     const QStringList cells = QString::fromStdString(RunExport::csvRow(f)).split(',');
     QCOMPARE(cells.size(), QString::fromStdString(RunExport::csvHeader(2)).split(',').size());
@@ -253,6 +255,45 @@ void TestExport::simulationFramesRoundTrip() {
                 QCOMPARE(npy.data[static_cast<std::size_t>((k * scenario.n + i) * scenario.d + c)],
                          frames[k].positions(c, i));
     }
+}
+
+void TestExport::preLnRunExportsRadii() {
+    QTemporaryDir tmp;
+    Scenario scenario = Scenario::load("pre-ln-slowdown");
+    scenario.n = 8;
+    Simulation sim(scenario);
+    std::vector<Frame> frames;
+    {
+        RunExport exporter(tmp.path().toStdString(), scenario);
+        FrameOptions options;
+        options.attention = false;
+        for (int k = 0; k < 4; ++k) {
+            for (int s = 0; s < 5; ++s) sim.step();
+            frames.push_back(sim.makeFrame(options));
+            exporter.addFrame(frames.back());
+        }
+        exporter.commit();
+    }
+    QCOMPARE(QDir(tmp.path()).entryList(QDir::Files, QDir::Name),
+             QStringList({"metadata.json", "positions.npy", "radii.npy", "series.csv"}));
+    const Npy radii = readNpy(tmp.path() + "/radii.npy");
+    QCOMPARE(radii.shape, std::vector<long long>({4, 8}));
+    const QStringList lines = readLines(tmp.path() + "/series.csv");
+    const QStringList header = lines[0].split(',');
+    const auto mean = header.indexOf("radius_mean"), lo = header.indexOf("radius_min"),
+               hi = header.indexOf("radius_max");
+    for (int k = 0; k < 4; ++k) {
+        QVERIFY(frames[k].radii.size() == 8);
+        for (int i = 0; i < 8; ++i)
+            QCOMPARE(radii.data[static_cast<std::size_t>(k * 8 + i)], frames[k].radii(i));
+        const QStringList cells = lines[k + 1].split(',');
+        QCOMPARE(cells[mean].toDouble(), frames[k].radii.mean());
+        QCOMPARE(cells[lo].toDouble(), frames[k].radii.minCoeff());
+        QCOMPARE(cells[hi].toDouble(), frames[k].radii.maxCoeff());
+    }
+    QVERIFY(frames.back().radii.mean() > 1.0);  // Pre-LN radii grow
+    std::ifstream in((tmp.path() + "/metadata.json").toStdString());
+    QVERIFY(nlohmann::json::parse(in)["files"].contains("radii.npy"));
 }
 
 // `run`, `render --export` and the GUI describe their runs with the same keys (snake_case as the scenario

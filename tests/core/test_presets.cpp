@@ -43,6 +43,8 @@ private slots:
     void sphereMovieClusters();
     void circleMetastabilityHasAPlateauThenMerges();
     void hemisphereCollapses();
+    void preLnSlowdownRadiiGrowLikeT();
+    void brownianSphereStaysBlurred();
 };
 
 void TestPresets::orthogonalHeadsShadowsHeadEnergyFallsWhileTotalRises() {
@@ -151,6 +153,33 @@ void TestPresets::hemisphereCollapses() {
     const auto frames = runPreset("hemisphere-collapse");
     QVERIFY(frames.front().positions.row(0).minCoeff() > 0);  // open hemisphere x_0 > 0
     QCOMPARE(frames.back().clusterCount, 1);
+}
+
+void TestPresets::preLnSlowdownRadiiGrowLikeT() {
+    const auto frames = runPreset("pre-ln-slowdown");
+    const Frame& last = frames.back();
+    QCOMPARE(last.radii.size(), Eigen::Index(last.n));
+    // Radii start at 1 and grow (dr_i/dt = <theta_i, A_i> is at most 1): mean r_i between t/4 and 1 + t.
+    QVERIFY(frames.front().radii.isOnes());
+    const double r = last.radii.mean();
+    QVERIFY2(r > last.t / 4 && r < 1 + last.t,
+             qPrintable(QString("mean radius %1 at t %2").arg(r).arg(last.t)));
+    for (std::size_t k = 1; k < frames.size(); ++k)
+        QVERIFY(frames[k].radii.mean() > frames[k - 1].radii.mean());
+}
+
+void TestPresets::brownianSphereStaysBlurred() {
+    // The same run without noise ends in sharp clusters; with it, fewer pairs are within cos 0.999.
+    Scenario quiet = Scenario::load("brownian-sphere");
+    quiet.temperature = 0;
+    Simulation sim(quiet);
+    sim.stepUntil(quiet.tEnd);
+    FrameOptions options;
+    options.attention = false;
+    const double sharp = sim.makeFrame(options).clusteredPairFraction;
+    const auto frames = runPreset("brownian-sphere");
+    const double noisy = frames.back().clusteredPairFraction;
+    QVERIFY2(noisy < 0.5 * sharp, qPrintable(QString("noisy %1, noiseless %2").arg(noisy).arg(sharp)));
 }
 
 QTEST_GUILESS_MAIN(TestPresets)

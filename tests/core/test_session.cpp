@@ -134,7 +134,7 @@ ForkedRun forkedRun() {
     sim.setDt(state.dt);
     sim.setIntegrator(state.integrator);
     sim.restore(at.X, at.t, at.step, at.dt, at.stepDt);
-    log.logFork(at.events, at.step, at.t, at.X, at.dt, at.stepDt, abandoned);
+    log.logFork(at.events, at.step, at.t, at.X, {}, at.dt, at.stepDt, abandoned);
     ForkedRun run;
     run.forkPositions = at.X;
     run.firstAfterFork = sim.positions();

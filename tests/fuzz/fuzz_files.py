@@ -305,7 +305,8 @@ def check_npy_finite(directory, name):
 
 def check_outputs(directory):
     names = sorted(os.listdir(directory))
-    if names != ["metadata.json", "positions.npy", "series.csv"]:
+    # radii.npy only for runs whose tokens carry radii (Pre-LN, Peri-LN).
+    if [n for n in names if n != "radii.npy"] != ["metadata.json", "positions.npy", "series.csv"]:
         raise Failure("output files " + str(names))
     with open(os.path.join(directory, "series.csv")) as f:
         lines = f.read().splitlines()
@@ -316,6 +317,8 @@ def check_outputs(directory):
             if not math.isfinite(float(cell)):
                 raise Failure("series.csv holds " + cell + " in row " + row[:60])
     check_npy_finite(directory, "positions.npy")
+    if "radii.npy" in names:
+        check_npy_finite(directory, "radii.npy")
     with open(os.path.join(directory, "metadata.json")) as f:
         strict_json(f.read())
 

@@ -143,7 +143,9 @@ private slots:
         for (QAction* a : menu->actions())
             if (a->text() == "softmax vs ReLU") race = a;
         QVERIFY(race);
-        QCOMPARE(menu->actions().size(), static_cast<qsizetype>(core::comparisonRecipes().size() + 2));
+        // The recipes, a separator, the built-in comparison files, a separator, "Open comparison…".
+        QCOMPARE(menu->actions().size(), static_cast<qsizetype>(core::comparisonRecipes().size() +
+                                                                core::builtInComparisons().size() + 3));
         race->trigger();
         ui::ComparisonWindow* opened = nullptr;
         QTRY_VERIFY((opened = [] {
@@ -157,6 +159,22 @@ private slots:
                 core::KernelKind::ReluNormalised);
         QVERIFY(!main.controller()->isRunning());
         opened->close();  // deletes itself
+        QTRY_VERIFY(QApplication::topLevelWidgets().count(opened) == 0);
+
+        // A built-in comparison file opens with its own scenario, whatever the main window runs.
+        QAction* layerNorm = nullptr;
+        for (QAction* a : menu->actions())
+            if (a->text() == "Post-LN vs Pre-LN from the same start") layerNorm = a;
+        QVERIFY(layerNorm);
+        layerNorm->trigger();
+        QTRY_VERIFY((opened = [] {
+            for (QWidget* w : QApplication::topLevelWidgets())
+                if (auto* c = qobject_cast<ui::ComparisonWindow*>(w); c && c->isVisible()) return c;
+            return static_cast<ui::ComparisonWindow*>(nullptr);
+        }()));
+        QCOMPARE(opened->controller()->comparison().base.name, std::string("pre-ln-slowdown"));
+        QVERIFY(opened->controller()->comparison().runs[1].scenario.normalisation == core::LayerNorm::Pre);
+        opened->close();
         QTRY_VERIFY(QApplication::topLevelWidgets().count(opened) == 0);
     }
 };

@@ -147,6 +147,31 @@ private slots:
         QCOMPARE(edited.at(0).at(0).value<core::Scenario>().beta, 2.0);
     }
 
+    // Normalisation and temperature are edited like the other fields; noise with dopri5 is refused, saying
+    // why, without a dialog.
+    void normalisationAndTemperatureEdits() {
+        ui::ParameterPanel panel;
+        core::Scenario s;
+        panel.setScenario(s);
+        QSignalSpy edited(&panel, &ui::ParameterPanel::edited);
+        auto* normalisation = panel.findChild<QComboBox*>(QStringLiteral("normalisation"));
+        auto* temperature = panel.findChild<QDoubleSpinBox*>(QStringLiteral("temperature"));
+        auto* integrator = panel.findChild<QComboBox*>(QStringLiteral("integrator"));
+        QVERIFY(normalisation && temperature && integrator);
+        QCOMPARE(normalisation->count(), 4);
+        normalisation->setCurrentIndex(normalisation->findText(QStringLiteral("pre-ln")));
+        QTRY_COMPARE(edited.count(), 1);
+        QVERIFY(edited.at(0).at(0).value<core::Scenario>().normalisation == core::LayerNorm::Pre);
+        temperature->setValue(0.25);
+        QTRY_COMPARE(edited.count(), 2);
+        QCOMPARE(edited.at(1).at(0).value<core::Scenario>().temperature, 0.25);
+        integrator->setCurrentIndex(integrator->findText(QStringLiteral("dopri5")));
+        QVERIFY2(panel.errorText().contains(QStringLiteral("temperature")), qPrintable(panel.errorText()));
+        QCOMPARE(integrator->currentText(), QStringLiteral("rk4"));
+        QTest::qWait(400);
+        QCOMPARE(edited.count(), 2);
+    }
+
     void wheelScrollsThePanelUnlessABoxIsFocused() {
         QWidget window;
         auto* scroll = new QScrollArea(&window);
