@@ -158,8 +158,7 @@ void VelocityField::accumulateVariants(const Model& model, const Matrix& X, std:
         // dropping it keeps a token that attends only to itself (the first under a causal mask) exactly
         // still. Per-head outputs (radial shadows) and Pre-LN's free field need the term.
         double c = 0;
-        if (projected && detail::isScaledIdentity(head.V.data(), d, c))
-            weights.weights.diagonal().setZero();
+        if (projected && detail::isScaledIdentity(head.V.data(), d, c)) weights.weights.diagonal().setZero();
         // Column i of (alpha_h V_h X) W^T is alpha_h sum_j W_ij V_h x_j.
         outs[perHead ? static_cast<std::size_t>(h) : 0].noalias() +=
             (head.alpha * head.V * X) * weights.weights.transpose();
