@@ -161,6 +161,7 @@ void RunExport::addFrame(const Frame& frame) {
     if (std::fwrite(row.data(), 1, row.size(), m_csv) != row.size() ||
         std::fwrite(frame.positions.data(), sizeof(double), count, m_npy) != count)
         throw ioError("cannot write to", m_dir);
+    if (frame.spectra) m_spectra = frame.spectra;
     ++m_frames;
 }
 
@@ -183,7 +184,8 @@ void RunExport::commit() {
 
     {
         const std::string file = path(m_dir, kMetadata, true);
-        const std::string text = metadata(m_scenario, m_info, m_frames, m_n, m_d, m_H).dump(2) + "\n";
+        const std::string text =
+            metadata(m_scenario, m_info, m_frames, m_n, m_d, m_H, m_spectra.get()).dump(2) + "\n";
         std::FILE* out = std::fopen(file.c_str(), "wb");
         const bool written =
             out && std::fwrite(text.data(), 1, text.size(), out) == text.size() && std::fflush(out) == 0;
@@ -219,7 +221,7 @@ void RunExport::abandon() {
 }
 
 nlohmann::json RunExport::metadata(const Scenario& scenario, const RunInfo& info, int frames, int n, int d,
-                                   int H) {
+                                   int H, const ModelSpectra* spectra) {
     nlohmann::json m = nlohmann::json::object();
     m["format"] = "attnsphere-run";
     m["attnsphere_version"] = ATTNSPHERE_VERSION;
@@ -238,6 +240,18 @@ nlohmann::json RunExport::metadata(const Scenario& scenario, const RunInfo& info
     m["files"] = {{kCsv, "one row per published frame; columns described in 'columns'"},
                   {kNpy, "float64 array (frames, n, d): token positions of each published frame"}};
     m["columns"] = columnDescriptions(H);
+    nlohmann::json qk = nlohmann::json();
+    if (spectra) {
+        qk = nlohmann::json::array();
+        for (const HeadSpectrum& h : spectra->heads) {
+            nlohmann::json eigenvalues = nlohmann::json();  // null: the solve was skipped (too large)
+            if (!spectra->eigenvaluesSkipped)
+                eigenvalues =
+                    std::vector<double>(h.eigenvalues.data(), h.eigenvalues.data() + h.eigenvalues.size());
+            qk.push_back({{"mean", h.mean}, {"variance", h.variance}, {"eigenvalues", eigenvalues}});
+        }
+    }
+    m["qk_spectrum"] = qk;
     return m;
 }
 

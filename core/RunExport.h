@@ -39,9 +39,10 @@ public:
     void abandon();
     int frameCount() const { return m_frames; }
 
-    // metadata.json of a run: the one place its schema is defined.
+    // metadata.json of a run: the one place its schema is defined. `spectra`: the QK spectrum of the
+    // model of the last frame (null in the file when absent).
     static nlohmann::json metadata(const Scenario& scenario, const RunInfo& info, int frames, int n, int d,
-                                   int H);
+                                   int H, const ModelSpectra* spectra = nullptr);
     static std::string csvHeader(int H);
     static std::string csvRow(const Frame& frame);
 
@@ -54,6 +55,7 @@ private:
     std::FILE* m_npy = nullptr;
     int m_frames = 0, m_n = 0, m_d = 0, m_H = -1;
     bool m_done = false;
+    std::shared_ptr<const ModelSpectra> m_spectra;  // of the last frame's model
 };
 
 }  // namespace attnsphere::core

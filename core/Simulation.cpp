@@ -69,6 +69,7 @@ Simulation::Simulation(const Scenario& scenario)
       m_integrator(scenario.integrator) {
     if (!(m_dt > 0)) throw ValidationError("dt", "must be > 0");
     m_theory.restart(m_model, m_X, m_t);
+    m_spectra = modelSpectra(m_model);
 }
 
 void Simulation::setModel(const Model& model) {
@@ -80,8 +81,13 @@ void Simulation::setModel(const Model& model) {
     }
     // An edit that leaves the flow as it was (e.g. only dt changed) keeps the theory's segment.
     const bool changed = !sameFlow(model, m_model);
+    bool sameScores = model.headCount() == m_model.headCount();
+    for (int h = 0; sameScores && h < model.headCount(); ++h)
+        sameScores =
+            model.heads[static_cast<std::size_t>(h)].M == m_model.heads[static_cast<std::size_t>(h)].M;
     m_model = model;
     if (changed) m_theory.restart(m_model, m_X, m_t);
+    if (!sameScores) m_spectra = modelSpectra(m_model);
 }
 
 void Simulation::restorePositions(const Matrix& X) {
@@ -237,6 +243,7 @@ Frame Simulation::makeFrame(const FrameOptions& options) {
     requireFiniteFrame(f, m_model);
     f.theoryValues = m_theory.valuesAt(m_t);
     f.theory = m_theory.overlay();
+    f.spectra = m_spectra;
     return f;
 }
 

@@ -5,6 +5,7 @@
 #include "render/EnergyPanel.h"
 #include "render/EntropyPanel.h"
 #include "render/RadialShadowPanel.h"
+#include "render/SpectrumPanel.h"
 
 namespace attnsphere::render {
 
@@ -27,6 +28,8 @@ const std::vector<PanelInfo>& panelRegistry() {
          &make<RadialShadowPanel>},
         {QStringLiteral("heatmap"), QStringLiteral("Attention heatmaps"), Qt::BottomDockWidgetArea, true,
          true, &make<AttentionHeatmapPanel>},
+        {QStringLiteral("spectrum"), QStringLiteral("QK spectrum"), Qt::RightDockWidgetArea, false, false,
+         &make<SpectrumPanel>},
     };
     return panels;
 }

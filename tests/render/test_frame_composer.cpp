@@ -61,8 +61,9 @@ class TestFrameComposer : public QObject {
     Q_OBJECT
 private slots:
     void panelIdsAreTheRegistrys() {
-        QCOMPARE(render::panelIds(), (QStringList{"energy", "entropy", "clustering", "shadows", "heatmap"}));
-        QCOMPARE(render::panelsOption().names.size(), std::size_t{5});
+        QCOMPARE(render::panelIds(),
+                 (QStringList{"energy", "entropy", "clustering", "shadows", "heatmap", "spectrum"}));
+        QCOMPARE(render::panelsOption().names.size(), std::size_t{6});
         for (const render::PanelInfo& info : render::panelRegistry()) {
             QCOMPARE(render::findPanel(info.id), &info);
             QVERIFY(!info.title.isEmpty());
