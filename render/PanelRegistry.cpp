@@ -28,7 +28,7 @@ const std::vector<PanelInfo>& panelRegistry() {
          &make<RadialShadowPanel>},
         {QStringLiteral("heatmap"), QStringLiteral("Attention heatmaps"), Qt::BottomDockWidgetArea, true,
          true, &make<AttentionHeatmapPanel>},
-        {QStringLiteral("spectrum"), QStringLiteral("QK spectrum"), Qt::RightDockWidgetArea, false, false,
+        {QStringLiteral("spectrum"), QStringLiteral("QK spectrum"), Qt::BottomDockWidgetArea, false, false,
          &make<SpectrumPanel>},
     };
     return panels;
