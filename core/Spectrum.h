@@ -21,7 +21,7 @@ HeadSpectrum headSpectrum(const Matrix& M, bool eigenvalues = true);
 
 // Eigen-solves of a model beyond this many rows in total (d * H) are skipped: the mean and variance come
 // from traces (O(d^2)), and a panel says that the eigenvalues were not computed.
-inline constexpr int kSpectrumEigenBudget = 2048;
+inline constexpr int kSpectrumEigenBudget = 512;
 
 struct ModelSpectra {
     std::vector<HeadSpectrum> heads;  // in the model's order
