@@ -2,6 +2,7 @@
 // An immutable snapshot of the simulation for the GUI, exporters and recorder (doc/ARCHITECTURE.md).
 // Produced on the worker thread, then shared read-only as std::shared_ptr<const Frame>.
 #include "core/Model.h"
+#include "core/Spectrum.h"
 #include "core/TheoryOverlay.h"
 
 #include <cstdint>
@@ -97,6 +98,9 @@ struct Frame {
     // Simulation::makeFrame (null when the frame was computed without a simulation).
     std::shared_ptr<const TheoryOverlay> theory;
     TheoryValues theoryValues;
+    // The QK spectrum of each head of the model the frame was computed with (doc/MODEL.md §1): computed
+    // once per model change by Simulation and shared by its frames (null without a simulation).
+    std::shared_ptr<const ModelSpectra> spectra;
 };
 
 }  // namespace attnsphere::core

@@ -191,6 +191,7 @@ void RunExport::addFrame(const Frame& frame) {
             static_cast<std::size_t>(m_n))
         throw ioError("cannot write to", m_dir);
     m_hasRadii = m_hasRadii || frame.radii.size() > 0;
+    if (frame.spectra) m_spectra = frame.spectra;
     ++m_frames;
 }
 
@@ -218,7 +219,7 @@ void RunExport::commit() {
     {
         const std::string file = path(m_dir, kMetadata, true);
         const std::string text =
-            metadata(m_scenario, m_info, m_frames, m_n, m_d, m_H, m_hasRadii).dump(2) + "\n";
+            metadata(m_scenario, m_info, m_frames, m_n, m_d, m_H, m_hasRadii, m_spectra.get()).dump(2) + "\n";
         std::FILE* out = std::fopen(file.c_str(), "wb");
         const bool written =
             out && std::fwrite(text.data(), 1, text.size(), out) == text.size() && std::fflush(out) == 0;
@@ -258,7 +259,7 @@ void RunExport::abandon() {
 }
 
 nlohmann::json RunExport::metadata(const Scenario& scenario, const RunInfo& info, int frames, int n, int d,
-                                   int H, bool hasRadii) {
+                                   int H, bool hasRadii, const ModelSpectra* spectra) {
     nlohmann::json m = nlohmann::json::object();
     m["format"] = "attnsphere-run";
     m["attnsphere_version"] = ATTNSPHERE_VERSION;
@@ -281,6 +282,18 @@ nlohmann::json RunExport::metadata(const Scenario& scenario, const RunInfo& info
             "float64 array (frames, n): token radii r_i = |x_i| of each published frame "
             "(Pre-LN, Peri-LN; positions.npy holds the directions)";
     m["columns"] = columnDescriptions(H);
+    nlohmann::json qk = nlohmann::json();
+    if (spectra) {
+        qk = nlohmann::json::array();
+        for (const HeadSpectrum& h : spectra->heads) {
+            nlohmann::json eigenvalues = nlohmann::json();  // null: the solve was skipped (too large)
+            if (!spectra->eigenvaluesSkipped)
+                eigenvalues =
+                    std::vector<double>(h.eigenvalues.data(), h.eigenvalues.data() + h.eigenvalues.size());
+            qk.push_back({{"mean", h.mean}, {"variance", h.variance}, {"eigenvalues", eigenvalues}});
+        }
+    }
+    m["qk_spectrum"] = qk;
     return m;
 }
 

@@ -40,10 +40,10 @@ public:
     void abandon();
     int frameCount() const { return m_frames; }
 
-    // metadata.json of a run: the one place its schema is defined.
-    // hasRadii: radii.npy is part of the run.
+    // metadata.json of a run: the one place its schema is defined. hasRadii: radii.npy is part of the run.
+    // `spectra`: the QK spectrum of the model of the last frame (null in the file when absent).
     static nlohmann::json metadata(const Scenario& scenario, const RunInfo& info, int frames, int n, int d,
-                                   int H, bool hasRadii = false);
+                                   int H, bool hasRadii = false, const ModelSpectra* spectra = nullptr);
     static std::string csvHeader(int H);
     static std::string csvRow(const Frame& frame);
 
@@ -58,6 +58,7 @@ private:
     bool m_hasRadii = false;  // a frame had radii: radii.npy is kept
     int m_frames = 0, m_n = 0, m_d = 0, m_H = -1;
     bool m_done = false;
+    std::shared_ptr<const ModelSpectra> m_spectra;  // of the last frame's model
 };
 
 // The radii r_i = |x_i| of a frame: its radii (Pre-LN, Peri-LN), else 1 on the sphere and the norms of

@@ -3,8 +3,7 @@
 #include "core/Errors.h"
 #include "core/Initialisation.h"
 #include "core/Scenario.h"
-
-#include <Eigen/QR>
+#include "core/Spectrum.h"
 
 #include <cmath>
 #include <sstream>
@@ -53,21 +52,6 @@ Matrix goe(GaussianSource& rng, int d, double sigma) {
             m(j, i) = x;
         }
     return m;
-}
-// Q diag(lambda) Q^T with Q a random rotation (QR of a Gaussian matrix, signs fixed) and lambda standard
-// normal draws shifted and scaled so that their sample mean and variance are exactly the ones asked for.
-Matrix spectrumMatrix(GaussianSource& rng, int d, double mean, double variance) {
-    const Matrix g = rng.normalMatrix(d, d, 1.0);
-    const Eigen::HouseholderQR<Matrix> qr(g);
-    Matrix Q = qr.householderQ();
-    for (int k = 0; k < d; ++k)
-        if (qr.matrixQR()(k, k) < 0) Q.col(k) = -Q.col(k);
-    Vector z = rng.normalMatrix(d, 1, 1.0).col(0);
-    z.array() -= z.mean();
-    const double sd = std::sqrt(z.squaredNorm() / d);
-    if (sd > 0) z /= sd;
-    const Vector lambda = (mean + std::sqrt(variance) * z.array()).matrix();
-    return Q * lambda.asDiagonal() * Q.transpose();
 }
 }  // namespace
 

@@ -89,6 +89,7 @@ Simulation::Simulation(const Scenario& scenario)
     requireFixedStepForNoise(m_model.temperature, m_integrator, "temperature");
     if (m_model.hasRadii()) m_r = Vector::Ones(m_X.cols());
     m_theory.restart(m_model, m_X, m_t);
+    m_spectra = modelSpectra(m_model);
 }
 
 void Simulation::setModel(const Model& model) {
@@ -106,8 +107,13 @@ void Simulation::setModel(const Model& model) {
         m_r.resize(0);
     else if (!m_model.hasRadii())
         m_r = Vector::Ones(m_X.cols());  // the free state starts on the sphere
+    bool sameScores = model.headCount() == m_model.headCount();
+    for (int h = 0; sameScores && h < model.headCount(); ++h)
+        sameScores =
+            model.heads[static_cast<std::size_t>(h)].M == m_model.heads[static_cast<std::size_t>(h)].M;
     m_model = model;
     if (changed) m_theory.restart(m_model, m_X, m_t);
+    if (!sameScores) m_spectra = modelSpectra(m_model);
 }
 
 void Simulation::restorePositions(const Matrix& X, const Vector& radii) {
@@ -331,6 +337,7 @@ Frame Simulation::makeFrame(const FrameOptions& options) {
     requireFiniteFrame(f, m_model);
     f.theoryValues = m_theory.valuesAt(m_t);
     f.theory = m_theory.overlay();
+    f.spectra = m_spectra;
     return f;
 }
 

@@ -87,7 +87,10 @@ private:
     int m_threads = 0;
     const std::atomic<bool>* m_abort = nullptr;
     VelocityField m_field;
-    TheoryTracker m_theory;  // the exact theory's segment since the last edit of the flow or state
+    TheoryTracker m_theory;
+    std::shared_ptr<const ModelSpectra>
+        m_spectra;  // of m_model's score matrices, shared by the frames  // the exact theory's segment since
+                    // the last edit of the flow or state
     Matrix m_k1, m_k2, m_k3, m_k4, m_k5, m_k6, m_k7, m_tmp;
     Matrix m_free, m_tmp2;  // Pre-LN / Peri-LN: the free state x_i, the directions of a stage
 };

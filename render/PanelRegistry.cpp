@@ -6,6 +6,7 @@
 #include "render/EntropyPanel.h"
 #include "render/RadialShadowPanel.h"
 #include "render/RadiusPanel.h"
+#include "render/SpectrumPanel.h"
 
 namespace attnsphere::render {
 
@@ -30,6 +31,8 @@ const std::vector<PanelInfo>& panelRegistry() {
          true, &make<AttentionHeatmapPanel>},
         {QStringLiteral("radius"), QStringLiteral("Radius"), Qt::RightDockWidgetArea, false, false,
          &make<RadiusPanel>},
+        {QStringLiteral("spectrum"), QStringLiteral("QK spectrum"), Qt::BottomDockWidgetArea, false, false,
+         &make<SpectrumPanel>},
     };
     return panels;
 }

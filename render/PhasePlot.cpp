@@ -307,12 +307,18 @@ void PhasePlot::rebuild() {
     }
     const std::string& name = m_result.columns[static_cast<std::size_t>(m_column)];
     QCPRange colours(0, 1);
-    if (name.find("fraction") == std::string::npos) {
+    QString colourLabel = columnLabel(name);
+    if (name == "entropy") {
+        // Attention entropy lies in [0, log n]: uniform attention is the top of the bar.
+        const double logN = std::log(static_cast<double>(m_sweep.maxN()));
+        colours = QCPRange(0, logN);
+        colourLabel = tr("attention entropy (log n = %1)").arg(logN, 0, 'g', 3);
+    } else if (name.find("fraction") == std::string::npos) {
         if (!(hi >= lo)) lo = hi = 0;
         colours = hi > lo ? QCPRange(lo, hi) : QCPRange(lo - 0.5, hi + 0.5);
     }
     m_map->setDataRange(colours);
-    m_scale->axis()->setLabel(columnLabel(name));
+    m_scale->axis()->setLabel(colourLabel);
 
     m_plot->yAxis->setScaleType(rows.log ? QCPAxis::stLogarithmic : QCPAxis::stLinear);
     if (rows.log) {
@@ -433,6 +439,75 @@ QImage PhasePlot::renderImage(QSize size, double scale) {
     return m_plot->toPixmap(w, h, scale).toImage();
 }
 
+EntropyProfile::EntropyProfile(const core::Sweep& sweep, const core::SweepResult& result, QWidget* parent)
+    : QWidget(parent) {
+    auto* layout = new QVBoxLayout(this);
+    layout->setContentsMargins(2, 2, 2, 2);
+    const int axis = PhasePlot::plottedAxis(sweep);
+    const bool numeric = axis >= 0 && !sweep.axes[static_cast<std::size_t>(axis)].categorical();
+    m_plot = PlotPanel::makePlot(
+        this, axis < 0 ? QString() : axisLabel(sweep.axes[static_cast<std::size_t>(axis)].field),
+        tr("mean attention entropy"));
+    layout->addWidget(m_plot);
+    const auto it = std::find(result.columns.begin(), result.columns.end(), "entropy");
+    const int column = it == result.columns.end() ? -1 : static_cast<int>(it - result.columns.begin());
+    const int rows =
+        axis < 0 ? 1 : static_cast<int>(sweep.axes[static_cast<std::size_t>(axis)].values.size());
+    const bool log = numeric && sweep.axes[static_cast<std::size_t>(axis)].spec.is_object() &&
+                     sweep.axes[static_cast<std::size_t>(axis)].spec.value("spacing", "") == "log";
+    const std::vector<int> shape = sweep.shape();
+    const int last = static_cast<int>(sweep.checkpoints.size()) - 1;
+    const QColor colours[] = {QColor(86, 180, 233), QColor(230, 159, 0)};
+    for (int k = 0; k < 2; ++k) {
+        const int checkpoint = k == 0 ? 0 : last;
+        auto* g = m_plot->addGraph();
+        setBasePen(g, plotPen(colours[k], k == 0 ? Qt::SolidLine : Qt::DashDotLine));
+        g->setScatterStyle(QCPScatterStyle(QCPScatterStyle::ssDisc, colours[k], 5));
+        g->setName(tr("t = %1").arg(sweep.checkpoints[static_cast<std::size_t>(checkpoint)], 0, 'g', 4));
+        for (int r = 0; column >= 0 && r < rows; ++r) {
+            long long point = 0;  // row r of the plotted axis, index 0 of the others
+            for (std::size_t a = 0; a < shape.size(); ++a)
+                point = point * shape[a] + (static_cast<int>(a) == axis ? r : 0);
+            const double x = numeric ? value(sweep.axes[static_cast<std::size_t>(axis)].values[r])
+                                     : static_cast<double>(r);
+            g->addData(x, result.at(point, checkpoint, column));
+        }
+        m_curves.push_back(g);
+    }
+    m_logN = std::log(static_cast<double>(sweep.maxN()));
+    auto* uniform = m_plot->addGraph();
+    setBasePen(uniform, QPen(QColor(150, 155, 165), 1, Qt::DashLine));
+    uniform->setName(tr("log n (uniform attention)"));
+    auto* oneHot = m_plot->addGraph();
+    oneHot->setName(tr("0 (one-hot)"));
+    setBasePen(oneHot, QPen(QColor(150, 155, 165), 1, Qt::DotLine));
+    if (log) m_plot->xAxis->setScaleType(QCPAxis::stLogarithmic);
+    if (log) m_plot->xAxis->setTicker(QSharedPointer<QCPAxisTickerLog>::create());
+    m_plot->rescaleAxes();
+    const QCPRange x = m_plot->xAxis->range();
+    const double pad = log ? std::pow(x.upper / x.lower, 0.03) : 0.03 * (x.upper - x.lower);
+    m_plot->xAxis->setRange(log ? x.lower / pad : x.lower - pad, log ? x.upper * pad : x.upper + pad);
+    for (double xx : {m_plot->xAxis->range().lower, m_plot->xAxis->range().upper}) {
+        uniform->addData(xx, m_logN);
+        oneHot->addData(xx, 0);
+    }
+    m_plot->yAxis->setRange(-0.05 * m_logN, 1.08 * m_logN);
+    PlotPanel::placeLegendAbove(m_plot);
+    QObject::connect(m_plot, &QCustomPlot::beforeReplot, m_plot,
+                     [this] { PlotPanel::applyDisplayStyle(m_plot); });
+    setToolTip(
+        tr("The sweep's mean attention entropy (over heads, tokens and random starts) against its "
+           "plotted axis,\nat the first and last checkpoint; log n is uniform attention, 0 one-hot "
+           "(doc/MODEL.md §5)."));
+}
+
+QImage EntropyProfile::renderImage(QSize size, double scale) {
+    const int w = std::max(1, qRound(size.width() / scale)), h = std::max(1, qRound(size.height() / scale));
+    PlotPanel::applyDisplayStyle(m_plot, true);
+    PlotPanel::wrapLegend(m_plot);
+    return m_plot->toPixmap(w, h, scale).toImage();
+}
+
 void writePhaseFigures(const std::string& dir, const core::Sweep& sweep, const core::SweepResult& result) {
     PhasePlot plot;
     plot.setSweep(sweep, result);
@@ -466,6 +541,13 @@ void writePhaseFigures(const std::string& dir, const core::Sweep& sweep, const c
         QFile::remove(partialPdf);
         QFile::remove(png);
         throw std::runtime_error("cannot write " + pdf.toStdString());
+    }
+    if (std::find(result.columns.begin(), result.columns.end(), "entropy") != result.columns.end()) {
+        EntropyProfile profile(sweep, result);
+        app::writePng(profile.renderImage(
+                          QSize(qRound(kFigureWidth * kFigureScale), qRound(kFigureHeight * kFigureScale)),
+                          kFigureScale),
+                      folder.filePath(QStringLiteral("entropy.png")));
     }
 }
 

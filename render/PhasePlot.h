@@ -26,8 +26,9 @@ class QCPTextElement;
 namespace attnsphere::render {
 
 // Writes DIR/phase.png and DIR/phase.pdf (clustered fraction, or the first recorded statistic) whole or
-// not at all. Throws std::runtime_error naming the file on a write failure. Needs a QApplication (the
-// offscreen platform will do).
+// not at all, and for a sweep recording the attention entropy DIR/entropy.png (EntropyProfile). Throws
+// std::runtime_error naming the file on a write failure. Needs a QApplication (the offscreen platform will
+// do).
 void writePhaseFigures(const std::string& dir, const core::Sweep& sweep, const core::SweepResult& result);
 
 // The widget behind the figures and the GUI's phase-diagram window. Rows are the values of the plotted
@@ -117,6 +118,24 @@ private:
     CellGrid m_columns, m_rows;
     std::optional<QPointF> m_here;
     QPoint m_pressPos;
+};
+
+// The attention entropy against the plotted axis of a sweep (slice 0 of the other axes), one curve at the
+// first checkpoint and one at the last, with log n (uniform attention) dashed: e.g. entropy against the
+// QK spectrum's variance. The sweep must record `entropy`. GUI thread.
+class EntropyProfile : public QWidget {
+    Q_OBJECT
+public:
+    EntropyProfile(const core::Sweep& sweep, const core::SweepResult& result, QWidget* parent = nullptr);
+    QCustomPlot* plot() const { return m_plot; }
+    QCPGraph* curve(int k) const { return m_curves.at(static_cast<std::size_t>(k)); }  // 0: first, 1: last
+    double logN() const { return m_logN; }  // of the largest n of the grid
+    QImage renderImage(QSize size, double scale = 1);
+
+private:
+    QCustomPlot* m_plot;
+    std::vector<QCPGraph*> m_curves;
+    double m_logN = 0;
 };
 
 }  // namespace attnsphere::render

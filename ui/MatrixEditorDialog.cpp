@@ -1,6 +1,6 @@
 #include "ui/MatrixEditorDialog.h"
 
-#include <Eigen/Eigenvalues>
+#include "core/Spectrum.h"
 
 #include <QCheckBox>
 #include <QDialogButtonBox>
@@ -14,16 +14,6 @@
 #include <cmath>
 
 namespace attnsphere::ui {
-
-void MatrixEditorDialog::spectrum(const core::Matrix& M, core::Vector& eigenvalues, double& mean,
-                                  double& variance) {
-    const core::Matrix S = 0.5 * (M + M.transpose());
-    Eigen::SelfAdjointEigenSolver<core::Matrix> eig(S, Eigen::EigenvaluesOnly);
-    eigenvalues = eig.eigenvalues();
-    const double d = static_cast<double>(M.rows());
-    mean = S.trace() / d;
-    variance = (S * S).trace() / d - mean * mean;
-}
 
 MatrixEditorDialog::MatrixEditorDialog(const core::Matrix& M, int head, QWidget* parent) : QDialog(parent) {
     setWindowTitle(tr("Score matrix M_%1").arg(head + 1));
@@ -108,15 +98,14 @@ void MatrixEditorDialog::cellEdited(int row, int column) {
 }
 
 void MatrixEditorDialog::updateSpectrum() {
-    core::Vector lambda;
-    double mean = 0, variance = 0;
-    spectrum(matrix(), lambda, mean, variance);
+    const core::HeadSpectrum s = core::headSpectrum(matrix());
     QStringList values;
-    for (Eigen::Index k = 0; k < lambda.size(); ++k) values << QString::number(lambda[k], 'g', 4);
+    for (Eigen::Index k = 0; k < s.eigenvalues.size(); ++k)
+        values << QString::number(s.eigenvalues[k], 'g', 4);
     m_spectrum->setText(tr("eigenvalues of (M + Mᵀ)/2: %1<br>mean μ = %2, variance σ² = %3")
                             .arg(values.join(QStringLiteral(", ")))
-                            .arg(mean, 0, 'g', 5)
-                            .arg(variance, 0, 'g', 5));
+                            .arg(s.mean, 0, 'g', 5)
+                            .arg(s.variance, 0, 'g', 5));
 }
 
 }  // namespace attnsphere::ui

@@ -17,8 +17,6 @@ class MatrixEditorDialog : public QDialog {
 public:
     MatrixEditorDialog(const core::Matrix& M, int head, QWidget* parent = nullptr);
     core::Matrix matrix() const;
-    // Spectrum summary of the symmetric part (M + M^T)/2: eigenvalues ascending, mean, variance.
-    static void spectrum(const core::Matrix& M, core::Vector& eigenvalues, double& mean, double& variance);
 
 private:
     void cellEdited(int row, int column);

@@ -3,6 +3,10 @@
 #include "render/DisplayStyle.h"
 #include "render/RenderOptions.h"
 #include "ui/MatrixEditorDialog.h"
+#include "ui/SpectrumDialog.h"
+
+#include "core/Initialisation.h"
+#include "core/Spectrum.h"
 
 #include <QAbstractScrollArea>
 #include <QCheckBox>
@@ -186,10 +190,20 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
     m_heads->addItem(tr("orthogonal blocks"), static_cast<int>(core::HeadsKind::OrthogonalBlocks));
     m_heads->addItem(tr("approx. orthogonal (ε)"), static_cast<int>(core::HeadsKind::ApproxOrthogonalBlocks));
     m_heads->addItem(tr("explicit matrices"), static_cast<int>(core::HeadsKind::Explicit));
-    m_heads->setToolTip(
-        tr("How the score matrices M_h are generated (seeded). Orthogonal blocks: head h acts on its own\n"
-           "coordinates (M_hᵀ M_h' = 0); approx.: plus ε times a symmetric Gaussian perturbation."));
+    m_heads->addItem(tr("QK spectrum (μ, σ²)"), static_cast<int>(core::HeadsKind::Spectrum));
+    m_heads->setToolTip(tr(
+        "How the score matrices M_h are generated (seeded). Orthogonal blocks: head h acts on its own\n"
+        "coordinates (M_hᵀ M_h' = 0); approx.: plus ε times a symmetric Gaussian perturbation.\n"
+        "QK spectrum: M_h = Q_h diag(λ) Q_hᵀ, eigenvalues with mean μ and variance σ² (doc/MODEL.md §1)."));
     m_eps = realBox(heads, 0, 10, 3, 0.01, tr("ε: size of the perturbation of the orthogonal blocks."));
+    m_specMean = realBox(heads, -core::Limits::spectrumMeanMax, core::Limits::spectrumMeanMax, 4, 0.1,
+                         tr("μ: mean of each head's eigenvalues, tr(M_h)/d (QK spectrum heads)."));
+    m_specVariance = realBox(heads, 0, core::Limits::spectrumVarianceMax, 4, 0.1,
+                             tr("σ²: variance of each head's eigenvalues (QK spectrum heads)."));
+    m_setSpectrum = new QPushButton(tr("Set spectrum…"), heads);
+    m_setSpectrum->setToolTip(
+        tr("Set the QK spectrum of chosen heads: M_h = Q_h diag(λ) Q_hᵀ with the eigenvalues' mean and\n"
+           "variance given (all heads: the QK spectrum kind; some: explicit matrices)."));
     m_value = new QComboBox(heads);
     m_value->addItem(tr("V = M (attractive)"), static_cast<int>(core::ValueKind::SameAsScore));
     m_value->addItem(tr("V = −M (repulsive)"), static_cast<int>(core::ValueKind::NegativeScore));
@@ -202,9 +216,15 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
     m_heads->setObjectName(QStringLiteral("heads"));
     m_eps->setObjectName(QStringLiteral("eps"));
     m_value->setObjectName(QStringLiteral("value"));
+    m_specMean->setObjectName(QStringLiteral("spectrumMean"));
+    m_specVariance->setObjectName(QStringLiteral("spectrumVariance"));
+    m_setSpectrum->setObjectName(QStringLiteral("setSpectrum"));
     hf->addRow(tr("H"), m_H);
     hf->addRow(tr("score M_h"), m_heads);
     hf->addRow(tr("ε"), m_eps);
+    hf->addRow(tr("spectrum μ"), m_specMean);
+    hf->addRow(tr("spectrum σ²"), m_specVariance);
+    hf->addRow(m_setSpectrum);
     hf->addRow(tr("value V_h"), m_value);
     m_headTable = new QTableWidget(0, 4, heads);
     m_headTable->setHorizontalHeaderLabels({tr("head"), tr("α_h"), tr("a_h"), tr("M_h")});
@@ -283,6 +303,11 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
             [this](int v) { edit([v](core::Scenario& s) { s.init.clusters = v; }); });
     connect(m_eps, &QDoubleSpinBox::valueChanged, this,
             [this](double v) { edit([v](core::Scenario& s) { s.heads.eps = v; }); });
+    connect(m_specMean, &QDoubleSpinBox::valueChanged, this,
+            [this](double v) { edit([v](core::Scenario& s) { s.heads.spectrumMean = v; }); });
+    connect(m_specVariance, &QDoubleSpinBox::valueChanged, this,
+            [this](double v) { edit([v](core::Scenario& s) { s.heads.spectrumVariance = v; }); });
+    connect(m_setSpectrum, &QPushButton::clicked, this, &ParameterPanel::setSpectrum);
     connect(m_kernel, &QComboBox::currentIndexChanged, this, [this] {
         edit([k = comboValue<core::KernelKind>(m_kernel)](core::Scenario& s) { s.kernel = k; });
     });
@@ -447,6 +472,8 @@ void ParameterPanel::showScenario(const core::Scenario& s) {
     m_H->setValue(s.heads.count);
     setCombo(m_heads, s.heads.kind);
     m_eps->setValue(s.heads.eps);
+    m_specMean->setValue(s.heads.spectrumMean);
+    m_specVariance->setValue(s.heads.spectrumVariance);
     setCombo(m_value, s.heads.value);
     updateEnabled();
     rebuildHeadTable();
@@ -457,6 +484,8 @@ void ParameterPanel::updateEnabled() {
     m_rho->setEnabled(m_pending.init.kind == core::InitKind::Equiangular);
     m_clusters->setEnabled(m_pending.init.kind == core::InitKind::Clusters);
     m_eps->setEnabled(m_pending.heads.kind == core::HeadsKind::ApproxOrthogonalBlocks);
+    m_specMean->setEnabled(m_pending.heads.kind == core::HeadsKind::Spectrum);
+    m_specVariance->setEnabled(m_pending.heads.kind == core::HeadsKind::Spectrum);
 }
 
 void ParameterPanel::rebuildHeadTable() {
@@ -553,13 +582,56 @@ void ParameterPanel::editMatrix(int head) {
     if (head >= model.headCount()) return;
     MatrixEditorDialog dialog(model.heads[static_cast<std::size_t>(head)].M, head, this);
     if (dialog.exec() != QDialog::Accepted) return;
-    // Switch to explicit matrices: the generated ones for every head, the edited one for this head.
+    model.heads[static_cast<std::size_t>(head)].M = dialog.matrix();
+    applyExplicit(model);
+}
+
+void ParameterPanel::setSpectrum() {
+    SpectrumDialog dialog(m_pending.heads.count, m_pending.heads.spectrumMean,
+                          m_pending.heads.spectrumVariance, this);
+    if (dialog.exec() != QDialog::Accepted) return;
+    applySpectrum(dialog.heads(), dialog.mean(), dialog.variance());
+}
+
+void ParameterPanel::applySpectrum(const std::vector<int>& heads, double mean, double variance) {
+    if (heads.empty()) return;
+    if (static_cast<int>(heads.size()) == m_pending.heads.count) {
+        // Every head: the scenario's own spectrum kind (compact, and the seed draws the rotations).
+        core::Scenario s = m_pending;
+        s.heads.kind = core::HeadsKind::Spectrum;
+        s.heads.explicitM.clear();
+        s.heads.spectrumMean = mean;
+        s.heads.spectrumVariance = variance;
+        apply(s);
+        return;
+    }
+    core::Model model;
+    try {
+        model = m_pending.buildModel();
+    } catch (const std::exception& e) {
+        showError(tr("Cannot build the current heads: %1").arg(QString::fromStdString(e.what())));
+        return;
+    }
+    // Some heads: their new matrices are explicit in the scenario; the rotations are drawn from a stream
+    // of the seed per head, so setting the same spectrum twice gives the same matrix.
+    constexpr std::uint64_t kSetSpectrumStream = 100;
+    for (int h : heads) {
+        if (h < 0 || h >= model.headCount()) continue;
+        core::GaussianSource rng(
+            core::deriveSeed(m_pending.seed, kSetSpectrumStream + static_cast<std::uint64_t>(h)));
+        model.heads[static_cast<std::size_t>(h)].M = core::spectrumMatrix(rng, model.dim(), mean, variance);
+    }
+    applyExplicit(model);
+}
+
+void ParameterPanel::applyExplicit(const core::Model& model) {
+    // Explicit score matrices: the model's, edited heads included. V keeps its rule where it has one
+    // (V = M, V = -M); otherwise the model's V matrices become explicit too.
     core::Scenario s = m_pending;
     s.heads.explicitM.clear();
     s.heads.explicitV.clear();
-    for (int h = 0; h < model.headCount(); ++h) {
-        const auto& hd = model.heads[static_cast<std::size_t>(h)];
-        s.heads.explicitM.push_back(h == head ? dialog.matrix() : hd.M);
+    for (const core::Head& hd : model.heads) {
+        s.heads.explicitM.push_back(hd.M);
         s.heads.explicitV.push_back(hd.V);
     }
     if (s.heads.value == core::ValueKind::Identity || s.heads.value == core::ValueKind::Explicit)
@@ -568,6 +640,10 @@ void ParameterPanel::editMatrix(int head) {
         s.heads.explicitV.clear();
     s.heads.kind = core::HeadsKind::Explicit;
     s.heads.scale = {1.0};
+    apply(s);
+}
+
+void ParameterPanel::apply(const core::Scenario& s) {
     try {
         s.validate();
     } catch (const std::exception& e) {

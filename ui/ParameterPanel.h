@@ -9,12 +9,14 @@
 #include <QWidget>
 
 #include <functional>
+#include <vector>
 
 class QCheckBox;
 class QComboBox;
 class QDoubleSpinBox;
 class QLabel;
 class QLineEdit;
+class QPushButton;
 class QSpinBox;
 class QTableWidget;
 
@@ -34,6 +36,9 @@ public:
     void setStyle(const render::SceneStyle& style);
     void showError(const QString& message);  // empty clears
     QString errorText() const;
+    // Sets the QK spectrum of `heads` (indices) to eigenvalues of this mean and variance, as "Set
+    // spectrum…" does: every head switches to the spectrum kind, some to explicit matrices. Emits edited().
+    void applySpectrum(const std::vector<int>& heads, double mean, double variance);
 
 signals:
     void edited(const attnsphere::core::Scenario& scenario);
@@ -56,6 +61,10 @@ private:
     void guardWheel(QWidget* w);
     void rebuildHeadTable();
     void editMatrix(int head);
+    void setSpectrum();
+    // Sends a scenario with the model's score matrices as explicit ones (V keeps its rule).
+    void applyExplicit(const core::Model& model);
+    void apply(const core::Scenario& s);  // validated, shown and sent at once
     void emitStyle();
 
     core::Scenario m_scenario;
@@ -65,7 +74,9 @@ private:
 
     QSpinBox *m_n, *m_d, *m_H, *m_clusters, *m_trail, *m_sinkhorn;
     QLineEdit* m_seed;  // seeds span 0 … 2^64 − 1, beyond a QSpinBox's int
-    QDoubleSpinBox *m_beta, *m_dt, *m_eps, *m_rho, *m_speed, *m_pointSize, *m_positionalBias, *m_temperature;
+    QDoubleSpinBox *m_beta, *m_dt, *m_eps, *m_rho, *m_speed, *m_pointSize, *m_positionalBias, *m_temperature,
+        *m_specMean, *m_specVariance;
+    QPushButton* m_setSpectrum;
     QComboBox *m_kernel, *m_mask, *m_geometry, *m_normalisation, *m_integrator, *m_heads, *m_value, *m_init,
         *m_colour;
     QCheckBox *m_fastest, *m_shell, *m_grid;

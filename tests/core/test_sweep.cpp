@@ -550,14 +550,14 @@ void TestSweep::theoryTimeMatchesTheEquiangularOde() {
 
 void TestSweep::presetsLoad() {
     const auto list = sweepPresetList();
-    QCOMPARE(list.size(), std::size_t(3));
+    QCOMPARE(list.size(), std::size_t(4));
     for (const auto& p : list) {
         QVERIFY(isSweepPreset(p.name));
         QVERIFY(!p.description.empty());
         QVERIFY(!p.citation.empty());
         const Sweep s = Sweep::load(p.name);
         QCOMPARE(s.name, p.name);
-        QVERIFY(s.pointCount() >= 45);
+        QVERIFY(s.pointCount() >= 17);
     }
     const Sweep r = Sweep::load("phase-diagram-rigollet");
     QCOMPARE(r.base.n, 32);
@@ -572,6 +572,7 @@ void TestSweep::presetsLoad() {
     QCOMPARE(m.base.n, 64);
     QCOMPARE(m.base.d, 16);
     QVERIFY(!theoryClusteringTime(m, 1.0));
+    QVERIFY(!theoryClusteringTime(Sweep::load("spectrum-localisation"), 1.0));  // not scalar heads
     QVERIFY_THROWS_EXCEPTION(ValidationError, Sweep::load("no-such-sweep"));
 }
 

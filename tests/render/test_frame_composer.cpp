@@ -61,8 +61,8 @@ class TestFrameComposer : public QObject {
     Q_OBJECT
 private slots:
     void panelIdsAreTheRegistrys() {
-        QCOMPARE(render::panelIds(),
-                 (QStringList{"energy", "entropy", "clustering", "shadows", "heatmap", "radius"}));
+        QCOMPARE(render::panelIds(), (QStringList{"energy", "entropy", "clustering", "shadows", "heatmap",
+                                                  "radius", "spectrum"}));
         QCOMPARE(render::panelsOption().names.size(), std::size_t{6});
         for (const render::PanelInfo& info : render::panelRegistry()) {
             QCOMPARE(render::findPanel(info.id), &info);

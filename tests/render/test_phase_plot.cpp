@@ -249,6 +249,41 @@ private slots:
         QVERIFY_THROWS_EXCEPTION(std::runtime_error, render::writePhaseFigures(file.toStdString(), s, r));
         QCOMPARE(QDir(dir.path()).entryList(QDir::Files | QDir::Hidden).size(), 2);
     }
+
+    // An entropy sweep: coloured on [0, log n], and entropy.png draws entropy against the plotted axis at the
+    // first and last checkpoints with log n marked.
+    void entropyIsDrawnAgainstTheAxisWithLogN() {
+        core::Sweep s = core::Sweep::load("spectrum-localisation");
+        s.checkpoints = evenTimes(3, 0.1);
+        core::SweepResult r;
+        r.columns = {"entropy"};
+        r.shape = s.shape();
+        r.shape.push_back(3);
+        r.shape.push_back(1);
+        const long long points = s.pointCount();
+        for (long long p = 0; p < points; ++p)
+            for (int c = 0; c < 3; ++c) r.values.push_back(3.0 - 0.1 * static_cast<double>(p) + 0.01 * c);
+        const double logN = std::log(32.0);
+        render::PhasePlot plot;
+        plot.setSweep(s, r);
+        QCOMPARE(plot.colourScale()->dataRange(), QCPRange(0, logN));
+        QVERIFY(plot.colourScale()->axis()->label().contains(QStringLiteral("log n")));
+        QVERIFY(plot.logY());
+        render::EntropyProfile profile(s, r);
+        QCOMPARE(profile.logN(), logN);
+        QCOMPARE(profile.plot()->xAxis->scaleType(), QCPAxis::stLogarithmic);
+        QCOMPARE(profile.curve(0)->dataCount(), static_cast<int>(points));
+        for (int p = 0; p < static_cast<int>(points); ++p) {
+            QCOMPARE(profile.curve(0)->dataMainKey(p),
+                     s.axes[0].values[static_cast<std::size_t>(p)].get<double>());
+            QCOMPARE(profile.curve(0)->dataMainValue(p), r.at(p, 0, 0));
+            QCOMPARE(profile.curve(1)->dataMainValue(p), r.at(p, 2, 0));
+        }
+        QTemporaryDir dir;
+        render::writePhaseFigures(dir.path().toStdString(), s, r);
+        const QImage png(QDir(dir.path()).filePath("entropy.png"));
+        QCOMPARE(png.size(), QSize(1600, 1000));
+    }
 };
 
 int main(int argc, char** argv) {

@@ -10,6 +10,7 @@
 #include "render/PanelRegistry.h"
 #include "render/RadialShadowPanel.h"
 #include "render/SceneRenderer.h"
+#include "render/SpectrumPanel.h"
 #include "ui/MatrixEditorDialog.h"
 #include "ui/ParameterPanel.h"
 #include "ui/RecordDialog.h"
@@ -217,17 +218,6 @@ private slots:
     }
 
     void matrixEditorSpectrumAndSymmetry() {
-        core::Vector lambda;
-        double mean = 0, variance = 0;
-        core::Matrix M = core::Matrix::Zero(3, 3);
-        M.diagonal() << 3, 1, 2;
-        M(0, 1) = 4;  // antisymmetric part does not enter the spectrum of (M + M^T)/2
-        M(1, 0) = -4;
-        ui::MatrixEditorDialog::spectrum(M, lambda, mean, variance);
-        QVERIFY((lambda - Eigen::Vector3d(1, 2, 3)).norm() < 1e-12);
-        QVERIFY(std::abs(mean - 2.0) < 1e-12);
-        QVERIFY(std::abs(variance - 2.0 / 3.0) < 1e-12);
-
         ui::MatrixEditorDialog dialog(core::Matrix::Identity(3, 3), 0);
         auto* table = dialog.findChild<QTableWidget*>();
         QVERIFY(table);
@@ -270,6 +260,68 @@ private slots:
         panel.addFrame(plain);
         panel.refresh();
         QVERIFY(panel.cellColour(0, 0, 9) != masked);
+    }
+
+    // The spectrum panel draws the eigenvalues the frames carry: after "Set spectrum…" on head 2 (an edit
+    // the parameter panel sends like any other), head 2's strip is the new matrix's spectrum.
+    void spectrumPanelFollowsAnEdit() {
+        core::Scenario s = core::Scenario::load("qk-spectrum-localisation");
+        s.d = 8;
+        core::Simulation sim(s);
+        render::SpectrumPanel panel;
+        panel.resize(500, 300);
+        panel.addFrame(sim.makeFrame());
+        panel.refresh();
+        QVERIFY(panel.spectra());
+        for (int h = 0; h < 2; ++h) {
+            const core::HeadSpectrum expected =
+                core::headSpectrum(sim.model().heads[static_cast<std::size_t>(h)].M);
+            QCOMPARE(panel.strip(h)->dataCount(), 8);
+            for (int k = 0; k < 8; ++k) {
+                QCOMPARE(panel.strip(h)->dataMainKey(k), expected.eigenvalues[k]);
+                QCOMPARE(panel.strip(h)->dataMainValue(k), double(h));
+            }
+        }
+        QVERIFY2(panel.rowLabel(1).contains(QStringLiteral("μ = 0.5")), qPrintable(panel.rowLabel(1)));
+
+        ui::ParameterPanel parameters;
+        parameters.setScenario(s);
+        QSignalSpy edited(&parameters, &ui::ParameterPanel::edited);
+        parameters.applySpectrum({1}, 2.0, 0.25);
+        QCOMPARE(edited.count(), 1);
+        const core::Scenario after = edited.at(0).at(0).value<core::Scenario>();
+        QVERIFY(after.heads.kind == core::HeadsKind::Explicit);
+        const core::Model model = after.buildModel();
+        QVERIFY(model.heads[0].M == sim.model().heads[0].M);  // head 1 untouched
+        QVERIFY(model.heads[1].V == model.heads[1].M);        // V = M kept
+        sim.setModel(model);
+        sim.step();
+        panel.addFrame(sim.makeFrame());
+        panel.refresh();
+        const core::HeadSpectrum edit = core::headSpectrum(model.heads[1].M);
+        QVERIFY(std::abs(edit.mean - 2.0) < 1e-10 && std::abs(edit.variance - 0.25) < 1e-10);
+        for (int k = 0; k < 8; ++k) QCOMPARE(panel.strip(1)->dataMainKey(k), edit.eigenvalues[k]);
+        QVERIFY2(panel.rowLabel(1).contains(QStringLiteral("μ = 2")) &&
+                     panel.rowLabel(1).contains(QStringLiteral("σ² = 0.25")),
+                 qPrintable(panel.rowLabel(1)));
+        QVERIFY(!panel.note()->visible());
+        // Every head: the spectrum kind itself.
+        parameters.applySpectrum({0, 1}, -1.0, 3.0);
+        QCOMPARE(edited.count(), 2);
+        const core::Scenario all = edited.at(1).at(0).value<core::Scenario>();
+        QVERIFY(all.heads.kind == core::HeadsKind::Spectrum);
+        QCOMPARE(all.heads.spectrumMean, -1.0);
+        QCOMPARE(all.heads.spectrumVariance, 3.0);
+        // Too large for the eigen-solve: the panel says so.
+        core::Model big;
+        big.heads.resize(2);
+        for (auto& h : big.heads) h.M = h.V = core::Matrix::Identity(1100, 1100);
+        core::Frame f = sim.makeFrame();
+        f.spectra = core::modelSpectra(big);
+        panel.addFrame(f);
+        panel.refresh();
+        QVERIFY(panel.note()->visible());
+        QVERIFY(panel.note()->text().contains(QStringLiteral("not computed")));
     }
 
     void heatmapCellsHaveTheColourOfTheirValue() {
