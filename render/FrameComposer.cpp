@@ -69,11 +69,14 @@ FrameComposer::FrameComposer(CompositionOptions options) : m_options(std::move(o
         m_view = QRect(0, 0, w, h);
         return;
     }
-    // One column for up to two panels, a 2-column grid beyond; the view keeps the rest on the left.
-    const int columns = k <= 2 ? 1 : 2;
+    // One column for up to two panels, a 2-column grid up to six, three columns beyond (at most three rows,
+    // so a two-plot panel stays legible); the view keeps the rest on the left.
+    const int columns = k <= 2 ? 1 : k <= 6 ? 2 : 3;
     const int rows = (k + columns - 1) / columns;
     // Presentation text needs wider panels (legends in two columns).
-    const double share = columns == 1 ? (displayStyle().presentation() ? 0.42 : 0.34) : 0.46;
+    const double share = columns == 1   ? (displayStyle().presentation() ? 0.42 : 0.34)
+                         : columns == 2 ? 0.46
+                                        : 0.6;
     const int panelWidth = static_cast<int>(std::lround(w * share));
     m_view = QRect(0, 0, w - panelWidth, h);
     const int margin = std::max(4, h / 90);

@@ -176,7 +176,7 @@ void TestComparison::roundTripThroughAFile() {
 }
 
 void TestComparison::recipesApplyToEveryPreset() {
-    QCOMPARE(comparisonRecipes().size(), std::size_t{5});
+    QCOMPARE(comparisonRecipes().size(), std::size_t{6});
     for (const ComparisonRecipe& recipe : comparisonRecipes()) {
         QVERIFY(findRecipe(recipe.id) == &recipe);
         for (const PresetInfo& preset : presetList()) {

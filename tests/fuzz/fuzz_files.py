@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Fuzzer for scenario, session, comparison, lecture and sweep files, driving the built `attnsphere` binary.
+"""Fuzzer for scenario, session, comparison, lecture, sweep and polarisation files, driving the built `attnsphere` binary.
 
 Mutates the built-in presets (and sessions, comparisons and lectures built from them): type changes, NaN/Infinity literals,
 numbers beyond a double, huge integers, values just inside and outside the documented limits, deep
@@ -16,7 +16,7 @@ The seed fixes the sequence of cases; the budget bounds the wall time (the numbe
 with the machine) and --cases the number of cases. Sessions go through `attnsphere render --session` and
 comparisons through `attnsphere render --compare`, which need an X display or Xvfb; lectures through
 `attnsphere lectures --check` (exit 0 or 2 only); sweeps through `attnsphere sweep` (a failed sweep may
-keep its finished shards, nothing else).
+keep its finished shards, nothing else); polarisation files (the value-softmax model) through `attnsphere run`.
 """
 import argparse
 import copy
@@ -54,12 +54,16 @@ EXTREMES = [("beta", 1000), ("beta", 300), ("kernel", "exp"), ("kernel", "linear
             ("heads", {"kind": "gaussian", "count": 3, "scale": 100, "alpha": [100, 0, 50]}),
             ("heads", {"kind": "identity", "count": 1, "value": "-M"}),
             ("heads", {"kind": "goe", "count": 2, "scale": 50, "beta": [1000, 0.001]}),
-            ("init", {"kind": "clusters", "clusters": 1, "spread": 0})]
+            ("init", {"kind": "clusters", "clusters": 1, "spread": 0}),
+            ("mask", "causal"), ("positional_bias", 1000), ("sinkhorn_iterations", 1000),
+            ("normalisation", "pre-ln"), ("normalisation", "peri-ln"), ("normalisation", "ngpt"),
+            ("temperature", 100),
+            ("heads", {"kind": "spectrum", "count": 2, "spectrum_mean": 100, "spectrum_variance": 100})]
 
 
-def load_presets():
+def load_presets(folder="presets"):
     presets = {}
-    for path in sorted(glob.glob(os.path.join(ROOT, "resources", "presets", "*.json"))):
+    for path in sorted(glob.glob(os.path.join(ROOT, "resources", folder, "*.json"))):
         with open(path) as f:
             presets[os.path.basename(path)[:-5]] = json.load(f)
     return presets
@@ -303,6 +307,24 @@ def check_npy_finite(directory, name):
             raise Failure("%s holds %r" % (name, value))
 
 
+def check_polarisation_outputs(directory):
+    names = sorted(os.listdir(directory))
+    if names != ["column_norms.npy", "metadata.json", "series.csv", "weights.npy"]:
+        raise Failure("polarisation output files " + str(names))
+    with open(os.path.join(directory, "series.csv")) as f:
+        lines = f.read().splitlines()
+    if len(lines) < 2:
+        raise Failure("series.csv has no rows")
+    for row in lines[1:]:
+        for cell in row.split(",")[1:]:  # the first column names the map
+            if not math.isfinite(float(cell)):
+                raise Failure("series.csv holds " + cell + " in row " + row[:60])
+    check_npy_finite(directory, "weights.npy")
+    check_npy_finite(directory, "column_norms.npy")
+    with open(os.path.join(directory, "metadata.json")) as f:
+        strict_json(f.read())
+
+
 def check_outputs(directory):
     names = sorted(os.listdir(directory))
     # radii.npy only for runs whose tokens carry radii (Pre-LN, Peri-LN).
@@ -335,7 +357,9 @@ def run_case(exe, kind, data, work, timeout):
     with open(path, "wb") as f:
         f.write(data)
     out = os.path.join(work, "out")
-    if kind == "scenario":
+    if kind == "polarisation":
+        args = [exe, "run", path, "--out", out, "--quiet", "--t-end", "5"]
+    elif kind == "scenario":
         args = [exe, "run", path, "--out", out, "--quiet", "--threads", "1"]
         if random.random() < 0.7:
             args += ["--t-end", "0.3"]
@@ -377,6 +401,8 @@ def run_case(exe, kind, data, work, timeout):
             pass
         elif kind == "sweep":
             check_sweep_outputs(out)
+        elif kind == "polarisation":
+            check_polarisation_outputs(out)
         elif kind != "comparison":
             check_outputs(out)
         elif len(glob.glob(os.path.join(work, "frames", "frame_*.png"))) != 3:
@@ -391,7 +417,7 @@ def run_case(exe, kind, data, work, timeout):
             raise Failure("exit 1 without a numerical message")
     else:
         raise Failure("exit code %d" % code)
-    if code != 0 and os.path.exists(out) and kind == "scenario":
+    if code != 0 and os.path.exists(out) and kind in ("scenario", "polarisation"):
         raise Failure("a failed run left " + str(os.listdir(out)))
     if code != 0 and kind == "sweep" and os.path.isdir(out):
         # Finished shards may stay (they are what a rerun resumes from); results may not.
@@ -416,12 +442,14 @@ def main():
     parser.add_argument("--comparisons", type=float, default=0.15, help="fraction of comparison cases")
     parser.add_argument("--lectures", type=float, default=0.15, help="fraction of lecture cases")
     parser.add_argument("--sweeps", type=float, default=0.1, help="fraction of sweep cases")
+    parser.add_argument("--polarisations", type=float, default=0.08, help="fraction of polarisation cases")
     parser.add_argument("--keep", help="directory to copy failing cases into")
     args = parser.parse_args()
 
     rng = random.Random(args.seed)
     random.seed(args.seed + 1)
     presets = load_presets()
+    polarisations = load_presets("polarisation")
     names = sorted(presets)
     start = time.monotonic()
     counts = {}
@@ -431,11 +459,18 @@ def main():
         cases += 1
         name = rng.choice(names)
         draw = rng.random()
-        kind = ("session" if draw < args.sessions else
-                "comparison" if draw < args.sessions + args.comparisons else
-                "lecture" if draw < args.sessions + args.comparisons + args.lectures else
-                "sweep" if draw < args.sessions + args.comparisons + args.lectures + args.sweeps else "scenario")
-        base = (session_of(presets[name], rng) if kind == "session" else
+        shares = [("session", args.sessions), ("comparison", args.comparisons), ("lecture", args.lectures),
+                  ("sweep", args.sweeps), ("polarisation", args.polarisations)]
+        kind = "scenario"
+        for share_kind, share in shares:
+            if draw < share:
+                kind = share_kind
+                break
+            draw -= share
+        if kind == "polarisation":
+            name = rng.choice(sorted(polarisations))
+        base = (copy.deepcopy(polarisations[name]) if kind == "polarisation" else
+                session_of(presets[name], rng) if kind == "session" else
                 comparison_of(presets[name], rng) if kind == "comparison" else
                 lecture_of(presets[name], rng) if kind == "lecture" else
                 sweep_of(presets[name], rng) if kind == "sweep" else small(presets[name]))

@@ -104,11 +104,11 @@ private slots:
                                     << "--trail: must be an integer in [0, 500], got 'long'";
         QTest::newRow("colour radial")
             << QStringList{"--colour", "radial"}
-            << "--colour: must be one of index, cluster, head, entropy, shadow, got "
+            << "--colour: must be one of index, cluster, head, entropy, shadow, radius, got "
                "'radial'";
         QTest::newRow("colour empty")
             << QStringList{"--colour="}
-            << "--colour: must be one of index, cluster, head, entropy, shadow, got ''";
+            << "--colour: must be one of index, cluster, head, entropy, shadow, radius, got ''";
     }
     void guiAndRenderRejectTheSameValues() {
         QFETCH(QStringList, option);
