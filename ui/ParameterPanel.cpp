@@ -51,6 +51,15 @@ QDoubleSpinBox* realBox(QWidget* parent, double lo, double hi, int decimals, dou
     return box;
 }
 
+// A combo box listing an enum's names from its one name table (core/Names.h), each item holding its value.
+template <typename E>
+QComboBox* namesCombo(QWidget* parent) {
+    auto* box = new QComboBox(parent);
+    for (const auto& [value, name] : core::nameTable<E>())
+        box->addItem(QString::fromUtf8(name.data(), static_cast<int>(name.size())), static_cast<int>(value));
+    return box;
+}
+
 template <typename E>
 void setCombo(QComboBox* box, E value) {
     box->setCurrentIndex(std::max(0, box->findData(static_cast<int>(value))));
@@ -86,17 +95,11 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
             Qt::ToolTipRole);
     }
     m_kernel->setToolTip(tr("Attention kernel κ and its normalisation N_i (doc/MODEL.md §2)."));
-    m_geometry = new QComboBox(tokens);
-    for (auto name : core::geometryNames())
-        m_geometry->addItem(QString::fromUtf8(name.data(), static_cast<int>(name.size())),
-                            static_cast<int>(*core::geometryFromString(name)));
+    m_geometry = namesCombo<core::Geometry>(tokens);
     m_geometry->setToolTip(
         tr("sphere: dx_i/dt = P⊥_{x_i} v_i (tokens stay on S^{d−1}); flat: dx_i/dt = v_i in R^d "
            "(doc/MODEL.md §2)."));
-    m_normalisation = new QComboBox(tokens);
-    for (auto name : core::namesOf<core::LayerNorm>())
-        m_normalisation->addItem(QString::fromUtf8(name.data(), static_cast<int>(name.size())),
-                                 static_cast<int>(*core::valueOf<core::LayerNorm>(name)));
+    m_normalisation = namesCombo<core::LayerNorm>(tokens);
     m_normalisation->setToolTip(
         tr("Where the layer normalisation sits (doc/MODEL.md §2.1): post-ln keeps tokens on the sphere;\n"
            "pre-ln and peri-ln give each token a radius r_i (from 1 when switched on) that slows its "
@@ -105,16 +108,10 @@ ParameterPanel::ParameterPanel(QWidget* parent) : QWidget(parent) {
                             tr("τ: temperature of the noise, Brownian motion on the sphere after every step "
                                "(doc/MODEL.md §2.2).\n0 = no noise. Needs euler or rk4 (not dopri5); the "
                                "noise is drawn from the seed, so runs repeat."));
-    m_integrator = new QComboBox(tokens);
-    for (auto name : core::integratorNames())
-        m_integrator->addItem(QString::fromUtf8(name.data(), static_cast<int>(name.size())),
-                              static_cast<int>(*core::integratorFromString(name)));
+    m_integrator = namesCombo<core::IntegratorKind>(tokens);
     m_integrator->setToolTip(tr(
         "Euler, RK4 (both renormalised onto the sphere) or adaptive Dormand–Prince 5(4); doc/MODEL.md §2."));
-    m_mask = new QComboBox(tokens);
-    for (auto name : core::namesOf<core::AttentionMask>())
-        m_mask->addItem(QString::fromUtf8(name.data(), static_cast<int>(name.size())),
-                        static_cast<int>(*core::valueOf<core::AttentionMask>(name)));
+    m_mask = namesCombo<core::AttentionMask>(tokens);
     m_mask->setToolTip(
         tr("Which keys query i attends to: all, or causal (j ≤ i, token order = index); "
            "doc/MODEL.md §2."));
