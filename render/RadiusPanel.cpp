@@ -38,6 +38,7 @@ void RadiusPanel::rebuild() {
     m_mean.clear();
     m_min.clear();
     m_max.clear();
+    m_unitRadii = true;
     m_maxGraph = m_plot->addGraph();
     m_maxGraph->setPen(plotPen(kRangeColour));
     m_maxGraph->setName(tr("max r_i"));
@@ -78,6 +79,7 @@ void RadiusPanel::addFrame(const core::Frame& frame) {
     m_mean.append(frame.t, r.mean());
     m_min.append(frame.t, r.minCoeff());
     m_max.append(frame.t, r.maxCoeff());
+    m_unitRadii = m_unitRadii && r.minCoeff() == 1.0 && r.maxCoeff() == 1.0;
     m_dirty = true;
 }
 
@@ -88,6 +90,9 @@ void RadiusPanel::refresh() {
     m_min.assignTo(m_minGraph);
     m_max.assignTo(m_maxGraph);
     autoRange(m_plot);
+    // Post-LN and nGPT: every radius is exactly 1, drawn on a fixed axis around it (an automatic range
+    // around a constant is arbitrary).
+    if (m_unitRadii) m_plot->yAxis->setRange(logAxis() ? 0.5 : 0.0, 2.0);
     queueReplot(m_plot);
 }
 

@@ -26,6 +26,7 @@ private:
     QCustomPlot* m_plot;
     QCheckBox* m_log;
     SeriesBuffer m_mean, m_min, m_max;
+    bool m_unitRadii = true;  // every radius so far exactly 1 (Post-LN, nGPT)
     QCPGraph* m_meanGraph = nullptr;
     QCPGraph* m_minGraph = nullptr;
     QCPGraph* m_maxGraph = nullptr;

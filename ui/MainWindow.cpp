@@ -275,11 +275,21 @@ void MainWindow::buildDocks() {
         render::PlotPanel* panel = info.make(this);
         m_panels.push_back(panel);
         QDockWidget* dock = addDock(panel, info.title, info.id, info.area);
+        // The radius matters only under Pre-LN and Peri-LN: a tab behind the clustering panel (raised when
+        // radii appear, onFrame) keeps the side column to three legible panels.
+        if (info.id == QLatin1String("radius")) {
+            for (QDockWidget* other : m_docks)
+                if (other->objectName() == QLatin1String("clustering")) tabifyDockWidget(other, dock);
+            m_radiusDock = dock;
+            continue;
+        }
         QList<QDockWidget*>& docks = byArea[info.area];
         const bool side = info.area == Qt::LeftDockWidgetArea || info.area == Qt::RightDockWidgetArea;
         if (!docks.isEmpty()) splitDockWidget(docks.back(), dock, side ? Qt::Vertical : Qt::Horizontal);
         docks.push_back(dock);
     }
+    for (QDockWidget* other : m_docks)
+        if (other->objectName() == QLatin1String("clustering")) other->raise();  // the tab in front
     resizeDocks({params}, {340}, Qt::Horizontal);
     for (const auto& [area, docks] : byArea) {
         if (area == Qt::LeftDockWidgetArea || area == Qt::RightDockWidgetArea) {
@@ -503,6 +513,9 @@ void MainWindow::onFrame(std::shared_ptr<const core::Frame> frame) {
     if (!m_timeline->isScrubbed()) m_view->showFrame(frame);
     trackCamera();
     for (render::PlotPanel* p : m_panels) p->addFrame(*frame);
+    const bool hasRadii = frame->radii.size() > 0;
+    if (hasRadii && !m_hadRadii && m_radiusDock && !m_radiusDock->isHidden()) m_radiusDock->raise();
+    m_hadRadii = hasRadii;
 }
 
 void MainWindow::refreshPanels() {

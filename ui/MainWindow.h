@@ -142,6 +142,8 @@ private:
     ParameterPanel* m_parameters;
     std::vector<render::PlotPanel*> m_panels;
     std::vector<QDockWidget*> m_docks;
+    QDockWidget* m_radiusDock = nullptr;  // tabbed behind the clustering panel
+    bool m_hadRadii = false;              // the last frame had radii (a switch to Pre-LN raises the tab)
     QMenu* m_viewMenu = nullptr;
     QAction* m_playAction = nullptr;
     QAction* m_loopAction = nullptr;

@@ -9,6 +9,7 @@
 #include "render/FrameComposer.h"
 #include "render/PanelRegistry.h"
 #include "render/RadialShadowPanel.h"
+#include "render/RadiusPanel.h"
 #include "render/SceneRenderer.h"
 #include "render/SpectrumPanel.h"
 #include "ui/MatrixEditorDialog.h"
@@ -260,6 +261,41 @@ private slots:
         panel.addFrame(plain);
         panel.refresh();
         QVERIFY(panel.cellColour(0, 0, 9) != masked);
+    }
+
+    // The radius panel: on the sphere (Post-LN) every radius is 1, drawn on the fixed axis [0, 2]; after a
+    // switch to Pre-LN the curves are the frames' radii and the axis follows them.
+    void radiusPanelFollowsASwitchToPreLn() {
+        core::Scenario s = core::Scenario::load("default");
+        s.n = 12;
+        core::Simulation sim(s);
+        render::RadiusPanel panel;
+        panel.resize(400, 300);
+        for (int k = 0; k < 3; ++k) {
+            sim.step();
+            panel.addFrame(sim.makeFrame());
+        }
+        panel.refresh();
+        QCPGraph* mean = panel.plot()->graph(2);
+        QCOMPARE(mean->dataCount(), 3);
+        QCOMPARE(mean->data()->at(2)->value, 1.0);
+        QCOMPARE(panel.plot()->yAxis->range().lower, 0.0);
+        QCOMPARE(panel.plot()->yAxis->range().upper, 2.0);
+        core::Model preLn = sim.model();
+        preLn.normalisation = core::LayerNorm::Pre;
+        sim.setModel(preLn);
+        core::Frame last;
+        for (int k = 0; k < 40; ++k) {
+            sim.step();
+            last = sim.makeFrame();
+            panel.addFrame(last);
+        }
+        panel.refresh();
+        QCOMPARE(last.radii.size(), Eigen::Index{12});
+        QVERIFY(last.radii.minCoeff() > 1.0);  // Pre-LN's radii grow
+        QCOMPARE(mean->data()->at(mean->dataCount() - 1)->value, last.radii.mean());
+        QVERIFY(panel.plot()->yAxis->range().upper >= last.radii.maxCoeff());
+        QVERIFY(panel.plot()->yAxis->range().upper != 2.0);
     }
 
     // The spectrum panel draws the eigenvalues the frames carry: after "Set spectrum…" on head 2 (an edit
