@@ -568,14 +568,19 @@ void ParameterPanel::edit(const std::function<void(core::Scenario&)>& change) {
     m_debounce.start();
 }
 
-void ParameterPanel::editMatrix(int head) {
-    core::Model model;
+std::optional<core::Model> ParameterPanel::pendingModel() {
     try {
-        model = m_pending.buildModel();
+        return m_pending.buildModel();
     } catch (const std::exception& e) {
         showError(tr("Cannot build the current heads: %1").arg(QString::fromStdString(e.what())));
-        return;
+        return std::nullopt;
     }
+}
+
+void ParameterPanel::editMatrix(int head) {
+    std::optional<core::Model> built = pendingModel();
+    if (!built) return;
+    core::Model& model = *built;
     if (head >= model.headCount()) return;
     MatrixEditorDialog dialog(model.heads[static_cast<std::size_t>(head)].M, head, this);
     if (dialog.exec() != QDialog::Accepted) return;
@@ -602,13 +607,9 @@ void ParameterPanel::applySpectrum(const std::vector<int>& heads, double mean, d
         apply(s);
         return;
     }
-    core::Model model;
-    try {
-        model = m_pending.buildModel();
-    } catch (const std::exception& e) {
-        showError(tr("Cannot build the current heads: %1").arg(QString::fromStdString(e.what())));
-        return;
-    }
+    std::optional<core::Model> built = pendingModel();
+    if (!built) return;
+    core::Model& model = *built;
     // Some heads: their new matrices are explicit in the scenario; the rotations are drawn from a stream
     // of the seed per head, so setting the same spectrum twice gives the same matrix.
     constexpr std::uint64_t kSetSpectrumStream = 100;

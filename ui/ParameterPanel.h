@@ -9,6 +9,7 @@
 #include <QWidget>
 
 #include <functional>
+#include <optional>
 #include <vector>
 
 class QCheckBox;
@@ -60,6 +61,8 @@ private:
     void refuse(const QString& message);  // shows and emits refused()
     void guardWheel(QWidget* w);
     void rebuildHeadTable();
+    // The pending scenario's model, or nothing (the error shown) when it cannot be built.
+    std::optional<core::Model> pendingModel();
     void editMatrix(int head);
     void setSpectrum();
     // Sends a scenario with the model's score matrices as explicit ones (V keeps its rule).

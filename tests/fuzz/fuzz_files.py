@@ -307,18 +307,22 @@ def check_npy_finite(directory, name):
             raise Failure("%s holds %r" % (name, value))
 
 
-def check_polarisation_outputs(directory):
-    names = sorted(os.listdir(directory))
-    if names != ["column_norms.npy", "metadata.json", "series.csv", "weights.npy"]:
-        raise Failure("polarisation output files " + str(names))
+def check_csv_finite(directory):
     with open(os.path.join(directory, "series.csv")) as f:
         lines = f.read().splitlines()
     if len(lines) < 2:
         raise Failure("series.csv has no rows")
     for row in lines[1:]:
-        for cell in row.split(",")[1:]:  # the first column names the map
+        for cell in row.split(","):
             if not math.isfinite(float(cell)):
                 raise Failure("series.csv holds " + cell + " in row " + row[:60])
+
+
+def check_polarisation_outputs(directory):
+    names = sorted(os.listdir(directory))
+    if names != ["column_norms.npy", "metadata.json", "series.csv", "weights.npy"]:
+        raise Failure("polarisation output files " + str(names))
+    check_csv_finite(directory)
     check_npy_finite(directory, "weights.npy")
     check_npy_finite(directory, "column_norms.npy")
     with open(os.path.join(directory, "metadata.json")) as f:
@@ -330,14 +334,7 @@ def check_outputs(directory):
     # radii.npy only for runs whose tokens carry radii (Pre-LN, Peri-LN).
     if [n for n in names if n != "radii.npy"] != ["metadata.json", "positions.npy", "series.csv"]:
         raise Failure("output files " + str(names))
-    with open(os.path.join(directory, "series.csv")) as f:
-        lines = f.read().splitlines()
-    if len(lines) < 2:
-        raise Failure("series.csv has no rows")
-    for row in lines[1:]:
-        for cell in row.split(","):
-            if not math.isfinite(float(cell)):
-                raise Failure("series.csv holds " + cell + " in row " + row[:60])
+    check_csv_finite(directory)
     check_npy_finite(directory, "positions.npy")
     if "radii.npy" in names:
         check_npy_finite(directory, "radii.npy")
