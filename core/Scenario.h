@@ -131,6 +131,8 @@ nlohmann::json parseJsonText(const std::string& text);
 void validateModel(const Model& model, const std::string& path);
 // dt and explicit positions (d × n) under the scenario's rules.
 void validateDt(double dt, const std::string& path);
+// Noise (temperature > 0) with the adaptive integrator: refused, for scenarios and for a running simulation.
+void checkNoiseIntegrator(double temperature, IntegratorKind integrator, const std::string& path);
 void validatePositions(const Matrix& positions, Geometry geometry, const std::string& path);
 
 // Throws ValidationError, naming the numbers, when running `scenario` to its t_end with fixed steps

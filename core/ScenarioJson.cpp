@@ -464,11 +464,7 @@ void Scenario::validate() const {
         variants.sinkhornIterations = sinkhornIterations;
         detail::checkVariantSize(variants, n);
     }
-    if (temperature > 0 && integrator == IntegratorKind::DormandPrince)
-        throw ValidationError("temperature",
-                              "must be 0 with integrator \"dopri5\" (noise needs a fixed step: "
-                              "use \"euler\" or \"rk4\"), got " +
-                                  fmt(temperature));
+    checkNoiseIntegrator(temperature, integrator, "temperature");
 
     const int H = heads.count;
     checkIntRange(H, "heads.count", Limits::headsMin, Limits::headsMax);
@@ -571,6 +567,13 @@ void validateModel(const Model& model, const std::string& path) {
         checkAlpha(head.alpha, hp + ".alpha");
         if (!std::isnan(head.beta)) checkBeta(head.beta, hp + ".beta");
     }
+}
+
+void checkNoiseIntegrator(double temperature, IntegratorKind integrator, const std::string& path) {
+    if (temperature > 0 && integrator == IntegratorKind::DormandPrince)
+        throw ValidationError(path, "a temperature > 0 (noise, got " + fmt(temperature) +
+                                        ") needs a fixed step: use integrator \"euler\" or \"rk4\", not "
+                                        "\"dopri5\" (its error control would reject the kicks)");
 }
 
 void validateDt(double dt, const std::string& path) {

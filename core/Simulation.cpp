@@ -14,14 +14,6 @@ namespace attnsphere::core {
 namespace {
 constexpr double kMinDt = 1e-9;
 
-// The noise needs a fixed step: Dormand–Prince's error control would reject the kicks.
-void requireFixedStepForNoise(double temperature, IntegratorKind k, const char* field) {
-    if (temperature > 0 && k == IntegratorKind::DormandPrince)
-        throw ValidationError(field,
-                              "a temperature > 0 (noise) needs a fixed step: use \"euler\" or \"rk4\", not "
-                              "\"dopri5\"");
-}
-
 // Columns scaled to unit length; a zero column stays zero (an attention output that vanishes).
 void normaliseNonZeroColumns(Matrix& A) {
     for (Eigen::Index i = 0; i < A.cols(); ++i) {
@@ -86,7 +78,7 @@ Simulation::Simulation(const Scenario& scenario)
       m_stepDt(scenario.dt),
       m_integrator(scenario.integrator) {
     if (!(m_dt > 0)) throw ValidationError("dt", "must be > 0");
-    requireFixedStepForNoise(m_model.temperature, m_integrator, "temperature");
+    checkNoiseIntegrator(m_model.temperature, m_integrator, "temperature");
     if (m_model.hasRadii()) m_r = Vector::Ones(m_X.cols());
     m_theory.restart(m_model, m_X, m_t);
     m_spectra = modelSpectra(m_model);
@@ -100,7 +92,7 @@ void Simulation::setModel(const Model& model) {
         throw ValidationError("d", msg.str());
     }
     detail::checkVariantSize(model, static_cast<int>(m_X.cols()));
-    requireFixedStepForNoise(model.temperature, m_integrator, "temperature");
+    checkNoiseIntegrator(model.temperature, m_integrator, "temperature");
     // An edit that leaves the flow as it was (e.g. only dt changed) keeps the theory's segment.
     const bool changed = !sameFlow(model, m_model);
     if (!model.hasRadii())
@@ -173,7 +165,7 @@ void Simulation::restore(const Matrix& X, double t, std::int64_t step, double dt
 }
 
 void Simulation::setIntegrator(IntegratorKind k) {
-    requireFixedStepForNoise(m_model.temperature, k, "integrator");
+    checkNoiseIntegrator(m_model.temperature, k, "integrator");
     m_integrator = k;
     if (k != IntegratorKind::DormandPrince) m_stepDt = m_dt;
 }
