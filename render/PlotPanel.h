@@ -5,8 +5,10 @@
 // The same panel draws itself into an image for video frames (renderImage), never shown.
 #include "core/Frame.h"
 
+#include <QElapsedTimer>
 #include <QImage>
 #include <QSize>
+#include <QTimer>
 #include <QVector>
 #include <QWidget>
 
@@ -159,6 +161,11 @@ private:
 
     std::optional<double> m_cursorT;
     std::vector<QCPItemStraightLine*> m_cursorLines;
+    // Cursor moves replot at most kCursorHz times a second (a scrub sends one per mouse event, 60 and
+    // more a second, which took the GUI thread from the 3D view); the last position is always drawn.
+    static constexpr double kCursorHz = 30;
+    QElapsedTimer m_sinceCursorReplot;
+    QTimer m_cursorReplot;
     struct Marker {
         double t;
         std::vector<QCPItemStraightLine*> lines;

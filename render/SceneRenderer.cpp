@@ -53,6 +53,12 @@ constexpr double kTrailMaxSegmentAngle = 0.08;
 // Without motion a trail still takes a sample every this many frames, so old trails fade out instead of
 // staying forever once the tokens have merged.
 constexpr int kTrailIdleFrames = 6;
+// A trail vertex that lies within this distance of the chord joining its kept neighbours is left out (at
+// 1080 lines the unit sphere's radius is about 480 px, so this is half a pixel). llvmpipe's cost grows
+// with the number of segments; a slow token's 30 samples are nearly collinear and become a few segments.
+constexpr double kTrailSimplifyTolerance = 1e-3;
+// The chord test looks back at most this many vertices (keeps the simplification linear in the length).
+constexpr int kTrailSimplifyWindow = 48;
 
 using Matrix3X = Eigen::Matrix<double, 3, Eigen::Dynamic>;
 
@@ -163,11 +169,16 @@ struct SceneRenderer::Impl {
 
     std::deque<Matrix3X> trail;  // decimated past positions, oldest first
     int framesSinceSample = 0;
-    // The trail's vertices and colours, rebuilt every frame into the same buffers (at n = 1000 about
-    // 31 000 vertices: no allocation per frame).
+    // The trail's vertices and colours, rebuilt every frame into the same buffers (at n = 1000 up to
+    // 31 000 vertices before simplification: no allocation per frame).
     std::vector<float> trailXyz;
     std::vector<unsigned char> trailRgba;
     std::vector<vtkIdType> trailIds;
+    struct TrailVertex {
+        Eigen::Vector3d x;
+        double fade;
+    };
+    std::vector<TrailVertex> path;  // one token's trail before simplification
 
     explicit Impl(vtkRenderer* r) : renderer(r) {}
 
@@ -704,11 +715,8 @@ void SceneRenderer::Impl::updateTrails(bool sample) {
                             green = static_cast<unsigned char>(qGreen(rgb)),
                             blue = static_cast<unsigned char>(qBlue(rgb));
         ids.clear();
-        auto vertex = [&](const Eigen::Vector3d& x, double fade) {
-            for (int k = 0; k < 3; ++k) p.push_back(static_cast<float>(x[k]));
-            c.insert(c.end(), {red, green, blue, static_cast<unsigned char>(std::lround(200 * fade * fade))});
-            ids.push_back(next++);
-        };
+        path.clear();
+        auto vertex = [&](const Eigen::Vector3d& x, double fade) { path.push_back({x, fade}); };
         Eigen::Vector3d previous = Eigen::Vector3d::Zero();
         for (int s = 0; s < perToken; ++s) {
             const Eigen::Vector3d x = (s < samples ? trail[static_cast<std::size_t>(s)] : shown).col(i);
@@ -731,6 +739,32 @@ void SceneRenderer::Impl::updateTrails(bool sample) {
             vertex(x, fade);
             previous = x;
         }
+        // Emit the path without the vertices that lie on the chord between their kept neighbours.
+        auto keep = [&](const TrailVertex& v) {
+            for (int k = 0; k < 3; ++k) p.push_back(static_cast<float>(v.x[k]));
+            c.insert(c.end(),
+                     {red, green, blue, static_cast<unsigned char>(std::lround(200 * v.fade * v.fade))});
+            ids.push_back(next++);
+        };
+        const std::size_t m = path.size();
+        if (m > 0) keep(path[0]);
+        std::size_t anchor = 0;
+        for (std::size_t k = 2; k < m; ++k) {
+            const Eigen::Vector3d a = path[anchor].x, chord = path[k].x - a;
+            const double length2 = chord.squaredNorm();
+            bool straight = k - anchor <= kTrailSimplifyWindow;
+            for (std::size_t j = anchor + 1; straight && j < k; ++j) {
+                const Eigen::Vector3d v = path[j].x - a;
+                const double along = length2 > 0 ? std::clamp(v.dot(chord) / length2, 0.0, 1.0) : 0.0;
+                straight =
+                    (v - along * chord).squaredNorm() <= kTrailSimplifyTolerance * kTrailSimplifyTolerance;
+            }
+            if (!straight) {
+                keep(path[k - 1]);
+                anchor = k - 1;
+            }
+        }
+        if (m > 1) keep(path[m - 1]);
         if (ids.size() >= 2) trailLines->InsertNextCell(static_cast<vtkIdType>(ids.size()), ids.data());
     }
     trailPoints->SetDataTypeToFloat();

@@ -63,6 +63,10 @@ void SphereView::prepareOpenGl() {
     format.setSamples(0);
     QSurfaceFormat::setDefaultFormat(format);
     QApplication::setAttribute(Qt::AA_ShareOpenGLContexts);
+    // QWindow::update() reaches paintGL through a platform timer of 5 ms (Qt's stand-in for a vertical
+    // refresh; QT_QPA_UPDATE_IDLE_TIME sets it, read once). The views pace themselves (setMaxFps), so the
+    // wait only adds latency: with two linked views it was about 11 of a 48 ms cycle. A user's value wins.
+    if (!qEnvironmentVariableIsSet("QT_QPA_UPDATE_IDLE_TIME")) qputenv("QT_QPA_UPDATE_IDLE_TIME", "0");
 }
 
 SphereView::SphereView(QWidget* parent)
@@ -126,10 +130,12 @@ SphereView::SphereView(QWidget* parent)
     v.interactor->AddObserver(vtkCommand::RenderEvent, v.renderRequest);
     v.interactor->Initialize();
 
+    // Repaints are asked for when something changed, no sooner than the cap allows after the last one
+    // (a polling tick rounds every frame interval up to a multiple of its period).
     m_tick.setTimerType(Qt::PreciseTimer);
+    m_tick.setSingleShot(true);
     connect(&m_tick, &QTimer::timeout, this, &SphereView::onTick);
     setMaxFps(30);
-    m_tick.start();
     m_sinceLastPaint.start();
 }
 
@@ -163,7 +169,14 @@ void SphereView::releaseGraphics() {
 }
 
 void SphereView::setMaxFps(double fps) {
-    m_tick.setInterval(static_cast<int>(std::lround(1000.0 / fps)));
+    m_minIntervalMs = 1000.0 / fps;
+}
+
+void SphereView::requestRepaint() {
+    m_dirty = true;
+    if (m_updateRequested || m_tick.isActive()) return;
+    const double wait = m_minIntervalMs - m_sinceLastPaint.nsecsElapsed() * 1e-6;
+    m_tick.start(std::max(0, static_cast<int>(std::ceil(wait))));
 }
 
 void SphereView::showFrame(std::shared_ptr<const core::Frame> frame) {
@@ -176,7 +189,7 @@ void SphereView::showFrame(std::shared_ptr<const core::Frame> frame) {
         frame = std::move(rotated);
     }
     m_pending = std::move(frame);
-    m_dirty = true;
+    requestRepaint();
 }
 
 void SphereView::setTool(Tool tool) {
@@ -231,7 +244,7 @@ std::optional<core::Vector> SphereView::sphereAt(QPointF widgetPos) const {
 void SphereView::setStyle(const render::SceneStyle& style) {
     m_style = style;
     m_vtk->scene->setStyle(style);
-    m_dirty = true;
+    requestRepaint();
 }
 
 QString SphereView::projectionLabel() const {
@@ -252,19 +265,19 @@ void SphereView::setSelectedToken(int index) {
     if (index == m_selected) return;
     m_selected = index;
     m_vtk->scene->setSelectedToken(index);
-    m_dirty = true;
+    requestRepaint();
 }
 
 void SphereView::resetCamera() {
     m_vtk->scene->resetCamera();
-    m_dirty = true;
+    requestRepaint();
     emit cameraMoved();
     emit cameraChanged(camera());
 }
 
 void SphereView::setViewPreset(render::ViewPreset preset) {
     m_vtk->scene->setViewPreset(preset);
-    m_dirty = true;
+    requestRepaint();
     emit cameraMoved();
     emit cameraChanged(camera());
 }
@@ -275,13 +288,13 @@ core::Camera SphereView::camera() const {
 
 void SphereView::setCamera(const core::Camera& camera) {
     m_vtk->scene->setCamera(camera);
-    m_dirty = true;
+    requestRepaint();
     emit cameraMoved();
 }
 
 void SphereView::resetTrails() {
     m_vtk->scene->resetTrails();
-    m_dirty = true;
+    requestRepaint();
 }
 
 std::vector<double> SphereView::takePaintTimes() {
@@ -292,7 +305,10 @@ std::vector<double> SphereView::takePaintIntervals() {
 }
 
 void SphereView::onTick() {
-    if (m_dirty && m_window->isExposed()) m_window->update();
+    // Not exposed: the expose event paints (and clears the flags).
+    if (!m_dirty || !m_window->isExposed()) return;
+    m_updateRequested = true;
+    m_window->update();
 }
 
 void SphereView::initializeGl() {
@@ -309,7 +325,7 @@ void SphereView::initializeGl() {
         },
         Qt::DirectConnection);
     m_initialised = true;
-    m_dirty = true;
+    requestRepaint();
 }
 
 void SphereView::resizeGl(int w, int h) {
@@ -317,7 +333,7 @@ void SphereView::resizeGl(int w, int h) {
     const int pw = static_cast<int>(std::lround(w * dpr)), ph = static_cast<int>(std::lround(h * dpr));
     m_vtk->window->SetSize(pw, ph);
     m_vtk->interactor->UpdateSize(pw, ph);
-    m_dirty = true;
+    requestRepaint();
 }
 
 void SphereView::paintGl() {
@@ -352,6 +368,7 @@ void SphereView::paintGl() {
     state->Pop();
 
     m_dirty = false;
+    m_updateRequested = false;
     ++m_paintCount;
     m_paintTimes.push_back(timer.nsecsElapsed() * 1e-6);
     m_paintIntervals.push_back(m_sinceLastPaint.nsecsElapsed() * 1e-6);

@@ -108,7 +108,7 @@ private:
     void mouseMove(QMouseEvent* e);
     void wheel(QWheelEvent* e);
     void mouseDoubleClick(QMouseEvent* e);
-    void requestRepaint() { m_dirty = true; }
+    void requestRepaint();  // soon, but no sooner than the fps cap after the last paint
     void onTick();
     void forwardMouse(QMouseEvent* e, unsigned long vtkEvent);
     void releaseGraphics();
@@ -128,6 +128,8 @@ private:
     std::shared_ptr<const core::Frame>
         m_raw;  // the newest frame as published (before the co-moving rotation)
     bool m_dirty = true;
+    bool m_updateRequested = false;  // update() asked for, paintGL not yet run
+    double m_minIntervalMs = 1000.0 / 30;
     bool m_initialised = false;
     QTimer m_tick;
     QPoint m_pressPos;

@@ -305,6 +305,64 @@ private slots:
         QVERIFY(!stale);
     }
 
+    // A trail is drawn with the vertices that lie on the chord of their neighbours left out (the
+    // rasteriser's cost grows with the segment count): a slow token's 30 samples along a great circle
+    // become a few segments, yet every sample stays within half a pixel (1e-3 of the radius) of the
+    // line drawn, and the ends (the oldest sample and the current position) are kept.
+    void trailsLeaveOutCollinearVertices() {
+        Offscreen o(320, 320);
+        render::SceneRenderer scene(o.renderer);
+        render::SceneStyle style;
+        style.trailLength = 30;
+        scene.setStyle(style);
+        core::Frame f;
+        f.n = 1;
+        f.d = 3;
+        f.H = 1;
+        f.positions.resize(3, 1);
+        std::vector<Eigen::Vector3d> samples;
+        for (int k = 0; k <= 40; ++k) {
+            const double a = 0.005 * k;  // more than the 0.004 sampling distance per frame
+            f.positions.col(0) << std::cos(a), std::sin(a) * 0.6, std::sin(a) * 0.8;
+            samples.push_back(f.positions.col(0));
+            scene.showFrame(f);
+        }
+        vtkPolyData* trails = scene.trailGeometry();
+        const vtkIdType drawn = trails->GetNumberOfPoints();
+        QVERIFY2(drawn >= 3 && drawn <= 8, qPrintable(QString::number(drawn)));
+        std::vector<Eigen::Vector3d> line;
+        for (vtkIdType k = 0; k < drawn; ++k) {
+            double a[3];
+            trails->GetPoints()->GetPoint(k, a);
+            line.emplace_back(a[0], a[1], a[2]);
+        }
+        // The newest end is the token itself; the oldest the 30th sample, counting it.
+        QVERIFY((line.back() - samples.back()).norm() < 1e-6);
+        QVERIFY((line.front() - samples[samples.size() - 30]).norm() < 1e-6);
+        for (std::size_t s = samples.size() - 30; s < samples.size(); ++s) {
+            double nearest = 1;
+            for (std::size_t k = 1; k < line.size(); ++k) {
+                const Eigen::Vector3d chord = line[k] - line[k - 1], v = samples[s] - line[k - 1];
+                const double along = std::clamp(v.dot(chord) / chord.squaredNorm(), 0.0, 1.0);
+                nearest = std::min(nearest, (v - along * chord).norm());
+            }
+            QVERIFY2(nearest < 1e-3 + 1e-6,
+                     qPrintable(QStringLiteral("sample %1 is %2 off").arg(s).arg(nearest)));
+        }
+        // A token that turns sharply keeps its corner.
+        f.positions.col(0) << std::cos(0.2), std::sin(0.2) * 0.6 + 0.05, std::sin(0.2) * 0.8 - 0.04;
+        f.positions.col(0).normalize();
+        const Eigen::Vector3d corner = samples.back();
+        scene.showFrame(f);
+        bool cornerKept = false;
+        for (vtkIdType k = 0; k < trails->GetNumberOfPoints(); ++k) {
+            double a[3];
+            trails->GetPoints()->GetPoint(k, a);
+            cornerKept = cornerKept || (Eigen::Vector3d(a[0], a[1], a[2]) - corner).norm() < 1e-6;
+        }
+        QVERIFY(cornerKept);
+    }
+
     void offscreenCopyKeepsTheLiveTrails() {
         Offscreen live(320, 240), copy(640, 480);
         render::SceneRenderer view(live.renderer), image(copy.renderer);

@@ -817,6 +817,34 @@ private slots:
     }
 
     // A scrubbed moment: the bar view shows that frame's r_i^h while the time series keep the run.
+    // A scrub moves the cursor once per mouse event; the time plots replot at most 30 times a second,
+    // and the last position is always drawn (a trailing replot), so a burst of moves costs a few replots.
+    void cursorBurstCoalescesItsReplots() {
+        render::EnergyPanel panel;
+        panel.resize(500, 400);
+        panel.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&panel));
+        for (int k = 0; k < 5; ++k) panel.addFrame(makeFrame(k, 0.1 * k, 1.0 + k));
+        panel.refresh();
+        QTest::qWait(100);
+        int replots = 0;
+        double drawnAt = -1;
+        QCustomPlot* plot = panel.energyPlot();
+        connect(plot, &QCustomPlot::afterReplot, plot, [&] {
+            ++replots;
+            for (int k = 0; k < plot->itemCount(); ++k)
+                if (auto* line = qobject_cast<QCPItemStraightLine*>(plot->item(k)))
+                    if (line->visible() && line->pen().style() == Qt::SolidLine)
+                        drawnAt = line->point1->coords().x();
+        });
+        for (int k = 0; k <= 200; ++k) {
+            panel.setTimeCursor(0.002 * k);
+            QCoreApplication::processEvents();
+        }
+        QTRY_COMPARE_WITH_TIMEOUT(drawnAt, 0.4, 1000);
+        QVERIFY2(replots >= 1 && replots < 50, qPrintable(QString::number(replots)));
+    }
+
     void showFrameShowsAMomentWithoutAddingIt() {
         render::RadialShadowPanel panel;
         for (int k = 0; k < 4; ++k) panel.addFrame(makeFrame(k, 0.1 * k, 1.0));
