@@ -157,18 +157,40 @@ QImage renderFormulaImage(const core::LectureCaption& caption, int width, double
     return image;
 }
 
+namespace {
+
+// The strip along the bottom of `rect`, the box at its bottom left above the strip (the top keeps the
+// view's overlays: t, beta, ...; the right its colour bar).
+struct CaptionLayout {
+    QImage strip, box;
+    QPoint stripAt, boxAt;
+};
+
+CaptionLayout layoutCaption(QRect rect, const core::LectureCaption& caption, double pixelScale,
+                            QColor background, QColor text) {
+    CaptionLayout l;
+    const int margin = captionLinePixels(pixelScale) / 2;
+    l.strip = renderFormulaImage(caption, rect.width(), pixelScale, background, text);
+    const int stripTop = rect.bottom() + 1 - (l.strip.isNull() ? 0 : l.strip.height());
+    l.stripAt = QPoint(rect.left(), stripTop);
+    l.box = renderCaptionImage(caption, rect.width() * 3 / 4 - margin, pixelScale, background, text);
+    l.boxAt = QPoint(rect.left() + margin, std::max(rect.top(), stripTop - margin - l.box.height()));
+    return l;
+}
+
+}  // namespace
+
 void paintCaption(QPainter& painter, QRect rect, const core::LectureCaption& caption, double pixelScale,
                   QColor background, QColor text) {
-    const int margin = captionLinePixels(pixelScale) / 2;
-    const QImage strip = renderFormulaImage(caption, rect.width(), pixelScale, background, text);
-    const int stripTop = rect.bottom() + 1 - (strip.isNull() ? 0 : strip.height());
-    if (!strip.isNull()) painter.drawImage(rect.left(), stripTop, strip);
-    // Bottom left, above the strip: the top keeps the view's overlays (t, beta, ...) and the right its
-    // colour bar.
-    const QImage box =
-        renderCaptionImage(caption, rect.width() * 3 / 4 - margin, pixelScale, background, text);
-    if (!box.isNull())
-        painter.drawImage(rect.left() + margin, std::max(rect.top(), stripTop - margin - box.height()), box);
+    const CaptionLayout l = layoutCaption(rect, caption, pixelScale, background, text);
+    if (!l.strip.isNull()) painter.drawImage(l.stripAt, l.strip);
+    if (!l.box.isNull()) painter.drawImage(l.boxAt, l.box);
+}
+
+int captionCoverHeight(QRect rect, const core::LectureCaption& caption, double pixelScale) {
+    const CaptionLayout l = layoutCaption(rect, caption, pixelScale, Qt::black, Qt::white);
+    const int top = !l.box.isNull() ? l.boxAt.y() : !l.strip.isNull() ? l.stripAt.y() : rect.bottom() + 1;
+    return rect.bottom() + 1 - top;
 }
 
 }  // namespace attnsphere::render

@@ -42,5 +42,8 @@ QImage renderFormulaImage(const core::LectureCaption& caption, int width, double
 // above the strip.
 void paintCaption(QPainter& painter, QRect rect, const core::LectureCaption& caption, double pixelScale,
                   QColor background, QColor text);
+// How far up from the bottom of `rect` paintCaption covers its left part (strip and box; 0 without a
+// caption): the view's projection label goes above it (SceneRenderer::setLabelLift).
+int captionCoverHeight(QRect rect, const core::LectureCaption& caption, double pixelScale);
 
 }  // namespace attnsphere::render

@@ -201,8 +201,12 @@ int renderLecture(const LectureRenderSettings& o) {
                       : composer->needsObservables() || o.style.colour != ColourMode::Index;
             frameOptions.attention = video ? pipeline.needsAttention() : composer->needsAttention();
             frameOptions.maxAttentionSize = 128;
+            // The projection label goes above the caption drawn over the view's bottom.
+            const int labelLift = captionCoverHeight(video ? pipeline.viewRect() : composer->viewRect(),
+                                                     step.caption, pixelScale);
             auto placeCamera = [&](SceneRenderer& scene) {
                 if (step.camera) scene.setCamera(*step.camera);
+                scene.setLabelLift(labelLift);
             };
             const long frames = framesOf(step, o.fps);
             const double frameTime = speedOf(step) / o.fps;

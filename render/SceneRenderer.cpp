@@ -996,6 +996,10 @@ QString SceneRenderer::projectionLabel() const {
     return m_impl->projection;
 }
 
+void SceneRenderer::setLabelLift(int pixels) {
+    m_impl->label->SetPosition(12, 10 + std::max(0, pixels));
+}
+
 QColor SceneRenderer::tokenColour(int i) const {
     if (i < 0 || i >= static_cast<int>(m_impl->colours.size())) return QColor();
     return m_impl->colours[static_cast<std::size_t>(i)];

@@ -75,6 +75,9 @@ public:
     bool displayRay(double x, double y, Eigen::Vector3d& origin, Eigen::Vector3d& direction) const;
     // Non-empty when the view is a projection, e.g. "PCA projection of R^16 to 3D".
     QString projectionLabel() const;
+    // The projection label's distance from the viewport's bottom edge, in device pixels (0: its own
+    // margin): a caption or formula strip drawn over the view's bottom keeps it visible above.
+    void setLabelLift(int pixels);
     // The RGB colour the current style gives token i (for legends and panels); identical in every view.
     QColor tokenColour(int i) const;
 

@@ -66,6 +66,10 @@ void VideoPipeline::encode(QImage frame) {
     if (m_keepLast) m_last = std::move(frame);
 }
 
+QRect VideoPipeline::viewRect() const {
+    return m_composer ? m_composer->viewRect() : QRect();
+}
+
 bool VideoPipeline::needsObservables() const {
     return m_composer && m_composer->needsObservables();
 }

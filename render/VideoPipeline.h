@@ -36,6 +36,8 @@ public:
     // copy costs a frame's worth of memory traffic.
     void keepLastFrame(bool keep) { m_keepLast = keep; }
     const QImage& lastFrame() const { return m_last; }
+    // The view's part of the frame (empty before open).
+    QRect viewRect() const;
     // What the frames must carry for the chosen panels.
     bool needsObservables() const;
     bool needsAttention() const;

@@ -175,6 +175,7 @@ void LectureController::close() {
          {static_cast<QWidget*>(m_caption), static_cast<QWidget*>(m_formula), static_cast<QWidget*>(m_banner),
           static_cast<QWidget*>(m_info), static_cast<QWidget*>(m_overlayLine), m_blank})
         w->hide();
+    m_window->sphereView()->setLabelLift(0);
 }
 
 QString LectureController::stepLabel(int index) const {
@@ -321,6 +322,8 @@ void LectureController::placeOverlays() {
     }
     m_caption->move(margin, margin);
     m_formula->move(margin, view->height() - m_formula->height() - margin);
+    // The view's projection label ("PCA projection ...") stays readable above the strip.
+    view->setLabelLift(m_open && !m_formula->isHidden() ? m_formula->height() + margin : 0);
     const QColor border = colours.text;
     m_overlayLine->setStyleSheet(boxStyle(linePx, colours.background, colours.text, colours.background));
     m_overlayLine->adjustSize();

@@ -247,6 +247,11 @@ void SphereView::setStyle(const render::SceneStyle& style) {
     requestRepaint();
 }
 
+void SphereView::setLabelLift(int pixels) {
+    m_vtk->scene->setLabelLift(static_cast<int>(std::lround(pixels * m_window->devicePixelRatio())));
+    requestRepaint();
+}
+
 QString SphereView::projectionLabel() const {
     return m_vtk->scene->projectionLabel();
 }

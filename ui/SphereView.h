@@ -41,6 +41,8 @@ public:
     void setStyle(const render::SceneStyle& style);
     int selectedToken() const { return m_selected; }
     QString projectionLabel() const;
+    // Lifts the projection label this many widget pixels off the bottom (an overlay covers the bottom).
+    void setLabelLift(int pixels);
     QColor tokenColour(int i) const;
     // Where token i is drawn, in this widget's coordinates; (-1, -1) if it is not shown.
     QPointF tokenPosition(int i) const;

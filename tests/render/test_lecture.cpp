@@ -141,6 +141,15 @@ void TestLecture::captionBoxAndStripAreDrawn() {
     const QRect ink = inkBounds(frame, QRect(0, 0, 1920, 1080 - strip.height()));
     QVERIFY(ink.right() < 1920 * 3 / 4 + 20);
     QVERIFY(ink.top() > 1080 - strip.height() - box.height() - 40);
+    // The cover height reaches the top of what was drawn (the projection label goes above it); a
+    // caption with a formula only covers the strip, none covers nothing.
+    const int cover = render::captionCoverHeight(frame.rect(), caption, 1.0);
+    QVERIFY2(cover >= 1080 - ink.top() && cover < 1080 - ink.top() + 20, qPrintable(QString::number(cover)));
+    QCOMPARE(
+        render::captionCoverHeight(frame.rect(), core::LectureCaption{"", {}, "E = 1"}, 1.0),
+        render::renderFormulaImage(core::LectureCaption{"", {}, "E = 1"}, 1920, 1.0, Qt::black, Qt::white)
+            .height());
+    QCOMPARE(render::captionCoverHeight(frame.rect(), core::LectureCaption{}, 1.0), 0);
     // A light theme is a light box with dark text.
     const render::CaptionColours light = render::captionColours(core::LectureTheme::Light);
     QVERIFY(light.background.lightness() > 200 && light.text.lightness() < 60);

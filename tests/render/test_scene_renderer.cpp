@@ -230,6 +230,49 @@ private slots:
         Q_UNUSED(p1);
     }
 
+    // A caption or formula strip over the view's bottom lifts the projection label above it: with a lift
+    // of 150 px the label's text is found 150 px higher, and the bottom rows are background.
+    void projectionLabelLiftsAboveACaption() {
+        auto labelRows = [](int lift) {
+            Offscreen o(480, 320);
+            render::SceneRenderer scene(o.renderer);
+            render::SceneStyle style;
+            style.trailLength = 0;
+            style.showGrid = false;
+            style.showShell = false;
+            style.showLegend = false;
+            style.pointSize = 1;
+            scene.setStyle(style);
+            core::Frame f = makeFrame(3, 8, 2);
+            for (int i = 0; i < f.n; ++i) f.positions.col(i) *= 0.01;  // tokens at the centre
+            scene.showFrame(f);
+            scene.setLabelLift(lift);
+            const QImage image = o.grab();
+            // Rows (from the bottom) where the left part of the picture differs from its corner.
+            const QColor background = image.pixelColor(470, 5);
+            std::vector<int> rows;
+            for (int y = 0; y < image.height(); ++y) {
+                bool text = false;
+                for (int x = 10; x < 200 && !text; ++x) {
+                    const QColor c = image.pixelColor(x, y);
+                    text = std::abs(c.red() - background.red()) + std::abs(c.green() - background.green()) +
+                               std::abs(c.blue() - background.blue()) >
+                           120;
+                }
+                if (text) rows.push_back(image.height() - 1 - y);
+            }
+            return rows;
+        };
+        const std::vector<int> low = labelRows(0), high = labelRows(150);
+        QVERIFY(!low.empty() && !high.empty());
+        QVERIFY2(
+            *std::min_element(low.begin(), low.end()) < 20 && *std::max_element(low.begin(), low.end()) < 60,
+            qPrintable(QString::number(low.front())));
+        QVERIFY2(*std::min_element(high.begin(), high.end()) >= 150 &&
+                     *std::max_element(high.begin(), high.end()) < 210,
+                 qPrintable(QString::number(high.front())));
+    }
+
     void sizesScaleWithTheOutputResolution() {
         // A 4K image looks like the 1080p one: tokens and trails twice as many pixels wide.
         render::SceneStyle style;
