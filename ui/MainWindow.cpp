@@ -611,12 +611,33 @@ void MainWindow::loadScenario(const core::Scenario& s, const QString& source) {
 }
 
 void MainWindow::showMessage(const QString& message, int timeoutMs) {
+    m_statusMessage = message;
+    m_statusShown.clear();
+    statusBar()->clearMessage();
+    m_statusDeadline = timeoutMs > 0 ? QDeadlineTimer(timeoutMs) : QDeadlineTimer(QDeadlineTimer::Forever);
+    statusBar()->setToolTip(message);
+    placeStatusMessage();
+}
+
+void MainWindow::placeStatusMessage() {
     // Elided to the room left of the permanent fields, with a gap, so a long message never runs into
-    // (and seems to overwrite) the t field; the full text stays in the tooltip.
+    // (and seems to overwrite) the t field; the full text stays in the tooltip. Placed again whenever
+    // that room changes (the fields grow, presentation mode scales the font), for the time it has left.
     QStatusBar* bar = statusBar();
+    if (m_statusMessage.isEmpty()) return;
+    const bool noEnd = m_statusDeadline.isForever();
+    const qint64 left = noEnd ? 0 : m_statusDeadline.remainingTime();
+    if (!noEnd && left <= 0) {
+        m_statusMessage.clear();
+        return;
+    }
+    // A menu's status tip showing now is left alone.
+    if (!bar->currentMessage().isEmpty() && bar->currentMessage() != m_statusShown) return;
     const int room = m_statusGap->isVisible() ? m_statusGap->x() - 12 : bar->width() / 2;
-    bar->setToolTip(message);
-    bar->showMessage(bar->fontMetrics().elidedText(message, Qt::ElideRight, std::max(room, 80)), timeoutMs);
+    const QString shown = bar->fontMetrics().elidedText(m_statusMessage, Qt::ElideRight, std::max(room, 80));
+    if (shown == bar->currentMessage()) return;
+    m_statusShown = shown;
+    bar->showMessage(shown, static_cast<int>(left));
 }
 
 void MainWindow::updateTitle() {
@@ -656,6 +677,7 @@ QString MainWindow::shortcutsText() const {
 
 bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
     const QEvent::Type type = event->type();
+    if (watched == m_statusGap && type == QEvent::Move) placeStatusMessage();
     if (type != QEvent::ShortcutOverride && type != QEvent::KeyPress)
         return QMainWindow::eventFilter(watched, event);
     QWidget* field = textField(watched);

@@ -8,6 +8,7 @@
 #include "render/Recorder.h"
 #include "render/SceneRenderer.h"
 
+#include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QMainWindow>
 #include <QTimer>
@@ -130,6 +131,7 @@ private:
     void saveScenario(bool currentState);
     void setBusy(const QString& what);
     void showMessage(const QString& message, int timeoutMs);  // temporary status message
+    void placeStatusMessage();
     void updateTitle();
 
     QDockWidget* addDock(QWidget* w, const QString& title, const QString& name, Qt::DockWidgetArea area);
@@ -153,6 +155,8 @@ private:
     QLabel *m_tLabel, *m_stepLabel, *m_rateLabel, *m_fpsLabel, *m_sizeLabel, *m_kernelLabel, *m_healthLabel;
     QLabel* m_busyLabel = nullptr;
     QWidget* m_statusGap = nullptr;
+    QString m_statusMessage, m_statusShown;  // the temporary message in full, and as shown (elided)
+    QDeadlineTimer m_statusDeadline;
     QLabel* m_staleOverlay = nullptr;
     QProgressBar* m_busyBar = nullptr;
     QString m_busy;              // what the worker reported it is busy with

@@ -418,6 +418,16 @@ private slots:
         const int messageRight = 6 + bar->fontMetrics().horizontalAdvance(bar->currentMessage());
         QVERIFY2(messageRight < health->x(),
                  qPrintable(QStringLiteral("%1 >= %2").arg(messageRight).arg(health->x())));
+        // Also when the room shrinks after the message (presentation mode's larger font and fields): it
+        // is elided again, ending in "…", and not cut mid-word under the fields.
+        window->setPresentationMode(true);
+        auto* tField = window->findChild<QLabel*>(QStringLiteral("status.t"));
+        QVERIFY(tField);
+        QTRY_VERIFY_WITH_TIMEOUT(
+            tField->isVisible() && bar->currentMessage().endsWith(QChar(0x2026)) &&
+                6 + bar->fontMetrics().horizontalAdvance(bar->currentMessage()) < tField->x(),
+            3000);
+        window->setPresentationMode(false);
     }
 
     // After settle() the status bar's t is the t of the frame in the view and panels (screenshots).
