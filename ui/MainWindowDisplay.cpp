@@ -7,6 +7,7 @@
 #include "ui/SphereView.h"
 #include "ui/TimelineWidget.h"
 
+#include <QMenuBar>
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
@@ -140,6 +141,9 @@ void MainWindow::applyDisplayStyle() {
             ? QStringLiteral("QWidget { font-size: %1pt; }").arg(style.fontPoints(normalPoints()))
             : QString();
     statusBar()->setStyleSheet(sheet);
+    // The menus too (their popups are the menu bar's children, so the sheet reaches them), so that the
+    // lecturer's occasional menu is legible on the projector as well.
+    menuBar()->setStyleSheet(sheet);
     // The audience needs t, n, d, H and the kernel; the rates and the step health are the operator's
     // (at presentation size they ran into each other).
     for (QLabel* l : {m_healthLabel, m_stepLabel, m_rateLabel, m_fpsLabel})
