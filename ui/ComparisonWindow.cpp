@@ -8,6 +8,7 @@
 #include "render/PlotPanel.h"
 #include "ui/MainWindow.h"
 #include "ui/SphereView.h"
+#include "ui/StatusMessages.h"
 
 #include <QCloseEvent>
 #include <QCoreApplication>
@@ -145,9 +146,10 @@ ComparisonWindow::ComparisonWindow(const core::Comparison& comparison, const Opt
     m_time = new QLabel(this);
     m_time->setObjectName(QStringLiteral("status.t"));
     statusBar()->addPermanentWidget(m_time);
-    statusBar()->showMessage(tr("%1 runs from the same start, in lockstep of simulated time; t_end = %2")
-                                 .arg(names.size())
-                                 .arg(comparison.base.tEnd));
+    m_status = new StatusMessages(statusBar(), m_time);
+    m_status->show(tr("%1 runs from the same start, in lockstep of simulated time; t_end = %2")
+                       .arg(names.size())
+                       .arg(comparison.base.tEnd));
 
     connect(m_controller.get(), &app::ComparisonController::framesAvailable, this,
             &ComparisonWindow::showFrames);
@@ -156,7 +158,7 @@ ComparisonWindow::ComparisonWindow(const core::Comparison& comparison, const Opt
     connect(m_controller.get(), &app::ComparisonController::numericalError, this,
             [this](const QString& message) { reportError(tr("A run stopped"), message); });
     connect(m_controller.get(), &app::ComparisonController::endReached, this,
-            [this](double tEnd) { statusBar()->showMessage(tr("Paused at t_end = %1").arg(tEnd)); });
+            [this](double tEnd) { m_status->show(tr("Paused at t_end = %1").arg(tEnd)); });
 
     m_panelTimer.setInterval(1000 / 15);
     connect(&m_panelTimer, &QTimer::timeout, this, &ComparisonWindow::refreshPanels);
@@ -243,7 +245,7 @@ QImage ComparisonWindow::grabWindow() {
 }
 
 void ComparisonWindow::reportError(const QString& title, const QString& message) {
-    statusBar()->showMessage(title + QStringLiteral(": ") + message.section('\n', 0, 0));
+    m_status->show(title + QStringLiteral(": ") + message.section('\n', 0, 0));
     if (!m_options.interactive) {
         std::fprintf(stderr, "attnsphere: %s: %s\n", qPrintable(title), qPrintable(message));
         return;

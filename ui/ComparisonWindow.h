@@ -25,6 +25,8 @@ class PlotPanel;
 
 namespace attnsphere::ui {
 
+class StatusMessages;
+
 class MainWindow;
 class SphereView;
 
@@ -68,6 +70,7 @@ private:
     QAction* m_playAction = nullptr;
     QDoubleSpinBox* m_speed = nullptr;
     QLabel* m_time = nullptr;
+    StatusMessages* m_status = nullptr;
     QTimer m_panelTimer, m_cameraTimer;
     bool m_panelsDirty = false;
     long long m_frameSets = 0;                // frame sets shown so far

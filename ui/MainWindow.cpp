@@ -12,6 +12,7 @@
 #include "ui/PolarisationWindow.h"
 #include "ui/RecordDialog.h"
 #include "ui/SphereView.h"
+#include "ui/StatusMessages.h"
 #include "ui/TimelineWidget.h"
 
 #include <nlohmann/json.hpp>
@@ -115,6 +116,7 @@ MainWindow::MainWindow(const core::Scenario& scenario, const QString& scenarioSo
     m_statusGap = new QWidget(status);  // keeps temporary messages clear of the fields to its right
     m_statusGap->setFixedWidth(12);
     status->addPermanentWidget(m_statusGap);
+    m_status = new StatusMessages(status, m_statusGap);
     status->addPermanentWidget(m_busyLabel);
     status->addPermanentWidget(m_busyBar);
     for (QLabel* l :
@@ -611,33 +613,7 @@ void MainWindow::loadScenario(const core::Scenario& s, const QString& source) {
 }
 
 void MainWindow::showMessage(const QString& message, int timeoutMs) {
-    m_statusMessage = message;
-    m_statusShown.clear();
-    statusBar()->clearMessage();
-    m_statusDeadline = timeoutMs > 0 ? QDeadlineTimer(timeoutMs) : QDeadlineTimer(QDeadlineTimer::Forever);
-    statusBar()->setToolTip(message);
-    placeStatusMessage();
-}
-
-void MainWindow::placeStatusMessage() {
-    // Elided to the room left of the permanent fields, with a gap, so a long message never runs into
-    // (and seems to overwrite) the t field; the full text stays in the tooltip. Placed again whenever
-    // that room changes (the fields grow, presentation mode scales the font), for the time it has left.
-    QStatusBar* bar = statusBar();
-    if (m_statusMessage.isEmpty()) return;
-    const bool noEnd = m_statusDeadline.isForever();
-    const qint64 left = noEnd ? 0 : m_statusDeadline.remainingTime();
-    if (!noEnd && left <= 0) {
-        m_statusMessage.clear();
-        return;
-    }
-    // A menu's status tip showing now is left alone.
-    if (!bar->currentMessage().isEmpty() && bar->currentMessage() != m_statusShown) return;
-    const int room = m_statusGap->isVisible() ? m_statusGap->x() - 12 : bar->width() / 2;
-    const QString shown = bar->fontMetrics().elidedText(m_statusMessage, Qt::ElideRight, std::max(room, 80));
-    if (shown == bar->currentMessage()) return;
-    m_statusShown = shown;
-    bar->showMessage(shown, static_cast<int>(left));
+    m_status->show(message, timeoutMs);
 }
 
 void MainWindow::updateTitle() {
@@ -677,7 +653,6 @@ QString MainWindow::shortcutsText() const {
 
 bool MainWindow::eventFilter(QObject* watched, QEvent* event) {
     const QEvent::Type type = event->type();
-    if (watched == m_statusGap && type == QEvent::Move) placeStatusMessage();
     if (type != QEvent::ShortcutOverride && type != QEvent::KeyPress)
         return QMainWindow::eventFilter(watched, event);
     QWidget* field = textField(watched);

@@ -8,7 +8,6 @@
 #include "render/Recorder.h"
 #include "render/SceneRenderer.h"
 
-#include <QDeadlineTimer>
 #include <QElapsedTimer>
 #include <QMainWindow>
 #include <QTimer>
@@ -30,6 +29,7 @@ class PlotPanel;
 namespace attnsphere::ui {
 
 class SphereView;
+class StatusMessages;
 class LectureController;
 class ManipulationTools;
 class ParameterPanel;
@@ -131,7 +131,6 @@ private:
     void saveScenario(bool currentState);
     void setBusy(const QString& what);
     void showMessage(const QString& message, int timeoutMs);  // temporary status message
-    void placeStatusMessage();
     void updateTitle();
 
     QDockWidget* addDock(QWidget* w, const QString& title, const QString& name, Qt::DockWidgetArea area);
@@ -155,8 +154,7 @@ private:
     QLabel *m_tLabel, *m_stepLabel, *m_rateLabel, *m_fpsLabel, *m_sizeLabel, *m_kernelLabel, *m_healthLabel;
     QLabel* m_busyLabel = nullptr;
     QWidget* m_statusGap = nullptr;
-    QString m_statusMessage, m_statusShown;  // the temporary message in full, and as shown (elided)
-    QDeadlineTimer m_statusDeadline;
+    StatusMessages* m_status = nullptr;
     QLabel* m_staleOverlay = nullptr;
     QProgressBar* m_busyBar = nullptr;
     QString m_busy;              // what the worker reported it is busy with

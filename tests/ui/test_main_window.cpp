@@ -5,6 +5,7 @@
 #include "ui/MainWindow.h"
 #include "ui/ManipulationTools.h"
 #include "ui/SphereView.h"
+#include "ui/StatusMessages.h"
 
 #include <QAction>
 #include <QApplication>
@@ -12,6 +13,7 @@
 #include <QDoubleSpinBox>
 #include <QElapsedTimer>
 #include <QLabel>
+#include <QMainWindow>
 #include <QMessageBox>
 #include <QProcess>
 #include <QProgressBar>
@@ -398,6 +400,31 @@ private slots:
     }
 
     // A step-size warning from the frame shows in the health readout and the status bar.
+    // Any window's status messages (the comparison window's too): elided before the first permanent
+    // field, and elided again when the window narrows; a short message is shown whole.
+    void statusMessagesStayLeftOfTheFields() {
+        QMainWindow w;
+        auto* field = new QLabel(QStringLiteral("t = 12.345"), &w);
+        w.statusBar()->addPermanentWidget(field);
+        auto* messages = new ui::StatusMessages(w.statusBar(), field);
+        w.resize(900, 300);
+        w.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&w));
+        QStatusBar* bar = w.statusBar();
+        auto clear = [&] {
+            return 6 + bar->fontMetrics().horizontalAdvance(bar->currentMessage()) < field->x();
+        };
+        messages->show(QStringLiteral("short"));
+        QCOMPARE(bar->currentMessage(), QStringLiteral("short"));
+        messages->show(QString(300, QLatin1Char('x')), 60000);
+        QTRY_VERIFY(bar->currentMessage().endsWith(QChar(0x2026)) && clear());
+        const int wide = bar->currentMessage().size();
+        w.resize(500, 300);
+        QTRY_VERIFY(bar->currentMessage().size() < wide && bar->currentMessage().endsWith(QChar(0x2026)) &&
+                    clear());
+        QCOMPARE(bar->toolTip(), QString(300, QLatin1Char('x')));
+    }
+
     void stepSizeWarning() {
         auto window = makeWindow(core::Scenario::load("default"));
         QVERIFY(window);
