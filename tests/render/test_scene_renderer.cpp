@@ -40,6 +40,27 @@ core::Frame makeFrame(int n, int d, unsigned seed) {
     return f;
 }
 
+// A frame of n tokens in R^d whose positions the test sets.
+core::Frame blankFrame(int n, int d) {
+    core::Frame f;
+    f.n = n;
+    f.d = d;
+    f.H = 1;
+    f.positions.resize(d, n);
+    return f;
+}
+
+// The trail vertices as drawn, in order.
+std::vector<Eigen::Vector3d> trailVertices(vtkPolyData* trails) {
+    std::vector<Eigen::Vector3d> out;
+    for (vtkIdType k = 0; k < trails->GetNumberOfPoints(); ++k) {
+        double a[3];
+        trails->GetPoints()->GetPoint(k, a);
+        out.emplace_back(a[0], a[1], a[2]);
+    }
+    return out;
+}
+
 struct Offscreen {
     vtkNew<vtkRenderWindow> window;
     vtkNew<vtkRenderer> renderer;
@@ -301,11 +322,7 @@ private slots:
         render::SceneStyle style;
         style.trailLength = 10;
         scene.setStyle(style);
-        core::Frame f;
-        f.n = 2;
-        f.d = 2;
-        f.H = 1;
-        f.positions.resize(2, 2);
+        core::Frame f = blankFrame(2, 2);
         // Token 0 jumps by 2.5 rad in one frame (a fast merge), token 1 stays.
         auto place = [&](double a0) {
             f.positions.col(0) << std::cos(a0), std::sin(a0);
@@ -338,9 +355,7 @@ private slots:
         for (int k = 0; k < 200; ++k) scene.showFrame(f);
         // Token 0's points are all at its current position (token 1's at (0, -1)).
         bool stale = false;
-        for (vtkIdType k = 0; k < trails->GetNumberOfPoints(); ++k) {
-            double a[3];
-            trails->GetPoints()->GetPoint(k, a);
+        for (const Eigen::Vector3d& a : trailVertices(trails)) {
             const bool atToken0 = std::hypot(a[0] - std::cos(2.5), a[1] - std::sin(2.5)) < 1e-6;
             const bool atToken1 = std::hypot(a[0], a[1] + 1) < 1e-6;
             stale = stale || !(atToken0 || atToken1);
@@ -358,11 +373,7 @@ private slots:
         render::SceneStyle style;
         style.trailLength = 30;
         scene.setStyle(style);
-        core::Frame f;
-        f.n = 1;
-        f.d = 3;
-        f.H = 1;
-        f.positions.resize(3, 1);
+        core::Frame f = blankFrame(1, 3);
         std::vector<Eigen::Vector3d> samples;
         for (int k = 0; k <= 40; ++k) {
             const double a = 0.005 * k;  // more than the 0.004 sampling distance per frame
@@ -371,14 +382,8 @@ private slots:
             scene.showFrame(f);
         }
         vtkPolyData* trails = scene.trailGeometry();
-        const vtkIdType drawn = trails->GetNumberOfPoints();
-        QVERIFY2(drawn >= 3 && drawn <= 8, qPrintable(QString::number(drawn)));
-        std::vector<Eigen::Vector3d> line;
-        for (vtkIdType k = 0; k < drawn; ++k) {
-            double a[3];
-            trails->GetPoints()->GetPoint(k, a);
-            line.emplace_back(a[0], a[1], a[2]);
-        }
+        const std::vector<Eigen::Vector3d> line = trailVertices(trails);
+        QVERIFY2(line.size() >= 3 && line.size() <= 8, qPrintable(QString::number(line.size())));
         // The newest end is the token itself; the oldest the 30th sample, counting it.
         QVERIFY((line.back() - samples.back()).norm() < 1e-6);
         QVERIFY((line.front() - samples[samples.size() - 30]).norm() < 1e-6);
@@ -398,11 +403,8 @@ private slots:
         const Eigen::Vector3d corner = samples.back();
         scene.showFrame(f);
         bool cornerKept = false;
-        for (vtkIdType k = 0; k < trails->GetNumberOfPoints(); ++k) {
-            double a[3];
-            trails->GetPoints()->GetPoint(k, a);
-            cornerKept = cornerKept || (Eigen::Vector3d(a[0], a[1], a[2]) - corner).norm() < 1e-6;
-        }
+        for (const Eigen::Vector3d& a : trailVertices(trails))
+            cornerKept = cornerKept || (a - corner).norm() < 1e-6;
         QVERIFY(cornerKept);
     }
 
