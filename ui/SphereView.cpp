@@ -63,10 +63,6 @@ void SphereView::prepareOpenGl() {
     format.setSamples(0);
     QSurfaceFormat::setDefaultFormat(format);
     QApplication::setAttribute(Qt::AA_ShareOpenGLContexts);
-    // QWindow::update() reaches paintGL through a platform timer of 5 ms (Qt's stand-in for a vertical
-    // refresh; QT_QPA_UPDATE_IDLE_TIME sets it, read once). The views pace themselves (setMaxFps), so the
-    // wait only adds latency: with two linked views it was about 11 of a 48 ms cycle. A user's value wins.
-    if (!qEnvironmentVariableIsSet("QT_QPA_UPDATE_IDLE_TIME")) qputenv("QT_QPA_UPDATE_IDLE_TIME", "0");
 }
 
 SphereView::SphereView(QWidget* parent)
@@ -314,6 +310,12 @@ void SphereView::onTick() {
     if (!m_dirty || !m_window->isExposed()) return;
     m_updateRequested = true;
     m_window->update();
+    // update() alone reaches paintGL through Qt's platform timer of 5 ms (its stand-in for a vertical
+    // refresh, QT_QPA_UPDATE_IDLE_TIME). The view paces itself (setMaxFps), so the wait only adds latency:
+    // with two linked views it was about 11 of a 48 ms cycle. The request is delivered now instead; the
+    // timer's own request then finds nothing to paint. (Setting the variable to 0 would do the same for
+    // every widget, whose repaints it coalesces.)
+    QCoreApplication::postEvent(m_window, new QEvent(QEvent::UpdateRequest));
 }
 
 void SphereView::initializeGl() {

@@ -12,6 +12,7 @@
 #include <QSlider>
 
 #include <algorithm>
+#include <cmath>
 
 namespace attnsphere::ui {
 namespace {
@@ -85,9 +86,17 @@ TimelineWidget::TimelineWidget(app::SimulationController* controller, SphereView
     connect(controller, &app::SimulationController::historyFrame, this,
             [this](std::shared_ptr<const core::Frame> frame) {
                 if (!m_scrubbing) return;
-                m_view->showFrame(frame);
-                for (render::PlotPanel* p : m_panels) p->showFrame(*frame);
+                m_detail = std::move(frame);
+                const double wait = 1000.0 / kDetailHz -
+                                    (m_sinceDetail.isValid() ? m_sinceDetail.nsecsElapsed() * 1e-6 : 1e9);
+                if (wait <= 0)
+                    showDetail();
+                else if (!m_detailTimer.isActive())
+                    m_detailTimer.start(static_cast<int>(std::ceil(wait)));
             });
+    m_detailTimer.setSingleShot(true);
+    m_detailTimer.setTimerType(Qt::PreciseTimer);
+    connect(&m_detailTimer, &QTimer::timeout, this, &TimelineWidget::showDetail);
     connect(controller, &app::SimulationController::scenarioChanged, this,
             &TimelineWidget::onScenarioChanged);
     // A refused fork (the run was reset meanwhile) sends no scenario: the next change is an edit again.
@@ -106,6 +115,16 @@ bool TimelineWidget::isScrubbed() const {
 
 int TimelineWidget::position() const {
     return m_slider->value();
+}
+
+void TimelineWidget::showDetail() {
+    m_detailTimer.stop();
+    std::shared_ptr<const core::Frame> frame = std::move(m_detail);
+    m_detail.reset();
+    if (!frame || !m_scrubbing) return;
+    m_sinceDetail.start();
+    m_view->showFrame(frame);
+    for (render::PlotPanel* p : m_panels) p->showFrame(*frame);
 }
 
 void TimelineWidget::syncHistory() {

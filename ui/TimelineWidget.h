@@ -9,6 +9,7 @@
 #include "app/History.h"
 #include "core/Scenario.h"
 
+#include <QElapsedTimer>
 #include <QTimer>
 #include <QWidget>
 
@@ -85,6 +86,14 @@ private:
     QPushButton* m_clearButton;
     std::vector<QAction*> m_actions;
     QTimer m_poll;
+    // Recomputed scrubbed frames reach the view and the panels at most kDetailHz times a second (the
+    // newest wins; the last one always shows): each one replots the bars and heatmaps, which took the
+    // GUI thread from the 3D view while scrubbing.
+    static constexpr double kDetailHz = 30;
+    std::shared_ptr<const core::Frame> m_detail;
+    QElapsedTimer m_sinceDetail;
+    QTimer m_detailTimer;
+    void showDetail();
 
     std::vector<app::HistoryEntry> m_entries;
     app::HistoryThinning m_thinning;
