@@ -7,13 +7,13 @@
 #include "ui/SphereView.h"
 #include "ui/TimelineWidget.h"
 
-#include <QMenuBar>
 #include <QAction>
 #include <QActionGroup>
 #include <QApplication>
 #include <QDockWidget>
 #include <QLabel>
 #include <QMenu>
+#include <QMenuBar>
 #include <QSettings>
 #include <QStatusBar>
 #include <QToolBar>
