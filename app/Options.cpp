@@ -200,6 +200,11 @@ std::string exitCodesHelp(std::string_view onSignal) {
     return out;
 }
 
+std::string aboutOption(std::string_view option, const std::string& message) {
+    const std::string prefix = std::string(option) + ":";
+    return message.starts_with(prefix) ? message : prefix + " " + message;
+}
+
 std::string formatNumber(double v) {
     char buf[40];
     if (std::floor(v) == v && std::abs(v) < 1e15)

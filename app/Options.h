@@ -22,6 +22,10 @@ std::string exitCodesHelp(std::string_view onSignal);
 // parses the same arguments and rank 0 reports them).
 int runReportingErrors(const std::string& command, const std::function<int()>& body, bool quietUsage = false);
 
+// `message` about the value of `option`, prefixed with the option's name unless it already starts with it
+// (a loader may name the option itself): "--compare: 'x' is neither ...", never "--compare: --compare: ...".
+std::string aboutOption(std::string_view option, const std::string& message);
+
 // A number as the messages and tables print it: integers without a fraction, others with 10 digits.
 std::string formatNumber(double v);
 

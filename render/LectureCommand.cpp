@@ -2,6 +2,7 @@
 
 #include "app/AtomicFile.h"
 #include "app/Interrupt.h"
+#include "app/Options.h"
 #include "app/ProgressBar.h"
 #include "app/SimulationController.h"
 #include "core/Errors.h"
@@ -127,8 +128,12 @@ int runLecturesCommand(int argc, char** argv) {
 }
 
 int renderLecture(const LectureRenderSettings& o) {
-    const core::Lecture lecture =
-        core::loadLecture(o.lecture.toStdString(), lecturePanelIds(), lectureOverlayNames());
+    core::Lecture lecture;
+    try {
+        lecture = core::loadLecture(o.lecture.toStdString(), lecturePanelIds(), lectureOverlayNames());
+    } catch (const core::ValidationError& e) {
+        throw core::ValidationError("", app::aboutOption("--lecture", e.what()));
+    }
     long total = 0;
     double steps = 0;
     for (const core::LectureStep& s : lecture.steps) {

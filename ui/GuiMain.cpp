@@ -1,6 +1,7 @@
 #include "ui/GuiMain.h"
 
 #include "app/AtomicFile.h"
+#include "app/Options.h"
 #include "core/Comparison.h"
 #include "core/Errors.h"
 #include "core/Polarisation.h"
@@ -112,7 +113,7 @@ int runLecture(QApplication& app, const app::ParsedOptions& p, const render::Sce
     try {
         lecture = LectureController::load(p.text("--lecture"));
     } catch (const std::exception& e) {
-        return usage(std::string("--lecture: ") + e.what());
+        return usage(app::aboutOption("--lecture", e.what()));
     }
     if (lecture.steps.empty()) return usage("--lecture: the lecture has no steps");
     const long long step = p.integer("--step");
@@ -162,7 +163,7 @@ int runPolarisation(QApplication& app, const std::string& source, const QString&
     try {
         spec = core::PolarisationSpec::load(source);
     } catch (const std::exception& e) {
-        return usage(std::string("--polarisation: ") + e.what());
+        return usage(app::aboutOption("--polarisation", e.what()));
     }
     render::applyTheme(app);
     PolarisationWindow window(spec);
@@ -293,7 +294,7 @@ int runGui(int argc, char** argv) {
         try {
             comparison = core::loadComparison(p.text("--compare"));
         } catch (const std::exception& e) {
-            return usage(std::string("--compare: ") + e.what());
+            return usage(app::aboutOption("--compare", e.what()));
         }
         render::setDisplayStyle(display);
         render::applyTheme(app);

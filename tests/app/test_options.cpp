@@ -123,6 +123,16 @@ private slots:
         QCOMPARE(error({"--mode", ""}), QString("--mode: must be one of a, b, got ''"));
     }
 
+    // A loader's message about an option's value names the option once.
+    void aboutOptionNamesItOnce() {
+        QCOMPARE(app::aboutOption("--compare", "'x' is neither a file"),
+                 std::string("--compare: 'x' is neither a file"));
+        QCOMPARE(app::aboutOption("--compare", "--compare: 'x' is neither a file"),
+                 std::string("--compare: 'x' is neither a file"));
+        QCOMPARE(app::aboutOption("--lecture", "--lectures: other"),
+                 std::string("--lecture: --lectures: other"));
+    }
+
     void sizes() {
         const app::Size s = app::ParsedOptions(table(), {"--size", "640x480"}).size("--size");
         QCOMPARE(s.width, 640);

@@ -257,7 +257,8 @@ void TestLecture::renderLectureRefusesABadLecture() {
     QVERIFY(!QFile::exists(video));
     const Run unknown = runExe({"render", "--lecture", "no-such", "--out", video});
     QCOMPARE(unknown.code, 2);
-    QVERIFY(unknown.err.contains("neither a lecture file nor a built-in lecture"));
+    QVERIFY2(unknown.err.contains("--lecture: 'no-such' is neither a lecture file nor a built-in lecture"),
+             qPrintable(unknown.err));
     const Run mixed = runExe({"render", "--lecture", "builtin", "--out", video, "--panels", "energy"});
     QCOMPARE(mixed.code, 2);
     QVERIFY(mixed.err.contains("--panels: is not available with --lecture"));
