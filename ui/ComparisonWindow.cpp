@@ -25,6 +25,7 @@
 #include <QToolBar>
 #include <QVBoxLayout>
 
+#include <algorithm>
 #include <cstdio>
 #include <optional>
 
@@ -108,6 +109,12 @@ ComparisonWindow::ComparisonWindow(const core::Comparison& comparison, const Opt
         dock->setWidget(panel);
         dock->setFeatures(QDockWidget::DockWidgetMovable | QDockWidget::DockWidgetFloatable);
         addDockWidget(Qt::RightDockWidgetArea, dock);
+        // The radius matters only under Pre-LN and Peri-LN: shown once a run's frames carry radii, so a
+        // sphere-only comparison keeps its room for the other panels.
+        if (info.id == QLatin1String("radius")) {
+            m_radiusDock = dock;
+            dock->hide();
+        }
         m_panels.push_back(panel);
         m_runPanels.push_back(std::make_unique<render::ComparisonPanels>(panel, info, names));
     }
@@ -189,6 +196,9 @@ void ComparisonWindow::showFrames(const app::RunFrames& frames) {
     for (const auto& panels : m_runPanels) panels->addFrames(pointers);
     m_panelsDirty = true;
     ++m_frameSets;
+    const bool radii = std::any_of(pointers.begin(), pointers.end(),
+                                   [](const core::Frame* f) { return f->radii.size() > 0; });
+    if (m_radiusDock && radii && m_radiusDock->isHidden()) m_radiusDock->show();
     if (!frames.empty()) m_time->setText(tr("t = %1").arg(frames.front()->t, 0, 'f', 3));
 }
 

@@ -23,6 +23,8 @@ class ComparisonPanels;
 class PlotPanel;
 }  // namespace attnsphere::render
 
+class QDockWidget;
+
 namespace attnsphere::ui {
 
 class StatusMessages;
@@ -71,6 +73,7 @@ private:
     QDoubleSpinBox* m_speed = nullptr;
     QLabel* m_time = nullptr;
     StatusMessages* m_status = nullptr;
+    QDockWidget* m_radiusDock = nullptr;  // hidden until a run's frames carry radii
     QTimer m_panelTimer, m_cameraTimer;
     bool m_panelsDirty = false;
     long long m_frameSets = 0;                // frame sets shown so far

@@ -10,6 +10,7 @@
 
 #include <QAction>
 #include <QApplication>
+#include <QDockWidget>
 #include <QLabel>
 #include <QMenu>
 #include <QMenuBar>
@@ -71,6 +72,9 @@ private slots:
             QCOMPARE(view->currentFrame()->t, 0.0);
             QVERIFY(view->currentFrame()->positions == first->positions);  // bit for bit
         }
+        // No run has radii (all on the sphere, Post-LN): the radius panel keeps out of the way.
+        auto* radius = window.findChild<QDockWidget*>(QStringLiteral("radius"));
+        QVERIFY(radius && radius->isHidden());
         // Every time panel names every run in its legend (one key per run).
         QVERIFY(!window.panels().empty());
         for (render::PlotPanel* panel : window.panels()) QCOMPARE(panel->overlayCount(), 3);
@@ -96,6 +100,20 @@ private slots:
             return std::abs(v->currentFrame()->t - 0.2) < 1e-9;
         }));
         QVERIFY(window.views()[0]->currentFrame()->positions != window.views()[1]->currentFrame()->positions);
+    }
+
+    // A comparison with a Pre-LN run shows the radius panel once its frames carry radii.
+    void radiusPanelAppearsWithRadii() {
+        ui::ComparisonWindow::Options options;
+        options.interactive = false;
+        options.startRunning = false;
+        ui::ComparisonWindow window(core::loadComparison("post-ln-vs-pre-ln"), options);
+        window.resize(1500, 800);
+        window.show();
+        QVERIFY(QTest::qWaitForWindowExposed(&window));
+        auto* radius = window.findChild<QDockWidget*>(QStringLiteral("radius"));
+        QVERIFY(radius);
+        QTRY_VERIFY(!radius->isHidden());
     }
 
     void commandLineOpensTheComparison() {
