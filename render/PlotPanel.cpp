@@ -1,5 +1,7 @@
 #include "render/PlotPanel.h"
 
+#include "app/Pacer.h"
+
 #include "render/DisplayStyle.h"
 
 #include <qcustomplot.h>
@@ -55,14 +57,10 @@ QPen plotPen(const QColor& colour, Qt::PenStyle style) {
     return pen;
 }
 
-PlotPanel::PlotPanel(QWidget* parent) : QWidget(parent) {
-    m_cursorReplot.setSingleShot(true);
-    m_cursorReplot.setTimerType(Qt::PreciseTimer);
-    connect(&m_cursorReplot, &QTimer::timeout, this, [this] {
-        m_sinceCursorReplot.start();
-        replotTimePlots();
-    });
-}
+PlotPanel::PlotPanel(QWidget* parent)
+    : QWidget(parent),
+      m_cursorReplot(new app::Pacer(
+          kCursorHz, [this] { replotTimePlots(); }, this)) {}
 
 void PlotPanel::setSelectedToken(int index) {
     m_selected = index;
@@ -415,15 +413,7 @@ void PlotPanel::setTimeCursor(std::optional<double> t) {
             line->point2->setCoords(*t, 1);
         }
     }
-    const double wait = 1000.0 / kCursorHz -
-                        (m_sinceCursorReplot.isValid() ? m_sinceCursorReplot.nsecsElapsed() * 1e-6 : 1e9);
-    if (wait <= 0) {
-        m_cursorReplot.stop();
-        m_sinceCursorReplot.start();
-        replotTimePlots();
-    } else if (!m_cursorReplot.isActive()) {
-        m_cursorReplot.start(static_cast<int>(std::ceil(wait)));
-    }
+    m_cursorReplot->request();
 }
 
 void PlotPanel::addEditMarker(double t, const QString& label) {

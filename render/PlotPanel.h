@@ -5,16 +5,18 @@
 // The same panel draws itself into an image for video frames (renderImage), never shown.
 #include "core/Frame.h"
 
-#include <QElapsedTimer>
 #include <QImage>
 #include <QSize>
-#include <QTimer>
 #include <QVector>
 #include <QWidget>
 
 #include <memory>
 #include <optional>
 #include <vector>
+
+namespace attnsphere::app {
+class Pacer;
+}
 
 class QCustomPlot;
 class QCPAbstractPlottable;
@@ -164,8 +166,7 @@ private:
     // Cursor moves replot at most kCursorHz times a second (a scrub sends one per mouse event, 60 and
     // more a second, which took the GUI thread from the 3D view); the last position is always drawn.
     static constexpr double kCursorHz = 30;
-    QElapsedTimer m_sinceCursorReplot;
-    QTimer m_cursorReplot;
+    app::Pacer* m_cursorReplot;
     struct Marker {
         double t;
         std::vector<QCPItemStraightLine*> lines;

@@ -1,5 +1,6 @@
 #include "ui/SphereView.h"
 
+#include "app/Pacer.h"
 #include "render/OffscreenRenderer.h"
 
 #include <QApplication>
@@ -66,7 +67,14 @@ void SphereView::prepareOpenGl() {
 }
 
 SphereView::SphereView(QWidget* parent)
-    : QWidget(parent), m_window(new GlWindow(this)), m_vtk(std::make_unique<Vtk>()) {
+    : QWidget(parent),
+      m_window(new GlWindow(this)),
+      m_vtk(std::make_unique<Vtk>()),
+      // Repaints are asked for when something changed, no sooner than the cap allows after the last
+      // one (a polling tick rounds every frame interval up to a multiple of its period). First: the
+      // constructor's own setup already asks for repaints.
+      m_pacer(new app::Pacer(
+          30, [this] { onTick(); }, this)) {
     auto* layout = new QVBoxLayout(this);
     layout->setContentsMargins(0, 0, 0, 0);
     QWidget* container = QWidget::createWindowContainer(m_window, this);
@@ -126,17 +134,11 @@ SphereView::SphereView(QWidget* parent)
     v.interactor->AddObserver(vtkCommand::RenderEvent, v.renderRequest);
     v.interactor->Initialize();
 
-    // Repaints are asked for when something changed, no sooner than the cap allows after the last one
-    // (a polling tick rounds every frame interval up to a multiple of its period).
-    m_tick.setTimerType(Qt::PreciseTimer);
-    m_tick.setSingleShot(true);
-    connect(&m_tick, &QTimer::timeout, this, &SphereView::onTick);
-    setMaxFps(30);
     m_sinceLastPaint.start();
 }
 
 SphereView::~SphereView() {
-    m_tick.stop();
+    m_pacer->cancel();
     if (m_window->context()) {
         disconnect(m_window->context(), nullptr, this, nullptr);
         m_window->makeCurrent();
@@ -165,14 +167,12 @@ void SphereView::releaseGraphics() {
 }
 
 void SphereView::setMaxFps(double fps) {
-    m_minIntervalMs = 1000.0 / fps;
+    m_pacer->setRate(fps);
 }
 
 void SphereView::requestRepaint() {
     m_dirty = true;
-    if (m_updateRequested || m_tick.isActive()) return;
-    const double wait = m_minIntervalMs - m_sinceLastPaint.nsecsElapsed() * 1e-6;
-    m_tick.start(std::max(0, static_cast<int>(std::ceil(wait))));
+    if (!m_updateRequested) m_pacer->request();
 }
 
 void SphereView::showFrame(std::shared_ptr<const core::Frame> frame) {
@@ -376,6 +376,7 @@ void SphereView::paintGl() {
 
     m_dirty = false;
     m_updateRequested = false;
+    m_pacer->restartInterval();  // also after a paint the window asked for itself (expose, resize)
     ++m_paintCount;
     m_paintTimes.push_back(timer.nsecsElapsed() * 1e-6);
     m_paintIntervals.push_back(m_sinceLastPaint.nsecsElapsed() * 1e-6);

@@ -21,6 +21,10 @@ class QMouseEvent;
 class QWheelEvent;
 class QWindow;
 
+namespace attnsphere::app {
+class Pacer;
+}
+
 namespace attnsphere::ui {
 
 class SphereView : public QWidget {
@@ -131,9 +135,8 @@ private:
         m_raw;  // the newest frame as published (before the co-moving rotation)
     bool m_dirty = true;
     bool m_updateRequested = false;  // update() asked for, paintGL not yet run
-    double m_minIntervalMs = 1000.0 / 30;
     bool m_initialised = false;
-    QTimer m_tick;
+    app::Pacer* m_pacer;  // repaint requests, at most the fps cap
     QPoint m_pressPos;
     QElapsedTimer m_pressTime, m_sinceLastPaint;
     std::vector<double> m_paintTimes, m_paintIntervals;

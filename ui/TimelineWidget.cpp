@@ -1,5 +1,6 @@
 #include "ui/TimelineWidget.h"
 
+#include "app/Pacer.h"
 #include "app/SimulationController.h"
 #include "core/EditLabel.h"
 #include "render/PlotPanel.h"
@@ -12,7 +13,6 @@
 #include <QSlider>
 
 #include <algorithm>
-#include <cmath>
 
 namespace attnsphere::ui {
 namespace {
@@ -87,16 +87,10 @@ TimelineWidget::TimelineWidget(app::SimulationController* controller, SphereView
             [this](std::shared_ptr<const core::Frame> frame) {
                 if (!m_scrubbing) return;
                 m_detail = std::move(frame);
-                const double wait = 1000.0 / kDetailHz -
-                                    (m_sinceDetail.isValid() ? m_sinceDetail.nsecsElapsed() * 1e-6 : 1e9);
-                if (wait <= 0)
-                    showDetail();
-                else if (!m_detailTimer.isActive())
-                    m_detailTimer.start(static_cast<int>(std::ceil(wait)));
+                m_detailPacer->request();
             });
-    m_detailTimer.setSingleShot(true);
-    m_detailTimer.setTimerType(Qt::PreciseTimer);
-    connect(&m_detailTimer, &QTimer::timeout, this, &TimelineWidget::showDetail);
+    m_detailPacer = new app::Pacer(
+        kDetailHz, [this] { showDetail(); }, this);
     connect(controller, &app::SimulationController::scenarioChanged, this,
             &TimelineWidget::onScenarioChanged);
     // A refused fork (the run was reset meanwhile) sends no scenario: the next change is an edit again.
@@ -118,11 +112,9 @@ int TimelineWidget::position() const {
 }
 
 void TimelineWidget::showDetail() {
-    m_detailTimer.stop();
     std::shared_ptr<const core::Frame> frame = std::move(m_detail);
     m_detail.reset();
     if (!frame || !m_scrubbing) return;
-    m_sinceDetail.start();
     m_view->showFrame(frame);
     for (render::PlotPanel* p : m_panels) p->showFrame(*frame);
 }

@@ -9,7 +9,6 @@
 #include "app/History.h"
 #include "core/Scenario.h"
 
-#include <QElapsedTimer>
 #include <QTimer>
 #include <QWidget>
 
@@ -23,8 +22,9 @@ class QPushButton;
 class QSlider;
 
 namespace attnsphere::app {
+class Pacer;
 class SimulationController;
-}
+}  // namespace attnsphere::app
 namespace attnsphere::render {
 class PlotPanel;
 }
@@ -91,8 +91,7 @@ private:
     // GUI thread from the 3D view while scrubbing.
     static constexpr double kDetailHz = 30;
     std::shared_ptr<const core::Frame> m_detail;
-    QElapsedTimer m_sinceDetail;
-    QTimer m_detailTimer;
+    app::Pacer* m_detailPacer;
     void showDetail();
 
     std::vector<app::HistoryEntry> m_entries;
