@@ -817,7 +817,7 @@ private slots:
     }
 
     // A scrubbed moment: the bar view shows that frame's r_i^h while the time series keep the run.
-    // A scrub moves the cursor once per mouse event; the time plots replot at most 30 times a second,
+    // A scrub moves the cursor once per mouse event; the time plots replot at most 60 times a second,
     // and the last position is always drawn (a trailing replot), so a burst of moves costs a few replots.
     void cursorBurstCoalescesItsReplots() {
         render::EnergyPanel panel;
