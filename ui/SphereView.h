@@ -10,7 +10,6 @@
 
 #include <QElapsedTimer>
 #include <QImage>
-#include <QTimer>
 #include <QWidget>
 
 #include <memory>
